@@ -1,0 +1,289 @@
+//! The embedded store's single writer: one thread owns the write connection, assigns global
+//! positions inside the commit, and commits every append waiting at that moment in one
+//! transaction — one fsync shared by all of them (group commit). Readers are told the new head
+//! only after the commit is durable, so nobody ever sees position N+1 before N.
+
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use tokio::sync::{oneshot, watch};
+use uuid::Uuid;
+
+use super::schema::{checksum, storage};
+use crate::{AppendResult, ExpectedVersion, NewEvent, Position, StoreError, StreamName};
+
+pub(crate) struct WriteRequest {
+    pub stream: StreamName,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+    pub reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+/// Starts the writer thread. It runs until every sender of `requests` is dropped.
+pub(crate) fn spawn(
+    conn: Connection,
+    head: u64,
+    published: watch::Sender<u64>,
+    requests: mpsc::Receiver<WriteRequest>,
+    max_group: usize,
+) -> Result<JoinHandle<()>, StoreError> {
+    std::thread::Builder::new()
+        .name("zhuchao-store-writer".into())
+        .spawn(move || {
+            let mut writer = Writer {
+                conn,
+                head,
+                stopped: None,
+            };
+            while let Ok(first) = requests.recv() {
+                let mut group = vec![first];
+                while group.len() < max_group {
+                    match requests.try_recv() {
+                        Ok(next) => group.push(next),
+                        Err(_) => break,
+                    }
+                }
+                writer.commit_group(group, &published);
+            }
+        })
+        .map_err(|e| StoreError::io("could not start the event store's writer thread", e))
+}
+
+struct Writer {
+    conn: Connection,
+    /// The last durable global position.
+    head: u64,
+    /// Set when a commit failed: the writer stops accepting appends (fail-stop), since after a
+    /// failed fsync nobody can vouch for what the disk holds. Reopening the store recovers.
+    stopped: Option<String>,
+}
+
+/// Why one append of a group did not go in.
+enum Refusal {
+    /// The append breaks a rule (version, duplicate id): only this append fails.
+    Rejected(StoreError),
+    /// The storage engine failed: the whole group fails.
+    Storage(StoreError),
+}
+
+impl From<rusqlite::Error> for Refusal {
+    fn from(e: rusqlite::Error) -> Self {
+        Refusal::Storage(storage(e))
+    }
+}
+
+impl Writer {
+    fn commit_group(&mut self, group: Vec<WriteRequest>, published: &watch::Sender<u64>) {
+        let size = group.len();
+        if let Some(reason) = &self.stopped {
+            for request in group {
+                let _ = request.reply.send(Err(StoreError::Storage(format!(
+                    "the store stopped writing after a failed commit ({reason}); reopen it to recover"
+                ))));
+            }
+            return;
+        }
+        match self.write_group(&group) {
+            Ok((outcomes, new_head)) => {
+                self.head = new_head;
+                // Visible only now that the commit is durable.
+                published.send_replace(new_head);
+                for (request, outcome) in group.into_iter().zip(outcomes) {
+                    let _ = request.reply.send(outcome);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, appends = size, "event store commit failed");
+                let message = e.to_string();
+                self.stopped = Some(message.clone());
+                for request in group {
+                    let _ = request
+                        .reply
+                        .send(Err(StoreError::Storage(message.clone())));
+                }
+            }
+        }
+    }
+
+    /// Writes every append of the group in one transaction; returns each append's outcome and the
+    /// head after the commit. Nothing is visible to anyone until this returns.
+    #[allow(clippy::type_complexity)]
+    fn write_group(
+        &mut self,
+        group: &[WriteRequest],
+    ) -> Result<(Vec<Result<AppendResult, StoreError>>, u64), StoreError> {
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let mut next = self.head + 1;
+        let mut outcomes = Vec::with_capacity(group.len());
+        for request in group {
+            let savepoint = tx.savepoint().map_err(storage)?;
+            match append_one(&savepoint, request, next) {
+                Ok((result, written)) => {
+                    savepoint.commit().map_err(storage)?;
+                    next += written;
+                    outcomes.push(Ok(result));
+                }
+                Err(Refusal::Rejected(e)) => {
+                    drop(savepoint); // rolls back this append only
+                    outcomes.push(Err(e));
+                }
+                Err(Refusal::Storage(e)) => return Err(e),
+            }
+        }
+        tx.commit().map_err(storage)?;
+        Ok((outcomes, next - 1))
+    }
+}
+
+/// Appends one request at global position `next`; returns its result and how many events it wrote
+/// (0 for a recognised retry).
+fn append_one(
+    conn: &Connection,
+    request: &WriteRequest,
+    next: u64,
+) -> Result<(AppendResult, u64), Refusal> {
+    let stream = request.stream.as_str();
+    if let Some(earlier) = earlier_append(conn, request)? {
+        return Ok((earlier, 0));
+    }
+    let actual: Option<u64> = conn
+        .prepare_cached("SELECT MAX(version) FROM events WHERE stream = ?1")?
+        .query_row([stream], |r| r.get(0))?;
+    if !request.expected.admits(actual) {
+        return Err(Refusal::Rejected(StoreError::WrongExpectedVersion {
+            stream: stream.to_string(),
+            expected: request.expected,
+            actual,
+        }));
+    }
+    let first_version = actual.map_or(0, |v| v + 1);
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO events (position, id, stream, version, event_type, schema_version, payload, \
+         correlation_id, causation_id, actor, timestamp_ms, checksum) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for (i, event) in request.events.iter().enumerate() {
+        let position = next + i as u64;
+        let version = first_version + i as u64;
+        let sum = checksum(
+            position,
+            &event.id,
+            stream,
+            version,
+            &event.event_type,
+            event.schema_version,
+            &event.payload,
+            &event.metadata,
+        );
+        let m = &event.metadata;
+        let inserted = insert.execute(params![
+            position,
+            event.id.as_bytes(),
+            stream,
+            version,
+            event.event_type,
+            event.schema_version,
+            event.payload,
+            m.correlation_id.as_bytes(),
+            m.causation_id.as_ref().map(|c| c.as_bytes().to_vec()),
+            m.actor,
+            m.timestamp_ms,
+            sum,
+        ]);
+        if let Err(e) = inserted {
+            if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
+                return Err(duplicate(conn, event.id)?);
+            }
+            return Err(e.into());
+        }
+    }
+    let written = request.events.len() as u64;
+    Ok((
+        AppendResult {
+            next_expected_version: first_version + written - 1,
+            position: Position::from_u64(next + written - 1),
+        },
+        written,
+    ))
+}
+
+/// Recognises a retried append: when the batch's first event is already stored, the whole batch
+/// must be stored in that stream, in order, where `expected` said it would go — then the earlier
+/// result is returned. Anything else reusing a stored id is refused.
+fn earlier_append(
+    conn: &Connection,
+    request: &WriteRequest,
+) -> Result<Option<AppendResult>, Refusal> {
+    let first = &request.events[0];
+    let found: Option<(String, u64)> = conn
+        .prepare_cached("SELECT stream, version FROM events WHERE id = ?1")?
+        .query_row([first.id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((stream, first_version)) = found else {
+        return Ok(None);
+    };
+    if stream != request.stream.as_str() {
+        return Err(duplicate(conn, first.id)?);
+    }
+    let stored: Vec<(Vec<u8>, u64, u64)> = conn
+        .prepare_cached(
+            "SELECT id, version, position FROM events WHERE stream = ?1 AND version >= ?2 \
+             ORDER BY version LIMIT ?3",
+        )?
+        .query_map(
+            params![stream, first_version, request.events.len() as i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?
+        .collect::<Result<_, _>>()?;
+    let same_batch = stored.len() == request.events.len()
+        && stored
+            .iter()
+            .zip(&request.events)
+            .all(|((id, _, _), event)| id.as_slice() == event.id.as_bytes());
+    if !same_batch {
+        return Err(Refusal::Rejected(StoreError::DuplicateEventId {
+            id: first.id,
+            stream,
+            version: first_version,
+        }));
+    }
+    let before = first_version.checked_sub(1);
+    if !request.expected.admits(before) {
+        let actual: Option<u64> = conn
+            .prepare_cached("SELECT MAX(version) FROM events WHERE stream = ?1")?
+            .query_row([&stream], |r| r.get(0))?;
+        return Err(Refusal::Rejected(StoreError::WrongExpectedVersion {
+            stream,
+            expected: request.expected,
+            actual,
+        }));
+    }
+    let (_, last_version, last_position) = stored[stored.len() - 1];
+    Ok(Some(AppendResult {
+        next_expected_version: last_version,
+        position: Position::from_u64(last_position),
+    }))
+}
+
+/// The refusal for an id already stored elsewhere.
+fn duplicate(conn: &Connection, id: Uuid) -> Result<Refusal, Refusal> {
+    let found: Option<(String, u64)> = conn
+        .prepare_cached("SELECT stream, version FROM events WHERE id = ?1")?
+        .query_row([id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match found {
+        Some((stream, version)) => Ok(Refusal::Rejected(StoreError::DuplicateEventId {
+            id,
+            stream,
+            version,
+        })),
+        // A constraint failed yet the id is not stored: not a duplicate id, a broken invariant.
+        None => Err(Refusal::Storage(StoreError::Storage(format!(
+            "a uniqueness constraint failed while appending event {id}, which is not stored"
+        )))),
+    }
+}

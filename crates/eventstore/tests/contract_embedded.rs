@@ -1,0 +1,25 @@
+//! The embedded backend against the event-store contract.
+
+use tempfile::TempDir;
+use zhuchao_eventstore::contract::StoreFactory;
+use zhuchao_eventstore::EmbeddedStore;
+
+/// Each store in its own folder under one temporary directory, removed when the test ends.
+struct FreshDirectory(TempDir);
+
+impl FreshDirectory {
+    fn new() -> Self {
+        Self(TempDir::new().expect("temporary directory"))
+    }
+}
+
+impl StoreFactory for FreshDirectory {
+    type Store = EmbeddedStore;
+
+    async fn create(&self) -> EmbeddedStore {
+        let dir = self.0.path().join(uuid::Uuid::new_v4().to_string());
+        EmbeddedStore::open(dir).expect("open embedded store")
+    }
+}
+
+zhuchao_eventstore::contract_suite!(FreshDirectory::new());
