@@ -1,0 +1,171 @@
+//! What the embedded backend promises beyond the shared contract: its data directory, its lock,
+//! and loud failure on corrupt records.
+
+use std::path::Path;
+
+use uuid::Uuid;
+use zhuchao_eventstore::embedded::DATABASE_FILE;
+use zhuchao_eventstore::{
+    Direction, EmbeddedStore, EventStore, ExpectedVersion, Metadata, NewEvent, Position,
+    StoreError, StreamFrom, StreamName,
+};
+
+fn marked(n: u64) -> NewEvent {
+    NewEvent::json(
+        Uuid::new_v4(),
+        "ProductPublished",
+        2,
+        &serde_json::json!({ "marker": format!("MARK-{n:04}-END"), "title": "六角螺栓 M8×30" }),
+        Metadata::new(Uuid::new_v4(), 1_764_000_000_000).by(format!("supplier-{n}")),
+    )
+    .expect("event")
+}
+
+async fn append_marked(store: &EmbeddedStore, count: u64) -> StreamName {
+    let stream = StreamName::new("product-1").expect("name");
+    for n in 1..=count {
+        store
+            .append(&stream, ExpectedVersion::Any, vec![marked(n)])
+            .await
+            .expect("append");
+    }
+    stream
+}
+
+/// Flips one character of the stored payload that carries `MARK-{n}` (the store must be closed).
+/// Every copy is flipped: SQLite may leave stale copies of a row in freed pages.
+fn corrupt_payload_of(dir: &Path, n: u64) {
+    let file = dir.join(DATABASE_FILE);
+    let mut bytes = std::fs::read(&file).expect("read database");
+    let marker = format!("MARK-{n:04}-END");
+    let copies: Vec<usize> = bytes
+        .windows(marker.len())
+        .enumerate()
+        .filter(|(_, w)| *w == marker.as_bytes())
+        .map(|(at, _)| at)
+        .collect();
+    assert!(!copies.is_empty(), "the marker is in the database file");
+    for at in copies {
+        bytes[at + marker.len() - 1] = b'X';
+    }
+    std::fs::write(&file, bytes).expect("write database");
+}
+
+#[tokio::test]
+async fn events_survive_closing_and_reopening_the_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stream = {
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        append_marked(&store, 5).await
+    };
+    let store = EmbeddedStore::open(dir.path()).expect("reopen");
+    assert_eq!(store.head().await.expect("head"), Position::from_u64(5));
+    let events = store
+        .read_stream(&stream, StreamFrom::Start, Direction::Forwards, 10)
+        .await
+        .expect("read");
+    assert_eq!(events.len(), 5);
+    assert_eq!(events[4].metadata.actor.as_deref(), Some("supplier-5"));
+    assert_eq!(events[4].schema_version, 2);
+    let next = store
+        .append(&stream, ExpectedVersion::Exact(4), vec![marked(6)])
+        .await
+        .expect("append after reopen");
+    assert_eq!(next.position, Position::from_u64(6));
+}
+
+#[tokio::test]
+async fn a_directory_opens_once_at_a_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = EmbeddedStore::open(dir.path()).expect("open");
+    match EmbeddedStore::open(dir.path()) {
+        Err(e @ StoreError::Locked { .. }) => {
+            assert!(
+                e.to_string().contains("in use by another Zhuchao process"),
+                "{e}"
+            )
+        }
+        Err(other) => panic!("expected a lock error, got {other}"),
+        Ok(_) => panic!("one directory opened twice"),
+    }
+    drop(first);
+    EmbeddedStore::open(dir.path()).expect("free again once the first store is gone");
+}
+
+#[tokio::test]
+async fn a_corrupt_record_in_the_middle_is_a_loud_error_not_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Given 100 events of which the 10th is damaged on disk,
+    let stream = {
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        append_marked(&store, 100).await
+    };
+    corrupt_payload_of(dir.path(), 10);
+    let store = EmbeddedStore::open(dir.path()).expect("the tail is intact, so it opens");
+
+    // when the global order or the stream is read across it, then the read fails, naming it;
+    let across = store.read_all(Position::START, 50).await;
+    match across {
+        Err(StoreError::Corrupt { location, detail }) => {
+            assert!(location.contains("position 10"), "{location}");
+            assert!(detail.contains("checksum"), "{detail}");
+        }
+        other => panic!("expected corruption to be reported, got {other:?}"),
+    }
+    let in_stream = store
+        .read_stream(&stream, StreamFrom::Version(5), Direction::Forwards, 10)
+        .await;
+    assert!(
+        matches!(in_stream, Err(StoreError::Corrupt { .. })),
+        "{in_stream:?}"
+    );
+    let mut subscription = store.subscribe_all(Position::START);
+    let first = futures::StreamExt::next(&mut subscription).await;
+    assert!(
+        matches!(first, Some(Err(StoreError::Corrupt { .. }))),
+        "{first:?}"
+    );
+    assert!(matches!(
+        store.verify().await,
+        Err(StoreError::Corrupt { .. })
+    ));
+
+    // and what lies before and after it still reads.
+    assert_eq!(
+        store
+            .read_all(Position::START, 9)
+            .await
+            .expect("before")
+            .len(),
+        9
+    );
+    let after = store
+        .read_all(Position::from_u64(10), 100)
+        .await
+        .expect("after");
+    assert_eq!(after.len(), 90);
+}
+
+#[tokio::test]
+async fn a_store_whose_last_records_are_corrupt_refuses_to_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        append_marked(&store, 30).await;
+    }
+    corrupt_payload_of(dir.path(), 30);
+    match EmbeddedStore::open(dir.path()) {
+        Err(StoreError::Corrupt { location, .. }) => assert!(location.contains("30"), "{location}"),
+        Err(other) => panic!("expected corruption, got {other}"),
+        Ok(_) => panic!("a store with a corrupt tail record opened silently"),
+    }
+}
+
+#[tokio::test]
+async fn a_healthy_store_verifies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = EmbeddedStore::open(dir.path()).expect("open");
+    assert_eq!(store.verify().await.expect("empty store verifies"), 0);
+    append_marked(&store, 40).await;
+    assert_eq!(store.verify().await.expect("verify"), 40);
+}
