@@ -1,1 +1,5 @@
+//! Shared pieces of Zhuchao's benchmark binaries: latency statistics and a throwaway PostgreSQL
+//! server to measure the same workload against, in the same run.
 
+pub mod postgres;
+pub mod stats;

@@ -51,10 +51,14 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
             path.display()
         )));
     }
+    // A checkpoint every 4,000 pages (16 MiB of log) rather than SQLite's 1,000: fewer stalls of
+    // the writer, while the log stays small enough to be rewritten in place (measured faster
+    // than a growing log, whose every sync also flushes the file's new size).
     conn.execute_batch(
         "PRAGMA synchronous = FULL;
          PRAGMA cache_size = -65536;
-         PRAGMA temp_store = MEMORY;",
+         PRAGMA temp_store = MEMORY;
+         PRAGMA wal_autocheckpoint = 4000;",
     )
     .map_err(storage)?;
     let layout: i64 = conn

@@ -3,8 +3,10 @@
 //! transaction — one fsync shared by all of them (group commit). Readers are told the new head
 //! only after the commit is durable, so nobody ever sees position N+1 before N.
 
+use std::collections::HashMap;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 use tokio::sync::{oneshot, watch};
@@ -35,19 +37,66 @@ pub(crate) fn spawn(
                 conn,
                 head,
                 stopped: None,
+                versions: HashMap::new(),
             };
-            while let Ok(first) = requests.recv() {
-                let mut group = vec![first];
-                while group.len() < max_group {
-                    match requests.try_recv() {
-                        Ok(next) => group.push(next),
-                        Err(_) => break,
-                    }
-                }
+            let mut last_group = 0;
+            while let Ok(first) = next_request(&requests) {
+                let group = gather(first, &requests, max_group, last_group);
+                last_group = group.len();
                 writer.commit_group(group, &published);
             }
         })
         .map_err(|e| StoreError::io("could not start the event store's writer thread", e))
+}
+
+/// How long the writer waits for the appenders it just answered to come back with their next
+/// append, so that they share the next fsync instead of each paying for one.
+const LINGER: Duration = Duration::from_micros(150);
+
+/// Collects the appends to commit together: everything already queued, and — when fewer are
+/// queued than took part in the last commit — those that arrive within [`LINGER`]. A lone
+/// appender never waits: it took part alone in the last commit.
+fn gather(
+    first: WriteRequest,
+    requests: &mpsc::Receiver<WriteRequest>,
+    max_group: usize,
+    last_group: usize,
+) -> Vec<WriteRequest> {
+    let mut group = vec![first];
+    while group.len() < max_group {
+        match requests.try_recv() {
+            Ok(next) => group.push(next),
+            Err(_) => break,
+        }
+    }
+    let deadline = Instant::now() + LINGER;
+    while group.len() < last_group.min(max_group) {
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+            break;
+        };
+        match requests.recv_timeout(left) {
+            Ok(next) => group.push(next),
+            Err(_) => break,
+        }
+    }
+    group
+}
+
+/// How long the writer keeps polling for the next append before it goes to sleep: appenders
+/// answered by the last commit usually come back within it, and a sleeping thread is slow to wake.
+const POLL: Duration = Duration::from_micros(50);
+
+/// Waits for the first append of the next group.
+fn next_request(requests: &mpsc::Receiver<WriteRequest>) -> Result<WriteRequest, mpsc::RecvError> {
+    let until = Instant::now() + POLL;
+    while Instant::now() < until {
+        match requests.try_recv() {
+            Ok(r) => return Ok(r),
+            Err(mpsc::TryRecvError::Empty) => std::thread::yield_now(),
+            Err(mpsc::TryRecvError::Disconnected) => return Err(mpsc::RecvError),
+        }
+    }
+    requests.recv()
 }
 
 struct Writer {
@@ -57,7 +106,13 @@ struct Writer {
     /// Set when a commit failed: the writer stops accepting appends (fail-stop), since after a
     /// failed fsync nobody can vouch for what the disk holds. Reopening the store recovers.
     stopped: Option<String>,
+    /// Last version of recently written streams, as committed: saves a query per append. Only
+    /// this thread writes, so it cannot go stale; it is emptied when it grows past its bound.
+    versions: HashMap<String, u64>,
 }
+
+/// Most streams whose versions the writer remembers.
+const REMEMBERED_STREAMS: usize = 100_000;
 
 /// Why one append of a group did not go in.
 enum Refusal {
@@ -113,47 +168,61 @@ impl Writer {
         &mut self,
         group: &[WriteRequest],
     ) -> Result<(Vec<Result<AppendResult, StoreError>>, u64), StoreError> {
-        let mut tx = self
+        let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(storage)?;
         let mut next = self.head + 1;
         let mut outcomes = Vec::with_capacity(group.len());
+        // Versions written by this group, remembered once the commit is durable.
+        let mut written_versions: HashMap<String, u64> = HashMap::new();
         for request in group {
-            let savepoint = tx.savepoint().map_err(storage)?;
-            match append_one(&savepoint, request, next) {
+            let stream = request.stream.as_str();
+            let known = written_versions
+                .get(stream)
+                .or_else(|| self.versions.get(stream))
+                .copied();
+            match append_one(&tx, request, next, known) {
                 Ok((result, written)) => {
-                    savepoint.commit().map_err(storage)?;
                     next += written;
+                    if written > 0 {
+                        written_versions.insert(stream.to_string(), result.next_expected_version);
+                    }
                     outcomes.push(Ok(result));
                 }
-                Err(Refusal::Rejected(e)) => {
-                    drop(savepoint); // rolls back this append only
-                    outcomes.push(Err(e));
-                }
+                Err(Refusal::Rejected(e)) => outcomes.push(Err(e)),
                 Err(Refusal::Storage(e)) => return Err(e),
             }
         }
         tx.commit().map_err(storage)?;
+        if self.versions.len() + written_versions.len() > REMEMBERED_STREAMS {
+            self.versions.clear();
+        }
+        self.versions.extend(written_versions);
         Ok((outcomes, next - 1))
     }
 }
 
 /// Appends one request at global position `next`; returns its result and how many events it wrote
-/// (0 for a recognised retry).
+/// (0 for a recognised retry). `known` is the stream's last version if the writer remembers it.
 fn append_one(
     conn: &Connection,
     request: &WriteRequest,
     next: u64,
+    known: Option<u64>,
 ) -> Result<(AppendResult, u64), Refusal> {
     let stream = request.stream.as_str();
-    if let Some(earlier) = earlier_append(conn, request)? {
-        return Ok((earlier, 0));
-    }
-    let actual: Option<u64> = conn
-        .prepare_cached("SELECT MAX(version) FROM events WHERE stream = ?1")?
-        .query_row([stream], |r| r.get(0))?;
+    let actual: Option<u64> = match known {
+        Some(version) => Some(version),
+        None => conn
+            .prepare_cached("SELECT MAX(version) FROM events WHERE stream = ?1")?
+            .query_row([stream], |r| r.get(0))?,
+    };
     if !request.expected.admits(actual) {
+        // A retry of an acknowledged append meets its own events: recognise it.
+        if let Some(earlier) = earlier_append(conn, request)? {
+            return Ok((earlier, 0));
+        }
         return Err(Refusal::Rejected(StoreError::WrongExpectedVersion {
             stream: stream.to_string(),
             expected: request.expected,
@@ -195,10 +264,20 @@ fn append_one(
             sum,
         ]);
         if let Err(e) = inserted {
-            if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
-                return Err(duplicate(conn, event.id)?);
+            if e.sqlite_error_code() != Some(ErrorCode::ConstraintViolation) {
+                return Err(e.into());
             }
-            return Err(e.into());
+            // An id is already stored: either this is a retry (appending "any version") or the
+            // id is reused. Nothing of this append stays either way.
+            if i == 0 {
+                if let Some(earlier) = earlier_append(conn, request)? {
+                    return Ok((earlier, 0));
+                }
+            }
+            let refusal = duplicate(conn, event.id)?;
+            conn.prepare_cached("DELETE FROM events WHERE position >= ?1 AND position < ?2")?
+                .execute((next, position))?;
+            return Err(refusal);
         }
     }
     let written = request.events.len() as u64;
