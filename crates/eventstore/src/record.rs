@@ -164,7 +164,9 @@ impl Metadata {
 }
 
 /// An event on its way into the store. The id is chosen by the caller so that a retried append
-/// (same ids) is recognised and not stored twice.
+/// (same ids) is recognised and not stored twice. Prefer time-ordered ids (UUIDv7, as Zhuchao's
+/// command handling makes them): they keep the store's id index append-only, which the embedded
+/// backend measured at a third more appends per second than random v4 ids.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewEvent {
     pub id: Uuid,

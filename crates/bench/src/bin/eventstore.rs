@@ -18,6 +18,8 @@ use zhuchao_eventstore::{
 };
 
 const WRITERS: usize = 16;
+/// A second, busier load: a gateway serving many requests at once.
+const MANY_WRITERS: usize = 64;
 const EVENT_BYTES: usize = 1024;
 
 struct Settings {
@@ -70,16 +72,16 @@ struct Run {
     replay_per_s: f64,
 }
 
-async fn embedded_round(settings: &Settings) -> Result<Run> {
+async fn embedded_round(settings: &Settings, writers: usize) -> Result<Run> {
     let dir = tempfile::Builder::new()
         .prefix("zhuchao-bench-")
         .tempdir()?;
     let store = EmbeddedStore::open(dir.path())?;
     let started = Instant::now();
-    let writers: Vec<_> = (0..WRITERS)
+    let writers: Vec<_> = (0..writers)
         .map(|w| {
             let store = store.clone();
-            let count = settings.events_per_writer;
+            let count = settings.events_per_writer * WRITERS / writers;
             tokio::spawn(async move {
                 let stream = StreamName::new(format!("bench-{w}"))?;
                 let body = payload(w);
@@ -150,14 +152,14 @@ async fn pg_connect(url: &str) -> Result<tokio_postgres::Client> {
     Ok(client)
 }
 
-async fn postgres_round(settings: &Settings, url: &str) -> Result<Run> {
+async fn postgres_round(settings: &Settings, writers: usize, url: &str) -> Result<Run> {
     pg_connect(url).await?.batch_execute(PG_SCHEMA).await?;
     let url = Arc::new(url.to_string());
     let started = Instant::now();
-    let writers: Vec<_> = (0..WRITERS)
+    let writers: Vec<_> = (0..writers)
         .map(|w| {
             let url = url.clone();
-            let count = settings.events_per_writer;
+            let count = settings.events_per_writer * WRITERS / writers;
             tokio::spawn(async move {
                 let client = pg_connect(&url).await?;
                 let insert = client
@@ -246,6 +248,14 @@ fn summarise(runs: &[Run]) -> (f64, f64, f64, f64) {
     )
 }
 
+fn report(round_no: usize, store: &str, writers: usize, run: &Run) {
+    eprintln!(
+        "round {round_no} {store} ({writers} writers): {:.0} appends/s, p50 {:.2} ms, p99 {:.2} ms, \
+         replay {:.0} events/s",
+        run.append_per_s, run.p50_ms, run.p99_ms, run.replay_per_s
+    );
+}
+
 fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -266,25 +276,24 @@ async fn main() -> Result<()> {
     } else {
         None
     };
-    let mut embedded = Vec::new();
-    let mut peer = Vec::new();
-    // Rounds alternate between the two so that machine noise falls on both alike.
+    let (mut embedded, mut peer, mut embedded_many, mut peer_many) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Rounds alternate between the two stores so that machine noise falls on both alike.
     for round_no in 1..=settings.rounds {
-        let run = embedded_round(&settings).await?;
-        eprintln!(
-            "round {round_no} embedded: {:.0} appends/s, p50 {:.2} ms, p99 {:.2} ms, replay {:.0} events/s",
-            run.append_per_s, run.p50_ms, run.p99_ms, run.replay_per_s
-        );
-        embedded.push(run);
-        if let Some(pg) = &postgres {
-            let run = postgres_round(&settings, &pg.connection_string()).await?;
-            eprintln!(
-                "round {round_no} postgres: {:.0} appends/s, p50 {:.2} ms, p99 {:.2} ms, replay {:.0} events/s",
-                run.append_per_s, run.p50_ms, run.p99_ms, run.replay_per_s
-            );
-            peer.push(run);
+        for (writers, mine, theirs) in [
+            (WRITERS, &mut embedded, &mut peer),
+            (MANY_WRITERS, &mut embedded_many, &mut peer_many),
+        ] {
+            let run = embedded_round(&settings, writers).await?;
+            report(round_no, "embedded", writers, &run);
+            mine.push(run);
+            if let Some(pg) = &postgres {
+                let run = postgres_round(&settings, writers, &pg.connection_string()).await?;
+                report(round_no, "postgres", writers, &run);
+                theirs.push(run);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let (append, p50, p99, replay) = summarise(&embedded);
     let mut figures = json!({
@@ -296,6 +305,7 @@ async fn main() -> Result<()> {
         "append_p50_ms": round(p50, 3),
         "append_p99_ms": round(p99, 3),
         "replay_events_per_s": round(replay, 0),
+        "append_events_per_s_64_writers": round(summarise(&embedded_many).0, 0),
     });
     if !peer.is_empty() {
         let (pg_append, pg_p50, pg_p99, pg_replay) = summarise(&peer);
@@ -305,6 +315,7 @@ async fn main() -> Result<()> {
         figures["pg_replay_events_per_s"] = json!(round(pg_replay, 0));
         figures["append_ratio_vs_pg"] = json!(round(append / pg_append, 2));
         figures["replay_ratio_vs_pg"] = json!(round(replay / pg_replay, 2));
+        figures["pg_append_events_per_s_64_writers"] = json!(round(summarise(&peer_many).0, 0));
     } else {
         figures["pg_append_events_per_s"] = serde_json::Value::Null;
     }

@@ -77,6 +77,11 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// A connection for the background checkpointer.
+pub(crate) fn open_checkpointer(path: &Path) -> Result<Connection, StoreError> {
+    Connection::open(path).map_err(storage)
+}
+
 /// Opens a read-only connection for queries; many may run beside the writer.
 pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
