@@ -1,1 +1,61 @@
-fn main() {}
+//! The `zhuchao` command: runs the marketplace server and the operator's tools around its data
+//! directory. Thin by design: every capability lives in a library crate under `crates/`.
+
+mod serve;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use zhuchao_eventstore::EmbeddedStore;
+
+#[derive(Parser)]
+#[command(name = "zhuchao", version, about = "Zhuchao (筑巢): a B2B marketplace for industrial parts")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the marketplace server on the embedded store in the data directory.
+    Serve(serve::ServeArgs),
+    /// Inspect the event store in a data directory.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Read every event, checking checksums and order; exits non-zero on corruption.
+    Verify {
+        /// The data directory.
+        #[arg(long, env = "ZHUCHAO_DATA", default_value = "zhuchao-data")]
+        data: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Store {
+            command: StoreCommand::Verify { data },
+        } => {
+            let store = EmbeddedStore::open(&data)
+                .with_context(|| format!("opening the store in {}", data.display()))?;
+            let events = store.verify().await.context("verifying the store")?;
+            println!("{}: {events} events, all checksums and positions in order", data.display());
+            Ok(())
+        }
+    }
+}
