@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use zhuchao_eventstore::EmbeddedStore;
 
 #[derive(Parser)]
-#[command(name = "zhuchao", version, about = "Zhuchao (筑巢): a B2B marketplace for industrial parts")]
+#[command(
+    name = "zhuchao",
+    version,
+    about = "Zhuchao (筑巢): a B2B marketplace for industrial parts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,8 +45,7 @@ enum StoreCommand {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -54,7 +57,10 @@ async fn main() -> anyhow::Result<()> {
             let store = EmbeddedStore::open(&data)
                 .with_context(|| format!("opening the store in {}", data.display()))?;
             let events = store.verify().await.context("verifying the store")?;
-            println!("{}: {events} events, all checksums and positions in order", data.display());
+            println!(
+                "{}: {events} events, all checksums and positions in order",
+                data.display()
+            );
             Ok(())
         }
     }

@@ -38,7 +38,11 @@ fn spawn_server(data: &std::path::Path) -> Server {
 
 fn get(address: &str, path: &str) -> String {
     let mut stream = TcpStream::connect(address).expect("connect");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("send");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     response
@@ -68,7 +72,10 @@ fn a_second_server_on_the_same_data_directory_is_refused_clearly() {
         .expect("run a second server");
     assert!(!second.status.success());
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(stderr.contains("in use by another Zhuchao process"), "{stderr}");
+    assert!(
+        stderr.contains("in use by another Zhuchao process"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -80,6 +87,10 @@ fn store_verify_reports_a_healthy_store() {
         .arg(data.path())
         .output()
         .expect("run store verify");
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
     assert!(String::from_utf8_lossy(&verify.stdout).contains("0 events"));
 }
