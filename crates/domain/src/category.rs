@@ -1,0 +1,522 @@
+//! Categories and their attribute schemas (admin-owned): which attributes a product of the
+//! category has, their kinds and units. Products are validated and normalised against them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{Aggregate, DomainEvent};
+use crate::ids::CategoryId;
+use crate::units::{Measure, Unit};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AttributeKind {
+    /// One of a fixed list, e.g. thread M3…M24.
+    Enum { values: Vec<String> },
+    /// A number in the category's base unit, optionally bounded.
+    Number {
+        unit: Unit,
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    /// Free text.
+    Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttributeDef {
+    /// Stable key, e.g. `thread`.
+    pub key: String,
+    /// Shown to people, e.g. `Thread / 螺纹`.
+    pub label: String,
+    pub kind: AttributeKind,
+    pub required: bool,
+}
+
+/// A validated, normalised attribute value: numbers are in the schema's base unit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AttributeValue {
+    Enum(String),
+    Number(f64),
+    Text(String),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CategorySchema {
+    pub attributes: Vec<AttributeDef>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AttributeError {
+    #[error("attribute {0} is required")]
+    Missing(String),
+    #[error("attribute {0} is not part of this category")]
+    Unknown(String),
+    #[error("{key} must be one of {allowed}, not {value:?}")]
+    NotAllowed {
+        key: String,
+        value: String,
+        allowed: String,
+    },
+    #[error("{key}: {reason}")]
+    BadNumber { key: String, reason: String },
+    #[error("{key} must be between {min} and {max} {unit}, not {value}")]
+    OutOfRange {
+        key: String,
+        value: f64,
+        min: f64,
+        max: f64,
+        unit: &'static str,
+    },
+    #[error("{0} is empty")]
+    Empty(String),
+}
+
+impl CategorySchema {
+    pub fn get(&self, key: &str) -> Option<&AttributeDef> {
+        self.attributes.iter().find(|a| a.key == key)
+    }
+
+    /// Checks typed-in values against the schema and normalises them: enum values to their
+    /// canonical spelling, numbers to the base unit (a bare number is taken in the base unit).
+    pub fn normalise(
+        &self,
+        input: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, AttributeValue>, AttributeError> {
+        if let Some(unknown) = input.keys().find(|k| self.get(k).is_none()) {
+            return Err(AttributeError::Unknown(unknown.clone()));
+        }
+        let mut out = BTreeMap::new();
+        for def in &self.attributes {
+            let Some(raw) = input
+                .get(&def.key)
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+            else {
+                if def.required {
+                    return Err(AttributeError::Missing(def.key.clone()));
+                }
+                continue;
+            };
+            out.insert(def.key.clone(), normalise_one(def, raw)?);
+        }
+        Ok(out)
+    }
+}
+
+fn normalise_one(def: &AttributeDef, raw: &str) -> Result<AttributeValue, AttributeError> {
+    match &def.kind {
+        AttributeKind::Enum { values } => values
+            .iter()
+            .find(|v| v.eq_ignore_ascii_case(raw))
+            .map(|v| AttributeValue::Enum(v.clone()))
+            .ok_or_else(|| AttributeError::NotAllowed {
+                key: def.key.clone(),
+                value: raw.to_string(),
+                allowed: values.join(", "),
+            }),
+        AttributeKind::Number { unit, min, max } => {
+            let value = match raw.parse::<f64>() {
+                Ok(v) => v,
+                Err(_) => Measure::parse(raw)
+                    .and_then(|m| m.in_unit(*unit))
+                    .map_err(|e| AttributeError::BadNumber {
+                        key: def.key.clone(),
+                        reason: e.to_string(),
+                    })?,
+            };
+            if !value.is_finite() {
+                return Err(AttributeError::BadNumber {
+                    key: def.key.clone(),
+                    reason: "not a finite number".into(),
+                });
+            }
+            let (lo, hi) = (min.unwrap_or(f64::MIN), max.unwrap_or(f64::MAX));
+            if value < lo || value > hi {
+                return Err(AttributeError::OutOfRange {
+                    key: def.key.clone(),
+                    value,
+                    min: lo,
+                    max: hi,
+                    unit: unit.symbol(),
+                });
+            }
+            Ok(AttributeValue::Number(value))
+        }
+        AttributeKind::Text => Ok(AttributeValue::Text(raw.to_string())),
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CategoryState {
+    pub created: bool,
+    pub name: String,
+    pub parent: Option<CategoryId>,
+    pub schema: CategorySchema,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CategoryCommand {
+    Create {
+        id: CategoryId,
+        name: String,
+        parent: Option<CategoryId>,
+        attributes: Vec<AttributeDef>,
+    },
+    ReviseAttributes {
+        attributes: Vec<AttributeDef>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoryCreated {
+    pub id: CategoryId,
+    pub name: String,
+    pub parent: Option<CategoryId>,
+    pub attributes: Vec<AttributeDef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoryAttributesRevised {
+    pub attributes: Vec<AttributeDef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum CategoryEvent {
+    CategoryCreated(CategoryCreated),
+    CategoryAttributesRevised(CategoryAttributesRevised),
+}
+crate::event_names!(CategoryEvent {
+    CategoryCreated,
+    CategoryAttributesRevised
+});
+
+impl DomainEvent for CategoryEvent {
+    fn event_type(&self) -> &'static str {
+        self.variant_name()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CategoryError {
+    #[error("the category already exists")]
+    AlreadyExists,
+    #[error("no such category")]
+    NotFound,
+    #[error("a category needs a name")]
+    NameMissing,
+    #[error("attribute key {0:?} must be lowercase letters, digits and _")]
+    BadKey(String),
+    #[error("attribute {0} is defined twice")]
+    DuplicateKey(String),
+    #[error("enum attribute {0} needs at least one value, each once")]
+    BadEnum(String),
+    #[error("number attribute {0} has min above max")]
+    BadRange(String),
+}
+
+fn check_attributes(attributes: &[AttributeDef]) -> Result<(), CategoryError> {
+    let mut keys = BTreeSet::new();
+    for a in attributes {
+        let key_ok = !a.key.is_empty()
+            && a.key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !key_ok {
+            return Err(CategoryError::BadKey(a.key.clone()));
+        }
+        if !keys.insert(a.key.clone()) {
+            return Err(CategoryError::DuplicateKey(a.key.clone()));
+        }
+        match &a.kind {
+            AttributeKind::Enum { values } => {
+                let distinct: BTreeSet<String> = values.iter().map(|v| v.to_lowercase()).collect();
+                if values.is_empty()
+                    || distinct.len() != values.len()
+                    || values.iter().any(|v| v.trim().is_empty())
+                {
+                    return Err(CategoryError::BadEnum(a.key.clone()));
+                }
+            }
+            AttributeKind::Number {
+                min: Some(lo),
+                max: Some(hi),
+                ..
+            } if lo > hi => return Err(CategoryError::BadRange(a.key.clone())),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub struct Category;
+
+impl Aggregate for Category {
+    type State = CategoryState;
+    type Command = CategoryCommand;
+    type Event = CategoryEvent;
+    type Error = CategoryError;
+    const KIND: &'static str = "category";
+
+    fn decide(
+        state: &CategoryState,
+        command: CategoryCommand,
+    ) -> Result<Vec<CategoryEvent>, CategoryError> {
+        match command {
+            CategoryCommand::Create {
+                id,
+                name,
+                parent,
+                attributes,
+            } => {
+                if state.created {
+                    return Err(CategoryError::AlreadyExists);
+                }
+                if name.trim().is_empty() {
+                    return Err(CategoryError::NameMissing);
+                }
+                check_attributes(&attributes)?;
+                Ok(vec![CategoryEvent::CategoryCreated(CategoryCreated {
+                    id,
+                    name: name.trim().to_string(),
+                    parent,
+                    attributes,
+                })])
+            }
+            CategoryCommand::ReviseAttributes { attributes } => {
+                if !state.created {
+                    return Err(CategoryError::NotFound);
+                }
+                check_attributes(&attributes)?;
+                Ok(vec![CategoryEvent::CategoryAttributesRevised(
+                    CategoryAttributesRevised { attributes },
+                )])
+            }
+        }
+    }
+
+    fn evolve(mut state: CategoryState, event: &CategoryEvent) -> CategoryState {
+        match event {
+            CategoryEvent::CategoryCreated(e) => {
+                state.created = true;
+                state.name = e.name.clone();
+                state.parent = e.parent;
+                state.schema = CategorySchema {
+                    attributes: e.attributes.clone(),
+                };
+            }
+            CategoryEvent::CategoryAttributesRevised(e) => {
+                state.schema = CategorySchema {
+                    attributes: e.attributes.clone(),
+                };
+            }
+        }
+        state
+    }
+}
+
+/// The hex-bolt schema used across the domain's tests and the demo catalogue.
+pub fn hex_bolt_schema() -> Vec<AttributeDef> {
+    let e = |values: &[&str]| AttributeKind::Enum {
+        values: values.iter().map(|v| v.to_string()).collect(),
+    };
+    vec![
+        AttributeDef {
+            key: "thread".into(),
+            label: "Thread / 螺纹".into(),
+            kind: e(&[
+                "M3", "M4", "M5", "M6", "M8", "M10", "M12", "M16", "M20", "M24",
+            ]),
+            required: true,
+        },
+        AttributeDef {
+            key: "length".into(),
+            label: "Length / 长度".into(),
+            kind: AttributeKind::Number {
+                unit: Unit::Millimetre,
+                min: Some(3.0),
+                max: Some(500.0),
+            },
+            required: true,
+        },
+        AttributeDef {
+            key: "material".into(),
+            label: "Material / 材质".into(),
+            kind: e(&["A2", "A4", "Carbon steel", "Brass"]),
+            required: true,
+        },
+        AttributeDef {
+            key: "strength_class".into(),
+            label: "Strength class / 强度等级".into(),
+            kind: e(&["4.8", "8.8", "10.9", "12.9", "A2-70", "A4-80"]),
+            required: false,
+        },
+        AttributeDef {
+            key: "finish".into(),
+            label: "Finish / 表面处理".into(),
+            kind: e(&["Plain", "Zinc plated", "Hot-dip galvanised", "Black oxide"]),
+            required: false,
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> CategorySchema {
+        CategorySchema {
+            attributes: hex_bolt_schema(),
+        }
+    }
+
+    fn input(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn values_are_normalised_to_the_base_unit_and_canonical_spelling() {
+        let out = schema()
+            .normalise(&input(&[
+                ("thread", "m8"),
+                ("length", "1-1/4 in"),
+                ("material", "a2"),
+            ]))
+            .unwrap();
+        assert_eq!(out["thread"], AttributeValue::Enum("M8".into()));
+        assert_eq!(out["length"], AttributeValue::Number(31.75));
+        assert_eq!(out["material"], AttributeValue::Enum("A2".into()));
+        let bare = schema()
+            .normalise(&input(&[
+                ("thread", "M8"),
+                ("length", "30"),
+                ("material", "A4"),
+            ]))
+            .unwrap();
+        assert_eq!(bare["length"], AttributeValue::Number(30.0));
+    }
+
+    #[test]
+    fn bad_values_say_which_attribute_and_why() {
+        let s = schema();
+        assert_eq!(
+            s.normalise(&input(&[("length", "30 mm"), ("material", "A2")])),
+            Err(AttributeError::Missing("thread".into()))
+        );
+        assert!(matches!(
+            s.normalise(&input(&[
+                ("thread", "M7"),
+                ("length", "30"),
+                ("material", "A2")
+            ])),
+            Err(AttributeError::NotAllowed { .. })
+        ));
+        assert!(matches!(
+            s.normalise(&input(&[
+                ("thread", "M8"),
+                ("length", "2 m"),
+                ("material", "A2")
+            ])),
+            Err(AttributeError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            s.normalise(&input(&[
+                ("thread", "M8"),
+                ("length", "3 kg"),
+                ("material", "A2")
+            ])),
+            Err(AttributeError::BadNumber { .. })
+        ));
+        assert_eq!(
+            s.normalise(&input(&[
+                ("thread", "M8"),
+                ("length", "30"),
+                ("material", "A2"),
+                ("colour", "red")
+            ])),
+            Err(AttributeError::Unknown("colour".into()))
+        );
+    }
+
+    #[test]
+    fn a_category_is_created_once_with_a_sound_schema() {
+        let id = CategoryId(uuid::Uuid::from_u128(1));
+        let create = |attributes| CategoryCommand::Create {
+            id,
+            name: "Hex bolts".into(),
+            parent: None,
+            attributes,
+        };
+        let events =
+            Category::decide(&CategoryState::default(), create(hex_bolt_schema())).unwrap();
+        let state = Category::replay(&events);
+        assert_eq!(state.schema.attributes.len(), 5);
+        assert_eq!(
+            Category::decide(&state, create(vec![])),
+            Err(CategoryError::AlreadyExists)
+        );
+
+        let mut twice = hex_bolt_schema();
+        twice.push(twice[0].clone());
+        assert_eq!(
+            Category::decide(&CategoryState::default(), create(twice)),
+            Err(CategoryError::DuplicateKey("thread".into()))
+        );
+        let mut bad_key = hex_bolt_schema();
+        bad_key[0].key = "Thread Size".into();
+        assert!(matches!(
+            Category::decide(&CategoryState::default(), create(bad_key)),
+            Err(CategoryError::BadKey(_))
+        ));
+        let mut empty_enum = hex_bolt_schema();
+        empty_enum[0].kind = AttributeKind::Enum { values: vec![] };
+        assert!(matches!(
+            Category::decide(&CategoryState::default(), create(empty_enum)),
+            Err(CategoryError::BadEnum(_))
+        ));
+        let mut bad_range = hex_bolt_schema();
+        bad_range[1].kind = AttributeKind::Number {
+            unit: Unit::Millimetre,
+            min: Some(9.0),
+            max: Some(1.0),
+        };
+        assert!(matches!(
+            Category::decide(&CategoryState::default(), create(bad_range)),
+            Err(CategoryError::BadRange(_))
+        ));
+        assert_eq!(
+            Category::decide(
+                &CategoryState::default(),
+                CategoryCommand::Create {
+                    id,
+                    name: " ".into(),
+                    parent: None,
+                    attributes: vec![]
+                }
+            ),
+            Err(CategoryError::NameMissing)
+        );
+        assert_eq!(
+            Category::decide(
+                &CategoryState::default(),
+                CategoryCommand::ReviseAttributes { attributes: vec![] }
+            ),
+            Err(CategoryError::NotFound)
+        );
+        let revised = Category::decide(
+            &state,
+            CategoryCommand::ReviseAttributes {
+                attributes: hex_bolt_schema()[..3].to_vec(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            Category::evolve(state, &revised[0]).schema.attributes.len(),
+            3
+        );
+    }
+}

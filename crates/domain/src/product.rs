@@ -1,0 +1,705 @@
+//! A sellable part: its attributes (validated against the category schema), title, minimum order
+//! quantity, pack size, price tiers, stock and lead time, and its life draft → published →
+//! unpublished / delisted.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{Aggregate, DomainEvent};
+use crate::category::{AttributeError, AttributeValue, CategorySchema};
+use crate::ids::{CategoryId, ProductId, SupplierId, UserId};
+use crate::money::Money;
+
+/// From `min_quantity` pieces on, each costs `unit_price`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceTier {
+    pub min_quantity: u64,
+    pub unit_price: Money,
+}
+
+/// The unit price at `quantity`: the tier with the largest minimum not above it.
+pub fn tier_price(tiers: &[PriceTier], quantity: u64) -> Option<Money> {
+    tiers
+        .iter()
+        .filter(|t| t.min_quantity <= quantity)
+        .max_by_key(|t| t.min_quantity)
+        .map(|t| t.unit_price)
+}
+
+/// What a supplier fills in for a product.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductSheet {
+    pub category: CategoryId,
+    pub brand: String,
+    /// The search keyword of the title, e.g. `六角螺栓 hex bolt`.
+    pub keyword: String,
+    pub name: String,
+    pub description: String,
+    pub images: Vec<String>,
+    pub moq: u64,
+    pub pack_size: u64,
+    pub tiers: Vec<PriceTier>,
+    pub stock: u64,
+    pub lead_time_days: u32,
+    pub shipping_cost: Money,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProductStatus {
+    #[default]
+    Draft,
+    Published,
+    Unpublished,
+    Delisted,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProductState {
+    pub id: Option<ProductId>,
+    pub supplier: Option<SupplierId>,
+    pub sheet: Option<ProductSheet>,
+    pub attributes: BTreeMap<String, AttributeValue>,
+    pub title: String,
+    pub status: ProductStatus,
+}
+
+impl ProductState {
+    pub fn exists(&self) -> bool {
+        self.id.is_some()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProductCommand {
+    Draft {
+        id: ProductId,
+        supplier: SupplierId,
+        sheet: ProductSheet,
+        /// Raw attribute values as typed, e.g. `length` → `5/16 in`.
+        attributes: BTreeMap<String, String>,
+        /// The category's schema, loaded by the caller.
+        schema: CategorySchema,
+    },
+    Revise {
+        supplier: SupplierId,
+        sheet: ProductSheet,
+        attributes: BTreeMap<String, String>,
+        schema: CategorySchema,
+    },
+    SetStock {
+        supplier: SupplierId,
+        stock: u64,
+    },
+    Publish {
+        supplier: SupplierId,
+        /// Whether the supplier may sell (active, not suspended or exited).
+        supplier_may_sell: bool,
+    },
+    Unpublish {
+        supplier: SupplierId,
+    },
+    Delist {
+        agent: UserId,
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductDrafted {
+    pub id: ProductId,
+    pub supplier: SupplierId,
+    pub sheet: ProductSheet,
+    pub attributes: BTreeMap<String, AttributeValue>,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductRevised {
+    pub sheet: ProductSheet,
+    pub attributes: BTreeMap<String, AttributeValue>,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductStockSet {
+    pub stock: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductDelisted {
+    pub agent: UserId,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum ProductEvent {
+    ProductDrafted(ProductDrafted),
+    ProductRevised(ProductRevised),
+    ProductStockSet(ProductStockSet),
+    ProductPublished(()),
+    ProductUnpublished(()),
+    ProductDelisted(ProductDelisted),
+}
+crate::event_names!(ProductEvent {
+    ProductDrafted,
+    ProductRevised,
+    ProductStockSet,
+    ProductPublished,
+    ProductUnpublished,
+    ProductDelisted
+});
+
+impl DomainEvent for ProductEvent {
+    fn event_type(&self) -> &'static str {
+        self.variant_name()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProductError {
+    #[error("the product already exists")]
+    AlreadyExists,
+    #[error("no such product")]
+    NotFound,
+    #[error("only the supplier that owns the product may change it")]
+    NotOwner,
+    #[error(transparent)]
+    Attribute(#[from] AttributeError),
+    #[error("{0} is required")]
+    Missing(&'static str),
+    #[error("the minimum order quantity and the pack size must be at least 1")]
+    ZeroQuantity,
+    #[error("the minimum order quantity {moq} is not a whole number of packs of {pack_size}")]
+    MoqNotWholePacks { moq: u64, pack_size: u64 },
+    #[error("price tiers: {0}")]
+    BadTiers(&'static str),
+    #[error("the product is delisted by an agent and cannot be changed or published")]
+    Delisted,
+    #[error("the product is already {0:?}")]
+    AlreadyInState(ProductStatus),
+    #[error("the supplier may not sell now (not active, suspended or exited)")]
+    SupplierMayNotSell,
+    #[error("a delisting needs a reason")]
+    ReasonMissing,
+}
+
+fn check_sheet(sheet: &ProductSheet) -> Result<(), ProductError> {
+    if sheet.brand.trim().is_empty() {
+        return Err(ProductError::Missing("brand"));
+    }
+    if sheet.name.trim().is_empty() {
+        return Err(ProductError::Missing("name"));
+    }
+    if sheet.moq == 0 || sheet.pack_size == 0 {
+        return Err(ProductError::ZeroQuantity);
+    }
+    if sheet.moq % sheet.pack_size != 0 {
+        return Err(ProductError::MoqNotWholePacks {
+            moq: sheet.moq,
+            pack_size: sheet.pack_size,
+        });
+    }
+    let tiers = &sheet.tiers;
+    let first = tiers
+        .first()
+        .ok_or(ProductError::BadTiers("at least one tier is needed"))?;
+    if first.min_quantity > sheet.moq {
+        return Err(ProductError::BadTiers(
+            "the first tier must start at or below the minimum order quantity",
+        ));
+    }
+    if tiers.iter().any(|t| !t.unit_price.is_positive()) {
+        return Err(ProductError::BadTiers(
+            "every unit price must be above zero",
+        ));
+    }
+    if tiers
+        .iter()
+        .any(|t| t.unit_price.currency != first.unit_price.currency)
+        || sheet.shipping_cost.currency != first.unit_price.currency
+    {
+        return Err(ProductError::BadTiers("all prices must be in one currency"));
+    }
+    if sheet.shipping_cost.is_negative() {
+        return Err(ProductError::BadTiers("shipping cost cannot be negative"));
+    }
+    for pair in tiers.windows(2) {
+        if pair[1].min_quantity <= pair[0].min_quantity {
+            return Err(ProductError::BadTiers("tier quantities must rise"));
+        }
+        if pair[1].unit_price.minor > pair[0].unit_price.minor {
+            return Err(ProductError::BadTiers(
+                "a larger quantity cannot cost more per piece",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// brand + keyword + attribute words (in schema order) + name — the title scheme buyers search by.
+pub fn build_title(
+    sheet: &ProductSheet,
+    schema: &CategorySchema,
+    values: &BTreeMap<String, AttributeValue>,
+) -> String {
+    let mut words = vec![
+        sheet.brand.trim().to_string(),
+        sheet.keyword.trim().to_string(),
+    ];
+    for def in &schema.attributes {
+        match (values.get(&def.key), &def.kind) {
+            (Some(AttributeValue::Enum(v)), _) | (Some(AttributeValue::Text(v)), _) => {
+                words.push(v.clone())
+            }
+            (
+                Some(AttributeValue::Number(n)),
+                crate::category::AttributeKind::Number { unit, .. },
+            ) => words.push(format!("{}{}", format_number(*n), unit.symbol())),
+            _ => {}
+        }
+    }
+    words.push(sheet.name.trim().to_string());
+    words.retain(|w| !w.is_empty());
+    words.join(" ")
+}
+
+fn owned_by(state: &ProductState, supplier: SupplierId) -> Result<(), ProductError> {
+    match state.supplier {
+        None => Err(ProductError::NotFound),
+        Some(owner) if owner != supplier => Err(ProductError::NotOwner),
+        Some(_) if state.status == ProductStatus::Delisted => Err(ProductError::Delisted),
+        Some(_) => Ok(()),
+    }
+}
+
+pub struct Product;
+
+impl Aggregate for Product {
+    type State = ProductState;
+    type Command = ProductCommand;
+    type Event = ProductEvent;
+    type Error = ProductError;
+    const KIND: &'static str = "product";
+
+    fn decide(
+        state: &ProductState,
+        command: ProductCommand,
+    ) -> Result<Vec<ProductEvent>, ProductError> {
+        use ProductCommand::*;
+        match command {
+            Draft {
+                id,
+                supplier,
+                sheet,
+                attributes,
+                schema,
+            } => {
+                if state.exists() {
+                    return Err(ProductError::AlreadyExists);
+                }
+                check_sheet(&sheet)?;
+                let attributes = schema.normalise(&attributes)?;
+                let title = build_title(&sheet, &schema, &attributes);
+                Ok(vec![ProductEvent::ProductDrafted(ProductDrafted {
+                    id,
+                    supplier,
+                    sheet,
+                    attributes,
+                    title,
+                })])
+            }
+            Revise {
+                supplier,
+                sheet,
+                attributes,
+                schema,
+            } => {
+                owned_by(state, supplier)?;
+                check_sheet(&sheet)?;
+                let attributes = schema.normalise(&attributes)?;
+                let title = build_title(&sheet, &schema, &attributes);
+                Ok(vec![ProductEvent::ProductRevised(ProductRevised {
+                    sheet,
+                    attributes,
+                    title,
+                })])
+            }
+            SetStock { supplier, stock } => {
+                owned_by(state, supplier)?;
+                Ok(vec![ProductEvent::ProductStockSet(ProductStockSet {
+                    stock,
+                })])
+            }
+            Publish {
+                supplier,
+                supplier_may_sell,
+            } => {
+                owned_by(state, supplier)?;
+                if state.status == ProductStatus::Published {
+                    return Err(ProductError::AlreadyInState(ProductStatus::Published));
+                }
+                if !supplier_may_sell {
+                    return Err(ProductError::SupplierMayNotSell);
+                }
+                Ok(vec![ProductEvent::ProductPublished(())])
+            }
+            Unpublish { supplier } => {
+                owned_by(state, supplier)?;
+                if state.status != ProductStatus::Published {
+                    return Err(ProductError::AlreadyInState(state.status));
+                }
+                Ok(vec![ProductEvent::ProductUnpublished(())])
+            }
+            Delist { agent, reason } => {
+                if !state.exists() {
+                    return Err(ProductError::NotFound);
+                }
+                if state.status == ProductStatus::Delisted {
+                    return Err(ProductError::AlreadyInState(ProductStatus::Delisted));
+                }
+                if reason.trim().is_empty() {
+                    return Err(ProductError::ReasonMissing);
+                }
+                Ok(vec![ProductEvent::ProductDelisted(ProductDelisted {
+                    agent,
+                    reason,
+                })])
+            }
+        }
+    }
+
+    fn evolve(mut state: ProductState, event: &ProductEvent) -> ProductState {
+        match event {
+            ProductEvent::ProductDrafted(e) => {
+                state.id = Some(e.id);
+                state.supplier = Some(e.supplier);
+                state.sheet = Some(e.sheet.clone());
+                state.attributes = e.attributes.clone();
+                state.title = e.title.clone();
+                state.status = ProductStatus::Draft;
+            }
+            ProductEvent::ProductRevised(e) => {
+                state.sheet = Some(e.sheet.clone());
+                state.attributes = e.attributes.clone();
+                state.title = e.title.clone();
+            }
+            ProductEvent::ProductStockSet(e) => {
+                if let Some(sheet) = &mut state.sheet {
+                    sheet.stock = e.stock;
+                }
+            }
+            ProductEvent::ProductPublished(()) => state.status = ProductStatus::Published,
+            ProductEvent::ProductUnpublished(()) => state.status = ProductStatus::Unpublished,
+            ProductEvent::ProductDelisted(_) => state.status = ProductStatus::Delisted,
+        }
+        state
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::category::hex_bolt_schema;
+    use uuid::Uuid;
+
+    pub fn sheet() -> ProductSheet {
+        ProductSheet {
+            category: CategoryId(Uuid::from_u128(1)),
+            brand: "固力".into(),
+            keyword: "六角螺栓".into(),
+            name: "Hex bolt DIN 933".into(),
+            description: "Full thread".into(),
+            images: vec![],
+            moq: 100,
+            pack_size: 50,
+            tiers: vec![
+                PriceTier {
+                    min_quantity: 100,
+                    unit_price: Money::cny(45),
+                },
+                PriceTier {
+                    min_quantity: 1000,
+                    unit_price: Money::cny(38),
+                },
+                PriceTier {
+                    min_quantity: 10000,
+                    unit_price: Money::cny(30),
+                },
+            ],
+            stock: 50_000,
+            lead_time_days: 3,
+            shipping_cost: Money::cny(1500),
+        }
+    }
+
+    pub fn attrs() -> BTreeMap<String, String> {
+        [
+            ("thread", "M8"),
+            ("length", "30 mm"),
+            ("material", "A2"),
+            ("strength_class", "A2-70"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    fn schema() -> CategorySchema {
+        CategorySchema {
+            attributes: hex_bolt_schema(),
+        }
+    }
+
+    const SUPPLIER: SupplierId = SupplierId(Uuid::from_u128(7));
+    const RIVAL: SupplierId = SupplierId(Uuid::from_u128(8));
+
+    fn draft(sheet: ProductSheet) -> ProductCommand {
+        ProductCommand::Draft {
+            id: ProductId(Uuid::from_u128(3)),
+            supplier: SUPPLIER,
+            sheet,
+            attributes: attrs(),
+            schema: schema(),
+        }
+    }
+
+    fn drafted() -> ProductState {
+        Product::replay(&Product::decide(&ProductState::default(), draft(sheet())).unwrap())
+    }
+
+    #[test]
+    fn a_draft_gets_normalised_attributes_and_a_searchable_title() {
+        let state = drafted();
+        assert_eq!(
+            state.title,
+            "固力 六角螺栓 M8 30mm A2 A2-70 Hex bolt DIN 933"
+        );
+        assert_eq!(state.attributes["length"], AttributeValue::Number(30.0));
+        assert_eq!(state.status, ProductStatus::Draft);
+        assert_eq!(
+            Product::decide(&state, draft(sheet())),
+            Err(ProductError::AlreadyExists)
+        );
+    }
+
+    #[test]
+    fn tier_prices_apply_by_quantity() {
+        let tiers = sheet().tiers;
+        assert_eq!(tier_price(&tiers, 99), None);
+        assert_eq!(tier_price(&tiers, 100), Some(Money::cny(45)));
+        assert_eq!(tier_price(&tiers, 999), Some(Money::cny(45)));
+        assert_eq!(tier_price(&tiers, 1000), Some(Money::cny(38)));
+        assert_eq!(tier_price(&tiers, 50_000), Some(Money::cny(30)));
+    }
+
+    #[test]
+    fn sheets_that_break_the_rules_are_refused() {
+        let empty = ProductState::default();
+        let with = |f: fn(&mut ProductSheet)| {
+            let mut s = sheet();
+            f(&mut s);
+            Product::decide(&empty, draft(s))
+        };
+        assert_eq!(
+            with(|s| s.brand.clear()),
+            Err(ProductError::Missing("brand"))
+        );
+        assert_eq!(
+            with(|s| s.name = " ".into()),
+            Err(ProductError::Missing("name"))
+        );
+        assert_eq!(with(|s| s.moq = 0), Err(ProductError::ZeroQuantity));
+        assert_eq!(
+            with(|s| s.moq = 120),
+            Err(ProductError::MoqNotWholePacks {
+                moq: 120,
+                pack_size: 50
+            })
+        );
+        assert!(matches!(
+            with(|s| s.tiers.clear()),
+            Err(ProductError::BadTiers(_))
+        ));
+        assert!(matches!(
+            with(|s| s.tiers[0].min_quantity = 200),
+            Err(ProductError::BadTiers(_))
+        ));
+        assert!(matches!(
+            with(|s| s.tiers[1].unit_price = Money::cny(50)),
+            Err(ProductError::BadTiers(_))
+        ));
+        assert!(matches!(
+            with(|s| s.tiers[2].min_quantity = 1000),
+            Err(ProductError::BadTiers(_))
+        ));
+        assert!(matches!(
+            with(|s| s.tiers[0].unit_price = Money::cny(0)),
+            Err(ProductError::BadTiers(_))
+        ));
+        assert!(matches!(
+            with(|s| s.tiers[1].unit_price = Money::new(38, crate::money::Currency::USD)),
+            Err(ProductError::BadTiers(_))
+        ));
+        assert!(matches!(
+            with(|s| s.shipping_cost = Money::cny(-1)),
+            Err(ProductError::BadTiers(_))
+        ));
+        let mut bad_attrs = attrs();
+        bad_attrs.insert("thread".into(), "M7".into());
+        assert!(matches!(
+            Product::decide(
+                &empty,
+                ProductCommand::Draft {
+                    id: ProductId(Uuid::nil()),
+                    supplier: SUPPLIER,
+                    sheet: sheet(),
+                    attributes: bad_attrs,
+                    schema: schema()
+                }
+            ),
+            Err(ProductError::Attribute(_))
+        ));
+    }
+
+    #[test]
+    fn publishing_needs_the_owner_and_a_supplier_who_may_sell() {
+        let state = drafted();
+        let publish = |supplier, may| ProductCommand::Publish {
+            supplier,
+            supplier_may_sell: may,
+        };
+        assert_eq!(
+            Product::decide(&state, publish(RIVAL, true)),
+            Err(ProductError::NotOwner)
+        );
+        assert_eq!(
+            Product::decide(&state, publish(SUPPLIER, false)),
+            Err(ProductError::SupplierMayNotSell)
+        );
+        let events = Product::decide(&state, publish(SUPPLIER, true)).unwrap();
+        assert_eq!(events, vec![ProductEvent::ProductPublished(())]);
+        let published = Product::evolve(state, &events[0]);
+        assert_eq!(
+            Product::decide(&published, publish(SUPPLIER, true)),
+            Err(ProductError::AlreadyInState(ProductStatus::Published))
+        );
+        let unpublished = Product::evolve(published, &ProductEvent::ProductUnpublished(()));
+        assert_eq!(
+            Product::decide(
+                &unpublished,
+                ProductCommand::Unpublish { supplier: SUPPLIER }
+            ),
+            Err(ProductError::AlreadyInState(ProductStatus::Unpublished))
+        );
+        assert!(
+            Product::decide(&unpublished, publish(SUPPLIER, true)).is_ok(),
+            "republish"
+        );
+        assert_eq!(
+            Product::decide(&ProductState::default(), publish(SUPPLIER, true)),
+            Err(ProductError::NotFound)
+        );
+    }
+
+    #[test]
+    fn a_delisted_product_stays_down() {
+        let agent = UserId(Uuid::from_u128(99));
+        let state = drafted();
+        assert_eq!(
+            Product::decide(
+                &state,
+                ProductCommand::Delist {
+                    agent,
+                    reason: "".into()
+                }
+            ),
+            Err(ProductError::ReasonMissing)
+        );
+        let events = Product::decide(
+            &state,
+            ProductCommand::Delist {
+                agent,
+                reason: "counterfeit brand".into(),
+            },
+        )
+        .unwrap();
+        let delisted = Product::evolve(state, &events[0]);
+        assert_eq!(
+            Product::decide(
+                &delisted,
+                ProductCommand::Publish {
+                    supplier: SUPPLIER,
+                    supplier_may_sell: true
+                }
+            ),
+            Err(ProductError::Delisted)
+        );
+        assert_eq!(
+            Product::decide(
+                &delisted,
+                ProductCommand::SetStock {
+                    supplier: SUPPLIER,
+                    stock: 5
+                }
+            ),
+            Err(ProductError::Delisted)
+        );
+        assert_eq!(
+            Product::decide(
+                &delisted,
+                ProductCommand::Delist {
+                    agent,
+                    reason: "again".into()
+                }
+            ),
+            Err(ProductError::AlreadyInState(ProductStatus::Delisted))
+        );
+    }
+
+    #[test]
+    fn revising_and_restocking_keep_the_rules() {
+        let state = drafted();
+        let mut s = sheet();
+        s.name = "Hex bolt ISO 4017".into();
+        let events = Product::decide(
+            &state,
+            ProductCommand::Revise {
+                supplier: SUPPLIER,
+                sheet: s,
+                attributes: attrs(),
+                schema: schema(),
+            },
+        )
+        .unwrap();
+        let revised = Product::evolve(state, &events[0]);
+        assert!(revised.title.ends_with("ISO 4017"));
+        let events = Product::decide(
+            &revised,
+            ProductCommand::SetStock {
+                supplier: SUPPLIER,
+                stock: 0,
+            },
+        )
+        .unwrap();
+        assert_eq!(Product::evolve(revised, &events[0]).sheet.unwrap().stock, 0);
+    }
+
+    #[test]
+    fn events_round_trip_through_their_stored_form() {
+        let events = Product::decide(&ProductState::default(), draft(sheet())).unwrap();
+        for e in events.iter().chain(&[ProductEvent::ProductPublished(())]) {
+            let (t, v, body) = e.encode();
+            assert_eq!(&ProductEvent::decode(t, v, body).unwrap(), e);
+        }
+    }
+}
