@@ -195,7 +195,7 @@ fn check_sheet(sheet: &ProductSheet) -> Result<(), ProductError> {
     if sheet.moq == 0 || sheet.pack_size == 0 {
         return Err(ProductError::ZeroQuantity);
     }
-    if sheet.moq % sheet.pack_size != 0 {
+    if !sheet.moq.is_multiple_of(sheet.pack_size) {
         return Err(ProductError::MoqNotWholePacks {
             moq: sheet.moq,
             pack_size: sheet.pack_size,
