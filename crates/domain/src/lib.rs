@@ -19,5 +19,5 @@ pub mod review;
 pub mod rfq;
 pub mod supplier;
 
-pub use aggregate::{Aggregate, DomainEvent, EventCodecError, Timestamp};
+pub use aggregate::{Aggregate, DomainEvent, EventCodecError, Timestamp, DAY_MS, HOUR_MS};
 pub use money::{Currency, Money, MoneyError};

@@ -1,6 +1,7 @@
 //! Requests for quote: a buyer asks invited suppliers to quote for a non-standard part. If no
 //! invited supplier quotes within the response SLA, the RFQ opens to the category pool. Quotes are
-//! sealed (a supplier sees only its own), revisable until the buyer decides, open to counter-offers,
+//! The RFQ also opens to the pool when the SLA passes with some invited supplier still silent, so
+//! the buyer is not left waiting on it. Quotes are sealed (a supplier sees only its own), revisable until the buyer decides, open to counter-offers,
 //! and valid until a date; accepting one awards the RFQ and leads to an order.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -323,8 +324,9 @@ impl Aggregate for Rfq {
                 })])
             }
             C::OpenToPool { at } => {
-                // Driven by the SLA timer: a no-op once any quote arrived or the RFQ closed.
-                if state.pool_open || state.status != RfqStatus::Open || at < state.respond_by {
+                // Driven by the SLA timer: a no-op once every invited supplier quoted, or closed.
+                let all_quoted = state.invited.iter().all(|s| state.quote_of(*s).is_some());
+                if state.pool_open || !state.deciding() || all_quoted || at < state.respond_by {
                     return Ok(vec![]);
                 }
                 Ok(vec![E::RfqOpenedToPool(RfqOpenedToPool { at })])
@@ -752,10 +754,18 @@ mod tests {
     }
 
     #[test]
-    fn a_quote_within_the_sla_keeps_the_pool_closed() {
-        let state = run(open(), vec![quote(1, INVITED_A, 75, HOUR_MS)]);
-        assert_eq!(state.status, RfqStatus::Quoted);
-        assert_eq!(Rfq::decide(&state, C::OpenToPool { at: DAY }), Ok(vec![]));
+    fn the_pool_opens_for_a_silent_invitee_but_not_when_all_quoted() {
+        let one_quoted = run(open(), vec![quote(1, INVITED_A, 75, HOUR_MS)]);
+        assert_eq!(one_quoted.status, RfqStatus::Quoted);
+        assert_eq!(
+            Rfq::decide(&one_quoted, C::OpenToPool { at: DAY }),
+            Ok(vec![RfqEvent::RfqOpenedToPool(RfqOpenedToPool { at: DAY })])
+        );
+        let all_quoted = run(one_quoted, vec![quote(2, INVITED_B, 74, HOUR_MS)]);
+        assert_eq!(
+            Rfq::decide(&all_quoted, C::OpenToPool { at: DAY }),
+            Ok(vec![])
+        );
     }
 
     #[test]

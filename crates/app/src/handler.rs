@@ -1,0 +1,269 @@
+//! Command handling: load an aggregate's stream, fold it, decide, append the new events with the
+//! expected version. A concurrent writer makes the append fail with a version conflict; the
+//! handler then reloads and decides again, a bounded number of times.
+
+use std::fmt::Display;
+use std::sync::Arc;
+
+use uuid::Uuid;
+use zhuchao_domain::{Aggregate, DomainEvent, EventCodecError};
+use zhuchao_eventstore::{
+    Direction, EventStore, ExpectedVersion, Metadata, NewEvent, Position, RecordedEvent,
+    StoreError, StreamFrom, StreamName,
+};
+
+use crate::ports::{Clock, IdGenerator};
+
+/// How many times a command is decided again after losing a race.
+pub const MAX_ATTEMPTS: usize = 8;
+
+/// Who acts and why: becomes every new event's metadata.
+#[derive(Clone, Debug)]
+pub struct CommandContext {
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+    pub actor: String,
+}
+
+impl CommandContext {
+    pub fn new(actor: impl Into<String>) -> Self {
+        Self {
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            actor: actor.into(),
+        }
+    }
+
+    /// The context of a command caused by a stored event (for process managers).
+    pub fn caused_by(event: &RecordedEvent, actor: impl Into<String>) -> Self {
+        Self {
+            correlation_id: event.metadata.correlation_id,
+            causation_id: Some(event.id),
+            actor: actor.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError<E: std::error::Error + 'static> {
+    /// A business rule refused the command.
+    #[error(transparent)]
+    Rejected(E),
+    /// Other writers kept changing the aggregate; the command was not applied.
+    #[error("the {0} kept changing while this command was decided; try again")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored event cannot be read: {0}")]
+    Codec(#[from] EventCodecError),
+}
+
+/// The outcome of a command that was accepted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Executed<E> {
+    /// The events written (empty when the command changed nothing, e.g. a replayed process step).
+    pub events: Vec<E>,
+    /// The global position a reader must reach to see this command's effect.
+    pub position: Position,
+}
+
+/// A loaded aggregate: its state, its stream's version and the position of its last event.
+pub struct Loaded<S> {
+    pub state: S,
+    pub version: Option<u64>,
+    pub position: Position,
+}
+
+pub struct CommandHandler<S> {
+    store: S,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+}
+
+impl<S: Clone> Clone for CommandHandler<S> {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            ids: self.ids.clone(),
+        }
+    }
+}
+
+pub fn stream_of<A: Aggregate>(id: impl Display) -> Result<StreamName, StoreError> {
+    StreamName::new(format!("{}-{}", A::KIND, id))
+}
+
+impl<S: EventStore + Clone> CommandHandler<S> {
+    pub fn new(store: S, clock: Arc<dyn Clock>, ids: Arc<dyn IdGenerator>) -> Self {
+        Self { store, clock, ids }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn now(&self) -> zhuchao_domain::Timestamp {
+        self.clock.now()
+    }
+
+    pub fn new_id(&self) -> Uuid {
+        self.ids.new_id()
+    }
+
+    /// Reads and folds an aggregate's whole stream.
+    pub async fn load<A: Aggregate>(
+        &self,
+        id: impl Display,
+    ) -> Result<Loaded<A::State>, LoadError> {
+        let stream = stream_of::<A>(id)?;
+        let mut state = A::State::default();
+        let (mut version, mut position) = (None, Position::START);
+        let mut from = StreamFrom::Start;
+        loop {
+            let page = self
+                .store
+                .read_stream(&stream, from, Direction::Forwards, 512)
+                .await?;
+            for recorded in &page {
+                let event = A::Event::decode(
+                    &recorded.event_type,
+                    recorded.schema_version,
+                    serde_json::from_str(&recorded.payload).map_err(|source| {
+                        EventCodecError::Malformed {
+                            event_type: recorded.event_type.clone(),
+                            version: recorded.schema_version,
+                            source,
+                        }
+                    })?,
+                )?;
+                state = A::evolve(state, &event);
+                version = Some(recorded.version);
+                position = recorded.position;
+            }
+            match page.last() {
+                Some(last) if page.len() == 512 => from = StreamFrom::Version(last.version + 1),
+                _ => break,
+            }
+        }
+        Ok(Loaded {
+            state,
+            version,
+            position,
+        })
+    }
+
+    /// Decides `command` against the aggregate `id` and appends the outcome.
+    pub async fn execute<A>(
+        &self,
+        id: impl Display,
+        command: A::Command,
+        context: &CommandContext,
+    ) -> Result<Executed<A::Event>, AppError<A::Error>>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
+        let id = id.to_string();
+        let stream = stream_of::<A>(&id)?;
+        for _ in 0..MAX_ATTEMPTS {
+            let loaded = self.load::<A>(&id).await.map_err(|e| match e {
+                LoadError::Store(s) => AppError::Store(s),
+                LoadError::Codec(c) => AppError::Codec(c),
+            })?;
+            let events = A::decide(&loaded.state, command.clone()).map_err(AppError::Rejected)?;
+            if events.is_empty() {
+                return Ok(Executed {
+                    events,
+                    position: loaded.position,
+                });
+            }
+            let expected = match loaded.version {
+                None => ExpectedVersion::NoStream,
+                Some(v) => ExpectedVersion::Exact(v),
+            };
+            let new_events = self.to_new_events(&events, context)?;
+            match self.store.append(&stream, expected, new_events).await {
+                Ok(result) => {
+                    tracing::debug!(stream = %stream, actor = %context.actor, count = events.len(), "command applied");
+                    return Ok(Executed {
+                        events,
+                        position: result.position,
+                    });
+                }
+                Err(StoreError::WrongExpectedVersion { .. }) => continue,
+                Err(e) => return Err(AppError::Store(e)),
+            }
+        }
+        Err(AppError::Conflict(A::KIND))
+    }
+
+    fn to_new_events<E: DomainEvent>(
+        &self,
+        events: &[E],
+        context: &CommandContext,
+    ) -> Result<Vec<NewEvent>, StoreError> {
+        let now = self.clock.now();
+        events
+            .iter()
+            .map(|event| {
+                let (event_type, schema_version, body) = event.encode();
+                let mut metadata =
+                    Metadata::new(context.correlation_id, now).by(context.actor.clone());
+                metadata.causation_id = context.causation_id;
+                Ok(NewEvent {
+                    id: self.ids.new_id(),
+                    event_type: event_type.to_string(),
+                    schema_version,
+                    payload: body.to_string(),
+                    metadata,
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Codec(#[from] EventCodecError),
+}
+
+/// A stable, machine-readable code for a rule's error: its variant name in SCREAMING_SNAKE_CASE
+/// (`WrongStatus(Paid)` → `WRONG_STATUS`).
+pub fn error_code(error: &impl std::fmt::Debug) -> String {
+    let debug = format!("{error:?}");
+    let name: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
+    let mut code = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            code.push('_');
+        }
+        code.push(c.to_ascii_uppercase());
+    }
+    code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhuchao_domain::order::{OrderError, OrderStatus};
+
+    #[test]
+    fn error_codes_are_variant_names() {
+        assert_eq!(
+            error_code(&OrderError::WrongStatus(OrderStatus::Paid)),
+            "WRONG_STATUS"
+        );
+        assert_eq!(error_code(&OrderError::NotFound), "NOT_FOUND");
+        assert_eq!(
+            error_code(&OrderError::BelowMoq {
+                title: "x".into(),
+                moq: 1
+            }),
+            "BELOW_MOQ"
+        );
+    }
+}

@@ -1,0 +1,554 @@
+//! Process managers: the marketplace's reactions to its own events (an accepted quote becomes an
+//! order, an order opens its escrow, a payment marks the order paid, a receipt releases the money,
+//! a ruling splits it and penalises the supplier, …) and the timers those events set. They follow
+//! the global stream with a durable checkpoint; every command they send is idempotent, so
+//! replaying events after a crash changes nothing twice.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use zhuchao_domain::credit_record::{CreditEntry, CreditRecord, CreditRecordCommand};
+use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeEvent};
+use zhuchao_domain::escrow::{Escrow, EscrowCommand, EscrowEvent, PayoutReason};
+use zhuchao_domain::ids::*;
+use zhuchao_domain::order::{Order, OrderCommand, OrderEvent};
+use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqEvent};
+use zhuchao_domain::supplier::{Supplier, SupplierCommand, SupplierEvent};
+use zhuchao_domain::{Aggregate, DomainEvent};
+use zhuchao_eventstore::{EventStore, Position, RecordedEvent, StoreError};
+
+use crate::handler::CommandContext;
+use crate::marketplace::{MarketError, Marketplace};
+use crate::timers::{TimerTable, TimerTask};
+
+/// The platform itself, as the actor of automatic warnings.
+pub const PLATFORM: UserId = UserId(Uuid::nil());
+
+/// What the processes have done so far: saved together, so the timers and the position agree.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessState {
+    pub position: u64,
+    pub timers: TimerTable,
+}
+
+/// Where the process state is kept between runs.
+pub trait CheckpointFile: Send + Sync {
+    fn load(&self) -> std::io::Result<Option<ProcessState>>;
+    fn save(&self, state: &ProcessState) -> std::io::Result<()>;
+}
+
+/// A JSON file replaced atomically (write, fsync, rename, fsync the directory).
+pub struct JsonCheckpoint {
+    pub path: PathBuf,
+}
+
+impl CheckpointFile for JsonCheckpoint {
+    fn load(&self) -> std::io::Result<Option<ProcessState>> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(std::io::Error::other),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn save(&self, state: &ProcessState) -> std::io::Result<()> {
+        let tmp = self.path.with_extension("tmp");
+        let bytes = serde_json::to_vec(state).map_err(std::io::Error::other)?;
+        {
+            let mut file = std::fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut file, &bytes)?;
+            file.sync_all()?;
+        }
+        std::fs::rename(&tmp, &self.path)?;
+        if let Some(dir) = self.path.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("process checkpoint: {0}")]
+    Checkpoint(#[from] std::io::Error),
+    #[error(transparent)]
+    Market(#[from] MarketError),
+}
+
+pub struct Processes<S> {
+    market: Marketplace<S>,
+    checkpoint: Box<dyn CheckpointFile>,
+    state: ProcessState,
+}
+
+fn id_in(stream: &str, kind: &str) -> Option<Uuid> {
+    stream.strip_prefix(kind)?.strip_prefix('-')?.parse().ok()
+}
+
+fn decode<A: Aggregate>(event: &RecordedEvent) -> Option<A::Event> {
+    let body = serde_json::from_str(&event.payload).ok()?;
+    match A::Event::decode(&event.event_type, event.schema_version, body) {
+        Ok(e) => Some(e),
+        Err(e) => {
+            tracing::error!(position = %event.position, error = %e, "process manager cannot read an event");
+            None
+        }
+    }
+}
+
+impl<S: EventStore + Clone> Processes<S> {
+    pub fn new(
+        market: Marketplace<S>,
+        checkpoint: Box<dyn CheckpointFile>,
+    ) -> Result<Self, ProcessError> {
+        let state = checkpoint.load()?.unwrap_or_default();
+        Ok(Self {
+            market,
+            checkpoint,
+            state,
+        })
+    }
+
+    pub fn state(&self) -> &ProcessState {
+        &self.state
+    }
+
+    /// Handles every stored event after the checkpoint, then saves it. Returns how many.
+    pub async fn catch_up(&mut self) -> Result<usize, ProcessError> {
+        let mut handled = 0;
+        loop {
+            let page = self
+                .market
+                .handler
+                .store()
+                .read_all(Position::from_u64(self.state.position), 256)
+                .await?;
+            if page.is_empty() {
+                break;
+            }
+            for event in &page {
+                self.handle(event).await?;
+                handled += 1;
+            }
+        }
+        self.checkpoint.save(&self.state)?;
+        Ok(handled)
+    }
+
+    /// Fires the timers due by the clock; returns how many fired.
+    pub async fn fire_due_timers(&mut self) -> Result<usize, ProcessError> {
+        let now = self.market.handler.now();
+        let due = self.state.timers.due(now);
+        for timer in &due {
+            self.fire(timer.1, now).await?;
+            self.state.timers.done(timer);
+        }
+        if !due.is_empty() {
+            self.checkpoint.save(&self.state)?;
+        }
+        Ok(due.len())
+    }
+
+    /// Runs until the subscription fails: reacts to each event as it arrives and fires timers
+    /// every `tick`. Saves the checkpoint at least every `tick` while events flow.
+    pub async fn run(mut self, tick: Duration) -> Result<(), ProcessError> {
+        let store = self.market.handler.store().clone();
+        let mut events = store.subscribe_all(Position::from_u64(self.state.position));
+        let mut ticker = tokio::time::interval(tick);
+        let mut dirty = false;
+        loop {
+            tokio::select! {
+                next = events.next() => {
+                    let Some(event) = next else { return Ok(()) };
+                    self.handle(&event?).await?;
+                    dirty = true;
+                }
+                _ = ticker.tick() => {
+                    self.fire_due_timers().await?;
+                    if dirty {
+                        self.checkpoint.save(&self.state)?;
+                        dirty = false;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn handle(&mut self, event: &RecordedEvent) -> Result<(), ProcessError> {
+        let stream = event.stream.as_str();
+        let outcome = if let Some(id) = id_in(stream, Rfq::KIND) {
+            match decode::<Rfq>(event) {
+                Some(e) => {
+                    self.state.timers.on_rfq_event(RfqId(id), &e);
+                    self.on_rfq(event, RfqId(id), e).await
+                }
+                None => Ok(()),
+            }
+        } else if let Some(id) = id_in(stream, Order::KIND) {
+            match decode::<Order>(event) {
+                Some(e) => {
+                    self.state.timers.on_order_event(
+                        OrderId(id),
+                        &e,
+                        self.market.settings.auto_release_days,
+                    );
+                    self.on_order(event, OrderId(id), e).await
+                }
+                None => Ok(()),
+            }
+        } else if let Some(id) = id_in(stream, Escrow::KIND) {
+            match decode::<Escrow>(event) {
+                Some(e) => self.on_escrow(event, OrderId(id), e).await,
+                None => Ok(()),
+            }
+        } else if let Some(id) = id_in(stream, Dispute::KIND) {
+            match decode::<Dispute>(event) {
+                Some(e) => {
+                    self.state.timers.on_dispute_event(DisputeId(id), &e);
+                    self.on_dispute(event, DisputeId(id), e).await
+                }
+                None => Ok(()),
+            }
+        } else if let Some(id) = id_in(stream, Supplier::KIND) {
+            match decode::<Supplier>(event) {
+                Some(e) => self.on_supplier(event, SupplierId(id), e).await,
+                None => Ok(()),
+            }
+        } else {
+            Ok(())
+        };
+        match outcome {
+            Ok(()) => {}
+            // A rule refused the follow-up: the world moved on (e.g. the order was cancelled).
+            Err(MarketError::Rejected { code, message }) => {
+                tracing::warn!(position = %event.position, %code, %message, "process step refused");
+            }
+            Err(other) => return Err(other.into()),
+        }
+        self.state.position = event.position.as_u64();
+        Ok(())
+    }
+
+    async fn on_rfq(
+        &self,
+        event: &RecordedEvent,
+        rfq: RfqId,
+        e: RfqEvent,
+    ) -> Result<(), MarketError> {
+        if let RfqEvent::QuoteAccepted(a) = e {
+            let ctx = CommandContext::caused_by(event, "process:quote-to-order");
+            let place = OrderCommand::PlaceFromQuote {
+                id: a.order,
+                buyer: a.buyer,
+                company: a.company,
+                supplier: a.supplier,
+                rfq,
+                quote: a.quote,
+                title: a.title,
+                quantity: a.quantity,
+                unit_price: a.unit_price,
+                at: a.at,
+            };
+            self.market.run::<Order>(&ctx, a.order, place).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_order(
+        &self,
+        event: &RecordedEvent,
+        order: OrderId,
+        e: OrderEvent,
+    ) -> Result<(), MarketError> {
+        let ctx = CommandContext::caused_by(event, "process:order-escrow");
+        match e {
+            OrderEvent::OrderPlaced(p) => {
+                let open = EscrowCommand::Open {
+                    order,
+                    supplier: p.supplier,
+                    amount: p.total,
+                    at: p.at,
+                };
+                self.market.run::<Escrow>(&ctx, order, open).await?;
+            }
+            OrderEvent::OrderReceived(r) => {
+                let release = EscrowCommand::Release {
+                    payout: "receipt".into(),
+                    reason: PayoutReason::Receipt,
+                    at: r.at,
+                };
+                self.market.run::<Escrow>(&ctx, order, release).await?;
+            }
+            OrderEvent::OrderCancelled(c) if c.refund_due => {
+                let refund = EscrowCommand::Refund {
+                    payout: "cancellation".into(),
+                    amount: None,
+                    at: c.at,
+                };
+                self.market.run::<Escrow>(&ctx, order, refund).await?;
+            }
+            OrderEvent::ReturnReceived(r) => {
+                let refund = EscrowCommand::Refund {
+                    payout: "return".into(),
+                    amount: None,
+                    at: r.at,
+                };
+                self.market.run::<Escrow>(&ctx, order, refund).await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn on_escrow(
+        &self,
+        event: &RecordedEvent,
+        order: OrderId,
+        e: EscrowEvent,
+    ) -> Result<(), MarketError> {
+        let ctx = CommandContext::caused_by(event, "process:escrow-order");
+        match e {
+            EscrowEvent::EscrowFunded(f) => {
+                self.market
+                    .run::<Order>(&ctx, order, OrderCommand::MarkPaid { at: f.at })
+                    .await?;
+            }
+            EscrowEvent::EscrowReleased(r) if r.reason != PayoutReason::Ruling => {
+                self.market
+                    .run::<Order>(&ctx, order, OrderCommand::Complete { at: r.at })
+                    .await?;
+            }
+            EscrowEvent::EscrowRefunded(r) if r.reason == PayoutReason::Refund => {
+                self.market
+                    .run::<Order>(
+                        &ctx,
+                        order,
+                        OrderCommand::MarkRefunded {
+                            amount: r.amount,
+                            at: r.at,
+                        },
+                    )
+                    .await?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn on_dispute(
+        &self,
+        event: &RecordedEvent,
+        dispute: DisputeId,
+        e: DisputeEvent,
+    ) -> Result<(), MarketError> {
+        let ctx = CommandContext::caused_by(event, "process:dispute");
+        match e {
+            DisputeEvent::DisputeOpened(o) => {
+                self.market
+                    .run::<Escrow>(&ctx, o.order, EscrowCommand::Hold { dispute, at: o.at })
+                    .await?;
+                self.market
+                    .run::<Order>(
+                        &ctx,
+                        o.order,
+                        OrderCommand::MarkDisputed { dispute, at: o.at },
+                    )
+                    .await?;
+            }
+            DisputeEvent::DisputeRuled(r) => {
+                let split = EscrowCommand::Split {
+                    dispute,
+                    refund: r.refund,
+                    release: r.release,
+                    at: r.at,
+                };
+                self.market.run::<Escrow>(&ctx, r.order, split).await?;
+                let resolve = OrderCommand::ResolveDispute {
+                    dispute,
+                    refunded: r.refund,
+                    released: r.release,
+                    at: r.at,
+                };
+                self.market.run::<Order>(&ctx, r.order, resolve).await?;
+                let agent = r.agent.unwrap_or(PLATFORM);
+                if let Some(penalty) = r.penalty {
+                    let deduct = SupplierCommand::DeductPenalty {
+                        amount: penalty,
+                        reason: format!("dispute {dispute}"),
+                        dispute: Some(dispute),
+                        at: r.at,
+                    };
+                    self.step(self.market.run::<Supplier>(&ctx, r.supplier, deduct).await)?;
+                }
+                if r.warn {
+                    let warn = SupplierCommand::Warn {
+                        agent,
+                        reason: format!("lost dispute {dispute}"),
+                        at: r.at,
+                    };
+                    self.step(self.market.run::<Supplier>(&ctx, r.supplier, warn).await)?;
+                }
+                if r.refund.is_positive() {
+                    self.record_credit(
+                        &ctx,
+                        r.supplier,
+                        CreditEntry::DisputeLost {
+                            supplier: r.supplier,
+                            dispute,
+                            at: r.at,
+                        },
+                    )
+                    .await?;
+                }
+            }
+            DisputeEvent::DisputeWithdrawn(w) => {
+                let order = self
+                    .market
+                    .handler
+                    .load::<Dispute>(dispute)
+                    .await?
+                    .state
+                    .order
+                    .ok_or(MarketError::NotFound("dispute"))?;
+                self.step(
+                    self.market
+                        .run::<Escrow>(&ctx, order, EscrowCommand::Unhold { dispute, at: w.at })
+                        .await,
+                )?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn on_supplier(
+        &self,
+        event: &RecordedEvent,
+        supplier: SupplierId,
+        e: SupplierEvent,
+    ) -> Result<(), MarketError> {
+        let ctx = CommandContext::caused_by(event, "process:credit-record");
+        let entry = match e {
+            SupplierEvent::SupplierWarned(w) => CreditEntry::Warning {
+                supplier,
+                reason: w.reason,
+                at: w.at,
+            },
+            SupplierEvent::PenaltyDeducted(p) => CreditEntry::Penalty {
+                supplier,
+                amount: p.amount,
+                reason: p.reason,
+                at: p.at,
+            },
+            SupplierEvent::SupplierExited(x) => CreditEntry::Exited {
+                supplier,
+                reason: x.reason,
+                at: x.at,
+            },
+            _ => return Ok(()),
+        };
+        self.record_credit(&ctx, supplier, entry).await
+    }
+
+    /// Appends to the credit record of the supplier's code, once per causing event.
+    async fn record_credit(
+        &self,
+        ctx: &CommandContext,
+        supplier: SupplierId,
+        entry: CreditEntry,
+    ) -> Result<(), MarketError> {
+        let code = self
+            .market
+            .handler
+            .load::<Supplier>(supplier)
+            .await?
+            .state
+            .credit_code
+            .ok_or(MarketError::NotFound("supplier"))?;
+        let record = self
+            .market
+            .handler
+            .load::<CreditRecord>(code.as_str())
+            .await?
+            .state;
+        if record.history.contains(&entry) {
+            return Ok(());
+        }
+        self.market
+            .run::<CreditRecord>(ctx, code.as_str(), CreditRecordCommand::Record(entry))
+            .await?;
+        Ok(())
+    }
+
+    /// A follow-up a rule may refuse without stopping the process (logged).
+    fn step<T>(&self, result: Result<T, MarketError>) -> Result<(), MarketError> {
+        match result {
+            Ok(_) => Ok(()),
+            Err(MarketError::Rejected { code, message }) => {
+                tracing::warn!(%code, %message, "process follow-up refused");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn fire(
+        &self,
+        task: TimerTask,
+        now: zhuchao_domain::Timestamp,
+    ) -> Result<(), ProcessError> {
+        let ctx = CommandContext::new("process:timer");
+        let result = match task {
+            TimerTask::OpenRfqToPool(rfq) => self
+                .market
+                .run::<Rfq>(&ctx, rfq, RfqCommand::OpenToPool { at: now })
+                .await
+                .map(|_| ()),
+            TimerTask::ExpireRfq(rfq) => self
+                .market
+                .run::<Rfq>(&ctx, rfq, RfqCommand::Expire { at: now })
+                .await
+                .map(|_| ()),
+            TimerTask::ExpireQuotes(rfq) => self
+                .market
+                .run::<Rfq>(&ctx, rfq, RfqCommand::ExpireQuotes { at: now })
+                .await
+                .map(|_| ()),
+            TimerTask::AutoRelease {
+                order,
+                delivered_at,
+            } => {
+                let release = EscrowCommand::AutoRelease {
+                    payout: "auto-release".into(),
+                    delivered_at,
+                    days: self.market.settings.auto_release_days,
+                    at: now,
+                };
+                self.market
+                    .run::<Escrow>(&ctx, order, release)
+                    .await
+                    .map(|_| ())
+            }
+            TimerTask::RuleDisputeByDefault(dispute) => self
+                .market
+                .run::<Dispute>(&ctx, dispute, DisputeCommand::RuleByDefault { at: now })
+                .await
+                .map(|_| ()),
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(MarketError::Rejected { code, message }) => {
+                tracing::warn!(?task, %code, %message, "timer's command refused");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}

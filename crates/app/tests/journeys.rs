@@ -1,0 +1,467 @@
+//! The marketplace's journeys through the application layer on a real embedded store: commands
+//! go through the handler, the process managers carry each step to the next, timers fire from
+//! the manual clock.
+
+mod support;
+
+use support::{ctx, World};
+use uuid::Uuid;
+use zhuchao_domain::credit_record::{CreditEntry, CreditRecord};
+use zhuchao_domain::dispute::DisputeReason;
+use zhuchao_domain::escrow::{Escrow, EscrowCommand};
+use zhuchao_domain::ids::*;
+use zhuchao_domain::money::Money;
+use zhuchao_domain::order::{Order, OrderCommand, OrderStatus, Party};
+use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqRequest, RfqStatus};
+use zhuchao_domain::supplier::Supplier;
+use zhuchao_domain::{DAY_MS, HOUR_MS};
+
+const BUYER: UserId = UserId(Uuid::from_u128(1));
+const COMPANY: CompanyId = CompanyId(Uuid::from_u128(2));
+
+async fn pay(world: &World, order: OrderId, amount: Money) {
+    let fund = EscrowCommand::Fund {
+        payment_id: format!("sim-{order}"),
+        idempotency_key: format!("pay-{order}"),
+        amount,
+        at: world.clock_now(),
+    };
+    world
+        .market
+        .run::<Escrow>(&ctx("buyer"), order, fund)
+        .await
+        .expect("pay");
+}
+
+async fn order_status(world: &World, order: OrderId) -> OrderStatus {
+    world
+        .market
+        .handler
+        .load::<Order>(order)
+        .await
+        .expect("load")
+        .state
+        .status
+}
+
+/// A cart order, paid and shipped, returned as (order, total).
+async fn shipped_order(world: &mut World) -> (OrderId, SupplierId, Money) {
+    let supplier = world.active_supplier(1).await;
+    let product = world.published_product(supplier).await;
+    let order = OrderId(Uuid::now_v7());
+    let placed = world
+        .market
+        .place_cart_order(
+            &ctx("buyer"),
+            order,
+            BUYER,
+            COMPANY,
+            vec![(product, 1000)],
+            "宁波市北仑区 1 号".into(),
+        )
+        .await
+        .expect("place");
+    let total = match &placed.events[0] {
+        zhuchao_domain::order::OrderEvent::OrderPlaced(p) => p.total,
+        other => panic!("{other:?}"),
+    };
+    world.settle().await;
+    pay(world, order, total).await;
+    world.settle().await;
+    let ship = OrderCommand::Ship {
+        supplier,
+        carrier: "顺丰".into(),
+        tracking: "SF1001".into(),
+        at: world.clock_now(),
+    };
+    world
+        .market
+        .run::<Order>(&ctx("supplier"), order, ship)
+        .await
+        .expect("ship");
+    (order, supplier, total)
+}
+
+#[tokio::test]
+async fn a_cart_order_is_paid_into_escrow_and_released_on_receipt() {
+    let mut world = World::new().await;
+    let (order, _, total) = shipped_order(&mut world).await;
+    assert_eq!(
+        total,
+        Money::cny(38 * 1000 + 1500),
+        "the 1,000+ tier price plus shipping"
+    );
+    assert_eq!(order_status(&world, order).await, OrderStatus::Shipped);
+
+    world
+        .market
+        .run::<Order>(
+            &ctx("buyer"),
+            order,
+            OrderCommand::ConfirmReceipt {
+                company: COMPANY,
+                at: world.clock_now(),
+            },
+        )
+        .await
+        .expect("receive");
+    world.settle().await;
+
+    let escrow = world
+        .market
+        .handler
+        .load::<Escrow>(order)
+        .await
+        .expect("escrow")
+        .state;
+    assert_eq!(escrow.released, Some(total));
+    assert_eq!(order_status(&world, order).await, OrderStatus::Completed);
+    let rated = world
+        .market
+        .rate_order(
+            &ctx("buyer"),
+            order,
+            COMPANY,
+            BUYER,
+            (5, 5, 4),
+            "准时".into(),
+        )
+        .await;
+    assert!(rated.is_ok(), "{rated:?}");
+}
+
+#[tokio::test]
+async fn an_undisputed_delivery_is_released_automatically_even_across_a_restart() {
+    let mut world = World::new().await;
+    let (order, _, total) = shipped_order(&mut world).await;
+    world
+        .market
+        .run::<Order>(
+            &ctx("carrier"),
+            order,
+            OrderCommand::MarkDelivered {
+                at: world.clock_now(),
+            },
+        )
+        .await
+        .expect("delivered");
+    world.settle().await;
+
+    world.restart_processes();
+    world.pass(6 * DAY_MS).await;
+    assert_eq!(
+        order_status(&world, order).await,
+        OrderStatus::Delivered,
+        "not yet"
+    );
+    world.restart_processes();
+    world.pass(DAY_MS).await;
+    let escrow = world
+        .market
+        .handler
+        .load::<Escrow>(order)
+        .await
+        .expect("escrow")
+        .state;
+    assert_eq!(escrow.released, Some(total));
+    assert_eq!(order_status(&world, order).await, OrderStatus::Completed);
+}
+
+#[tokio::test]
+async fn a_supplier_silent_in_a_dispute_loses_by_default_and_its_credit_record_shows_it() {
+    let mut world = World::new().await;
+    let (order, supplier, total) = shipped_order(&mut world).await;
+    world
+        .market
+        .run::<Order>(
+            &ctx("carrier"),
+            order,
+            OrderCommand::MarkDelivered {
+                at: world.clock_now(),
+            },
+        )
+        .await
+        .expect("delivered");
+    world.settle().await;
+
+    let dispute = DisputeId(Uuid::now_v7());
+    let claimed = Money::cny(20_000);
+    world
+        .market
+        .open_dispute(
+            &ctx("buyer"),
+            dispute,
+            order,
+            Party::Buyer,
+            BUYER,
+            DisputeReason::NotAsDescribed,
+            "grade 8.8 delivered, A2-70 ordered".into(),
+            vec![],
+            claimed,
+        )
+        .await
+        .expect("open dispute");
+    world.settle().await;
+    assert_eq!(order_status(&world, order).await, OrderStatus::Disputed);
+
+    // The auto-release falls due while the dispute holds the money: nothing is released.
+    world.pass(3 * DAY_MS).await;
+    let escrow = world
+        .market
+        .handler
+        .load::<Escrow>(order)
+        .await
+        .expect("escrow")
+        .state;
+    assert_eq!(escrow.refunded, Some(claimed));
+    assert_eq!(
+        escrow.released,
+        Some(Money::cny(total.minor - claimed.minor))
+    );
+    assert_eq!(order_status(&world, order).await, OrderStatus::Resolved);
+    world.pass(7 * DAY_MS).await;
+    let escrow = world
+        .market
+        .handler
+        .load::<Escrow>(order)
+        .await
+        .expect("escrow")
+        .state;
+    assert_eq!(
+        escrow.released,
+        Some(Money::cny(total.minor - claimed.minor)),
+        "nothing paid twice"
+    );
+
+    let s = world
+        .market
+        .handler
+        .load::<Supplier>(supplier)
+        .await
+        .expect("supplier")
+        .state;
+    assert_eq!(s.warnings, 1);
+    let code = s.credit_code.expect("code");
+    let record = world
+        .market
+        .handler
+        .load::<CreditRecord>(code.as_str())
+        .await
+        .expect("record")
+        .state;
+    assert!(record
+        .history
+        .iter()
+        .any(|e| matches!(e, CreditEntry::Warning { .. })));
+    assert!(record
+        .history
+        .iter()
+        .any(|e| matches!(e, CreditEntry::DisputeLost { dispute: d, .. } if *d == dispute)));
+}
+
+#[tokio::test]
+async fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order() {
+    let mut world = World::new().await;
+    let (a, b, pool) = (
+        world.active_supplier(1).await,
+        world.active_supplier(2).await,
+        world.active_supplier(3).await,
+    );
+    let rfq = RfqId(Uuid::now_v7());
+    let now = world.clock_now();
+    let request = RfqRequest {
+        title: "Flange bolts M10×45, Dacromet".into(),
+        description: "per drawing".into(),
+        category: world.category,
+        attributes: Default::default(),
+        quantity: 5000,
+        drawings: vec!["files/d.pdf".into()],
+        target_price: None,
+        deadline: now + 7 * DAY_MS,
+    };
+    let create = RfqCommand::Create {
+        id: rfq,
+        buyer: BUYER,
+        company: COMPANY,
+        request,
+        invited: vec![a, b],
+        response_sla_ms: 24 * HOUR_MS,
+        at: now,
+    };
+    world
+        .market
+        .run::<Rfq>(&ctx("buyer"), rfq, create)
+        .await
+        .expect("rfq");
+    world.settle().await;
+
+    let quote_a = QuoteId(Uuid::now_v7());
+    world
+        .market
+        .submit_quote(
+            &ctx("a"),
+            rfq,
+            quote_a,
+            a,
+            Money::cny(75),
+            10,
+            now + 5 * DAY_MS,
+            String::new(),
+        )
+        .await
+        .expect("a quotes");
+    let early = world
+        .market
+        .submit_quote(
+            &ctx("pool"),
+            rfq,
+            QuoteId(Uuid::now_v7()),
+            pool,
+            Money::cny(70),
+            8,
+            now + 5 * DAY_MS,
+            String::new(),
+        )
+        .await;
+    assert_eq!(early.expect_err("not invited yet").code(), "NOT_INVITED");
+
+    world.settle().await;
+    world.restart_processes();
+    world.pass(24 * HOUR_MS).await;
+    let state = world
+        .market
+        .handler
+        .load::<Rfq>(rfq)
+        .await
+        .expect("rfq")
+        .state;
+    assert!(state.pool_open, "b stayed silent, so the pool opened");
+
+    let quote_pool = QuoteId(Uuid::now_v7());
+    world
+        .market
+        .submit_quote(
+            &ctx("pool"),
+            rfq,
+            quote_pool,
+            pool,
+            Money::cny(70),
+            8,
+            now + 5 * DAY_MS,
+            String::new(),
+        )
+        .await
+        .expect("pool quote");
+    let at = world.clock_now();
+    world
+        .market
+        .run::<Rfq>(
+            &ctx("buyer"),
+            rfq,
+            RfqCommand::CounterOffer {
+                quote: quote_pool,
+                buyer: BUYER,
+                unit_price: Money::cny(66),
+                note: "0.66?".into(),
+                at,
+            },
+        )
+        .await
+        .expect("counter");
+    world
+        .market
+        .run::<Rfq>(
+            &ctx("pool"),
+            rfq,
+            RfqCommand::ReviseQuote {
+                quote: quote_pool,
+                supplier: pool,
+                unit_price: Money::cny(68),
+                lead_time_days: 8,
+                valid_until: at + 3 * DAY_MS,
+                note: "0.68".into(),
+                at,
+            },
+        )
+        .await
+        .expect("revise");
+    let order = OrderId(Uuid::now_v7());
+    world
+        .market
+        .run::<Rfq>(
+            &ctx("buyer"),
+            rfq,
+            RfqCommand::Accept {
+                quote: quote_pool,
+                buyer: BUYER,
+                order,
+                at,
+            },
+        )
+        .await
+        .expect("accept");
+    world.settle().await;
+
+    let placed = world
+        .market
+        .handler
+        .load::<Order>(order)
+        .await
+        .expect("order")
+        .state;
+    assert_eq!(placed.supplier, Some(pool));
+    assert_eq!(placed.total, Some(Money::cny(68 * 5000)));
+    let escrow = world
+        .market
+        .handler
+        .load::<Escrow>(order)
+        .await
+        .expect("escrow")
+        .state;
+    assert_eq!(
+        escrow.expected,
+        Some(Money::cny(68 * 5000)),
+        "the order opened its escrow"
+    );
+    assert_eq!(
+        world
+            .market
+            .handler
+            .load::<Rfq>(rfq)
+            .await
+            .expect("rfq")
+            .state
+            .status,
+        RfqStatus::Awarded
+    );
+}
+
+#[tokio::test]
+async fn replaying_the_processes_from_the_start_changes_nothing() {
+    let mut world = World::new().await;
+    let (order, _, _) = shipped_order(&mut world).await;
+    world
+        .market
+        .run::<Order>(
+            &ctx("buyer"),
+            order,
+            OrderCommand::ConfirmReceipt {
+                company: COMPANY,
+                at: world.clock_now(),
+            },
+        )
+        .await
+        .expect("receive");
+    world.settle().await;
+    use zhuchao_eventstore::EventStore;
+    let head = world.store.head().await.expect("head");
+
+    std::fs::remove_file(world.dir.path().join("processes.json")).expect("forget the checkpoint");
+    world.restart_processes();
+    world.settle().await;
+    assert_eq!(
+        world.store.head().await.expect("head"),
+        head,
+        "every process step is idempotent"
+    );
+}
