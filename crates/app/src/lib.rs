@@ -9,4 +9,6 @@ pub mod processes;
 pub mod timers;
 
 pub use handler::{AppError, CommandContext, CommandHandler, Executed};
-pub use ports::{Clock, IdGenerator, ManualClock, SystemClock, UuidV7Ids};
+pub use ports::{
+    Clock, IdGenerator, ManualClock, PaymentProvider, SimulatedPayments, SystemClock, UuidV7Ids,
+};

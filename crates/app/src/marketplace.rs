@@ -5,12 +5,13 @@
 //! aggregate's command through the [`CommandHandler`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use zhuchao_domain::category::Category;
 use zhuchao_domain::credit_code::CreditCode;
 use zhuchao_domain::credit_record::{CreditRecord, CreditRecordCommand};
 use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeEvent, DisputeReason};
-use zhuchao_domain::escrow::Escrow;
+use zhuchao_domain::escrow::{Escrow, EscrowCommand, EscrowEvent};
 use zhuchao_domain::ids::*;
 use zhuchao_domain::money::Money;
 use zhuchao_domain::order::{
@@ -26,6 +27,7 @@ use zhuchao_domain::{Aggregate, Timestamp};
 use zhuchao_eventstore::{EventStore, StoreError};
 
 use crate::handler::{error_code, AppError, CommandContext, CommandHandler, Executed, LoadError};
+use crate::ports::{PaymentError, PaymentProvider};
 
 /// Platform settings an admin may change.
 #[derive(Clone, Debug)]
@@ -60,6 +62,8 @@ pub enum MarketError {
     Store(#[from] StoreError),
     #[error("stored event cannot be read: {0}")]
     Codec(String),
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl MarketError {
@@ -68,6 +72,7 @@ impl MarketError {
             MarketError::Rejected { code, .. } => code.clone(),
             MarketError::NotFound(_) => "NOT_FOUND".into(),
             MarketError::Conflict(_) => "CONFLICT".into(),
+            MarketError::Unavailable(_) => "UNAVAILABLE".into(),
             MarketError::Store(_) | MarketError::Codec(_) => "INTERNAL".into(),
         }
     }
@@ -107,6 +112,7 @@ pub struct SupplierApplication {
 pub struct Marketplace<S> {
     pub handler: CommandHandler<S>,
     pub settings: Settings,
+    pub payments: Arc<dyn PaymentProvider>,
 }
 
 impl<S: Clone> Clone for Marketplace<S> {
@@ -114,6 +120,7 @@ impl<S: Clone> Clone for Marketplace<S> {
         Self {
             handler: self.handler.clone(),
             settings: self.settings.clone(),
+            payments: self.payments.clone(),
         }
     }
 }
@@ -126,8 +133,61 @@ fn rejected(code: &str, message: impl Into<String>) -> MarketError {
 }
 
 impl<S: EventStore + Clone> Marketplace<S> {
-    pub fn new(handler: CommandHandler<S>, settings: Settings) -> Self {
-        Self { handler, settings }
+    pub fn new(
+        handler: CommandHandler<S>,
+        settings: Settings,
+        payments: Arc<dyn PaymentProvider>,
+    ) -> Self {
+        Self {
+            handler,
+            settings,
+            payments,
+        }
+    }
+
+    /// The buyer pays an order: the provider charges the order's total (once per idempotency
+    /// key) and the payment funds the order's escrow.
+    pub async fn pay_order(
+        &self,
+        ctx: &CommandContext,
+        order: OrderId,
+        company: CompanyId,
+        idempotency_key: &str,
+    ) -> Result<Executed<EscrowEvent>, MarketError> {
+        let o = self.handler.load::<Order>(order).await?.state;
+        if o.company != Some(company) {
+            return Err(MarketError::NotFound("order"));
+        }
+        let total = o.total.ok_or(MarketError::NotFound("order"))?;
+        let escrow = self.handler.load::<Escrow>(order).await?.state;
+        if escrow.expected.is_none() {
+            return Err(rejected(
+                "ESCROW_NOT_READY",
+                "the order's escrow is being opened; try again in a moment",
+            ));
+        }
+        if o.status != OrderStatus::Placed && escrow.funding_key.as_deref() != Some(idempotency_key)
+        {
+            return Err(rejected(
+                "NOT_PAYABLE",
+                format!("the order is {:?}, not awaiting payment", o.status),
+            ));
+        }
+        let receipt = self
+            .payments
+            .charge(order, total, idempotency_key)
+            .await
+            .map_err(|e| match e {
+                PaymentError::Unavailable(_) => MarketError::Unavailable(e.to_string()),
+                other => rejected(&error_code(&other), other.to_string()),
+            })?;
+        let fund = EscrowCommand::Fund {
+            payment_id: receipt.payment_id,
+            idempotency_key: idempotency_key.to_string(),
+            amount: total,
+            at: self.handler.now(),
+        };
+        Ok(self.handler.execute::<Escrow>(order, fund, ctx).await?)
     }
 
     async fn supplier_may_sell(

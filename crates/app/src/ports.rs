@@ -1,10 +1,13 @@
-//! The two things the domain must never produce itself — the time and new ids — behind ports, so
-//! tests control both.
+//! What the domain must never produce itself — the time, new ids — and the payment provider,
+//! behind ports, so tests control them and a real provider can replace the simulator.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use uuid::Uuid;
+use zhuchao_domain::ids::OrderId;
+use zhuchao_domain::money::Money;
 use zhuchao_domain::Timestamp;
 
 pub trait Clock: Send + Sync + 'static {
@@ -56,5 +59,71 @@ pub struct UuidV7Ids;
 impl IdGenerator for UuidV7Ids {
     fn new_id(&self) -> Uuid {
         Uuid::now_v7()
+    }
+}
+
+/// A completed charge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentReceipt {
+    pub payment_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    #[error("the payment was declined: {0}")]
+    Declined(String),
+    #[error("idempotency key {0} was already used for a different payment")]
+    KeyReused(String),
+    #[error("the payment provider is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Takes the buyer's money into the platform's escrow account. Charging twice with one
+/// idempotency key charges once and returns the first receipt.
+#[async_trait::async_trait]
+pub trait PaymentProvider: Send + Sync + 'static {
+    async fn charge(
+        &self,
+        order: OrderId,
+        amount: Money,
+        idempotency_key: &str,
+    ) -> Result<PaymentReceipt, PaymentError>;
+}
+
+/// The built-in provider: accepts every positive charge, remembers keys.
+#[derive(Default)]
+pub struct SimulatedPayments {
+    charges: Mutex<HashMap<String, (OrderId, Money, PaymentReceipt)>>,
+}
+
+#[async_trait::async_trait]
+impl PaymentProvider for SimulatedPayments {
+    async fn charge(
+        &self,
+        order: OrderId,
+        amount: Money,
+        idempotency_key: &str,
+    ) -> Result<PaymentReceipt, PaymentError> {
+        if !amount.is_positive() {
+            return Err(PaymentError::Declined(
+                "the amount must be above zero".into(),
+            ));
+        }
+        let mut charges = self.charges.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((o, a, receipt)) = charges.get(idempotency_key) {
+            return if *o == order && *a == amount {
+                Ok(receipt.clone())
+            } else {
+                Err(PaymentError::KeyReused(idempotency_key.to_string()))
+            };
+        }
+        let receipt = PaymentReceipt {
+            payment_id: format!("sim-{}", uuid::Uuid::now_v7().simple()),
+        };
+        charges.insert(
+            idempotency_key.to_string(),
+            (order, amount, receipt.clone()),
+        );
+        Ok(receipt)
     }
 }

@@ -8,7 +8,7 @@ use support::{ctx, World};
 use uuid::Uuid;
 use zhuchao_domain::credit_record::{CreditEntry, CreditRecord};
 use zhuchao_domain::dispute::DisputeReason;
-use zhuchao_domain::escrow::{Escrow, EscrowCommand};
+use zhuchao_domain::escrow::Escrow;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::money::Money;
 use zhuchao_domain::order::{Order, OrderCommand, OrderStatus, Party};
@@ -20,17 +20,32 @@ const BUYER: UserId = UserId(Uuid::from_u128(1));
 const COMPANY: CompanyId = CompanyId(Uuid::from_u128(2));
 
 async fn pay(world: &World, order: OrderId, amount: Money) {
-    let fund = EscrowCommand::Fund {
-        payment_id: format!("sim-{order}"),
-        idempotency_key: format!("pay-{order}"),
-        amount,
-        at: world.clock_now(),
-    };
-    world
+    let key = format!("pay-{order}");
+    let funded = world
         .market
-        .run::<Escrow>(&ctx("buyer"), order, fund)
+        .pay_order(&ctx("buyer"), order, COMPANY, &key)
         .await
         .expect("pay");
+    assert!(
+        matches!(&funded.events[0], zhuchao_domain::escrow::EscrowEvent::EscrowFunded(f) if f.amount == amount)
+    );
+    let again = world
+        .market
+        .pay_order(&ctx("buyer"), order, COMPANY, &key)
+        .await
+        .expect("a retried payment");
+    assert!(
+        again.events.is_empty(),
+        "a retried payment charges and funds nothing twice"
+    );
+    let other = world
+        .market
+        .pay_order(&ctx("buyer"), order, CompanyId(Uuid::from_u128(99)), "k2")
+        .await;
+    assert_eq!(
+        other.expect_err("another company's order").code(),
+        "NOT_FOUND"
+    );
 }
 
 async fn order_status(world: &World, order: OrderId) -> OrderStatus {

@@ -68,8 +68,6 @@ pub enum AttributeError {
         max: f64,
         unit: &'static str,
     },
-    #[error("{0} is empty")]
-    Empty(String),
 }
 
 impl CategorySchema {

@@ -16,6 +16,25 @@ pub const DEFAULT_DEPOSIT: Money = Money::cny(2_000_000);
 /// Warnings after which a supplier is suspended without further ado.
 pub const WARNINGS_BEFORE_SUSPENSION: u32 = 3;
 
+/// A supplier's level, 1 to 5, shown on its profile: volume of completed orders raises it, and a
+/// poor average rating caps it (below 3.0: level 1 at most; below 4.0: level 3 at most).
+/// `average_rating_x10` is the average of all ratings times ten (45 = 4.5); `None` when unrated.
+pub fn supplier_level(completed_orders: u64, average_rating_x10: Option<u32>) -> u8 {
+    let by_volume = match completed_orders {
+        0..=9 => 1,
+        10..=49 => 2,
+        50..=199 => 3,
+        200..=999 => 4,
+        _ => 5,
+    };
+    let cap = match average_rating_x10 {
+        Some(r) if r < 30 => 1,
+        Some(r) if r < 40 => 3,
+        _ => 5,
+    };
+    by_volume.min(cap)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum DocumentKind {
     /// 营业执照
@@ -922,6 +941,17 @@ mod tests {
             Supplier::decide(&state, penalty(0)),
             Err(SupplierError::BadAmount)
         );
+    }
+
+    #[test]
+    fn levels_rise_with_volume_and_are_capped_by_poor_ratings() {
+        assert_eq!(supplier_level(0, None), 1);
+        assert_eq!(supplier_level(10, Some(45)), 2);
+        assert_eq!(supplier_level(60, None), 3);
+        assert_eq!(supplier_level(500, Some(48)), 4);
+        assert_eq!(supplier_level(5000, Some(40)), 5);
+        assert_eq!(supplier_level(5000, Some(39)), 3);
+        assert_eq!(supplier_level(5000, Some(29)), 1);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 use zhuchao_app::marketplace::{Marketplace, Settings, SupplierApplication};
 use zhuchao_app::processes::{JsonCheckpoint, Processes};
-use zhuchao_app::{CommandContext, CommandHandler, ManualClock, UuidV7Ids};
+use zhuchao_app::{CommandContext, CommandHandler, ManualClock, SimulatedPayments, UuidV7Ids};
 use zhuchao_domain::category::{hex_bolt_schema, Category, CategoryCommand};
 use zhuchao_domain::credit_code::CreditCode;
 use zhuchao_domain::ids::*;
@@ -42,7 +42,11 @@ impl World {
         let clock = ManualClock::at(START);
         let handler =
             CommandHandler::new(store.clone(), Arc::new(clock.clone()), Arc::new(UuidV7Ids));
-        let market = Marketplace::new(handler, Settings::default());
+        let market = Marketplace::new(
+            handler,
+            Settings::default(),
+            Arc::new(SimulatedPayments::default()),
+        );
         let processes = Processes::new(
             market.clone(),
             Box::new(JsonCheckpoint {
