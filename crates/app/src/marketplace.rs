@@ -11,12 +11,13 @@ use zhuchao_domain::category::Category;
 use zhuchao_domain::credit_code::CreditCode;
 use zhuchao_domain::credit_record::{CreditRecord, CreditRecordCommand};
 use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeEvent, DisputeReason};
-use zhuchao_domain::escrow::{Escrow, EscrowCommand, EscrowEvent};
+use zhuchao_domain::escrow::Escrow;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::money::Money;
 use zhuchao_domain::order::{
     CartItem, Order, OrderCommand, OrderEvent, OrderStatus, Party, ProductFacts,
 };
+use zhuchao_domain::payment::{Capture, Payment, PaymentEvent};
 use zhuchao_domain::product::{Product, ProductCommand, ProductEvent, ProductSheet, ProductStatus};
 use zhuchao_domain::review::{Rate, Review, ReviewEvent};
 use zhuchao_domain::rfq::{QuotingSupplier, Rfq, RfqCommand, RfqEvent};
@@ -146,28 +147,24 @@ impl<S: EventStore + Clone> Marketplace<S> {
     }
 
     /// The buyer pays an order: the provider charges the order's total (once per idempotency
-    /// key) and the payment funds the order's escrow.
+    /// key) and the capture is recorded; the process managers then fund the order's escrow.
     pub async fn pay_order(
         &self,
         ctx: &CommandContext,
         order: OrderId,
         company: CompanyId,
         idempotency_key: &str,
-    ) -> Result<Executed<EscrowEvent>, MarketError> {
+    ) -> Result<Executed<PaymentEvent>, MarketError> {
         let o = self.handler.load::<Order>(order).await?.state;
         if o.company != Some(company) {
             return Err(MarketError::NotFound("order"));
         }
         let total = o.total.ok_or(MarketError::NotFound("order"))?;
-        let escrow = self.handler.load::<Escrow>(order).await?.state;
-        if escrow.expected.is_none() {
-            return Err(rejected(
-                "ESCROW_NOT_READY",
-                "the order's escrow is being opened; try again in a moment",
-            ));
-        }
-        if o.status != OrderStatus::Placed && escrow.funding_key.as_deref() != Some(idempotency_key)
-        {
+        let earlier = self.handler.load::<Payment>(order).await?.state.captured;
+        let retry = earlier
+            .as_ref()
+            .is_some_and(|p| p.idempotency_key == idempotency_key);
+        if o.status != OrderStatus::Placed && !retry {
             return Err(rejected(
                 "NOT_PAYABLE",
                 format!("the order is {:?}, not awaiting payment", o.status),
@@ -181,13 +178,14 @@ impl<S: EventStore + Clone> Marketplace<S> {
                 PaymentError::Unavailable(_) => MarketError::Unavailable(e.to_string()),
                 other => rejected(&error_code(&other), other.to_string()),
             })?;
-        let fund = EscrowCommand::Fund {
+        let capture = Capture {
+            order,
+            amount: total,
             payment_id: receipt.payment_id,
             idempotency_key: idempotency_key.to_string(),
-            amount: total,
             at: self.handler.now(),
         };
-        Ok(self.handler.execute::<Escrow>(order, fund, ctx).await?)
+        Ok(self.handler.execute::<Payment>(order, capture, ctx).await?)
     }
 
     async fn supplier_may_sell(

@@ -1,5 +1,5 @@
 //! Process managers: the marketplace's reactions to its own events (an accepted quote becomes an
-//! order, an order opens its escrow, a payment marks the order paid, a receipt releases the money,
+//! order, an order opens its escrow, a captured payment funds it and marks the order paid, a receipt releases the money,
 //! a ruling splits it and penalises the supplier, …) and the timers those events set. They follow
 //! the global stream with a durable checkpoint; every command they send is idempotent, so
 //! replaying events after a crash changes nothing twice.
@@ -15,6 +15,7 @@ use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeEvent};
 use zhuchao_domain::escrow::{Escrow, EscrowCommand, EscrowEvent, PayoutReason};
 use zhuchao_domain::ids::*;
 use zhuchao_domain::order::{Order, OrderCommand, OrderEvent};
+use zhuchao_domain::payment::{Payment, PaymentEvent};
 use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqEvent};
 use zhuchao_domain::supplier::{Supplier, SupplierCommand, SupplierEvent};
 use zhuchao_domain::{Aggregate, DomainEvent};
@@ -206,6 +207,23 @@ impl<S: EventStore + Clone> Processes<S> {
         } else if let Some(id) = id_in(stream, Escrow::KIND) {
             match decode::<Escrow>(event) {
                 Some(e) => self.on_escrow(event, OrderId(id), e).await,
+                None => Ok(()),
+            }
+        } else if let Some(id) = id_in(stream, Payment::KIND) {
+            match decode::<Payment>(event) {
+                Some(PaymentEvent::PaymentCaptured(p)) => {
+                    let ctx = CommandContext::caused_by(event, "process:payment-escrow");
+                    let fund = EscrowCommand::Fund {
+                        payment_id: p.payment_id,
+                        idempotency_key: p.idempotency_key,
+                        amount: p.amount,
+                        at: p.at,
+                    };
+                    self.market
+                        .run::<Escrow>(&ctx, OrderId(id), fund)
+                        .await
+                        .map(|_| ())
+                }
                 None => Ok(()),
             }
         } else if let Some(id) = id_in(stream, Dispute::KIND) {

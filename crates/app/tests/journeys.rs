@@ -27,7 +27,7 @@ async fn pay(world: &World, order: OrderId, amount: Money) {
         .await
         .expect("pay");
     assert!(
-        matches!(&funded.events[0], zhuchao_domain::escrow::EscrowEvent::EscrowFunded(f) if f.amount == amount)
+        matches!(&funded.events[0], zhuchao_domain::payment::PaymentEvent::PaymentCaptured(p) if p.amount == amount)
     );
     let again = world
         .market

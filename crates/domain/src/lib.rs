@@ -14,6 +14,7 @@ pub mod credit_record;
 pub mod dispute;
 pub mod escrow;
 pub mod order;
+pub mod payment;
 pub mod product;
 pub mod review;
 pub mod rfq;
