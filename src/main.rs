@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run the marketplace server on the embedded store in the data directory.
     Serve(serve::ServeArgs),
+    /// Print the GraphQL schema (SDL); `docs/schema.graphql` is this output.
+    Schema,
     /// Inspect the event store in a data directory.
     Store {
         #[command(subcommand)]
@@ -51,10 +53,14 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve::run(args).await,
+        Command::Schema => {
+            print!("{}", zhuchao_gateway::http::sdl());
+            Ok(())
+        }
         Command::Store {
             command: StoreCommand::Verify { data },
         } => {
-            let store = EmbeddedStore::open(&data)
+            let store = EmbeddedStore::open(data.join("store"))
                 .with_context(|| format!("opening the store in {}", data.display()))?;
             let events = store.verify().await.context("verifying the store")?;
             println!(

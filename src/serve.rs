@@ -1,56 +1,164 @@
-//! `zhuchao serve`: opens the embedded store and serves HTTP until Ctrl-C or SIGTERM, then closes
-//! the store cleanly.
+//! `zhuchao serve`: opens the embedded store, starts the read models, the process managers and the
+//! GraphQL gateway, seeds the demo marketplace on first start with `--demo`, and serves until
+//! Ctrl-C or SIGTERM. Settings come from flags, then `ZHUCHAO_*` environment variables, then an
+//! optional TOML file (`--config`), then defaults.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use serde::Deserialize;
+use zhuchao_app::marketplace::{Marketplace, Settings};
+use zhuchao_app::processes::{JsonCheckpoint, Processes};
+use zhuchao_app::{CommandHandler, SimulatedPayments, SystemClock, UuidV7Ids};
 use zhuchao_eventstore::{EmbeddedStore, EventStore};
+use zhuchao_gateway::api::Api;
+use zhuchao_gateway::auth::Tokens;
+use zhuchao_gateway::demo;
+use zhuchao_gateway::http::{router, schema};
+use zhuchao_gateway::views::ViewsHandle;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// The data directory (created if missing).
-    #[arg(long, env = "ZHUCHAO_DATA", default_value = "zhuchao-data")]
+    /// The data directory (created if missing). Default: ./zhuchao-data
+    #[arg(long, env = "ZHUCHAO_DATA")]
+    data: Option<PathBuf>,
+    /// The address to listen on; port 0 picks a free port. Default: 127.0.0.1:8080
+    #[arg(long, env = "ZHUCHAO_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Seed a demo marketplace the first time (when the store is empty).
+    #[arg(long, env = "ZHUCHAO_DEMO")]
+    demo: bool,
+    /// A TOML file with any of: data, listen, demo.
+    #[arg(long, env = "ZHUCHAO_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    demo: Option<bool>,
+}
+
+struct Config {
     data: PathBuf,
-    /// The address to listen on; port 0 picks a free port.
-    #[arg(long, env = "ZHUCHAO_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    demo: bool,
+}
+
+fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
+    let file = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str::<FileConfig>(&text)
+                .with_context(|| format!("{} is not a valid Zhuchao config", path.display()))?
+        }
+        None => FileConfig::default(),
+    };
+    Ok(Config {
+        data: args
+            .data
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from("zhuchao-data")),
+        listen: args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        demo: args.demo || file.demo.unwrap_or(false),
+    })
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let store = EmbeddedStore::open(&args.data)
-        .with_context(|| format!("opening the event store in {}", args.data.display()))?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let config = resolve(args)?;
+    std::fs::create_dir_all(&config.data)
+        .with_context(|| format!("creating {}", config.data.display()))?;
+    let store = EmbeddedStore::open(config.data.join("store"))
+        .with_context(|| format!("opening the event store in {}", config.data.display()))?;
+    let handler = CommandHandler::new(store.clone(), Arc::new(SystemClock), Arc::new(UuidV7Ids));
+    let market = Marketplace::new(
+        handler,
+        Settings::default(),
+        Arc::new(SimulatedPayments::default()),
+    );
+    let mut processes = Processes::new(
+        market.clone(),
+        Box::new(JsonCheckpoint {
+            path: config.data.join("processes.json"),
+        }),
+    )
+    .context("loading the process checkpoint")?;
+
+    if config.demo && store.head().await?.as_u64() == 0 {
+        seed_demo(&market, &mut processes).await?;
+    }
+    tokio::spawn(async move {
+        if let Err(e) = processes.run(Duration::from_secs(1)).await {
+            tracing::error!(error = %e, "process managers stopped");
+        }
+    });
+
+    let views = ViewsHandle::start(store.clone());
+    let tokens = Tokens::load_or_create(&config.data).context("loading the token secret")?;
+    let app = router(
+        schema(Api {
+            market,
+            views,
+            tokens,
+        }),
+        store.clone(),
+    );
+    let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .with_context(|| format!("listening on {}", args.listen))?;
+        .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
-    let app = Router::new()
-        .route("/health", get(health))
-        .with_state(store.clone());
-    println!("Zhuchao is listening on http://{address}");
-    println!("  data directory: {}", args.data.display());
-    println!("  health:         http://{address}/health");
+    print_welcome(address, &config.data, config.demo);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
-    drop(store);
-    println!("Zhuchao stopped; the store is closed.");
+    println!(
+        "Zhuchao stopped; every change is kept in {}.",
+        config.data.display()
+    );
     Ok(())
 }
 
-/// Liveness plus the store's head position, so an operator can see writes arrive.
-async fn health(State(store): State<EmbeddedStore>) -> Json<serde_json::Value> {
-    match store.head().await {
-        Ok(head) => Json(serde_json::json!({
-            "status": "ok",
-            "store": "embedded",
-            "head": head.as_u64(),
-        })),
-        Err(e) => Json(serde_json::json!({ "status": "error", "error": e.to_string() })),
+async fn seed_demo(
+    market: &Marketplace<EmbeddedStore>,
+    processes: &mut Processes<EmbeddedStore>,
+) -> anyhow::Result<()> {
+    eprintln!("Seeding the demo marketplace (first start only) …");
+    let started = std::time::Instant::now();
+    let progress = |step: &str| eprintln!("  seeded {step}");
+    let seeded = demo::seed(market, processes, &progress)
+        .await
+        .context("seeding the demo marketplace")?;
+    eprintln!(
+        "Demo marketplace ready: {} suppliers, {} published products, in {:.1} s.",
+        seeded.suppliers,
+        seeded.products,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn print_welcome(address: SocketAddr, data: &Path, demo: bool) {
+    println!("Zhuchao is listening on http://{address}");
+    println!(
+        "  GraphQL:        http://{address}/graphql (POST; open it in a browser for GraphiQL)"
+    );
+    println!("  health:         http://{address}/health");
+    println!("  data directory: {}", data.display());
+    if demo {
+        println!("  demo sign-ins (password {}):", demo::DEMO_PASSWORD);
+        for (email, who) in demo::DEMO_SIGN_INS {
+            println!("    {email:<32} {who}");
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod money;
 pub mod units;
 
+pub mod account;
 pub mod category;
 pub mod credit_record;
 pub mod dispute;

@@ -66,6 +66,7 @@ pub struct RfqState {
     pub pool_open: bool,
     pub quotes: BTreeMap<QuoteId, Quote>,
     pub status: RfqStatus,
+    pub request: Option<RfqRequest>,
 }
 
 impl RfqState {
@@ -535,6 +536,7 @@ impl Aggregate for Rfq {
                 state.respond_by = e.respond_by;
                 state.invited = e.invited.iter().copied().collect();
                 state.status = RfqStatus::Open;
+                state.request = Some(e.request.clone());
             }
             E::RfqOpenedToPool(_) => state.pool_open = true,
             E::QuoteSubmitted(e) => {

@@ -1,0 +1,154 @@
+//! What every resolver reaches through the GraphQL context, and the checks of who may do what.
+
+use std::time::Duration;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, OutputType};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use uuid::Uuid;
+use zhuchao_app::marketplace::Marketplace;
+use zhuchao_app::CommandContext;
+use zhuchao_domain::ids::{CompanyId, SupplierId, UserId};
+use zhuchao_eventstore::EmbeddedStore;
+
+use crate::auth::{Tokens, Viewer};
+use crate::errors::{api_error, forbidden, unauthenticated};
+use crate::views::ViewsHandle;
+
+/// The store the gateway runs on.
+pub type Store = EmbeddedStore;
+
+/// How long a query waits for the read side to reach a client's own write.
+pub const READ_YOUR_WRITES_WAIT: Duration = Duration::from_secs(5);
+/// Largest page of any list.
+pub const MAX_PAGE: usize = 100;
+
+pub struct Api {
+    pub market: Marketplace<Store>,
+    pub views: ViewsHandle,
+    pub tokens: Tokens,
+}
+
+pub fn api<'a>(ctx: &Context<'a>) -> &'a Api {
+    ctx.data_unchecked::<Api>()
+}
+
+pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+}
+
+pub fn command_context(ctx: &Context<'_>) -> CommandContext {
+    CommandContext::new(viewer(ctx).actor())
+}
+
+pub fn signed_in(ctx: &Context<'_>) -> async_graphql::Result<UserId> {
+    viewer(ctx).user().ok_or_else(unauthenticated)
+}
+
+pub fn buyer(ctx: &Context<'_>) -> async_graphql::Result<(UserId, CompanyId)> {
+    match viewer(ctx) {
+        Viewer::Buyer { user, company } => Ok((*user, *company)),
+        Viewer::Anonymous => Err(unauthenticated()),
+        _ => Err(forbidden()),
+    }
+}
+
+pub fn supplier(ctx: &Context<'_>) -> async_graphql::Result<(UserId, SupplierId)> {
+    match viewer(ctx) {
+        Viewer::Supplier { user, supplier } => Ok((*user, *supplier)),
+        Viewer::Anonymous => Err(unauthenticated()),
+        _ => Err(forbidden()),
+    }
+}
+
+pub fn staff(ctx: &Context<'_>) -> async_graphql::Result<UserId> {
+    match viewer(ctx) {
+        Viewer::Agent { user } | Viewer::Admin { user } => Ok(*user),
+        Viewer::Anonymous => Err(unauthenticated()),
+        _ => Err(forbidden()),
+    }
+}
+
+pub fn admin(ctx: &Context<'_>) -> async_graphql::Result<UserId> {
+    match viewer(ctx) {
+        Viewer::Admin { user } => Ok(*user),
+        Viewer::Anonymous => Err(unauthenticated()),
+        _ => Err(forbidden()),
+    }
+}
+
+/// Waits until the read models include `at_least` (a position a mutation returned).
+pub async fn caught_up(ctx: &Context<'_>, at_least: Option<String>) -> async_graphql::Result<()> {
+    let Some(wanted) = at_least else {
+        return Ok(());
+    };
+    let wanted: u64 = wanted.parse().map_err(|_| {
+        api_error(
+            "BAD_REQUEST",
+            "atLeast must be a position returned by a mutation",
+        )
+    })?;
+    api(ctx)
+        .views
+        .wait_for(wanted, READ_YOUR_WRITES_WAIT)
+        .await
+        .map_err(|e| api_error("NOT_CAUGHT_UP", e.to_string()))
+}
+
+fn cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn uncursor(cursor: &str) -> async_graphql::Result<Uuid> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| Uuid::from_slice(&b).ok())
+        .ok_or_else(|| api_error("BAD_REQUEST", "not a cursor from this API"))
+}
+
+/// A Relay connection over items in a stable order (newest first when `newest_first`), paged
+/// forwards with `first` (default 20, at most 100) and an opaque `after` cursor.
+pub fn paginate<T: OutputType>(
+    mut items: Vec<(Uuid, T)>,
+    newest_first: bool,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<Connection<String, T>> {
+    items.sort_by_key(|(id, _)| *id);
+    if newest_first {
+        items.reverse();
+    }
+    let first = match first {
+        Some(n) if n < 0 => return Err(api_error("BAD_REQUEST", "first cannot be negative")),
+        Some(n) => (n as usize).min(MAX_PAGE),
+        None => 20,
+    };
+    let start = match after {
+        Some(c) => {
+            let after = uncursor(&c)?;
+            items
+                .iter()
+                .position(|(id, _)| {
+                    if newest_first {
+                        *id < after
+                    } else {
+                        *id > after
+                    }
+                })
+                .unwrap_or(items.len())
+        }
+        None => 0,
+    };
+    let total = items.len();
+    let mut connection = Connection::new(start > 0, start + first < total);
+    connection.edges.extend(
+        items
+            .into_iter()
+            .skip(start)
+            .take(first)
+            .map(|(id, item)| Edge::new(cursor(id), item)),
+    );
+    Ok(connection)
+}

@@ -1,0 +1,178 @@
+//! Who is calling: passwords are checked against argon2 hashes, and a signed token (HMAC-SHA256
+//! over the user id and an expiry, with a secret kept in the data directory) names the caller on
+//! every later request, across server restarts.
+
+use std::path::Path;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zhuchao_domain::account::Role;
+use zhuchao_domain::ids::{CompanyId, SupplierId, UserId};
+use zhuchao_domain::Timestamp;
+
+/// How long a sign-in lasts.
+pub const TOKEN_LIFETIME_MS: Timestamp = 12 * 60 * 60 * 1000;
+
+/// The caller of a request, as established from its token.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Viewer {
+    Anonymous,
+    Admin { user: UserId },
+    Agent { user: UserId },
+    Buyer { user: UserId, company: CompanyId },
+    Supplier { user: UserId, supplier: SupplierId },
+}
+
+impl Viewer {
+    pub fn from_role(user: UserId, role: &Role) -> Self {
+        match role {
+            Role::Admin => Viewer::Admin { user },
+            Role::Agent => Viewer::Agent { user },
+            Role::Buyer { company, .. } => Viewer::Buyer {
+                user,
+                company: *company,
+            },
+            Role::Supplier { supplier } => Viewer::Supplier {
+                user,
+                supplier: *supplier,
+            },
+        }
+    }
+
+    pub fn user(&self) -> Option<UserId> {
+        match self {
+            Viewer::Anonymous => None,
+            Viewer::Admin { user }
+            | Viewer::Agent { user }
+            | Viewer::Buyer { user, .. }
+            | Viewer::Supplier { user, .. } => Some(*user),
+        }
+    }
+
+    /// Agents and admins see everything a customer-service desk needs.
+    pub fn is_staff(&self) -> bool {
+        matches!(self, Viewer::Admin { .. } | Viewer::Agent { .. })
+    }
+
+    pub fn actor(&self) -> String {
+        match self.user() {
+            Some(u) => format!("user:{u}"),
+            None => "anonymous".into(),
+        }
+    }
+}
+
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// Signs and checks tokens with the server's secret.
+#[derive(Clone)]
+pub struct Tokens {
+    secret: Vec<u8>,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl Tokens {
+    /// Loads the secret from `DIR/token.secret`, creating it on first start.
+    pub fn load_or_create(dir: &Path) -> std::io::Result<Self> {
+        let path = dir.join("token.secret");
+        match std::fs::read(&path) {
+            Ok(secret) if secret.len() >= 32 => Ok(Self { secret }),
+            _ => {
+                let secret: [u8; 32] = rand::random();
+                std::fs::write(&path, secret)?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+                }
+                Ok(Self {
+                    secret: secret.to_vec(),
+                })
+            }
+        }
+    }
+
+    fn mac(&self, body: &str) -> Vec<u8> {
+        let mut mac =
+            HmacSha256::new_from_slice(&self.secret).expect("HMAC takes keys of any length");
+        mac.update(body.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    pub fn issue(&self, user: UserId, now: Timestamp) -> String {
+        let body = format!("{}.{}", user.0.simple(), now + TOKEN_LIFETIME_MS);
+        format!("{body}.{}", URL_SAFE_NO_PAD.encode(self.mac(&body)))
+    }
+
+    /// The user a token names, if it is genuine and not expired.
+    pub fn verify(&self, token: &str, now: Timestamp) -> Option<UserId> {
+        let (body, signature) = token.rsplit_once('.')?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        let mut mac = HmacSha256::new_from_slice(&self.secret).ok()?;
+        mac.update(body.as_bytes());
+        mac.verify_slice(&signature).ok()?;
+        let (user, expires) = body.split_once('.')?;
+        let expires: Timestamp = expires.parse().ok()?;
+        if expires <= now {
+            return None;
+        }
+        Some(UserId(user.parse().ok()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_hash() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_signed_and_expire() {
+        let dir = std::env::temp_dir().join(format!("zhuchao-tokens-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let tokens = Tokens::load_or_create(&dir).unwrap();
+        let user = UserId(uuid::Uuid::now_v7());
+        let token = tokens.issue(user, 1_000);
+        assert_eq!(tokens.verify(&token, 2_000), Some(user));
+        assert_eq!(
+            tokens.verify(&token, 1_000 + TOKEN_LIFETIME_MS),
+            None,
+            "expired"
+        );
+        let mut forged = token.clone();
+        forged.replace_range(0..1, if token.starts_with('0') { "1" } else { "0" });
+        assert_eq!(tokens.verify(&forged, 2_000), None, "tampered");
+        assert_eq!(
+            Tokens::load_or_create(&dir).unwrap().verify(&token, 2_000),
+            Some(user),
+            "survives a restart"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

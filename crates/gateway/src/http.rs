@@ -1,0 +1,244 @@
+//! The HTTP edge. Our own handler instead of the stock one, to close what async-graphql leaves
+//! open: mutations only by POST with a JSON body (no GET or form posts, so no CSRF), no batches,
+//! a body-size limit, the caller's token checked before anything runs, and an Origin check on the
+//! WebSocket upgrade. GraphiQL is served at GET /graphql for browsers.
+
+use std::sync::Arc;
+
+use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::{Data, Schema};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use zhuchao_eventstore::EventStore;
+
+use crate::api::Api;
+use crate::auth::Viewer;
+use crate::mutation::Mutation;
+use crate::query::Query;
+use crate::subscription::Subscription;
+
+pub type ZhuchaoSchema = Schema<Query, Mutation, Subscription>;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Deepest selection accepted (GraphiQL's introspection query fits).
+pub const MAX_DEPTH: usize = 16;
+/// Most complex query accepted.
+pub const MAX_COMPLEXITY: usize = 5_000;
+
+pub fn schema(api: Api) -> ZhuchaoSchema {
+    Schema::build(Query, Mutation, Subscription)
+        .data(api)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(32)
+        .finish()
+}
+
+/// The schema without data, for exporting its SDL.
+pub fn sdl() -> String {
+    Schema::build(Query, Mutation, Subscription).finish().sdl()
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: ZhuchaoSchema,
+}
+
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body =
+        serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, Json(body)).into_response()
+}
+
+fn api_of(state: &AppState) -> &Api {
+    state
+        .schema
+        .data::<Api>()
+        .expect("the schema is built with its Api")
+}
+
+/// The caller named by a bearer token (anonymous without one); an invalid token is an error.
+async fn viewer_from_token(api: &Api, token: Option<&str>) -> Result<Viewer, ()> {
+    let Some(token) = token else {
+        return Ok(Viewer::Anonymous);
+    };
+    let user = api
+        .tokens
+        .verify(token.trim(), api.market.handler.now())
+        .ok_or(())?;
+    let views = api.views.views.read().await;
+    let account = views.account_of(user).ok_or(())?;
+    Ok(Viewer::from_role(user, account.role.as_ref().ok_or(())?))
+}
+
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !json {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send GraphQL requests as POST with Content-Type: application/json",
+        );
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "batched requests are not accepted",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("not a GraphQL request: {e}"),
+            )
+        }
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    let viewer = match viewer_from_token(api_of(&state), token).await {
+        Ok(v) => v,
+        Err(()) => {
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "the token is invalid or expired; sign in again",
+            )
+        }
+    };
+    let response = state.schema.execute(request.data(viewer)).await;
+    let graphql_response_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/graphql-response+json"));
+    let content_type = if graphql_response_json {
+        "application/graphql-response+json"
+    } else {
+        "application/json"
+    };
+    let status = if response.errors.iter().any(|e| {
+        e.message.contains("Query is nested too deep") || e.message.contains("Query is too complex")
+    }) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    match serde_json::to_vec(&response) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+        Err(_) => error_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "the response could not be encoded",
+        ),
+    }
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Zhuchao GraphQL")
+            .finish(),
+    )
+}
+
+async fn graphql_ws(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    // Browsers send Origin on a WebSocket upgrade: accept only our own host (CORS is off).
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let same = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            == Some(host);
+        if !same {
+            return error_response(
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                "cross-origin WebSocket connections are not accepted",
+            );
+        }
+    }
+    let schema = state.schema.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let on_init_state = state.clone();
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("token"))
+                        .and_then(|v| v.as_str())
+                        .map(|t| t.trim_start_matches("Bearer ").to_string());
+                    let viewer = viewer_from_token(api_of(&on_init_state), token.as_deref())
+                        .await
+                        .map_err(|()| {
+                            async_graphql::Error::new("the token is invalid or expired")
+                        })?;
+                    let mut data = Data::default();
+                    data.insert(viewer);
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+/// The gateway's routes: POST /graphql, GET /graphql (GraphiQL), GET /graphql/ws, GET /health.
+pub fn router<S: EventStore + Clone>(schema: ZhuchaoSchema, store: S) -> Router {
+    let state = AppState { schema };
+    let store = Arc::new(store);
+    Router::new()
+        .route("/graphql", get(graphiql).post(graphql_post))
+        .route("/graphql/ws", get(graphql_ws))
+        .with_state(state)
+        .route(
+            "/health",
+            get(move || {
+                let store = store.clone();
+                async move {
+                    match store.head().await {
+                        Ok(head) => {
+                            Json(serde_json::json!({ "status": "ok", "head": head.as_u64() }))
+                                .into_response()
+                        }
+                        Err(e) => error_response(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "UNAVAILABLE",
+                            &e.to_string(),
+                        ),
+                    }
+                }
+            }),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}

@@ -1,0 +1,14 @@
+//! Zhuchao's GraphQL gateway: the one API of the marketplace. Sign-in, read models folded from
+//! the event stream, queries guarded by role and ownership, mutations that run the application's
+//! use cases and answer with the position they wrote, and subscriptions.
+
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod errors;
+pub mod http;
+pub mod mutation;
+pub mod query;
+pub mod subscription;
+pub mod types;
+pub mod views;

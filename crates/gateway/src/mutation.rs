@@ -1,0 +1,1417 @@
+//! Mutations: one for every command of the marketplace. Each checks the caller's role and
+//! ownership, runs the use case, and answers with the position it wrote (pass it as `atLeast`
+//! to read your own write) or with `userErrors` when a business rule refused it.
+
+// A resolver's arguments are the API's input fields.
+#![allow(clippy::too_many_arguments)]
+
+use std::collections::BTreeMap;
+
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use uuid::Uuid;
+use zhuchao_app::marketplace::{MarketError, SupplierApplication};
+use zhuchao_app::Executed;
+use zhuchao_domain::account::{Account, AccountCommand, Role};
+use zhuchao_domain::category::{AttributeDef, AttributeKind, Category, CategoryCommand};
+use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeReason};
+use zhuchao_domain::ids::*;
+use zhuchao_domain::order::{Order, OrderCommand, Party};
+use zhuchao_domain::product::{PriceTier, Product, ProductCommand, ProductSheet};
+use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqRequest};
+use zhuchao_domain::supplier::{Contact, DocumentKind, Supplier, SupplierCommand};
+use zhuchao_domain::units::Unit;
+
+use crate::api::{admin, api, buyer, command_context, staff, supplier};
+use crate::auth::{hash_password, verify_password, Viewer};
+use crate::errors::{bad_input, classify, UserError};
+use crate::types::{MeOut, MoneyInput};
+
+/// What every mutation answers.
+#[derive(SimpleObject, Default)]
+pub struct MutationResult {
+    /// The id of what was created or changed.
+    pub id: Option<Uuid>,
+    /// The global position written: pass it as `atLeast` to read this write.
+    pub position: Option<String>,
+    /// Why a business rule refused the mutation; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject, Default)]
+pub struct SignInResult {
+    pub token: Option<String>,
+    pub me: Option<MeOut>,
+    pub user_errors: Vec<UserError>,
+}
+
+fn outcome<E>(
+    id: Uuid,
+    result: Result<Executed<E>, MarketError>,
+) -> async_graphql::Result<MutationResult> {
+    match result {
+        Ok(done) => Ok(MutationResult {
+            id: Some(id),
+            position: Some(done.position.to_string()),
+            user_errors: vec![],
+        }),
+        Err(e) => Ok(MutationResult {
+            id: None,
+            position: None,
+            user_errors: vec![classify(e)?],
+        }),
+    }
+}
+
+fn refused(error: UserError) -> async_graphql::Result<MutationResult> {
+    Ok(MutationResult {
+        user_errors: vec![error],
+        ..Default::default()
+    })
+}
+
+fn money(field: &str, input: &MoneyInput) -> Result<zhuchao_domain::money::Money, UserError> {
+    input.parse().map_err(|m| bad_input(field, m))
+}
+
+fn enum_value<T: Copy + std::fmt::Debug>(
+    field: &str,
+    text: &str,
+    options: &[T],
+) -> Result<T, UserError> {
+    let wanted = text.replace('_', "").to_lowercase();
+    options
+        .iter()
+        .copied()
+        .find(|o| format!("{o:?}").to_lowercase() == wanted)
+        .ok_or_else(|| {
+            bad_input(
+                field,
+                format!(
+                    "{text:?} is not one of {:?}",
+                    options
+                        .iter()
+                        .map(|o| crate::types::screaming(*o))
+                        .collect::<Vec<_>>()
+                ),
+            )
+        })
+}
+
+const DOCUMENT_KINDS: [DocumentKind; 6] = [
+    DocumentKind::BusinessLicence,
+    DocumentKind::TaxRegistration,
+    DocumentKind::OrganisationCode,
+    DocumentKind::MergedLicence,
+    DocumentKind::TrademarkRegistration,
+    DocumentKind::BrandAuthorisation,
+];
+
+const REASONS: [DisputeReason; 6] = [
+    DisputeReason::NotShipped,
+    DisputeReason::NotAsDescribed,
+    DisputeReason::Damaged,
+    DisputeReason::WrongQuantity,
+    DisputeReason::NotPaid,
+    DisputeReason::Other,
+];
+
+#[derive(InputObject)]
+pub struct AttributeInput {
+    pub key: String,
+    /// As typed: `M8`, `30 mm`, `5/16 in`.
+    pub value: String,
+}
+
+#[derive(InputObject)]
+pub struct TierInput {
+    pub min_quantity: u64,
+    pub unit_price: MoneyInput,
+}
+
+#[derive(InputObject)]
+pub struct ProductInput {
+    pub category_id: Uuid,
+    pub brand: String,
+    pub keyword: String,
+    pub name: String,
+    #[graphql(default)]
+    pub description: String,
+    #[graphql(default)]
+    pub images: Vec<String>,
+    pub moq: u64,
+    pub pack_size: u64,
+    pub tiers: Vec<TierInput>,
+    pub stock: u64,
+    pub lead_time_days: u32,
+    pub shipping_cost: MoneyInput,
+    pub attributes: Vec<AttributeInput>,
+}
+
+impl ProductInput {
+    fn parse(&self) -> Result<(ProductSheet, BTreeMap<String, String>), UserError> {
+        let mut tiers = Vec::with_capacity(self.tiers.len());
+        for t in &self.tiers {
+            tiers.push(PriceTier {
+                min_quantity: t.min_quantity,
+                unit_price: money("tiers.unitPrice", &t.unit_price)?,
+            });
+        }
+        let sheet = ProductSheet {
+            category: CategoryId(self.category_id),
+            brand: self.brand.clone(),
+            keyword: self.keyword.clone(),
+            name: self.name.clone(),
+            description: self.description.clone(),
+            images: self.images.clone(),
+            moq: self.moq,
+            pack_size: self.pack_size,
+            tiers,
+            stock: self.stock,
+            lead_time_days: self.lead_time_days,
+            shipping_cost: money("shippingCost", &self.shipping_cost)?,
+        };
+        let attributes = self
+            .attributes
+            .iter()
+            .map(|a| (a.key.clone(), a.value.clone()))
+            .collect();
+        Ok((sheet, attributes))
+    }
+}
+
+#[derive(InputObject)]
+pub struct AttributeDefInput {
+    pub key: String,
+    pub label: String,
+    /// `ENUM`, `NUMBER` or `TEXT`.
+    pub kind: String,
+    #[graphql(default)]
+    pub values: Vec<String>,
+    /// For numbers: the base unit symbol (`mm`, `kg`, `bar`, `N·m`, …).
+    pub unit: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    #[graphql(default)]
+    pub required: bool,
+}
+
+fn attribute_defs(input: Vec<AttributeDefInput>) -> Result<Vec<AttributeDef>, UserError> {
+    input
+        .into_iter()
+        .map(|a| {
+            let kind = match a.kind.to_uppercase().as_str() {
+                "ENUM" => AttributeKind::Enum { values: a.values },
+                "NUMBER" => AttributeKind::Number {
+                    unit: Unit::from_symbol(a.unit.as_deref().unwrap_or(""))
+                        .map_err(|e| bad_input("attributes.unit", e.to_string()))?,
+                    min: a.min,
+                    max: a.max,
+                },
+                "TEXT" => AttributeKind::Text,
+                other => {
+                    return Err(bad_input(
+                        "attributes.kind",
+                        format!("{other:?} is not ENUM, NUMBER or TEXT"),
+                    ))
+                }
+            };
+            Ok(AttributeDef {
+                key: a.key,
+                label: a.label,
+                kind,
+                required: a.required,
+            })
+        })
+        .collect()
+}
+
+#[derive(InputObject)]
+pub struct CartLineInput {
+    pub product_id: Uuid,
+    pub quantity: u64,
+}
+
+#[derive(InputObject)]
+pub struct RfqInput {
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    pub category_id: Uuid,
+    #[graphql(default)]
+    pub attributes: Vec<AttributeInput>,
+    pub quantity: u64,
+    #[graphql(default)]
+    pub drawings: Vec<String>,
+    pub target_price: Option<MoneyInput>,
+    /// Milliseconds since the Unix epoch.
+    pub deadline: f64,
+    pub invited_supplier_ids: Vec<Uuid>,
+}
+
+pub struct Mutation;
+
+macro_rules! try_input {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(user_error) => return refused(user_error),
+        }
+    };
+}
+
+#[Object]
+impl Mutation {
+    /// Signs in with email and password; the token goes in `Authorization: Bearer …`.
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<SignInResult> {
+        let api = api(ctx);
+        let email = email.trim().to_lowercase();
+        let found = {
+            let views = api.views.views.read().await;
+            views.accounts.get(&email).cloned()
+        };
+        let wrong = || SignInResult {
+            user_errors: vec![UserError {
+                code: "BAD_CREDENTIALS".into(),
+                field: None,
+                message: "wrong email or password".into(),
+            }],
+            ..Default::default()
+        };
+        let Some(account) = found else {
+            // Spend the same time as a real check, so timing does not reveal who has an account.
+            let _ =
+                tokio::task::spawn_blocking(move || verify_password(&password, dummy_hash())).await;
+            return Ok(wrong());
+        };
+        let hash = account.password_hash.clone();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
+        let (Some(user), Some(role)) = (account.id, account.role.clone()) else {
+            return Ok(wrong());
+        };
+        if !ok {
+            return Ok(wrong());
+        }
+        let token = api.tokens.issue(user, api.market.handler.now());
+        let (role_name, company_id, company_name, supplier_id) = match role {
+            Role::Admin => ("ADMIN", None, None, None),
+            Role::Agent => ("AGENT", None, None, None),
+            Role::Buyer {
+                company,
+                company_name,
+            } => ("BUYER", Some(company.0), Some(company_name), None),
+            Role::Supplier { supplier } => ("SUPPLIER", None, None, Some(supplier.0)),
+        };
+        Ok(SignInResult {
+            token: Some(token),
+            me: Some(MeOut {
+                id: user.0,
+                email: account.email,
+                name: account.name,
+                role: role_name.into(),
+                company_id,
+                company_name,
+                supplier_id,
+            }),
+            user_errors: vec![],
+        })
+    }
+
+    /// Opens a buyer account and its company.
+    async fn register_buyer(
+        &self,
+        ctx: &Context<'_>,
+        company_name: String,
+        name: String,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<MutationResult> {
+        if company_name.trim().is_empty() {
+            return refused(bad_input("companyName", "a company name is required"));
+        }
+        let role = Role::Buyer {
+            company: CompanyId(Uuid::now_v7()),
+            company_name: company_name.trim().to_string(),
+        };
+        register(ctx, email, name, password, role).await
+    }
+
+    /// Applies as a supplier: opens the staff account and records the application.
+    #[allow(clippy::too_many_arguments)]
+    async fn apply_supplier(
+        &self,
+        ctx: &Context<'_>,
+        company_name: String,
+        credit_code: String,
+        category_ids: Vec<Uuid>,
+        contact_name: String,
+        phone: String,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let id = SupplierId(Uuid::now_v7());
+        let a = api(ctx);
+        // Check what can be checked before writing anything, so that a refusal leaves nothing behind.
+        let code = match zhuchao_domain::credit_code::CreditCode::parse(&credit_code) {
+            Ok(code) => code,
+            Err(e) => {
+                return refused(UserError {
+                    code: "BAD_CREDIT_CODE".into(),
+                    field: Some("creditCode".into()),
+                    message: e.to_string(),
+                })
+            }
+        };
+        {
+            let views = a.views.views.read().await;
+            if views
+                .credit
+                .get(code.as_str())
+                .is_some_and(|r| r.holder.is_some())
+            {
+                return refused(UserError {
+                    code: "CODE_IN_USE".into(),
+                    field: Some("creditCode".into()),
+                    message: "this credit code is already registered on the platform".into(),
+                });
+            }
+            if zhuchao_domain::account::normalise_email(&email)
+                .is_ok_and(|e| views.accounts.contains_key(&e))
+            {
+                return refused(UserError {
+                    code: "EMAIL_TAKEN".into(),
+                    field: Some("email".into()),
+                    message: "an account with this email already exists".into(),
+                });
+            }
+        }
+        let account = register(
+            ctx,
+            email.clone(),
+            contact_name.clone(),
+            password,
+            Role::Supplier { supplier: id },
+        )
+        .await?;
+        if !account.user_errors.is_empty() {
+            return Ok(account);
+        }
+        let applied = a
+            .market
+            .apply_supplier(
+                &command_context(ctx),
+                SupplierApplication {
+                    id,
+                    company_name,
+                    credit_code: code.to_string(),
+                    categories: category_ids.into_iter().map(CategoryId).collect(),
+                    contact: Contact {
+                        name: contact_name,
+                        phone,
+                        email,
+                    },
+                },
+            )
+            .await;
+        outcome(id.0, applied)
+    }
+
+    async fn submit_document(
+        &self,
+        ctx: &Context<'_>,
+        kind: String,
+        file: String,
+        expires_on: Option<f64>,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        let kind = try_input!(enum_value("kind", &kind, &DOCUMENT_KINDS));
+        let a = api(ctx);
+        let c = SupplierCommand::SubmitDocument {
+            kind,
+            file,
+            expires_on: expires_on.map(|e| e as i64),
+            at: a.market.handler.now(),
+        };
+        outcome(
+            me.0,
+            a.market.run::<Supplier>(&command_context(ctx), me, c).await,
+        )
+    }
+
+    /// Agents: approve a supplier's document, or reject it with a reason.
+    async fn review_document(
+        &self,
+        ctx: &Context<'_>,
+        supplier_id: Uuid,
+        kind: String,
+        approve: bool,
+        reason: Option<String>,
+    ) -> async_graphql::Result<MutationResult> {
+        let agent = staff(ctx)?;
+        let kind = try_input!(enum_value("kind", &kind, &DOCUMENT_KINDS));
+        let a = api(ctx);
+        let at = a.market.handler.now();
+        let c = if approve {
+            SupplierCommand::ApproveDocument { kind, agent, at }
+        } else {
+            SupplierCommand::RejectDocument {
+                kind,
+                agent,
+                reason: reason.unwrap_or_default(),
+                at,
+            }
+        };
+        outcome(
+            supplier_id,
+            a.market
+                .run::<Supplier>(&command_context(ctx), SupplierId(supplier_id), c)
+                .await,
+        )
+    }
+
+    async fn pay_deposit(
+        &self,
+        ctx: &Context<'_>,
+        amount: MoneyInput,
+        payment_ref: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        let amount = try_input!(money("amount", &amount));
+        let a = api(ctx);
+        let c = SupplierCommand::PayDeposit {
+            amount,
+            payment_ref,
+            at: a.market.handler.now(),
+        };
+        outcome(
+            me.0,
+            a.market.run::<Supplier>(&command_context(ctx), me, c).await,
+        )
+    }
+
+    /// Agents: warn, suspend, reinstate or exit (清退) a supplier.
+    async fn act_on_supplier(
+        &self,
+        ctx: &Context<'_>,
+        supplier_id: Uuid,
+        action: String,
+        reason: String,
+        open_orders: Option<u32>,
+    ) -> async_graphql::Result<MutationResult> {
+        let agent = staff(ctx)?;
+        let a = api(ctx);
+        let at = a.market.handler.now();
+        let c = match action.to_uppercase().as_str() {
+            "WARN" => SupplierCommand::Warn { agent, reason, at },
+            "SUSPEND" => SupplierCommand::Suspend { agent, reason, at },
+            "REINSTATE" => SupplierCommand::Reinstate { agent, at },
+            "EXIT" => {
+                let open = {
+                    let views = a.views.views.read().await;
+                    views
+                        .orders
+                        .values()
+                        .filter(|o| {
+                            o.supplier == Some(SupplierId(supplier_id)) && is_open(o.status)
+                        })
+                        .count() as u32
+                };
+                SupplierCommand::Exit {
+                    by: agent,
+                    reason,
+                    open_orders: open_orders.unwrap_or(0).max(open),
+                    at,
+                }
+            }
+            other => {
+                return refused(bad_input(
+                    "action",
+                    format!("{other:?} is not WARN, SUSPEND, REINSTATE or EXIT"),
+                ))
+            }
+        };
+        outcome(
+            supplier_id,
+            a.market
+                .run::<Supplier>(&command_context(ctx), SupplierId(supplier_id), c)
+                .await,
+        )
+    }
+
+    /// Admins: a new category with its attribute schema.
+    async fn create_category(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        parent_id: Option<Uuid>,
+        attributes: Vec<AttributeDefInput>,
+    ) -> async_graphql::Result<MutationResult> {
+        admin(ctx)?;
+        let attributes = try_input!(attribute_defs(attributes));
+        let id = CategoryId(Uuid::now_v7());
+        let c = CategoryCommand::Create {
+            id,
+            name,
+            parent: parent_id.map(CategoryId),
+            attributes,
+        };
+        outcome(
+            id.0,
+            api(ctx)
+                .market
+                .run::<Category>(&command_context(ctx), id, c)
+                .await,
+        )
+    }
+
+    async fn revise_category(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        attributes: Vec<AttributeDefInput>,
+    ) -> async_graphql::Result<MutationResult> {
+        admin(ctx)?;
+        let attributes = try_input!(attribute_defs(attributes));
+        outcome(
+            id,
+            api(ctx)
+                .market
+                .run::<Category>(
+                    &command_context(ctx),
+                    CategoryId(id),
+                    CategoryCommand::ReviseAttributes { attributes },
+                )
+                .await,
+        )
+    }
+
+    async fn draft_product(
+        &self,
+        ctx: &Context<'_>,
+        input: ProductInput,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        let (sheet, attributes) = try_input!(input.parse());
+        let id = ProductId(Uuid::now_v7());
+        outcome(
+            id.0,
+            api(ctx)
+                .market
+                .draft_product(&command_context(ctx), id, me, sheet, attributes)
+                .await,
+        )
+    }
+
+    async fn revise_product(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        input: ProductInput,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        let (sheet, attributes) = try_input!(input.parse());
+        let a = api(ctx);
+        let schema = {
+            let views = a.views.views.read().await;
+            views
+                .categories
+                .get(&sheet.category)
+                .map(|c| c.schema.clone())
+        };
+        let Some(schema) = schema else {
+            return refused(bad_input("categoryId", "no such category"));
+        };
+        outcome(
+            id,
+            a.market
+                .run::<Product>(
+                    &command_context(ctx),
+                    ProductId(id),
+                    ProductCommand::Revise {
+                        supplier: me,
+                        sheet,
+                        attributes,
+                        schema,
+                    },
+                )
+                .await,
+        )
+    }
+
+    async fn set_stock(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        stock: u64,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        outcome(
+            id,
+            api(ctx)
+                .market
+                .run::<Product>(
+                    &command_context(ctx),
+                    ProductId(id),
+                    ProductCommand::SetStock {
+                        supplier: me,
+                        stock,
+                    },
+                )
+                .await,
+        )
+    }
+
+    async fn publish_product(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        outcome(
+            id,
+            api(ctx)
+                .market
+                .publish_product(&command_context(ctx), ProductId(id), me)
+                .await,
+        )
+    }
+
+    async fn unpublish_product(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        outcome(
+            id,
+            api(ctx)
+                .market
+                .run::<Product>(
+                    &command_context(ctx),
+                    ProductId(id),
+                    ProductCommand::Unpublish { supplier: me },
+                )
+                .await,
+        )
+    }
+
+    /// Agents: take a product off sale, with a reason.
+    async fn delist_product(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        reason: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let agent = staff(ctx)?;
+        outcome(
+            id,
+            api(ctx)
+                .market
+                .run::<Product>(
+                    &command_context(ctx),
+                    ProductId(id),
+                    ProductCommand::Delist { agent, reason },
+                )
+                .await,
+        )
+    }
+
+    /// Buyers: order products of one supplier (tier prices and MOQ apply).
+    async fn place_order(
+        &self,
+        ctx: &Context<'_>,
+        lines: Vec<CartLineInput>,
+        address: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (user, company) = buyer(ctx)?;
+        let id = OrderId(Uuid::now_v7());
+        let items = lines
+            .into_iter()
+            .map(|l| (ProductId(l.product_id), l.quantity))
+            .collect();
+        outcome(
+            id.0,
+            api(ctx)
+                .market
+                .place_cart_order(&command_context(ctx), id, user, company, items, address)
+                .await,
+        )
+    }
+
+    /// Buyers: pay an order into escrow. Retrying with the same key pays once.
+    async fn pay_order(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+        idempotency_key: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, company) = buyer(ctx)?;
+        outcome(
+            order_id,
+            api(ctx)
+                .market
+                .pay_order(
+                    &command_context(ctx),
+                    OrderId(order_id),
+                    company,
+                    &idempotency_key,
+                )
+                .await,
+        )
+    }
+
+    async fn cancel_order(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+        reason: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (party, company, supplier_id) = match crate::api::viewer(ctx) {
+            Viewer::Buyer { company, .. } => (Party::Buyer, Some(*company), None),
+            Viewer::Supplier { supplier, .. } => (Party::Supplier, None, Some(*supplier)),
+            Viewer::Agent { .. } | Viewer::Admin { .. } => (Party::Agent, None, None),
+            Viewer::Anonymous => return Err(crate::errors::unauthenticated()),
+        };
+        let a = api(ctx);
+        let c = OrderCommand::Cancel {
+            party,
+            company,
+            supplier: supplier_id,
+            reason,
+            at: a.market.handler.now(),
+        };
+        outcome(
+            order_id,
+            a.market
+                .run::<Order>(&command_context(ctx), OrderId(order_id), c)
+                .await,
+        )
+    }
+
+    async fn ship_order(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+        carrier: String,
+        tracking: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        let a = api(ctx);
+        let c = OrderCommand::Ship {
+            supplier: me,
+            carrier,
+            tracking,
+            at: a.market.handler.now(),
+        };
+        outcome(
+            order_id,
+            a.market
+                .run::<Order>(&command_context(ctx), OrderId(order_id), c)
+                .await,
+        )
+    }
+
+    /// The order's supplier or an agent records the carrier's proof of delivery.
+    async fn mark_delivered(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+    ) -> async_graphql::Result<MutationResult> {
+        let a = api(ctx);
+        match crate::api::viewer(ctx) {
+            Viewer::Supplier { supplier, .. } => {
+                let owns = a
+                    .views
+                    .views
+                    .read()
+                    .await
+                    .orders
+                    .get(&OrderId(order_id))
+                    .is_some_and(|o| o.supplier == Some(*supplier));
+                if !owns {
+                    return Err(crate::errors::not_found("order"));
+                }
+            }
+            Viewer::Agent { .. } | Viewer::Admin { .. } => {}
+            Viewer::Anonymous => return Err(crate::errors::unauthenticated()),
+            Viewer::Buyer { .. } => return Err(crate::errors::forbidden()),
+        }
+        outcome(
+            order_id,
+            a.market
+                .run::<Order>(
+                    &command_context(ctx),
+                    OrderId(order_id),
+                    OrderCommand::MarkDelivered {
+                        at: a.market.handler.now(),
+                    },
+                )
+                .await,
+        )
+    }
+
+    /// Buyers: confirm receipt after inspection (签收验货); the escrow is released.
+    async fn confirm_receipt(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, company) = buyer(ctx)?;
+        let a = api(ctx);
+        outcome(
+            order_id,
+            a.market
+                .run::<Order>(
+                    &command_context(ctx),
+                    OrderId(order_id),
+                    OrderCommand::ConfirmReceipt {
+                        company,
+                        at: a.market.handler.now(),
+                    },
+                )
+                .await,
+        )
+    }
+
+    async fn request_return(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+        reason: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, company) = buyer(ctx)?;
+        let a = api(ctx);
+        outcome(
+            order_id,
+            a.market
+                .run::<Order>(
+                    &command_context(ctx),
+                    OrderId(order_id),
+                    OrderCommand::RequestReturn {
+                        company,
+                        reason,
+                        at: a.market.handler.now(),
+                    },
+                )
+                .await,
+        )
+    }
+
+    /// Suppliers: approve or reject a return request.
+    async fn answer_return(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+        approve: bool,
+        reason: Option<String>,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        let a = api(ctx);
+        let at = a.market.handler.now();
+        let c = if approve {
+            OrderCommand::ApproveReturn { supplier: me, at }
+        } else {
+            OrderCommand::RejectReturn {
+                supplier: me,
+                reason: reason.unwrap_or_default(),
+                at,
+            }
+        };
+        outcome(
+            order_id,
+            a.market
+                .run::<Order>(&command_context(ctx), OrderId(order_id), c)
+                .await,
+        )
+    }
+
+    async fn ship_return(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+        carrier: String,
+        tracking: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, company) = buyer(ctx)?;
+        let a = api(ctx);
+        outcome(
+            order_id,
+            a.market
+                .run::<Order>(
+                    &command_context(ctx),
+                    OrderId(order_id),
+                    OrderCommand::ShipReturn {
+                        company,
+                        carrier,
+                        tracking,
+                        at: a.market.handler.now(),
+                    },
+                )
+                .await,
+        )
+    }
+
+    async fn confirm_return_received(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        let a = api(ctx);
+        outcome(
+            order_id,
+            a.market
+                .run::<Order>(
+                    &command_context(ctx),
+                    OrderId(order_id),
+                    OrderCommand::ConfirmReturnReceived {
+                        supplier: me,
+                        at: a.market.handler.now(),
+                    },
+                )
+                .await,
+        )
+    }
+
+    /// Buyers: rate a completed order, each score 1 to 5.
+    async fn rate_order(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+        quality: u8,
+        delivery: u8,
+        service: u8,
+        #[graphql(default)] comment: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (user, company) = buyer(ctx)?;
+        outcome(
+            order_id,
+            api(ctx)
+                .market
+                .rate_order(
+                    &command_context(ctx),
+                    OrderId(order_id),
+                    company,
+                    user,
+                    (quality, delivery, service),
+                    comment,
+                )
+                .await,
+        )
+    }
+
+    /// Buyers: ask invited suppliers for quotes.
+    async fn create_rfq(
+        &self,
+        ctx: &Context<'_>,
+        input: RfqInput,
+    ) -> async_graphql::Result<MutationResult> {
+        let (user, company) = buyer(ctx)?;
+        let target_price = match &input.target_price {
+            Some(m) => Some(try_input!(money("targetPrice", m))),
+            None => None,
+        };
+        let a = api(ctx);
+        let id = RfqId(Uuid::now_v7());
+        let request = RfqRequest {
+            title: input.title,
+            description: input.description,
+            category: CategoryId(input.category_id),
+            attributes: input
+                .attributes
+                .into_iter()
+                .map(|a| (a.key, a.value))
+                .collect(),
+            quantity: input.quantity,
+            drawings: input.drawings,
+            target_price,
+            deadline: input.deadline as i64,
+        };
+        let c = RfqCommand::Create {
+            id,
+            buyer: user,
+            company,
+            request,
+            invited: input
+                .invited_supplier_ids
+                .into_iter()
+                .map(SupplierId)
+                .collect(),
+            response_sla_ms: a.market.settings.rfq_response_sla_ms,
+            at: a.market.handler.now(),
+        };
+        outcome(
+            id.0,
+            a.market.run::<Rfq>(&command_context(ctx), id, c).await,
+        )
+    }
+
+    async fn cancel_rfq(
+        &self,
+        ctx: &Context<'_>,
+        rfq_id: Uuid,
+        reason: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (user, _) = buyer(ctx)?;
+        let a = api(ctx);
+        outcome(
+            rfq_id,
+            a.market
+                .run::<Rfq>(
+                    &command_context(ctx),
+                    RfqId(rfq_id),
+                    RfqCommand::Cancel {
+                        buyer: user,
+                        reason,
+                        at: a.market.handler.now(),
+                    },
+                )
+                .await,
+        )
+    }
+
+    /// Suppliers: quote on an RFQ (invited, or from the pool once it is open).
+    async fn submit_quote(
+        &self,
+        ctx: &Context<'_>,
+        rfq_id: Uuid,
+        unit_price: MoneyInput,
+        lead_time_days: u32,
+        valid_until: f64,
+        #[graphql(default)] note: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        let unit_price = try_input!(money("unitPrice", &unit_price));
+        let quote = QuoteId(Uuid::now_v7());
+        let result = api(ctx)
+            .market
+            .submit_quote(
+                &command_context(ctx),
+                RfqId(rfq_id),
+                quote,
+                me,
+                unit_price,
+                lead_time_days,
+                valid_until as i64,
+                note,
+            )
+            .await;
+        outcome(quote.0, result)
+    }
+
+    async fn revise_quote(
+        &self,
+        ctx: &Context<'_>,
+        rfq_id: Uuid,
+        quote_id: Uuid,
+        unit_price: MoneyInput,
+        lead_time_days: u32,
+        valid_until: f64,
+        #[graphql(default)] note: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (_, me) = supplier(ctx)?;
+        let unit_price = try_input!(money("unitPrice", &unit_price));
+        let a = api(ctx);
+        let c = RfqCommand::ReviseQuote {
+            quote: QuoteId(quote_id),
+            supplier: me,
+            unit_price,
+            lead_time_days,
+            valid_until: valid_until as i64,
+            note,
+            at: a.market.handler.now(),
+        };
+        outcome(
+            quote_id,
+            a.market
+                .run::<Rfq>(&command_context(ctx), RfqId(rfq_id), c)
+                .await,
+        )
+    }
+
+    async fn counter_offer(
+        &self,
+        ctx: &Context<'_>,
+        rfq_id: Uuid,
+        quote_id: Uuid,
+        unit_price: MoneyInput,
+        #[graphql(default)] note: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let (user, _) = buyer(ctx)?;
+        let unit_price = try_input!(money("unitPrice", &unit_price));
+        let a = api(ctx);
+        let c = RfqCommand::CounterOffer {
+            quote: QuoteId(quote_id),
+            buyer: user,
+            unit_price,
+            note,
+            at: a.market.handler.now(),
+        };
+        outcome(
+            quote_id,
+            a.market
+                .run::<Rfq>(&command_context(ctx), RfqId(rfq_id), c)
+                .await,
+        )
+    }
+
+    /// Buyers: accept a quote; an order is created from it. The result's id is the new order's.
+    async fn accept_quote(
+        &self,
+        ctx: &Context<'_>,
+        rfq_id: Uuid,
+        quote_id: Uuid,
+    ) -> async_graphql::Result<MutationResult> {
+        let (user, _) = buyer(ctx)?;
+        let a = api(ctx);
+        let order = OrderId(Uuid::now_v7());
+        let c = RfqCommand::Accept {
+            quote: QuoteId(quote_id),
+            buyer: user,
+            order,
+            at: a.market.handler.now(),
+        };
+        outcome(
+            order.0,
+            a.market
+                .run::<Rfq>(&command_context(ctx), RfqId(rfq_id), c)
+                .await,
+        )
+    }
+
+    /// The buyer (or the supplier) disputes an order for an amount of what escrow holds.
+    #[allow(clippy::too_many_arguments)]
+    async fn open_dispute(
+        &self,
+        ctx: &Context<'_>,
+        order_id: Uuid,
+        reason: String,
+        statement: String,
+        #[graphql(default)] files: Vec<String>,
+        claimed: MoneyInput,
+    ) -> async_graphql::Result<MutationResult> {
+        let (party, user) = party_of(ctx, OrderId(order_id)).await?;
+        let reason = try_input!(enum_value("reason", &reason, &REASONS));
+        let claimed = try_input!(money("claimed", &claimed));
+        let id = DisputeId(Uuid::now_v7());
+        outcome(
+            id.0,
+            api(ctx)
+                .market
+                .open_dispute(
+                    &command_context(ctx),
+                    id,
+                    OrderId(order_id),
+                    party,
+                    user,
+                    reason,
+                    statement,
+                    files,
+                    claimed,
+                )
+                .await,
+        )
+    }
+
+    async fn add_evidence(
+        &self,
+        ctx: &Context<'_>,
+        dispute_id: Uuid,
+        text: String,
+        #[graphql(default)] files: Vec<String>,
+    ) -> async_graphql::Result<MutationResult> {
+        let order = {
+            let views = api(ctx).views.views.read().await;
+            views
+                .disputes
+                .get(&DisputeId(dispute_id))
+                .and_then(|d| d.order)
+        };
+        let order = order.ok_or_else(|| crate::errors::not_found("dispute"))?;
+        let (party, user) = party_of(ctx, order).await?;
+        let a = api(ctx);
+        let c = DisputeCommand::SubmitEvidence {
+            party,
+            by: user,
+            text,
+            files,
+            at: a.market.handler.now(),
+        };
+        outcome(
+            dispute_id,
+            a.market
+                .run::<Dispute>(&command_context(ctx), DisputeId(dispute_id), c)
+                .await,
+        )
+    }
+
+    /// Agents: take a dispute.
+    async fn assign_dispute(
+        &self,
+        ctx: &Context<'_>,
+        dispute_id: Uuid,
+    ) -> async_graphql::Result<MutationResult> {
+        let agent = staff(ctx)?;
+        let a = api(ctx);
+        outcome(
+            dispute_id,
+            a.market
+                .run::<Dispute>(
+                    &command_context(ctx),
+                    DisputeId(dispute_id),
+                    DisputeCommand::Assign {
+                        agent,
+                        at: a.market.handler.now(),
+                    },
+                )
+                .await,
+        )
+    }
+
+    /// Agents: rule a dispute, splitting what escrow holds; optionally a penalty from the
+    /// supplier's deposit and a warning on its credit record.
+    #[allow(clippy::too_many_arguments)]
+    async fn rule_dispute(
+        &self,
+        ctx: &Context<'_>,
+        dispute_id: Uuid,
+        refund: MoneyInput,
+        release: MoneyInput,
+        penalty: Option<MoneyInput>,
+        warn: bool,
+        note: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let agent = staff(ctx)?;
+        let refund = try_input!(money("refund", &refund));
+        let release = try_input!(money("release", &release));
+        let penalty = match &penalty {
+            Some(p) => Some(try_input!(money("penalty", p))),
+            None => None,
+        };
+        let a = api(ctx);
+        let c = DisputeCommand::Rule {
+            agent,
+            refund,
+            release,
+            penalty,
+            warn,
+            note,
+            at: a.market.handler.now(),
+        };
+        outcome(
+            dispute_id,
+            a.market
+                .run::<Dispute>(&command_context(ctx), DisputeId(dispute_id), c)
+                .await,
+        )
+    }
+
+    async fn withdraw_dispute(
+        &self,
+        ctx: &Context<'_>,
+        dispute_id: Uuid,
+    ) -> async_graphql::Result<MutationResult> {
+        let order = {
+            let views = api(ctx).views.views.read().await;
+            views
+                .disputes
+                .get(&DisputeId(dispute_id))
+                .and_then(|d| d.order)
+        };
+        let (party, user) = party_of(
+            ctx,
+            order.ok_or_else(|| crate::errors::not_found("dispute"))?,
+        )
+        .await?;
+        let a = api(ctx);
+        outcome(
+            dispute_id,
+            a.market
+                .run::<Dispute>(
+                    &command_context(ctx),
+                    DisputeId(dispute_id),
+                    DisputeCommand::Withdraw {
+                        party,
+                        by: user,
+                        at: a.market.handler.now(),
+                    },
+                )
+                .await,
+        )
+    }
+}
+
+/// A real hash of nothing in particular, to verify unknown emails against.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("no such account").unwrap_or_default())
+}
+
+fn is_open(status: zhuchao_domain::order::OrderStatus) -> bool {
+    use zhuchao_domain::order::OrderStatus as S;
+    !matches!(
+        status,
+        S::Completed | S::Cancelled | S::Refunded | S::Resolved
+    )
+}
+
+/// Which side of an order the caller is on (its company's buyer or its supplier's staff).
+async fn party_of(ctx: &Context<'_>, order: OrderId) -> async_graphql::Result<(Party, UserId)> {
+    let views = api(ctx).views.views.read().await;
+    let o = views.orders.get(&order);
+    match crate::api::viewer(ctx) {
+        Viewer::Buyer { user, company } if o.is_some_and(|o| o.company == Some(*company)) => {
+            Ok((Party::Buyer, *user))
+        }
+        Viewer::Supplier { user, supplier } if o.is_some_and(|o| o.supplier == Some(*supplier)) => {
+            Ok((Party::Supplier, *user))
+        }
+        Viewer::Anonymous => Err(crate::errors::unauthenticated()),
+        _ => Err(crate::errors::not_found("order")),
+    }
+}
+
+async fn register(
+    ctx: &Context<'_>,
+    email: String,
+    name: String,
+    password: String,
+    role: Role,
+) -> async_graphql::Result<MutationResult> {
+    if password.chars().count() < 8 {
+        return refused(bad_input(
+            "password",
+            "a password needs at least 8 characters",
+        ));
+    }
+    let email = match zhuchao_domain::account::normalise_email(&email) {
+        Ok(e) => e,
+        Err(e) => return refused(bad_input("email", e.to_string())),
+    };
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|_| crate::errors::api_error("INTERNAL", "password hashing failed"))?
+        .map_err(|e| crate::errors::api_error("INTERNAL", e))?;
+    let a = api(ctx);
+    let user = UserId(Uuid::now_v7());
+    let c = AccountCommand::Register {
+        id: user,
+        email: email.clone(),
+        name,
+        role,
+        password_hash: hash,
+        at: a.market.handler.now(),
+    };
+    outcome(
+        user.0,
+        a.market
+            .run::<Account>(&command_context(ctx), email, c)
+            .await,
+    )
+}

@@ -1,0 +1,480 @@
+//! Queries: what each role's screens read. Every field checks who asks: a buyer sees its own
+//! company's orders and RFQs, a supplier its own orders, its inbox and only its own quotes,
+//! agents everything. Every query takes `atLeast` to read its caller's own writes.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Object};
+use uuid::Uuid;
+use zhuchao_app::Clock;
+use zhuchao_domain::account::Role;
+use zhuchao_domain::dispute::DisputeStatus;
+use zhuchao_domain::ids::*;
+use zhuchao_domain::product::ProductStatus;
+use zhuchao_domain::rfq::{RfqState, RfqStatus};
+use zhuchao_domain::supplier::{Review, SupplierStatus};
+use zhuchao_eventstore::{Direction, EventStore, StreamFrom, StreamName};
+
+use crate::api::{api, caught_up, paginate, signed_in, staff, viewer, MAX_PAGE};
+use crate::auth::Viewer;
+use crate::errors::{api_error, forbidden, not_found};
+use crate::types::*;
+use crate::views::Views;
+
+pub struct Query;
+
+fn units_of(views: &Views, category: Option<CategoryId>) -> impl Fn(&str) -> Option<String> + '_ {
+    move |key| {
+        let c = views.categories.get(&category?)?;
+        match &c.schema.get(key)?.kind {
+            zhuchao_domain::category::AttributeKind::Number { unit, .. } => {
+                Some(unit.symbol().to_string())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What `viewer` may see of an RFQ: `Some(None)` everything, `Some(Some(s))` supplier `s`'s own
+/// quote only, `None` nothing.
+fn rfq_visibility(views: &Views, viewer: &Viewer, r: &RfqState) -> Option<Option<SupplierId>> {
+    match viewer {
+        Viewer::Admin { .. } | Viewer::Agent { .. } => Some(None),
+        Viewer::Buyer { company, .. } if r.company == Some(*company) => Some(None),
+        Viewer::Supplier { supplier, .. } => {
+            let invited = r.invited.contains(supplier);
+            let quoted = r.quotes.values().any(|q| q.supplier == *supplier);
+            let serves = r.category.is_some_and(|c| {
+                views
+                    .suppliers
+                    .get(supplier)
+                    .is_some_and(|s| s.categories.contains(&c))
+            });
+            (invited || quoted || (r.pool_open && serves)).then_some(Some(*supplier))
+        }
+        _ => None,
+    }
+}
+
+fn may_see_order(
+    viewer: &Viewer,
+    company: Option<CompanyId>,
+    supplier: Option<SupplierId>,
+) -> bool {
+    match viewer {
+        Viewer::Admin { .. } | Viewer::Agent { .. } => true,
+        Viewer::Buyer { company: c, .. } => company == Some(*c),
+        Viewer::Supplier { supplier: s, .. } => supplier == Some(*s),
+        Viewer::Anonymous => false,
+    }
+}
+
+fn supplier_out(views: &Views, viewer: &Viewer, id: SupplierId) -> Option<SupplierOut> {
+    let s = views.suppliers.get(&id)?;
+    let private =
+        viewer.is_staff() || matches!(viewer, Viewer::Supplier { supplier, .. } if *supplier == id);
+    let credit = s
+        .credit_code
+        .as_ref()
+        .and_then(|c| views.credit.get(c.as_str()))
+        .map(|r| r.history.iter().map(Into::into).collect())
+        .unwrap_or_default();
+    Some(SupplierOut::from_state(
+        id,
+        s,
+        views.supplier_stats.get(&id),
+        credit,
+        private,
+    ))
+}
+
+#[Object]
+impl Query {
+    /// The signed-in user.
+    async fn me(
+        &self,
+        ctx: &Context<'_>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<MeOut> {
+        caught_up(ctx, at_least).await?;
+        let user = signed_in(ctx)?;
+        let views = api(ctx).views.views.read().await;
+        let account = views.account_of(user).ok_or_else(|| not_found("account"))?;
+        let (role, company_id, company_name, supplier_id) = match account.role.clone() {
+            Some(Role::Admin) => ("ADMIN", None, None, None),
+            Some(Role::Agent) => ("AGENT", None, None, None),
+            Some(Role::Buyer {
+                company,
+                company_name,
+            }) => ("BUYER", Some(company.0), Some(company_name), None),
+            Some(Role::Supplier { supplier }) => ("SUPPLIER", None, None, Some(supplier.0)),
+            None => return Err(not_found("account")),
+        };
+        Ok(MeOut {
+            id: user.0,
+            email: account.email.clone(),
+            name: account.name.clone(),
+            role: role.into(),
+            company_id,
+            company_name,
+            supplier_id,
+        })
+    }
+
+    /// The catalogue's categories with their attribute schemas.
+    async fn categories(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Connection<String, CategoryOut>> {
+        caught_up(ctx, at_least).await?;
+        let views = api(ctx).views.views.read().await;
+        let items = views
+            .categories
+            .iter()
+            .map(|(id, c)| (id.0, CategoryOut::from_state(*id, c)))
+            .collect();
+        paginate(items, false, first, after)
+    }
+
+    /// Published products (a supplier also sees its own drafts), optionally in one category, of
+    /// one supplier, or whose title contains `text`.
+    #[allow(clippy::too_many_arguments)]
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        category_id: Option<Uuid>,
+        supplier_id: Option<Uuid>,
+        text: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Connection<String, ProductOut>> {
+        caught_up(ctx, at_least).await?;
+        let me = viewer(ctx);
+        let views = api(ctx).views.views.read().await;
+        let text = text.map(|t| t.to_lowercase());
+        let items = views
+            .products
+            .iter()
+            .filter(|(_, p)| p.status == ProductStatus::Published || me.is_staff() || matches!(me, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier)))
+            .filter(|(_, p)| category_id.is_none_or(|c| p.sheet.as_ref().is_some_and(|s| s.category.0 == c)))
+            .filter(|(_, p)| supplier_id.is_none_or(|s| p.supplier.is_some_and(|ps| ps.0 == s)))
+            .filter(|(_, p)| text.as_ref().is_none_or(|t| p.title.to_lowercase().contains(t)))
+            .map(|(id, p)| (id.0, ProductOut::from_state(*id, p, units_of(&views, p.sheet.as_ref().map(|s| s.category)))))
+            .collect();
+        paginate(items, false, first, after)
+    }
+
+    async fn product(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<ProductOut> {
+        caught_up(ctx, at_least).await?;
+        let me = viewer(ctx);
+        let views = api(ctx).views.views.read().await;
+        let p = views
+            .products
+            .get(&ProductId(id))
+            .ok_or_else(|| not_found("product"))?;
+        let visible = p.status == ProductStatus::Published
+            || me.is_staff()
+            || matches!(me, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier));
+        if !visible {
+            return Err(not_found("product"));
+        }
+        Ok(ProductOut::from_state(
+            ProductId(id),
+            p,
+            units_of(&views, p.sheet.as_ref().map(|s| s.category)),
+        ))
+    }
+
+    /// The unit price of a product when ordering `quantity` pieces (its tier price).
+    async fn unit_price(
+        &self,
+        ctx: &Context<'_>,
+        product_id: Uuid,
+        quantity: u64,
+    ) -> async_graphql::Result<Option<MoneyOut>> {
+        let views = api(ctx).views.views.read().await;
+        let p = views
+            .products
+            .get(&ProductId(product_id))
+            .filter(|p| p.status == ProductStatus::Published)
+            .ok_or_else(|| not_found("product"))?;
+        Ok(price_at(p, quantity))
+    }
+
+    /// A supplier's public profile: badges, level, ratings and credit record (documents and
+    /// deposit only for the supplier itself and agents).
+    async fn supplier(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<SupplierOut> {
+        caught_up(ctx, at_least).await?;
+        let views = api(ctx).views.views.read().await;
+        supplier_out(&views, viewer(ctx), SupplierId(id)).ok_or_else(|| not_found("supplier"))
+    }
+
+    /// Active suppliers (agents see every status).
+    async fn suppliers(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Connection<String, SupplierOut>> {
+        caught_up(ctx, at_least).await?;
+        let me = viewer(ctx);
+        let views = api(ctx).views.views.read().await;
+        let items = views
+            .suppliers
+            .iter()
+            .filter(|(_, s)| me.is_staff() || s.status == SupplierStatus::Active)
+            .filter_map(|(id, _)| Some((id.0, supplier_out(&views, me, *id)?)))
+            .collect();
+        paginate(items, false, first, after)
+    }
+
+    /// The buyer company's RFQs, newest first, with every quote.
+    async fn my_rfqs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Connection<String, RfqOut>> {
+        caught_up(ctx, at_least).await?;
+        let (_, company) = crate::api::buyer(ctx)?;
+        let now = api(ctx).market.handler.now();
+        let views = api(ctx).views.views.read().await;
+        let items = views
+            .rfqs
+            .iter()
+            .filter(|(_, r)| r.company == Some(company))
+            .map(|(id, r)| (id.0, RfqOut::from_state(*id, r, now, None)))
+            .collect();
+        paginate(items, true, first, after)
+    }
+
+    /// A supplier's RFQ inbox: RFQs it is invited to and open pool RFQs of its categories,
+    /// newest first, with the SLA time left and its own quote only.
+    async fn rfq_inbox(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Connection<String, RfqOut>> {
+        caught_up(ctx, at_least).await?;
+        let (_, me) = crate::api::supplier(ctx)?;
+        let now = api(ctx).market.handler.now();
+        let views = api(ctx).views.views.read().await;
+        let v = viewer(ctx);
+        let items = views
+            .rfqs
+            .iter()
+            .filter(|(_, r)| matches!(r.status, RfqStatus::Open | RfqStatus::Quoted))
+            .filter(|(_, r)| rfq_visibility(&views, v, r).is_some())
+            .map(|(id, r)| (id.0, RfqOut::from_state(*id, r, now, Some(me))))
+            .collect();
+        paginate(items, true, first, after)
+    }
+
+    async fn rfq(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<RfqOut> {
+        caught_up(ctx, at_least).await?;
+        let now = api(ctx).market.handler.now();
+        let views = api(ctx).views.views.read().await;
+        let r = views.rfqs.get(&RfqId(id)).ok_or_else(|| not_found("RFQ"))?;
+        let only = rfq_visibility(&views, viewer(ctx), r).ok_or_else(|| not_found("RFQ"))?;
+        Ok(RfqOut::from_state(RfqId(id), r, now, only))
+    }
+
+    /// The caller's orders, newest first: its company's as a buyer, its own as a supplier.
+    async fn my_orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Connection<String, OrderOut>> {
+        caught_up(ctx, at_least).await?;
+        let me = viewer(ctx);
+        if matches!(me, Viewer::Anonymous) {
+            return Err(crate::errors::unauthenticated());
+        }
+        let views = api(ctx).views.views.read().await;
+        let items = views
+            .orders
+            .iter()
+            .filter(|(_, o)| may_see_order(me, o.company, o.supplier))
+            .map(|(id, o)| (id.0, OrderOut::from_state(*id, o, views.escrows.get(id))))
+            .collect();
+        paginate(items, true, first, after)
+    }
+
+    async fn order(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<OrderOut> {
+        caught_up(ctx, at_least).await?;
+        let views = api(ctx).views.views.read().await;
+        let o = views
+            .orders
+            .get(&OrderId(id))
+            .ok_or_else(|| not_found("order"))?;
+        if !may_see_order(viewer(ctx), o.company, o.supplier) {
+            return Err(not_found("order"));
+        }
+        Ok(OrderOut::from_state(
+            OrderId(id),
+            o,
+            views.escrows.get(&OrderId(id)),
+        ))
+    }
+
+    /// Agents: suppliers with documents waiting for review, oldest first.
+    async fn review_queue(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Connection<String, SupplierOut>> {
+        caught_up(ctx, at_least).await?;
+        staff(ctx)?;
+        let views = api(ctx).views.views.read().await;
+        let items = views
+            .suppliers
+            .iter()
+            .filter(|(_, s)| s.documents.values().any(|d| d.review == Review::Pending))
+            .filter_map(|(id, _)| Some((id.0, supplier_out(&views, viewer(ctx), *id)?)))
+            .collect();
+        paginate(items, false, first, after)
+    }
+
+    /// Agents: disputes waiting for a ruling, oldest first.
+    async fn dispute_queue(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Connection<String, DisputeOut>> {
+        caught_up(ctx, at_least).await?;
+        staff(ctx)?;
+        let views = api(ctx).views.views.read().await;
+        let items = views
+            .disputes
+            .iter()
+            .filter(|(_, d)| matches!(d.status, DisputeStatus::Open | DisputeStatus::UnderReview))
+            .map(|(id, d)| (id.0, DisputeOut::from_state(*id, d)))
+            .collect();
+        paginate(items, false, first, after)
+    }
+
+    async fn dispute(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<DisputeOut> {
+        caught_up(ctx, at_least).await?;
+        let views = api(ctx).views.views.read().await;
+        let d = views
+            .disputes
+            .get(&DisputeId(id))
+            .ok_or_else(|| not_found("dispute"))?;
+        if !may_see_order(viewer(ctx), d.company, d.supplier) {
+            return Err(not_found("dispute"));
+        }
+        Ok(DisputeOut::from_state(DisputeId(id), d))
+    }
+
+    /// What happened to an order, RFQ, dispute, product or supplier, event by event — for those
+    /// allowed to see it. `stream` is `order-<id>`, `rfq-<id>`, `escrow-<id>`, `dispute-<id>`, ….
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        stream: String,
+        first: Option<i32>,
+        after: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Connection<String, EventOut>> {
+        caught_up(ctx, at_least).await?;
+        let me = viewer(ctx);
+        {
+            let views = api(ctx).views.views.read().await;
+            let (kind, id) = stream.split_once('-').ok_or_else(|| not_found("stream"))?;
+            let id: Uuid = id.parse().map_err(|_| not_found("stream"))?;
+            let allowed = match kind {
+                "order" | "escrow" | "payment" | "review" => views.orders.get(&OrderId(id)).is_some_and(|o| may_see_order(me, o.company, o.supplier)),
+                "dispute" => views.disputes.get(&DisputeId(id)).is_some_and(|d| may_see_order(me, d.company, d.supplier)),
+                "rfq" => views.rfqs.get(&RfqId(id)).is_some_and(|r| matches!(rfq_visibility(&views, me, r), Some(None))),
+                "product" => views.products.get(&ProductId(id)).is_some_and(|p| me.is_staff() || matches!(me, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier))),
+                "supplier" => me.is_staff() || matches!(me, Viewer::Supplier { supplier, .. } if supplier.0 == id),
+                "category" => true,
+                _ => false,
+            };
+            if !allowed {
+                return Err(if matches!(me, Viewer::Anonymous) {
+                    crate::errors::unauthenticated()
+                } else {
+                    forbidden()
+                });
+            }
+        }
+        let name = StreamName::new(stream).map_err(|e| api_error("BAD_REQUEST", e.to_string()))?;
+        let events = api(ctx)
+            .market
+            .handler
+            .store()
+            .read_stream(&name, StreamFrom::Start, Direction::Forwards, 10_000)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "history read failed");
+                api_error("INTERNAL", "the history could not be read")
+            })?;
+        let items = events
+            .into_iter()
+            .map(|e| {
+                (
+                    e.id,
+                    EventOut {
+                        position: e.position.to_string(),
+                        version: e.version,
+                        event_type: e.event_type,
+                        schema_version: e.schema_version,
+                        payload: e.payload,
+                        actor: e.metadata.actor,
+                        at: e.metadata.timestamp_ms as f64,
+                    },
+                )
+            })
+            .collect();
+        paginate(items, false, first.map(|f| f.min(MAX_PAGE as i32)), after)
+    }
+
+    /// The position the read side has reached.
+    async fn read_position(&self, ctx: &Context<'_>) -> String {
+        api(ctx).views.position().to_string()
+    }
+
+    /// Server time, in milliseconds since the Unix epoch.
+    async fn now(&self) -> f64 {
+        zhuchao_app::SystemClock.now() as f64
+    }
+}

@@ -1,0 +1,164 @@
+//! Subscriptions (graphql-transport-ws): new RFQs in a supplier's inbox, new or revised quotes on
+//! a buyer's RFQ, and status changes of the caller's orders and disputes. Each is fed by the read
+//! models as they apply events, and shows the caller only what its queries would show.
+
+use async_graphql::{Context, Subscription};
+use futures::{Stream, StreamExt};
+use tokio_stream_shim::BroadcastStream;
+use uuid::Uuid;
+use zhuchao_domain::ids::*;
+
+use crate::api::api;
+use crate::auth::Viewer;
+use crate::errors::unauthenticated;
+use crate::types::{OrderOut, RfqOut};
+
+mod tokio_stream_shim {
+    //! A broadcast receiver as a stream, skipping what a slow subscriber missed.
+    use std::sync::Arc;
+
+    use futures::Stream;
+    use tokio::sync::broadcast;
+    use zhuchao_eventstore::RecordedEvent;
+
+    pub struct BroadcastStream;
+
+    impl BroadcastStream {
+        pub fn of(
+            rx: broadcast::Receiver<Arc<RecordedEvent>>,
+        ) -> impl Stream<Item = Arc<RecordedEvent>> {
+            futures::stream::unfold(rx, |mut rx| async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(event) => return Some((event, rx)),
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            })
+        }
+    }
+}
+
+fn stream_id(stream: &str, kind: &str) -> Option<Uuid> {
+    stream.strip_prefix(kind)?.strip_prefix('-')?.parse().ok()
+}
+
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// Suppliers: an RFQ appears in the inbox (invited, or opened to the pool of its categories).
+    async fn rfq_inbox(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = RfqOut>> {
+        let Viewer::Supplier { supplier, .. } = ctx
+            .data_opt::<Viewer>()
+            .cloned()
+            .unwrap_or(Viewer::Anonymous)
+        else {
+            return Err(unauthenticated());
+        };
+        let a = api(ctx);
+        let views = a.views.clone();
+        let clock = a.market.handler.clone();
+        Ok(
+            BroadcastStream::of(a.views.applied.subscribe()).filter_map(move |event| {
+                let views = views.clone();
+                let clock = clock.clone();
+                async move {
+                    if !matches!(event.event_type.as_str(), "RfqCreated" | "RfqOpenedToPool") {
+                        return None;
+                    }
+                    let id = RfqId(stream_id(event.stream.as_str(), "rfq")?);
+                    let v = views.views.read().await;
+                    let r = v.rfqs.get(&id)?;
+                    let serves = r.category.is_some_and(|c| {
+                        v.suppliers
+                            .get(&supplier)
+                            .is_some_and(|s| s.categories.contains(&c))
+                    });
+                    (r.invited.contains(&supplier) || (r.pool_open && serves))
+                        .then(|| RfqOut::from_state(id, r, clock.now(), Some(supplier)))
+                }
+            }),
+        )
+    }
+
+    /// Buyers: a quote arrives or changes on one of the company's RFQs.
+    async fn quotes(
+        &self,
+        ctx: &Context<'_>,
+        rfq_id: Uuid,
+    ) -> async_graphql::Result<impl Stream<Item = RfqOut>> {
+        let Viewer::Buyer { company, .. } = ctx
+            .data_opt::<Viewer>()
+            .cloned()
+            .unwrap_or(Viewer::Anonymous)
+        else {
+            return Err(unauthenticated());
+        };
+        let a = api(ctx);
+        let views = a.views.clone();
+        let clock = a.market.handler.clone();
+        Ok(
+            BroadcastStream::of(a.views.applied.subscribe()).filter_map(move |event| {
+                let views = views.clone();
+                let clock = clock.clone();
+                async move {
+                    if stream_id(event.stream.as_str(), "rfq")? != rfq_id
+                        || !event.event_type.starts_with("Quote")
+                    {
+                        return None;
+                    }
+                    let v = views.views.read().await;
+                    let r = v
+                        .rfqs
+                        .get(&RfqId(rfq_id))
+                        .filter(|r| r.company == Some(company))?;
+                    Some(RfqOut::from_state(RfqId(rfq_id), r, clock.now(), None))
+                }
+            }),
+        )
+    }
+
+    /// The caller's orders as their status changes (disputes included).
+    async fn order_updates(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = OrderOut>> {
+        let viewer = ctx
+            .data_opt::<Viewer>()
+            .cloned()
+            .unwrap_or(Viewer::Anonymous);
+        if matches!(viewer, Viewer::Anonymous) {
+            return Err(unauthenticated());
+        }
+        let views = api(ctx).views.clone();
+        Ok(
+            BroadcastStream::of(views.applied.subscribe()).filter_map(move |event| {
+                let views = views.clone();
+                let viewer = viewer.clone();
+                async move {
+                    let v = views.views.read().await;
+                    let order = match stream_id(event.stream.as_str(), "order") {
+                        Some(id) => OrderId(id),
+                        None => {
+                            v.disputes
+                                .get(&DisputeId(stream_id(event.stream.as_str(), "dispute")?))?
+                                .order?
+                        }
+                    };
+                    let o = v.orders.get(&order)?;
+                    let mine = match &viewer {
+                        Viewer::Buyer { company, .. } => o.company == Some(*company),
+                        Viewer::Supplier { supplier, .. } => o.supplier == Some(*supplier),
+                        _ => true,
+                    };
+                    mine.then(|| OrderOut::from_state(order, o, v.escrows.get(&order)))
+                }
+            }),
+        )
+    }
+}

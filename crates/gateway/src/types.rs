@@ -1,0 +1,631 @@
+//! The API's object types: what each screen reads, converted from the read models. Money is
+//! integer minor units (as a string, since GraphQL's Int is 32-bit) with its currency; times are
+//! milliseconds since the Unix epoch.
+
+use async_graphql::{InputObject, SimpleObject};
+use uuid::Uuid;
+use zhuchao_domain::category::{AttributeKind, AttributeValue, CategoryState};
+use zhuchao_domain::credit_record::CreditEntry;
+use zhuchao_domain::dispute::DisputeState;
+use zhuchao_domain::escrow::EscrowState;
+use zhuchao_domain::ids::*;
+use zhuchao_domain::money::{Currency, Money};
+use zhuchao_domain::order::OrderState;
+use zhuchao_domain::product::{tier_price, ProductState};
+use zhuchao_domain::rfq::{Quote, RfqState};
+use zhuchao_domain::supplier::{supplier_level, SupplierState};
+
+use crate::views::SupplierStats;
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct MoneyOut {
+    /// Minor units (fen, cents) as a decimal string.
+    pub minor: String,
+    pub currency: String,
+    /// For people: `380.00 CNY`.
+    pub formatted: String,
+}
+
+impl From<Money> for MoneyOut {
+    fn from(m: Money) -> Self {
+        Self {
+            minor: m.minor.to_string(),
+            currency: m.currency.code().into(),
+            formatted: m.to_string(),
+        }
+    }
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct MoneyInput {
+    /// Minor units (fen, cents) as a decimal string.
+    pub minor: String,
+    /// CNY, USD or EUR.
+    pub currency: String,
+}
+
+impl MoneyInput {
+    pub fn parse(&self) -> Result<Money, String> {
+        let minor = self
+            .minor
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{:?} is not a whole number of minor units", self.minor))?;
+        let currency = match self.currency.trim().to_uppercase().as_str() {
+            "CNY" => Currency::CNY,
+            "USD" => Currency::USD,
+            "EUR" => Currency::EUR,
+            other => return Err(format!("unknown currency {other:?}")),
+        };
+        Ok(Money::new(minor, currency))
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AttributeDefOut {
+    pub key: String,
+    pub label: String,
+    /// `ENUM`, `NUMBER` or `TEXT`.
+    pub kind: String,
+    pub values: Vec<String>,
+    pub unit: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub required: bool,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct CategoryOut {
+    pub id: Uuid,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub attributes: Vec<AttributeDefOut>,
+}
+
+impl CategoryOut {
+    pub fn from_state(id: CategoryId, c: &CategoryState) -> Self {
+        let attributes = c
+            .schema
+            .attributes
+            .iter()
+            .map(|a| {
+                let (kind, values, unit, min, max) = match &a.kind {
+                    AttributeKind::Enum { values } => ("ENUM", values.clone(), None, None, None),
+                    AttributeKind::Number { unit, min, max } => (
+                        "NUMBER",
+                        vec![],
+                        Some(unit.symbol().to_string()),
+                        *min,
+                        *max,
+                    ),
+                    AttributeKind::Text => ("TEXT", vec![], None, None, None),
+                };
+                AttributeDefOut {
+                    key: a.key.clone(),
+                    label: a.label.clone(),
+                    kind: kind.into(),
+                    values,
+                    unit,
+                    min,
+                    max,
+                    required: a.required,
+                }
+            })
+            .collect();
+        Self {
+            id: id.0,
+            name: c.name.clone(),
+            parent_id: c.parent.map(|p| p.0),
+            attributes,
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AttributeOut {
+    pub key: String,
+    /// As shown to people, with its unit: `M8`, `30 mm`.
+    pub value: String,
+    /// Numbers in the category's base unit.
+    pub number: Option<f64>,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TierOut {
+    pub min_quantity: u64,
+    pub unit_price: MoneyOut,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ProductOut {
+    pub id: Uuid,
+    pub supplier_id: Option<Uuid>,
+    pub category_id: Option<Uuid>,
+    pub title: String,
+    pub brand: String,
+    pub name: String,
+    pub description: String,
+    /// `DRAFT`, `PUBLISHED`, `UNPUBLISHED`, `DELISTED`.
+    pub status: String,
+    pub attributes: Vec<AttributeOut>,
+    pub moq: u64,
+    pub pack_size: u64,
+    pub tiers: Vec<TierOut>,
+    pub stock: u64,
+    pub lead_time_days: u32,
+    pub shipping_cost: Option<MoneyOut>,
+}
+
+pub fn screaming(debug: impl std::fmt::Debug) -> String {
+    let name = format!("{debug:?}");
+    let name: String = name.chars().take_while(|c| c.is_alphanumeric()).collect();
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+impl ProductOut {
+    pub fn from_state(
+        id: ProductId,
+        p: &ProductState,
+        schema_units: impl Fn(&str) -> Option<String>,
+    ) -> Self {
+        let sheet = p.sheet.clone();
+        let attributes = p
+            .attributes
+            .iter()
+            .map(|(k, v)| match v {
+                AttributeValue::Enum(s) | AttributeValue::Text(s) => AttributeOut {
+                    key: k.clone(),
+                    value: s.clone(),
+                    number: None,
+                },
+                AttributeValue::Number(n) => AttributeOut {
+                    key: k.clone(),
+                    value: format!("{n} {}", schema_units(k).unwrap_or_default())
+                        .trim()
+                        .to_string(),
+                    number: Some(*n),
+                },
+            })
+            .collect();
+        Self {
+            id: id.0,
+            supplier_id: p.supplier.map(|s| s.0),
+            category_id: sheet.as_ref().map(|s| s.category.0),
+            title: p.title.clone(),
+            brand: sheet.as_ref().map(|s| s.brand.clone()).unwrap_or_default(),
+            name: sheet.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+            description: sheet
+                .as_ref()
+                .map(|s| s.description.clone())
+                .unwrap_or_default(),
+            status: screaming(p.status),
+            attributes,
+            moq: sheet.as_ref().map_or(0, |s| s.moq),
+            pack_size: sheet.as_ref().map_or(0, |s| s.pack_size),
+            tiers: sheet
+                .as_ref()
+                .map(|s| {
+                    s.tiers
+                        .iter()
+                        .map(|t| TierOut {
+                            min_quantity: t.min_quantity,
+                            unit_price: t.unit_price.into(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            stock: sheet.as_ref().map_or(0, |s| s.stock),
+            lead_time_days: sheet.as_ref().map_or(0, |s| s.lead_time_days),
+            shipping_cost: sheet.as_ref().map(|s| s.shipping_cost.into()),
+        }
+    }
+}
+
+/// The unit price of a product at a quantity, by its tiers.
+pub fn price_at(p: &ProductState, quantity: u64) -> Option<MoneyOut> {
+    tier_price(&p.sheet.as_ref()?.tiers, quantity).map(Into::into)
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct CreditEntryOut {
+    /// `REGISTERED`, `WARNING`, `PENALTY`, `DISPUTE_LOST`, `EXITED`.
+    pub kind: String,
+    pub supplier_id: Uuid,
+    pub detail: String,
+    pub amount: Option<MoneyOut>,
+    pub at: f64,
+}
+
+impl From<&CreditEntry> for CreditEntryOut {
+    fn from(e: &CreditEntry) -> Self {
+        let (kind, supplier, detail, amount, at) = match e {
+            CreditEntry::Registered {
+                supplier,
+                company_name,
+                at,
+            } => ("REGISTERED", supplier, company_name.clone(), None, at),
+            CreditEntry::Warning {
+                supplier,
+                reason,
+                at,
+            } => ("WARNING", supplier, reason.clone(), None, at),
+            CreditEntry::Penalty {
+                supplier,
+                amount,
+                reason,
+                at,
+            } => (
+                "PENALTY",
+                supplier,
+                reason.clone(),
+                Some((*amount).into()),
+                at,
+            ),
+            CreditEntry::DisputeLost {
+                supplier,
+                dispute,
+                at,
+            } => (
+                "DISPUTE_LOST",
+                supplier,
+                format!("dispute {dispute}"),
+                None,
+                at,
+            ),
+            CreditEntry::Exited {
+                supplier,
+                reason,
+                at,
+            } => ("EXITED", supplier, reason.clone(), None, at),
+        };
+        Self {
+            kind: kind.into(),
+            supplier_id: supplier.0,
+            detail,
+            amount,
+            at: *at as f64,
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct DocumentOut {
+    pub kind: String,
+    pub file: String,
+    pub expires_on: Option<f64>,
+    /// `PENDING`, `APPROVED`, `REJECTED`.
+    pub review: String,
+    pub rejection_reason: Option<String>,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SupplierOut {
+    pub id: Uuid,
+    pub company_name: String,
+    pub credit_code: String,
+    /// `APPLIED`, `UNDER_REVIEW`, `ACTIVE`, `SUSPENDED`, `EXITED`.
+    pub status: String,
+    /// 筑: documents checked.
+    pub verified: bool,
+    /// 保: trades with the full deposit held.
+    pub guaranteed: bool,
+    pub level: u8,
+    pub warnings: u32,
+    pub completed_orders: u64,
+    /// Average of all scores, 1 to 5.
+    pub average_rating: Option<f64>,
+    pub category_ids: Vec<Uuid>,
+    /// Everything tied to the credit code, including under earlier company names.
+    pub credit_record: Vec<CreditEntryOut>,
+    /// Only for the supplier itself and for agents.
+    pub documents: Option<Vec<DocumentOut>>,
+    /// Only for the supplier itself and for agents.
+    pub deposit_held: Option<MoneyOut>,
+}
+
+impl SupplierOut {
+    pub fn from_state(
+        id: SupplierId,
+        s: &SupplierState,
+        stats: Option<&SupplierStats>,
+        credit: Vec<CreditEntryOut>,
+        private: bool,
+    ) -> Self {
+        let stats = stats.cloned().unwrap_or_default();
+        let average = (stats.ratings > 0).then(|| stats.rating_sum as f64 / stats.ratings as f64);
+        let documents = private.then(|| {
+            s.documents
+                .iter()
+                .map(|(kind, d)| {
+                    let (review, reason) = match &d.review {
+                        zhuchao_domain::supplier::Review::Pending => ("PENDING", None),
+                        zhuchao_domain::supplier::Review::Approved => ("APPROVED", None),
+                        zhuchao_domain::supplier::Review::Rejected { reason } => {
+                            ("REJECTED", Some(reason.clone()))
+                        }
+                    };
+                    DocumentOut {
+                        kind: screaming(kind),
+                        file: d.file.clone(),
+                        expires_on: d.expires_on.map(|e| e as f64),
+                        review: review.into(),
+                        rejection_reason: reason,
+                    }
+                })
+                .collect()
+        });
+        Self {
+            id: id.0,
+            company_name: s.company_name.clone(),
+            credit_code: s
+                .credit_code
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            status: screaming(s.status),
+            verified: s.verified(),
+            guaranteed: s.guaranteed(),
+            level: supplier_level(
+                stats.completed_orders,
+                average.map(|a| (a * 10.0).round() as u32),
+            ),
+            warnings: s.warnings,
+            completed_orders: stats.completed_orders,
+            average_rating: average,
+            category_ids: s.categories.iter().map(|c| c.0).collect(),
+            credit_record: credit,
+            documents,
+            deposit_held: if private {
+                s.deposit_held.map(Into::into)
+            } else {
+                None
+            },
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct QuoteOut {
+    pub id: Uuid,
+    pub supplier_id: Uuid,
+    pub unit_price: MoneyOut,
+    pub lead_time_days: u32,
+    pub valid_until: f64,
+    pub note: String,
+    pub revision: u32,
+    pub counter_offer: Option<MoneyOut>,
+    /// `LIVE`, `EXPIRED`, `ACCEPTED`, `NOT_SELECTED`.
+    pub status: String,
+}
+
+impl From<&Quote> for QuoteOut {
+    fn from(q: &Quote) -> Self {
+        Self {
+            id: q.id.0,
+            supplier_id: q.supplier.0,
+            unit_price: q.unit_price.into(),
+            lead_time_days: q.lead_time_days,
+            valid_until: q.valid_until as f64,
+            note: q.note.clone(),
+            revision: q.revision,
+            counter_offer: q.counter_offer.map(Into::into),
+            status: screaming(q.status),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct RfqOut {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub category_id: Option<Uuid>,
+    pub quantity: u64,
+    pub target_price: Option<MoneyOut>,
+    pub deadline: f64,
+    pub respond_by: f64,
+    /// Milliseconds left of the response SLA (0 once it has passed).
+    pub sla_ms_left: f64,
+    pub invited_supplier_ids: Vec<Uuid>,
+    pub pool_open: bool,
+    /// `OPEN`, `QUOTED`, `AWARDED`, `EXPIRED`, `CANCELLED`.
+    pub status: String,
+    /// Sealed: the buyer sees every quote, a supplier only its own.
+    pub quotes: Vec<QuoteOut>,
+}
+
+impl RfqOut {
+    pub fn from_state(
+        id: RfqId,
+        r: &RfqState,
+        now: i64,
+        only_supplier: Option<SupplierId>,
+    ) -> Self {
+        let request = r.request.clone();
+        Self {
+            id: id.0,
+            title: request
+                .as_ref()
+                .map(|q| q.title.clone())
+                .unwrap_or_default(),
+            description: request
+                .as_ref()
+                .map(|q| q.description.clone())
+                .unwrap_or_default(),
+            category_id: r.category.map(|c| c.0),
+            quantity: r.quantity,
+            target_price: r.target_price.map(Into::into),
+            deadline: r.deadline as f64,
+            respond_by: r.respond_by as f64,
+            sla_ms_left: (r.respond_by - now).max(0) as f64,
+            invited_supplier_ids: if only_supplier.is_some() {
+                vec![]
+            } else {
+                r.invited.iter().map(|s| s.0).collect()
+            },
+            pool_open: r.pool_open,
+            status: screaming(r.status),
+            quotes: r
+                .quotes
+                .values()
+                .filter(|q| only_supplier.is_none_or(|s| q.supplier == s))
+                .map(Into::into)
+                .collect(),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct EscrowOut {
+    pub expected: Option<MoneyOut>,
+    pub funded: Option<MoneyOut>,
+    pub released: Option<MoneyOut>,
+    pub refunded: Option<MoneyOut>,
+    pub remaining: MoneyOut,
+    pub held_by_dispute: Option<Uuid>,
+}
+
+impl From<&EscrowState> for EscrowOut {
+    fn from(e: &EscrowState) -> Self {
+        Self {
+            expected: e.expected.map(Into::into),
+            funded: e.funded.map(Into::into),
+            released: e.released.map(Into::into),
+            refunded: e.refunded.map(Into::into),
+            remaining: e.remaining().into(),
+            held_by_dispute: e.held_by.map(|d| d.0),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct OrderLineOut {
+    pub product_id: Option<Uuid>,
+    pub title: String,
+    pub quantity: u64,
+    pub unit_price: MoneyOut,
+    pub total: MoneyOut,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct OrderOut {
+    pub id: Uuid,
+    pub company_id: Option<Uuid>,
+    pub supplier_id: Option<Uuid>,
+    pub lines: Vec<OrderLineOut>,
+    pub shipping: Option<MoneyOut>,
+    pub total: Option<MoneyOut>,
+    /// `PLACED`, `PAID`, `SHIPPED`, `DELIVERED`, `RECEIVED`, `COMPLETED`, `CANCELLED`, …
+    pub status: String,
+    pub delivered_at: Option<f64>,
+    pub dispute_id: Option<Uuid>,
+    pub escrow: Option<EscrowOut>,
+}
+
+impl OrderOut {
+    pub fn from_state(id: OrderId, o: &OrderState, escrow: Option<&EscrowState>) -> Self {
+        Self {
+            id: id.0,
+            company_id: o.company.map(|c| c.0),
+            supplier_id: o.supplier.map(|s| s.0),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| OrderLineOut {
+                    product_id: l.product.map(|p| p.0),
+                    title: l.title.clone(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price.into(),
+                    total: l.total.into(),
+                })
+                .collect(),
+            shipping: o.shipping.map(Into::into),
+            total: o.total.map(Into::into),
+            status: screaming(o.status),
+            delivered_at: o.delivered_at.map(|t| t as f64),
+            dispute_id: o.dispute.map(|d| d.0),
+            escrow: escrow.map(Into::into),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct EvidenceOut {
+    /// `BUYER` or `SUPPLIER`.
+    pub party: String,
+    pub text: String,
+    pub files: Vec<String>,
+    pub at: f64,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct DisputeOut {
+    pub id: Uuid,
+    pub order_id: Option<Uuid>,
+    pub supplier_id: Option<Uuid>,
+    pub opened_by: Option<String>,
+    pub claimed: Option<MoneyOut>,
+    pub held: Option<MoneyOut>,
+    pub answer_by: f64,
+    pub agent_id: Option<Uuid>,
+    /// `OPEN`, `UNDER_REVIEW`, `RULED`, `WITHDRAWN`.
+    pub status: String,
+    pub evidence: Vec<EvidenceOut>,
+}
+
+impl DisputeOut {
+    pub fn from_state(id: DisputeId, d: &DisputeState) -> Self {
+        Self {
+            id: id.0,
+            order_id: d.order.map(|o| o.0),
+            supplier_id: d.supplier.map(|s| s.0),
+            opened_by: d.opened_by.map(screaming),
+            claimed: d.claimed.map(Into::into),
+            held: d.held.map(Into::into),
+            answer_by: d.answer_by as f64,
+            agent_id: d.agent.map(|a| a.0),
+            status: screaming(d.status),
+            evidence: d
+                .evidence
+                .iter()
+                .map(|e| EvidenceOut {
+                    party: screaming(e.party),
+                    text: e.text.clone(),
+                    files: e.files.clone(),
+                    at: e.at as f64,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct EventOut {
+    pub position: String,
+    pub version: u64,
+    pub event_type: String,
+    pub schema_version: u32,
+    /// The event's body as JSON text.
+    pub payload: String,
+    pub actor: Option<String>,
+    pub at: f64,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct MeOut {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    /// `ADMIN`, `AGENT`, `BUYER` or `SUPPLIER`.
+    pub role: String,
+    pub company_id: Option<Uuid>,
+    pub company_name: Option<String>,
+    pub supplier_id: Option<Uuid>,
+}

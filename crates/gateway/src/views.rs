@@ -1,0 +1,205 @@
+//! The gateway's read models: every aggregate's current state, folded from the global event
+//! stream by one projection task, plus the position it has reached so a query can wait for a
+//! client's own write ("read your writes"). Rebuilt from the store at every start.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::{broadcast, watch, RwLock};
+use uuid::Uuid;
+use zhuchao_domain::account::{Account, AccountState};
+use zhuchao_domain::category::{Category, CategoryState};
+use zhuchao_domain::credit_record::{CreditRecord, CreditRecordState};
+use zhuchao_domain::dispute::{Dispute, DisputeState};
+use zhuchao_domain::escrow::{Escrow, EscrowState};
+use zhuchao_domain::ids::*;
+use zhuchao_domain::order::{Order, OrderEvent, OrderState};
+use zhuchao_domain::product::{Product, ProductState};
+use zhuchao_domain::review::{OrderRated, Review, ReviewEvent};
+use zhuchao_domain::rfq::{Rfq, RfqState};
+use zhuchao_domain::supplier::{Supplier, SupplierState};
+use zhuchao_domain::{Aggregate, DomainEvent};
+use zhuchao_eventstore::{EventStore, Position, RecordedEvent};
+
+/// A supplier's trading record, for its level and profile.
+#[derive(Clone, Debug, Default)]
+pub struct SupplierStats {
+    pub completed_orders: u64,
+    pub rating_sum: u64,
+    pub ratings: u64,
+}
+
+#[derive(Default)]
+pub struct Views {
+    pub accounts: HashMap<String, AccountState>,
+    pub account_by_id: HashMap<UserId, String>,
+    pub suppliers: BTreeMap<SupplierId, SupplierState>,
+    pub supplier_stats: HashMap<SupplierId, SupplierStats>,
+    pub credit: HashMap<String, CreditRecordState>,
+    pub categories: BTreeMap<CategoryId, CategoryState>,
+    pub products: BTreeMap<ProductId, ProductState>,
+    pub rfqs: BTreeMap<RfqId, RfqState>,
+    pub orders: BTreeMap<OrderId, OrderState>,
+    pub escrows: HashMap<OrderId, EscrowState>,
+    pub disputes: BTreeMap<DisputeId, DisputeState>,
+    pub reviews: HashMap<OrderId, OrderRated>,
+}
+
+fn decode<A: Aggregate>(event: &RecordedEvent) -> Option<A::Event> {
+    let body = serde_json::from_str(&event.payload).ok()?;
+    A::Event::decode(&event.event_type, event.schema_version, body)
+        .map_err(|e| tracing::error!(position = %event.position, error = %e, "read model cannot read an event"))
+        .ok()
+}
+
+fn fold<A: Aggregate, K: Ord>(
+    map: &mut BTreeMap<K, A::State>,
+    key: K,
+    event: &RecordedEvent,
+) -> Option<A::Event> {
+    let e = decode::<A>(event)?;
+    let state = map.remove(&key).unwrap_or_default();
+    map.insert(key, A::evolve(state, &e));
+    Some(e)
+}
+
+impl Views {
+    pub fn apply(&mut self, event: &RecordedEvent) {
+        let Some((kind, id)) = event.stream.as_str().split_once('-') else {
+            return;
+        };
+        let uuid = id.parse::<Uuid>().ok();
+        match (kind, uuid) {
+            (k, _) if k == Account::KIND => {
+                if let Some(e) = decode::<Account>(event) {
+                    let state = self.accounts.remove(id).unwrap_or_default();
+                    let state = Account::evolve(state, &e);
+                    if let Some(user) = state.id {
+                        self.account_by_id.insert(user, id.to_string());
+                    }
+                    self.accounts.insert(id.to_string(), state);
+                }
+            }
+            (k, _) if k == CreditRecord::KIND => {
+                if let Some(e) = decode::<CreditRecord>(event) {
+                    let state = self.credit.remove(id).unwrap_or_default();
+                    self.credit
+                        .insert(id.to_string(), CreditRecord::evolve(state, &e));
+                }
+            }
+            (k, Some(u)) if k == Supplier::KIND => {
+                fold::<Supplier, _>(&mut self.suppliers, SupplierId(u), event);
+            }
+            (k, Some(u)) if k == Category::KIND => {
+                fold::<Category, _>(&mut self.categories, CategoryId(u), event);
+            }
+            (k, Some(u)) if k == Product::KIND => {
+                fold::<Product, _>(&mut self.products, ProductId(u), event);
+            }
+            (k, Some(u)) if k == Rfq::KIND => {
+                fold::<Rfq, _>(&mut self.rfqs, RfqId(u), event);
+            }
+            (k, Some(u)) if k == Order::KIND => {
+                if let Some(OrderEvent::OrderCompleted(_)) =
+                    fold::<Order, _>(&mut self.orders, OrderId(u), event)
+                {
+                    if let Some(supplier) = self.orders.get(&OrderId(u)).and_then(|o| o.supplier) {
+                        self.supplier_stats
+                            .entry(supplier)
+                            .or_default()
+                            .completed_orders += 1;
+                    }
+                }
+            }
+            (k, Some(u)) if k == Escrow::KIND => {
+                if let Some(e) = decode::<Escrow>(event) {
+                    let state = self.escrows.remove(&OrderId(u)).unwrap_or_default();
+                    self.escrows.insert(OrderId(u), Escrow::evolve(state, &e));
+                }
+            }
+            (k, Some(u)) if k == Dispute::KIND => {
+                fold::<Dispute, _>(&mut self.disputes, DisputeId(u), event);
+            }
+            (k, Some(u)) if k == Review::KIND => {
+                if let Some(ReviewEvent::OrderRated(r)) = decode::<Review>(event) {
+                    let stats = self.supplier_stats.entry(r.supplier).or_default();
+                    stats.rating_sum +=
+                        u64::from(r.quality) + u64::from(r.delivery) + u64::from(r.service);
+                    stats.ratings += 3;
+                    self.reviews.insert(OrderId(u), r);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn account_of(&self, user: UserId) -> Option<&AccountState> {
+        self.accounts.get(self.account_by_id.get(&user)?)
+    }
+}
+
+/// Shared access to the read models and the position they have reached.
+#[derive(Clone)]
+pub struct ViewsHandle {
+    pub views: Arc<RwLock<Views>>,
+    position: watch::Receiver<u64>,
+    /// Every applied event, for subscriptions.
+    pub applied: broadcast::Sender<Arc<RecordedEvent>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the read side has not reached position {wanted} yet (at {reached}); try again")]
+pub struct NotCaughtUp {
+    pub wanted: u64,
+    pub reached: u64,
+}
+
+impl ViewsHandle {
+    /// Starts the projection: catches up with the store, then follows it.
+    pub fn start<S: EventStore + Clone>(store: S) -> Self {
+        let views = Arc::new(RwLock::new(Views::default()));
+        let (position_tx, position) = watch::channel(0);
+        let (applied, _) = broadcast::channel(1024);
+        let handle = Self {
+            views: views.clone(),
+            position,
+            applied: applied.clone(),
+        };
+        tokio::spawn(async move {
+            let mut events = store.subscribe_all(Position::START);
+            while let Some(next) = events.next().await {
+                match next {
+                    Ok(event) => {
+                        views.write().await.apply(&event);
+                        position_tx.send_replace(event.position.as_u64());
+                        let _ = applied.send(Arc::new(event));
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "read-model projection stopped");
+                        return;
+                    }
+                }
+            }
+        });
+        handle
+    }
+
+    pub fn position(&self) -> u64 {
+        *self.position.borrow()
+    }
+
+    /// Waits (at most `timeout`) until the read models include position `wanted`.
+    pub async fn wait_for(&self, wanted: u64, timeout: Duration) -> Result<(), NotCaughtUp> {
+        let mut rx = self.position.clone();
+        let reached = tokio::time::timeout(timeout, rx.wait_for(|p| *p >= wanted)).await;
+        match reached {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(NotCaughtUp {
+                wanted,
+                reached: self.position(),
+            }),
+        }
+    }
+}
