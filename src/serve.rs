@@ -31,9 +31,19 @@ pub struct ServeArgs {
     /// Seed a demo marketplace the first time (when the store is empty).
     #[arg(long, env = "ZHUCHAO_DEMO")]
     demo: bool,
-    /// A TOML file with any of: data, listen, demo.
+    /// A TOML file with any of: data, listen, demo, rfq_response_sla_secs, dispute_answer_secs,
+    /// auto_release_days.
     #[arg(long, env = "ZHUCHAO_CONFIG")]
     config: Option<PathBuf>,
+    /// How long invited suppliers have to quote before an RFQ opens to the pool. Default: 86400
+    #[arg(long, env = "ZHUCHAO_RFQ_RESPONSE_SLA_SECS")]
+    rfq_response_sla_secs: Option<u64>,
+    /// How long the other side of a dispute has to answer. Default: 259200 (3 days)
+    #[arg(long, env = "ZHUCHAO_DISPUTE_ANSWER_SECS")]
+    dispute_answer_secs: Option<u64>,
+    /// Days after delivery when an undisputed escrow is released. Default: 7
+    #[arg(long, env = "ZHUCHAO_AUTO_RELEASE_DAYS")]
+    auto_release_days: Option<u32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -42,12 +52,16 @@ struct FileConfig {
     data: Option<PathBuf>,
     listen: Option<SocketAddr>,
     demo: Option<bool>,
+    rfq_response_sla_secs: Option<u64>,
+    dispute_answer_secs: Option<u64>,
+    auto_release_days: Option<u32>,
 }
 
 struct Config {
     data: PathBuf,
     listen: SocketAddr,
     demo: bool,
+    settings: Settings,
 }
 
 fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
@@ -60,6 +74,16 @@ fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
         }
         None => FileConfig::default(),
     };
+    let mut settings = Settings::default();
+    if let Some(secs) = args.rfq_response_sla_secs.or(file.rfq_response_sla_secs) {
+        settings.rfq_response_sla_ms = secs as i64 * 1000;
+    }
+    if let Some(secs) = args.dispute_answer_secs.or(file.dispute_answer_secs) {
+        settings.dispute_answer_ms = secs as i64 * 1000;
+    }
+    if let Some(days) = args.auto_release_days.or(file.auto_release_days) {
+        settings.auto_release_days = i64::from(days);
+    }
     Ok(Config {
         data: args
             .data
@@ -70,6 +94,7 @@ fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
             .or(file.listen)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
         demo: args.demo || file.demo.unwrap_or(false),
+        settings,
     })
 }
 
@@ -82,7 +107,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let handler = CommandHandler::new(store.clone(), Arc::new(SystemClock), Arc::new(UuidV7Ids));
     let market = Marketplace::new(
         handler,
-        Settings::default(),
+        config.settings.clone(),
         Arc::new(SimulatedPayments::default()),
     );
     let mut processes = Processes::new(
@@ -103,6 +128,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     });
 
     let views = ViewsHandle::start(store.clone());
+    // Ready only once the read side holds everything already stored.
+    let head = store.head().await?.as_u64();
+    views
+        .wait_for(head, Duration::from_secs(600))
+        .await
+        .context("building the read models")?;
     let tokens = Tokens::load_or_create(&config.data).context("loading the token secret")?;
     let app = router(
         schema(Api {

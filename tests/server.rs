@@ -1,70 +1,28 @@
-//! End to end: the `zhuchao` binary as a user runs it, on a fresh data directory and a free port.
+//! The `zhuchao` binary as an operator runs it: health, one process per data directory, state
+//! kept across a restart, `store verify`, and the SDL in docs/ kept in step with the code.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+mod support;
 
-struct Server {
-    child: Child,
-    address: String,
-}
+use std::process::Command;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn_server(data: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zhuchao"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start zhuchao serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("a first line").expect("readable");
-    let address = first
-        .rsplit("http://")
-        .next()
-        .expect("the listening address")
-        .to_string();
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, address }
-}
-
-fn get(address: &str, path: &str) -> String {
-    let mut stream = TcpStream::connect(address).expect("connect");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    response
-}
+use serde_json::json;
+use support::{Server, PASSWORD};
 
 #[test]
 fn serve_opens_the_store_and_answers_health_checks() {
     let data = tempfile::tempdir().expect("tempdir");
-    let server = spawn_server(data.path());
-    let response = get(&server.address, "/health");
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    let body = response.split("\r\n\r\n").nth(1).expect("a body");
-    let health: serde_json::Value = serde_json::from_str(body).expect("JSON");
+    let server = Server::start(data.path(), false, &[]);
+    let (status, body) = server.http("GET", "/health", &[], "");
+    assert_eq!(status, 200, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["head"], 0);
-    assert!(data.path().join("events.sqlite3").exists());
+    assert!(data.path().join("store").join("events.sqlite3").exists());
 }
 
 #[test]
 fn a_second_server_on_the_same_data_directory_is_refused_clearly() {
     let data = tempfile::tempdir().expect("tempdir");
-    let _first = spawn_server(data.path());
+    let _first = Server::start(data.path(), false, &[]);
     let second = Command::new(env!("CARGO_BIN_EXE_zhuchao"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(data.path())
@@ -79,9 +37,53 @@ fn a_second_server_on_the_same_data_directory_is_refused_clearly() {
 }
 
 #[test]
+fn state_and_sign_ins_survive_a_restart() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let token = server.sign_in("buyer@ningbo-machinery.demo", PASSWORD);
+    let before = server.ok(
+        Some(&token),
+        "{ myOrders(first: 100) { edges { node { id status } } } }",
+        json!({}),
+    );
+    let product = server.ok(
+        None,
+        "{ products(first: 1, text: \"M8\") { edges { node { id moq } } } }",
+        json!({}),
+    );
+    let node = &product["products"]["edges"][0]["node"];
+    let placed = server.mutate(
+        Some(&token),
+        "placeOrder",
+        "mutation($p: UUID!, $q: Int!) { placeOrder(lines: [{productId: $p, quantity: $q}], address: \"宁波\") { id position userErrors { code message } } }",
+        json!({ "p": node["id"], "q": node["moq"].as_u64().expect("moq") * 10 }),
+    );
+    server.stop();
+
+    let server = Server::start(data.path(), true, &[]);
+    let after = server.ok(
+        Some(&token),
+        "{ myOrders(first: 100) { edges { node { id status } } } }",
+        json!({}),
+    );
+    let count = |v: &serde_json::Value| v["myOrders"]["edges"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        count(&after),
+        count(&before) + 1,
+        "the new order is still there, and nothing was seeded twice"
+    );
+    let order = server.ok(
+        Some(&token),
+        "query($id: UUID!) { order(id: $id) { id status } }",
+        json!({ "id": placed["id"] }),
+    );
+    assert_eq!(order["order"]["id"], placed["id"]);
+}
+
+#[test]
 fn store_verify_reports_a_healthy_store() {
     let data = tempfile::tempdir().expect("tempdir");
-    drop(spawn_server(data.path()));
+    Server::start(data.path(), false, &[]).stop();
     let verify = Command::new(env!("CARGO_BIN_EXE_zhuchao"))
         .args(["store", "verify", "--data"])
         .arg(data.path())
@@ -92,5 +94,90 @@ fn store_verify_reports_a_healthy_store() {
         "{}",
         String::from_utf8_lossy(&verify.stderr)
     );
-    assert!(String::from_utf8_lossy(&verify.stdout).contains("0 events"));
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("all checksums and positions in order")
+    );
+}
+
+#[test]
+fn the_published_schema_matches_the_code() {
+    let output = Command::new(env!("CARGO_BIN_EXE_zhuchao"))
+        .arg("schema")
+        .output()
+        .expect("zhuchao schema");
+    let current = String::from_utf8(output.stdout).expect("UTF-8");
+    let published =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/schema.graphql"))
+            .expect("docs/schema.graphql");
+    assert!(
+        current == published,
+        "docs/schema.graphql is stale: run `cargo run -- schema > docs/schema.graphql`"
+    );
+}
+
+#[test]
+fn the_http_edge_refuses_what_it_should() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), false, &[]);
+    let query = r#"{"query":"{ now }"}"#;
+    let (status, _) = server.http("POST", "/graphql", &[("Content-Type", "text/plain")], query);
+    assert_eq!(status, 415, "no form or text posts (CSRF)");
+    let (status, _) = server.http(
+        "POST",
+        "/graphql",
+        &[("Content-Type", "application/json")],
+        &format!("[{query}]"),
+    );
+    assert_eq!(status, 400, "no batches");
+    let (status, body) = server.http(
+        "POST",
+        "/graphql",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer forged.1.x"),
+        ],
+        query,
+    );
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("UNAUTHENTICATED"));
+    let big = format!(
+        r#"{{"query":"{{ now }}","variables":{{"x":"{}"}}}}"#,
+        "x".repeat(300 * 1024)
+    );
+    let (status, _) = server.http(
+        "POST",
+        "/graphql",
+        &[("Content-Type", "application/json")],
+        &big,
+    );
+    assert_eq!(status, 413, "bodies are limited");
+    let costly = format!(
+        "{{ {} }}",
+        (0..6000)
+            .map(|i| format!("a{i}: now"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let (status, body) = server.http(
+        "POST",
+        "/graphql",
+        &[("Content-Type", "application/json")],
+        &json!({ "query": costly }).to_string(),
+    );
+    assert_eq!(status, 400, "too complex: {}", &body[..body.len().min(300)]);
+    assert!(
+        body.contains("too complex"),
+        "{}",
+        &body[..body.len().min(300)]
+    );
+    let (status, body) = server.http("GET", "/graphql", &[("Accept", "text/html")], "");
+    assert_eq!(status, 200);
+    assert!(body.contains("graphiql") || body.contains("GraphiQL"));
+    let (status, body) = server.http(
+        "POST",
+        "/graphql",
+        &[("Content-Type", "application/json")],
+        "{not json",
+    );
+    assert_eq!(status, 400, "{body}");
 }

@@ -269,10 +269,27 @@ impl Mutation {
         password: String,
     ) -> async_graphql::Result<SignInResult> {
         let api = api(ctx);
-        let email = email.trim().to_lowercase();
-        let found = {
-            let views = api.views.views.read().await;
-            views.accounts.get(&email).cloned()
+        let Ok(email) = zhuchao_domain::account::normalise_email(&email) else {
+            return Ok(SignInResult {
+                user_errors: vec![UserError {
+                    code: "BAD_CREDENTIALS".into(),
+                    field: None,
+                    message: "wrong email or password".into(),
+                }],
+                ..Default::default()
+            });
+        };
+        // The account's own stream, not a read model: a sign-in right after registering works.
+        let found = match api.market.handler.load::<Account>(&email).await {
+            Ok(loaded) if loaded.state.id.is_some() => Some(loaded.state),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "loading an account failed");
+                return Err(crate::errors::api_error(
+                    "INTERNAL",
+                    "sign-in is unavailable right now",
+                ));
+            }
         };
         let wrong = || SignInResult {
             user_errors: vec![UserError {

@@ -1,0 +1,161 @@
+//! The real `zhuchao` server on a free port and a fresh data directory, and a small GraphQL client
+//! over plain HTTP, so that tests talk to Zhuchao exactly as a client would.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "zhuchao-demo";
+
+pub struct Server {
+    child: Child,
+    pub address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `zhuchao serve` on `data` (seeding the demo marketplace when `demo`), with extra flags.
+    pub fn start(data: &Path, demo: bool, extra: &[&str]) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zhuchao"));
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(extra);
+        if demo {
+            command.arg("--demo");
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start zhuchao serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().expect("a first line").expect("readable");
+        let address = first
+            .rsplit("http://")
+            .next()
+            .expect("the listening address")
+            .to_string();
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, address }
+    }
+
+    /// Stops the server the way an operator does (SIGTERM) and waits for it.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).expect("connect");
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.address,
+            body.len()
+        );
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, dechunk(&body))
+    }
+
+    /// Runs a GraphQL operation; returns the whole response (`data` and `errors`).
+    pub fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(a) = &auth {
+            headers.push(("Authorization", a));
+        }
+        let (_, text) = self.http("POST", "/graphql", &headers, &body);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+
+    /// Runs an operation that must succeed without GraphQL errors; returns `data`.
+    pub fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let response = self.gql(token, query, variables);
+        assert!(response.get("errors").is_none(), "errors: {response}");
+        response["data"].clone()
+    }
+
+    /// Runs a mutation that must succeed without user errors; returns its payload.
+    pub fn mutate(&self, token: Option<&str>, field: &str, query: &str, variables: Value) -> Value {
+        let data = self.ok(token, query, variables);
+        let payload = data[field].clone();
+        assert_eq!(
+            payload["userErrors"],
+            json!([]),
+            "{field} refused: {payload}"
+        );
+        payload
+    }
+
+    pub fn sign_in(&self, email: &str, password: &str) -> String {
+        let data = self.ok(None, "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token userErrors { code } } }", json!({ "e": email, "p": password }));
+        data["signIn"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("sign-in of {email} failed: {data}"))
+            .to_string()
+    }
+}
+
+fn dechunk(body: &str) -> String {
+    // Responses may be chunked; join the chunks.
+    let mut out = String::new();
+    let mut rest = body;
+    loop {
+        let Some((size, tail)) = rest.split_once("\r\n") else {
+            return body.to_string();
+        };
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            return body.to_string();
+        };
+        if n == 0 {
+            return out;
+        }
+        if tail.len() < n {
+            return body.to_string();
+        }
+        out.push_str(&tail[..n]);
+        rest = tail[n..].trim_start_matches("\r\n");
+    }
+}
+
+pub fn cny(minor: i64) -> Value {
+    json!({ "minor": minor.to_string(), "currency": "CNY" })
+}
