@@ -1,0 +1,456 @@
+//! The three journeys of a buyer, a supplier and an agent, end to end over HTTP against the real
+//! server with the demo marketplace: what each person does, through the one GraphQL endpoint.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::{cny, Server, PASSWORD};
+use zhuchao_domain::credit_code::CreditCode;
+
+const RESULT: &str = "id position userErrors { code field message }";
+
+/// Polls `query` until `done` holds for its data (the process managers work asynchronously).
+fn eventually(
+    server: &Server,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let response = server.gql(token, query, variables.clone());
+        let data = response["data"].clone();
+        if response.get("errors").is_none() && done(&data) {
+            return data;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "gave up waiting; last answer: {response}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn fastener_category(server: &Server) -> Value {
+    let data = server.ok(
+        None,
+        "{ categories { edges { node { id name } } } }",
+        json!({}),
+    );
+    data["categories"]["edges"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .map(|e| e["node"].clone())
+        .find(|n| {
+            n["name"]
+                .as_str()
+                .is_some_and(|name| name.contains("Hex bolts"))
+        })
+        .expect("the demo has hex bolts")
+}
+
+fn product_input(category: &Value, name: &str) -> Value {
+    json!({
+        "categoryId": category["id"],
+        "brand": "固力",
+        "keyword": "六角螺栓 hex bolt",
+        "name": name,
+        "moq": 100,
+        "packSize": 50,
+        "tiers": [
+            { "minQuantity": 100, "unitPrice": cny(45) },
+            { "minQuantity": 1000, "unitPrice": cny(38) }
+        ],
+        "stock": 20000,
+        "leadTimeDays": 3,
+        "shippingCost": cny(1500),
+        "attributes": [
+            { "key": "thread", "value": "M8" },
+            { "key": "length", "value": "1-1/4 in" },
+            { "key": "material", "value": "A2" }
+        ]
+    })
+}
+
+#[test]
+fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let category = fastener_category(&server);
+
+    // A supplier applies with its credit code and submits its licence.
+    let code = CreditCode::with_check_character("91330206MA2H0001X").expect("code");
+    let applied = server.mutate(None, "applySupplier",
+        &format!("mutation($c: [UUID!]!, $code: String!) {{ applySupplier(companyName: \"北仑新锐紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000000\", email: \"sales@xinrui.test\", password: \"xinrui-2026!\") {{ {RESULT} }} }}"),
+        json!({ "c": [category["id"]], "code": code.as_str() }));
+    let supplier_id = applied["id"].clone();
+    let supplier = server.sign_in("sales@xinrui.test", "xinrui-2026!");
+    let submitted = server.mutate(Some(&supplier), "submitDocument", &format!("mutation {{ submitDocument(kind: \"MERGED_LICENCE\", file: \"files/xinrui-licence.pdf\") {{ {RESULT} }} }}"), json!({}));
+
+    // An agent finds it in the review queue and approves the licence.
+    let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
+    let queue = server.ok(Some(&agent), "query($at: String) { reviewQueue(first: 100, atLeast: $at) { edges { node { id status documents { kind review } } } } }", json!({ "at": submitted["position"] }));
+    let queued = queue["reviewQueue"]["edges"]
+        .as_array()
+        .expect("queue")
+        .iter()
+        .find(|e| e["node"]["id"] == supplier_id)
+        .expect("the new supplier is in the queue")
+        .clone();
+    assert_eq!(queued["node"]["documents"][0]["review"], "PENDING");
+    server.mutate(Some(&agent), "reviewDocument", &format!("mutation($s: UUID!) {{ reviewDocument(supplierId: $s, kind: \"MERGED_LICENCE\", approve: true) {{ {RESULT} }} }}"), json!({ "s": supplier_id }));
+
+    // The supplier pays the deposit and goes live with both badges.
+    let paid = server.mutate(Some(&supplier), "payDeposit", &format!("mutation {{ payDeposit(amount: {{minor: \"2000000\", currency: \"CNY\"}}, paymentRef: \"bank-xinrui-1\") {{ {RESULT} }} }}"), json!({}));
+    let profile = server.ok(None, "query($s: UUID!, $at: String) { supplier(id: $s, atLeast: $at) { status verified guaranteed documents { kind } } }", json!({ "s": supplier_id, "at": paid["position"] }));
+    assert_eq!(profile["supplier"]["status"], "ACTIVE");
+    assert_eq!(
+        (
+            profile["supplier"]["verified"].as_bool(),
+            profile["supplier"]["guaranteed"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    assert_eq!(
+        profile["supplier"]["documents"],
+        Value::Null,
+        "documents are private"
+    );
+
+    // It lists a part in inches; the catalogue stores millimetres.
+    let drafted = server.mutate(
+        Some(&supplier),
+        "draftProduct",
+        &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ {RESULT} }} }}"),
+        json!({ "i": product_input(&category, "新锐 DIN 933 专供") }),
+    );
+    let product_id = drafted["id"].clone();
+    let published = server.mutate(
+        Some(&supplier),
+        "publishProduct",
+        &format!("mutation($p: UUID!) {{ publishProduct(id: $p) {{ {RESULT} }} }}"),
+        json!({ "p": product_id }),
+    );
+
+    // A buyer finds it, sees the tier price, and orders (MOQ enforced).
+    let buyer = server.sign_in("buyer@ningbo-machinery.demo", PASSWORD);
+    let found = server.ok(Some(&buyer), "query($at: String) { products(text: \"新锐 DIN 933\", atLeast: $at) { edges { node { id title attributes { key value number } } } } }", json!({ "at": published["position"] }));
+    let hit = &found["products"]["edges"][0]["node"];
+    assert_eq!(hit["id"], product_id);
+    let length = hit["attributes"]
+        .as_array()
+        .expect("attributes")
+        .iter()
+        .find(|a| a["key"] == "length")
+        .expect("length")
+        .clone();
+    assert_eq!(length["number"].as_f64(), Some(31.75));
+    let price = server.ok(
+        Some(&buyer),
+        "query($p: UUID!) { unitPrice(productId: $p, quantity: 1000) { minor } }",
+        json!({ "p": product_id }),
+    );
+    assert_eq!(price["unitPrice"]["minor"], "38");
+    let order_mutation = format!("mutation($p: UUID!, $q: Int!) {{ placeOrder(lines: [{{productId: $p, quantity: $q}}], address: \"宁波市北仑区 1 号\") {{ {RESULT} }} }}");
+    let too_few = server.ok(
+        Some(&buyer),
+        &order_mutation,
+        json!({ "p": product_id, "q": 50 }),
+    );
+    assert_eq!(too_few["placeOrder"]["userErrors"][0]["code"], "BELOW_MOQ");
+    let placed = server.mutate(
+        Some(&buyer),
+        "placeOrder",
+        &order_mutation,
+        json!({ "p": product_id, "q": 1000 }),
+    );
+    let order_id = placed["id"].clone();
+    let order_query = "query($o: UUID!) { order(id: $o) { status total { minor } escrow { expected { minor } funded { minor } released { minor } } } }";
+    let order = eventually(
+        &server,
+        Some(&buyer),
+        order_query,
+        json!({ "o": order_id }),
+        |d| !d["order"]["escrow"]["expected"].is_null(),
+    );
+    assert_eq!(
+        order["order"]["total"]["minor"], "39500",
+        "1,000 × 0.38 + 15.00 shipping"
+    );
+
+    // It pays into escrow (a retry with the same key pays once); the supplier ships; the buyer
+    // confirms receipt and the escrow is released to the supplier.
+    let pay = format!(
+        "mutation($o: UUID!) {{ payOrder(orderId: $o, idempotencyKey: \"pay-1\") {{ {RESULT} }} }}"
+    );
+    server.mutate(Some(&buyer), "payOrder", &pay, json!({ "o": order_id }));
+    server.mutate(Some(&buyer), "payOrder", &pay, json!({ "o": order_id }));
+    eventually(
+        &server,
+        Some(&buyer),
+        order_query,
+        json!({ "o": order_id }),
+        |d| d["order"]["status"] == "PAID",
+    );
+    server.mutate(Some(&supplier), "shipOrder", &format!("mutation($o: UUID!) {{ shipOrder(orderId: $o, carrier: \"顺丰速运\", tracking: \"SF7001\") {{ {RESULT} }} }}"), json!({ "o": order_id }));
+    server.mutate(
+        Some(&buyer),
+        "confirmReceipt",
+        &format!("mutation($o: UUID!) {{ confirmReceipt(orderId: $o) {{ {RESULT} }} }}"),
+        json!({ "o": order_id }),
+    );
+    let done = eventually(
+        &server,
+        Some(&buyer),
+        order_query,
+        json!({ "o": order_id }),
+        |d| d["order"]["status"] == "COMPLETED",
+    );
+    assert_eq!(done["order"]["escrow"]["funded"]["minor"], "39500");
+    assert_eq!(done["order"]["escrow"]["released"]["minor"], "39500");
+
+    // The order's history reads event by event.
+    let history = server.ok(
+        Some(&buyer),
+        "query($s: String!) { history(stream: $s) { edges { node { eventType } } } }",
+        json!({ "s": format!("order-{}", order_id.as_str().expect("id")) }),
+    );
+    let types: Vec<&str> = history["history"]["edges"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["node"]["eventType"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "OrderPlaced",
+            "OrderPaid",
+            "OrderShipped",
+            "OrderDelivered",
+            "OrderReceived",
+            "OrderCompleted"
+        ]
+    );
+}
+
+#[test]
+fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &["--rfq-response-sla-secs", "2"]);
+    let category = fastener_category(&server);
+    let supplier_of = |n: u32| {
+        let token = server.sign_in(&format!("supplier{n}@zhuchao.demo"), PASSWORD);
+        let me = server.ok(Some(&token), "{ me { supplierId } }", json!({}));
+        (token, me["me"]["supplierId"].clone())
+    };
+    let ((a_token, a), (_, b), (c_token, c)) = (supplier_of(1), supplier_of(2), supplier_of(3));
+
+    let buyer = server.sign_in("buyer@suzhou-automation.demo", PASSWORD);
+    let now = server.ok(None, "{ now }", json!({}))["now"]
+        .as_f64()
+        .expect("now");
+    let created = server.mutate(Some(&buyer), "createRfq", &format!("mutation($i: RfqInput!) {{ createRfq(input: $i) {{ {RESULT} }} }}"), json!({ "i": {
+        "title": "非标法兰螺栓 M10×45 Custom flange bolts", "description": "per drawing", "categoryId": category["id"],
+        "quantity": 5000, "drawings": ["files/d.pdf"], "deadline": now + 7.0 * 86_400_000.0, "invitedSupplierIds": [a, b]
+    }}));
+    let rfq = created["id"].clone();
+    let valid = now + 5.0 * 86_400_000.0;
+    let quote = format!("mutation($r: UUID!, $v: Float!, $p: String!) {{ submitQuote(rfqId: $r, unitPrice: {{minor: $p, currency: \"CNY\"}}, leadTimeDays: 10, validUntil: $v) {{ {RESULT} }} }}");
+    server.mutate(
+        Some(&a_token),
+        "submitQuote",
+        &quote,
+        json!({ "r": rfq, "v": valid, "p": "75" }),
+    );
+    let early = server.ok(
+        Some(&c_token),
+        &quote,
+        json!({ "r": rfq, "v": valid, "p": "70" }),
+    );
+    assert_eq!(early["submitQuote"]["userErrors"][0]["code"], "NOT_INVITED");
+
+    // b stays silent past the SLA: the RFQ opens to the pool, and c finds it in its inbox.
+    let inbox = eventually(
+        &server,
+        Some(&c_token),
+        "{ rfqInbox { edges { node { id poolOpen quotes { id } } } } }",
+        json!({}),
+        |d| {
+            d["rfqInbox"]["edges"].as_array().is_some_and(|e| {
+                e.iter()
+                    .any(|e| e["node"]["id"] == rfq && e["node"]["poolOpen"] == true)
+            })
+        },
+    );
+    assert!(
+        inbox["rfqInbox"]["edges"]
+            .as_array()
+            .expect("inbox")
+            .iter()
+            .all(|e| e["node"]["quotes"].as_array().is_some_and(Vec::is_empty)),
+        "sealed: c sees no rival quote"
+    );
+    let c_quote = server.mutate(
+        Some(&c_token),
+        "submitQuote",
+        &quote,
+        json!({ "r": rfq, "v": valid, "p": "70" }),
+    )["id"]
+        .clone();
+
+    // The buyer sees both quotes, counters c's, c revises, the buyer accepts: an order exists.
+    let seen = server.ok(
+        Some(&buyer),
+        "query($r: UUID!) { rfq(id: $r) { quotes { supplierId unitPrice { minor } } } }",
+        json!({ "r": rfq }),
+    );
+    assert_eq!(seen["rfq"]["quotes"].as_array().map(Vec::len), Some(2));
+    server.mutate(Some(&buyer), "counterOffer", &format!("mutation($r: UUID!, $q: UUID!) {{ counterOffer(rfqId: $r, quoteId: $q, unitPrice: {{minor: \"66\", currency: \"CNY\"}}, note: \"0.66?\") {{ {RESULT} }} }}"), json!({ "r": rfq, "q": c_quote }));
+    server.mutate(Some(&c_token), "reviseQuote", &format!("mutation($r: UUID!, $q: UUID!, $v: Float!) {{ reviseQuote(rfqId: $r, quoteId: $q, unitPrice: {{minor: \"68\", currency: \"CNY\"}}, leadTimeDays: 8, validUntil: $v, note: \"0.68\") {{ {RESULT} }} }}"), json!({ "r": rfq, "q": c_quote, "v": valid }));
+    let accepted = server.mutate(Some(&buyer), "acceptQuote", &format!("mutation($r: UUID!, $q: UUID!) {{ acceptQuote(rfqId: $r, quoteId: $q) {{ {RESULT} }} }}"), json!({ "r": rfq, "q": c_quote }));
+    let order = eventually(
+        &server,
+        Some(&buyer),
+        "query($o: UUID!) { order(id: $o) { supplierId total { minor } status } }",
+        json!({ "o": accepted["id"] }),
+        |_| true,
+    );
+    assert_eq!(order["order"]["supplierId"], c);
+    assert_eq!(order["order"]["total"]["minor"], (68 * 5000).to_string());
+}
+
+#[test]
+fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_record() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let supplier = server.sign_in("supplier1@zhuchao.demo", PASSWORD);
+    let supplier_id =
+        server.ok(Some(&supplier), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone();
+    let product = server.ok(None, "query($s: UUID!) { products(first: 5, supplierId: $s) { edges { node { id moq stock } } } }", json!({ "s": supplier_id }));
+    let product = product["products"]["edges"]
+        .as_array()
+        .expect("products")
+        .iter()
+        .map(|e| e["node"].clone())
+        .find(|p| p["stock"].as_u64() > p["moq"].as_u64())
+        .expect("one in stock");
+
+    let buyer = server.sign_in("buyer@qingdao-pumps.demo", PASSWORD);
+    let placed = server.mutate(Some(&buyer), "placeOrder", &format!("mutation($p: UUID!, $q: Int!) {{ placeOrder(lines: [{{productId: $p, quantity: $q}}], address: \"青岛\") {{ {RESULT} }} }}"), json!({ "p": product["id"], "q": product["moq"] }));
+    let order = placed["id"].clone();
+    let order_query = "query($o: UUID!) { order(id: $o) { status total { minor } escrow { expected { minor } refunded { minor } released { minor } heldByDispute } } }";
+    eventually(
+        &server,
+        Some(&buyer),
+        order_query,
+        json!({ "o": order }),
+        |d| !d["order"]["escrow"]["expected"].is_null(),
+    );
+    server.mutate(
+        Some(&buyer),
+        "payOrder",
+        &format!(
+            "mutation($o: UUID!) {{ payOrder(orderId: $o, idempotencyKey: \"k\") {{ {RESULT} }} }}"
+        ),
+        json!({ "o": order }),
+    );
+    eventually(
+        &server,
+        Some(&buyer),
+        order_query,
+        json!({ "o": order }),
+        |d| d["order"]["status"] == "PAID",
+    );
+    server.mutate(Some(&supplier), "shipOrder", &format!("mutation($o: UUID!) {{ shipOrder(orderId: $o, carrier: \"德邦\", tracking: \"DB1\") {{ {RESULT} }} }}"), json!({ "o": order }));
+
+    let opened = server.mutate(Some(&buyer), "openDispute", &format!("mutation($o: UUID!) {{ openDispute(orderId: $o, reason: \"NOT_AS_DESCRIBED\", statement: \"wrong grade\", claimed: {{minor: \"1000\", currency: \"CNY\"}}) {{ {RESULT} }} }}"), json!({ "o": order }));
+    let dispute = opened["id"].clone();
+    eventually(
+        &server,
+        Some(&buyer),
+        order_query,
+        json!({ "o": order }),
+        |d| d["order"]["status"] == "DISPUTED",
+    );
+    let evidence = format!("mutation($d: UUID!, $t: String!) {{ addEvidence(disputeId: $d, text: $t) {{ {RESULT} }} }}");
+    server.mutate(
+        Some(&buyer),
+        "addEvidence",
+        &evidence,
+        json!({ "d": dispute, "t": "photos of the head marking 8.8" }),
+    );
+    server.mutate(
+        Some(&supplier),
+        "addEvidence",
+        &evidence,
+        json!({ "d": dispute, "t": "material certificate" }),
+    );
+
+    let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
+    let queue = server.ok(
+        Some(&agent),
+        "{ disputeQueue { edges { node { id evidence { party } held { minor } } } } }",
+        json!({}),
+    );
+    let case = queue["disputeQueue"]["edges"]
+        .as_array()
+        .expect("queue")
+        .iter()
+        .find(|e| e["node"]["id"] == dispute)
+        .expect("in the queue")
+        .clone();
+    assert_eq!(
+        case["node"]["evidence"].as_array().map(Vec::len),
+        Some(3),
+        "the opening statement and both answers"
+    );
+    let held: i64 = case["node"]["held"]["minor"]
+        .as_str()
+        .expect("held")
+        .parse()
+        .expect("number");
+    server.mutate(
+        Some(&agent),
+        "assignDispute",
+        &format!("mutation($d: UUID!) {{ assignDispute(disputeId: $d) {{ {RESULT} }} }}"),
+        json!({ "d": dispute }),
+    );
+    server.mutate(Some(&agent), "ruleDispute",
+        &format!("mutation($d: UUID!, $r: String!, $s: String!) {{ ruleDispute(disputeId: $d, refund: {{minor: $r, currency: \"CNY\"}}, release: {{minor: $s, currency: \"CNY\"}}, warn: true, note: \"marking shows 8.8\") {{ {RESULT} }} }}"),
+        json!({ "d": dispute, "r": "1000", "s": (held - 1000).to_string() }));
+
+    let settled = eventually(
+        &server,
+        Some(&buyer),
+        order_query,
+        json!({ "o": order }),
+        |d| d["order"]["status"] == "RESOLVED",
+    );
+    assert_eq!(settled["order"]["escrow"]["refunded"]["minor"], "1000");
+    assert_eq!(
+        settled["order"]["escrow"]["released"]["minor"],
+        (held - 1000).to_string()
+    );
+    let profile = eventually(
+        &server,
+        None,
+        "query($s: UUID!) { supplier(id: $s) { warnings creditRecord { kind } } }",
+        json!({ "s": supplier_id }),
+        |d| {
+            d["supplier"]["creditRecord"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|e| e["kind"] == "DISPUTE_LOST"))
+        },
+    );
+    assert_eq!(profile["supplier"]["warnings"], 1);
+    assert!(profile["supplier"]["creditRecord"]
+        .as_array()
+        .expect("record")
+        .iter()
+        .any(|e| e["kind"] == "WARNING"));
+}
