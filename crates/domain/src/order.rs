@@ -308,7 +308,11 @@ fn status_in(state: &OrderState, allowed: &[OrderStatus]) -> Result<(), OrderErr
     }
 }
 
+/// Ownership is checked before status, so nobody learns the state of an order that is not theirs.
 fn buyer(state: &OrderState, company: CompanyId) -> Result<(), OrderError> {
+    if state.status == OrderStatus::None {
+        return Err(OrderError::NotFound);
+    }
     if state.company == Some(company) {
         Ok(())
     } else {
@@ -317,6 +321,9 @@ fn buyer(state: &OrderState, company: CompanyId) -> Result<(), OrderError> {
 }
 
 fn seller(state: &OrderState, supplier: SupplierId) -> Result<(), OrderError> {
+    if state.status == OrderStatus::None {
+        return Err(OrderError::NotFound);
+    }
     if state.supplier == Some(supplier) {
         Ok(())
     } else {
@@ -498,8 +505,8 @@ impl Aggregate for Order {
                 tracking,
                 at,
             } => {
-                status_in(state, &[S::Paid])?;
                 seller(state, supplier)?;
+                status_in(state, &[S::Paid])?;
                 text(&carrier, "the carrier")?;
                 text(&tracking, "the tracking number")?;
                 Ok(vec![E::OrderShipped(OrderShipped {
@@ -516,8 +523,8 @@ impl Aggregate for Order {
                 Ok(vec![E::OrderDelivered(OrderDelivered { at })])
             }
             C::ConfirmReceipt { company, at } => {
-                status_in(state, &[S::Shipped, S::Delivered])?;
                 buyer(state, company)?;
+                status_in(state, &[S::Shipped, S::Delivered])?;
                 let mut events = vec![];
                 if state.delivered_at.is_none() {
                     events.push(E::OrderDelivered(OrderDelivered { at }));
@@ -539,12 +546,12 @@ impl Aggregate for Order {
                 reason,
                 at,
             } => {
-                status_in(state, &[S::Placed, S::Paid])?;
                 match party {
                     Party::Buyer => buyer(state, company.ok_or(OrderError::NotBuyer)?)?,
                     Party::Supplier => seller(state, supplier.ok_or(OrderError::NotSupplier)?)?,
                     Party::Agent => {}
                 }
+                status_in(state, &[S::Placed, S::Paid])?;
                 text(&reason, "a reason")?;
                 Ok(vec![E::OrderCancelled(OrderCancelled {
                     party,
@@ -558,8 +565,8 @@ impl Aggregate for Order {
                 reason,
                 at,
             } => {
-                status_in(state, &[S::Delivered, S::Received])?;
                 buyer(state, company)?;
+                status_in(state, &[S::Delivered, S::Received])?;
                 text(&reason, "a reason")?;
                 let since = state.received_at.or(state.delivered_at).unwrap_or(at);
                 if at > since + RETURN_WINDOW_DAYS * DAY_MS {
@@ -568,8 +575,8 @@ impl Aggregate for Order {
                 Ok(vec![E::ReturnRequested(ReturnRequested { reason, at })])
             }
             C::ApproveReturn { supplier, at } => {
-                status_in(state, &[S::ReturnRequested])?;
                 seller(state, supplier)?;
+                status_in(state, &[S::ReturnRequested])?;
                 Ok(vec![E::ReturnApproved(ReturnApproved { at })])
             }
             C::RejectReturn {
@@ -577,8 +584,8 @@ impl Aggregate for Order {
                 reason,
                 at,
             } => {
-                status_in(state, &[S::ReturnRequested])?;
                 seller(state, supplier)?;
+                status_in(state, &[S::ReturnRequested])?;
                 text(&reason, "a reason")?;
                 Ok(vec![E::ReturnRejected(ReturnRejected { reason, at })])
             }
@@ -588,8 +595,8 @@ impl Aggregate for Order {
                 tracking,
                 at,
             } => {
-                status_in(state, &[S::ReturnApproved])?;
                 buyer(state, company)?;
+                status_in(state, &[S::ReturnApproved])?;
                 text(&carrier, "the carrier")?;
                 text(&tracking, "the tracking number")?;
                 Ok(vec![E::ReturnShipped(ReturnShipped {
@@ -599,8 +606,8 @@ impl Aggregate for Order {
                 })])
             }
             C::ConfirmReturnReceived { supplier, at } => {
-                status_in(state, &[S::Returned])?;
                 seller(state, supplier)?;
+                status_in(state, &[S::Returned])?;
                 Ok(vec![E::ReturnReceived(ReturnReceived { at })])
             }
             C::MarkRefunded { amount, at } => {
