@@ -132,6 +132,7 @@ fn world() -> World {
     }
     World {
         server,
+        _data: data,
         tokens,
         order: placed["id"].clone(),
         rfq,
