@@ -210,3 +210,52 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(config: Option<PathBuf>) -> ServeArgs {
+        ServeArgs {
+            data: None,
+            listen: None,
+            demo: false,
+            config,
+            rfq_response_sla_secs: None,
+            dispute_answer_secs: None,
+            auto_release_days: None,
+        }
+    }
+
+    #[test]
+    fn flags_beat_the_config_file_which_beats_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("zhuchao.toml");
+        std::fs::write(&file, "data = \"/srv/zhuchao\"\nlisten = \"0.0.0.0:9000\"\ndemo = true\nrfq_response_sla_secs = 60\n").expect("write");
+        let from_file = resolve(args(Some(file.clone()))).expect("valid");
+        assert_eq!(from_file.data, PathBuf::from("/srv/zhuchao"));
+        assert_eq!(from_file.listen.port(), 9000);
+        assert!(from_file.demo);
+        assert_eq!(from_file.settings.rfq_response_sla_ms, 60_000);
+        assert_eq!(
+            from_file.settings.auto_release_days, 7,
+            "unset values keep their defaults"
+        );
+
+        let mut flagged = args(Some(file));
+        flagged.listen = Some("127.0.0.1:7000".parse().expect("addr"));
+        assert_eq!(resolve(flagged).expect("valid").listen.port(), 7000);
+
+        let defaults = resolve(args(None)).expect("valid");
+        assert_eq!(defaults.data, PathBuf::from("zhuchao-data"));
+        assert_eq!(defaults.listen.port(), 8080);
+
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "lisen = \"x\"").expect("write");
+        let error = resolve(args(Some(bad))).err().expect("a typo is an error");
+        assert!(
+            format!("{error:#}").contains("not a valid Zhuchao config"),
+            "{error:#}"
+        );
+    }
+}

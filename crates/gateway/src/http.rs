@@ -127,7 +127,20 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             )
         }
     };
-    let response = state.schema.execute(request.data(viewer)).await;
+    let mut response = state.schema.execute(request.data(viewer)).await;
+    // Every error carries a stable code: parse and validation errors get BAD_REQUEST.
+    for error in &mut response.errors {
+        let coded = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !coded {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "BAD_REQUEST");
+        }
+    }
     let graphql_response_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -340,6 +340,83 @@ impl Mutation {
         })
     }
 
+    /// Changes the signed-in user's password.
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        current: String,
+        new: String,
+    ) -> async_graphql::Result<MutationResult> {
+        let user = crate::api::signed_in(ctx)?;
+        let a = api(ctx);
+        let email = {
+            let views = a.views.views.read().await;
+            views.account_of(user).map(|acc| acc.email.clone())
+        };
+        let email = email.ok_or_else(|| crate::errors::not_found("account"))?;
+        let account = a
+            .market
+            .handler
+            .load::<Account>(&email)
+            .await
+            .map_err(|_| crate::errors::api_error("INTERNAL", "the account could not be read"))?
+            .state;
+        let hash = account.password_hash.clone();
+        if !tokio::task::spawn_blocking(move || verify_password(&current, &hash))
+            .await
+            .unwrap_or(false)
+        {
+            return refused(UserError {
+                code: "BAD_CREDENTIALS".into(),
+                field: Some("current".into()),
+                message: "the current password is wrong".into(),
+            });
+        }
+        if new.chars().count() < 8 {
+            return refused(bad_input("new", "a password needs at least 8 characters"));
+        }
+        let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+            .await
+            .map_err(|_| crate::errors::api_error("INTERNAL", "password hashing failed"))?
+            .map_err(|e| crate::errors::api_error("INTERNAL", e))?;
+        outcome(
+            user.0,
+            a.market
+                .run::<Account>(
+                    &command_context(ctx),
+                    email,
+                    AccountCommand::ChangePassword {
+                        password_hash: hash,
+                        at: a.market.handler.now(),
+                    },
+                )
+                .await,
+        )
+    }
+
+    /// Admins: open an account for an agent (`AGENT`) or another admin (`ADMIN`).
+    async fn create_staff_account(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        name: String,
+        password: String,
+        role: String,
+    ) -> async_graphql::Result<MutationResult> {
+        admin(ctx)?;
+        let role = match role.to_uppercase().as_str() {
+            "AGENT" => Role::Agent,
+            "ADMIN" => Role::Admin,
+            other => {
+                return refused(bad_input(
+                    "role",
+                    format!("{other:?} is not AGENT or ADMIN"),
+                ))
+            }
+        };
+        register(ctx, email, name, password, role).await
+    }
+
     /// Opens a buyer account and its company.
     async fn register_buyer(
         &self,
@@ -512,14 +589,15 @@ impl Mutation {
         )
     }
 
-    /// Agents: warn, suspend, reinstate or exit (清退) a supplier.
+    /// Agents: warn, suspend, reinstate, penalise (from the deposit) or exit (清退) a supplier.
+    /// Exit is refused while the supplier has open orders.
     async fn act_on_supplier(
         &self,
         ctx: &Context<'_>,
         supplier_id: Uuid,
         action: String,
         reason: String,
-        open_orders: Option<u32>,
+        penalty: Option<MoneyInput>,
     ) -> async_graphql::Result<MutationResult> {
         let agent = staff(ctx)?;
         let a = api(ctx);
@@ -528,6 +606,18 @@ impl Mutation {
             "WARN" => SupplierCommand::Warn { agent, reason, at },
             "SUSPEND" => SupplierCommand::Suspend { agent, reason, at },
             "REINSTATE" => SupplierCommand::Reinstate { agent, at },
+            "PENALISE" => {
+                let Some(amount) = penalty else {
+                    return refused(bad_input("penalty", "a penalty needs an amount"));
+                };
+                let amount = try_input!(money("penalty", &amount));
+                SupplierCommand::DeductPenalty {
+                    amount,
+                    reason,
+                    dispute: None,
+                    at,
+                }
+            }
             "EXIT" => {
                 let open = {
                     let views = a.views.views.read().await;
@@ -542,7 +632,7 @@ impl Mutation {
                 SupplierCommand::Exit {
                     by: agent,
                     reason,
-                    open_orders: open_orders.unwrap_or(0).max(open),
+                    open_orders: open,
                     at,
                 }
             }
