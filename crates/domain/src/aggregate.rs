@@ -145,3 +145,14 @@ macro_rules! event_names {
         }
     };
 }
+
+/// Declares the data structs that event variants carry: plain serde structs with public fields.
+#[macro_export]
+macro_rules! event_data {
+    ($($name:ident { $($field:ident : $ty:ty),* $(,)? })*) => {
+        $(
+            #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+            pub struct $name { $(pub $field: $ty),* }
+        )*
+    };
+}

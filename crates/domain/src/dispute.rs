@@ -121,16 +121,7 @@ pub enum DisputeCommand {
     },
 }
 
-macro_rules! data {
-    ($($name:ident { $($field:ident : $ty:ty),* $(,)? })*) => {
-        $(
-            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-            pub struct $name { $(pub $field: $ty),* }
-        )*
-    };
-}
-
-data! {
+crate::event_data! {
     DisputeOpened { id: DisputeId, order: OrderId, company: CompanyId, supplier: SupplierId, opened_by: Party, by: UserId, reason: DisputeReason, statement: String, files: Vec<String>, claimed: Money, held: Money, answer_by: Timestamp, at: Timestamp }
     EvidenceSubmitted { evidence: Evidence }
     DisputeAssigned { agent: UserId, at: Timestamp }

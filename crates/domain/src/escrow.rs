@@ -104,16 +104,7 @@ pub enum EscrowCommand {
     },
 }
 
-macro_rules! data {
-    ($($name:ident { $($field:ident : $ty:ty),* $(,)? })*) => {
-        $(
-            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-            pub struct $name { $(pub $field: $ty),* }
-        )*
-    };
-}
-
-data! {
+crate::event_data! {
     EscrowOpened { order: OrderId, supplier: SupplierId, amount: Money, at: Timestamp }
     EscrowFunded { payment_id: String, idempotency_key: String, amount: Money, at: Timestamp }
     EscrowReleased { payout: String, amount: Money, reason: PayoutReason, at: Timestamp }

@@ -183,16 +183,7 @@ pub enum OrderCommand {
     },
 }
 
-macro_rules! data {
-    ($($name:ident { $($field:ident : $ty:ty),* $(,)? })*) => {
-        $(
-            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-            pub struct $name { $(pub $field: $ty),* }
-        )*
-    };
-}
-
-data! {
+crate::event_data! {
     OrderPlaced { id: OrderId, buyer: UserId, company: CompanyId, supplier: SupplierId, source: OrderSource, lines: Vec<OrderLine>, shipping: Money, total: Money, address: String, at: Timestamp }
     OrderPaid { at: Timestamp }
     OrderShipped { carrier: String, tracking: String, at: Timestamp }

@@ -166,16 +166,7 @@ pub enum RfqCommand {
     },
 }
 
-macro_rules! data {
-    ($($name:ident { $($field:ident : $ty:ty),* $(,)? })*) => {
-        $(
-            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-            pub struct $name { $(pub $field: $ty),* }
-        )*
-    };
-}
-
-data! {
+crate::event_data! {
     RfqCreated { id: RfqId, buyer: UserId, company: CompanyId, request: RfqRequest, invited: Vec<SupplierId>, respond_by: Timestamp, at: Timestamp }
     RfqOpenedToPool { at: Timestamp }
     QuoteSubmitted { quote: QuoteId, supplier: SupplierId, unit_price: Money, lead_time_days: u32, valid_until: Timestamp, note: String, from_pool: bool, at: Timestamp }

@@ -189,16 +189,7 @@ pub enum SupplierCommand {
     },
 }
 
-macro_rules! data {
-    ($($name:ident { $($field:ident : $ty:ty),* $(,)? })*) => {
-        $(
-            #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-            pub struct $name { $(pub $field: $ty),* }
-        )*
-    };
-}
-
-data! {
+crate::event_data! {
     SupplierApplied { id: SupplierId, company_name: String, credit_code: CreditCode, categories: Vec<CategoryId>, contact: Contact, deposit_required: Money, at: Timestamp }
     DocumentSubmitted { kind: DocumentKind, file: String, expires_on: Option<Timestamp>, at: Timestamp }
     DocumentApproved { kind: DocumentKind, agent: UserId, at: Timestamp }

@@ -5,7 +5,6 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object};
 use uuid::Uuid;
-use zhuchao_app::Clock;
 use zhuchao_domain::account::Role;
 use zhuchao_domain::dispute::DisputeStatus;
 use zhuchao_domain::ids::*;
@@ -474,7 +473,7 @@ impl Query {
     }
 
     /// Server time, in milliseconds since the Unix epoch.
-    async fn now(&self) -> f64 {
-        zhuchao_app::SystemClock.now() as f64
+    async fn now(&self, ctx: &Context<'_>) -> f64 {
+        api(ctx).market.handler.now() as f64
     }
 }

@@ -3,8 +3,8 @@
 //! models as they apply events, and shows the caller only what its queries would show.
 
 use async_graphql::{Context, Subscription};
+use broadcast_events::BroadcastStream;
 use futures::{Stream, StreamExt};
-use tokio_stream_shim::BroadcastStream;
 use uuid::Uuid;
 use zhuchao_domain::ids::*;
 
@@ -13,7 +13,7 @@ use crate::auth::Viewer;
 use crate::errors::unauthenticated;
 use crate::types::{OrderOut, RfqOut};
 
-mod tokio_stream_shim {
+mod broadcast_events {
     //! A broadcast receiver as a stream, skipping what a slow subscriber missed.
     use std::sync::Arc;
 
