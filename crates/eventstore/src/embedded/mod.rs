@@ -54,6 +54,7 @@ struct Inner {
     options: EmbeddedOptions,
     requests: Option<mpsc::Sender<writer::WriteRequest>>,
     writer: Option<JoinHandle<()>>,
+    syncer: Option<JoinHandle<()>>,
     checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
     head: watch::Receiver<u64>,
     readers: Readers,
@@ -68,6 +69,9 @@ impl Drop for Inner {
         self.requests.take();
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
+        }
+        if let Some(syncer) = self.syncer.take() {
+            let _ = syncer.join();
         }
         if let Some((stop, thread)) = self.checkpointer.take() {
             drop(stop);
@@ -101,7 +105,20 @@ impl EmbeddedStore {
         verify_range(&conn, head.saturating_sub(64), head)?;
         let (published, head_rx) = watch::channel(head);
         let (requests, rx) = mpsc::channel();
-        let writer = writer::spawn(conn, head, published, rx, options.max_group_commit.max(1))?;
+        let log_path = dir.join(format!("{DATABASE_FILE}-wal"));
+        let log = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&log_path)
+            .map_err(|e| StoreError::io(format!("could not open {}", log_path.display()), e))?;
+        let (writer, syncer) = writer::spawn(
+            conn,
+            log,
+            head,
+            published,
+            rx,
+            options.max_group_commit.max(1),
+        )?;
         let checkpointer = Some(spawn_checkpointer(schema::open_checkpointer(&path)?)?);
         tracing::info!(dir = %dir.display(), head, "embedded event store open");
         Ok(Self {
@@ -111,6 +128,7 @@ impl EmbeddedStore {
                 requests: Some(requests),
                 checkpointer,
                 writer: Some(writer),
+                syncer: Some(syncer),
                 head: head_rx,
                 readers: Readers {
                     path,

@@ -1,12 +1,14 @@
 //! The embedded store's single writer: one thread owns the write connection, assigns global
 //! positions inside the commit, and commits every append waiting at that moment in one
-//! transaction — one fsync shared by all of them (group commit). Readers are told the new head
-//! only after the commit is durable, so nobody ever sees position N+1 before N.
+//! transaction (group commit). A second thread makes commits durable: it fsyncs the write-ahead
+//! log once for every commit made since its last sync, and only then answers the appenders and
+//! tells readers the new head — so nobody ever sees, or is told of, position N+1 before N is on
+//! disk. While one sync runs, the writer already commits the next group (pipelining).
 
 use std::collections::HashMap;
-use std::sync::mpsc;
+use std::fs::File;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 use tokio::sync::{oneshot, watch};
@@ -22,45 +24,118 @@ pub(crate) struct WriteRequest {
     pub reply: oneshot::Sender<Result<AppendResult, StoreError>>,
 }
 
-/// Starts the writer thread. It runs until every sender of `requests` is dropped.
+type Reply = (
+    oneshot::Sender<Result<AppendResult, StoreError>>,
+    Result<AppendResult, StoreError>,
+);
+
+/// A committed group, waiting for the sync that makes it durable.
+struct Committed {
+    replies: Vec<Reply>,
+    head: u64,
+}
+
+/// Why the store stopped writing, once it has (shared by the writer and the syncer).
+type Stopped = Arc<Mutex<Option<String>>>;
+
+fn stopped_reason(stopped: &Stopped) -> Option<String> {
+    stopped.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+fn stop(stopped: &Stopped, reason: String) {
+    stopped
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_or_insert(reason);
+}
+
+fn refusal(reason: &str) -> StoreError {
+    StoreError::Storage(format!(
+        "the store stopped writing after a failed commit or sync ({reason}); reopen it to recover"
+    ))
+}
+
+/// Starts the writer and the syncer threads. They run until every sender of `requests` is
+/// dropped; joining the writer then the syncer finishes every answered append.
 pub(crate) fn spawn(
     conn: Connection,
+    log: File,
     head: u64,
     published: watch::Sender<u64>,
     requests: mpsc::Receiver<WriteRequest>,
     max_group: usize,
-) -> Result<JoinHandle<()>, StoreError> {
-    std::thread::Builder::new()
+) -> Result<(JoinHandle<()>, JoinHandle<()>), StoreError> {
+    let stopped: Stopped = Arc::default();
+    let (to_syncer, committed) = mpsc::channel::<Committed>();
+    let syncer_stopped = stopped.clone();
+    let syncer = std::thread::Builder::new()
+        .name("zhuchao-store-syncer".into())
+        .spawn(move || sync_loop(log, committed, published, syncer_stopped))
+        .map_err(|e| StoreError::io("could not start the event store's syncer thread", e))?;
+    let writer = std::thread::Builder::new()
         .name("zhuchao-store-writer".into())
         .spawn(move || {
             let mut writer = Writer {
                 conn,
                 head,
-                stopped: None,
+                stopped,
                 versions: HashMap::new(),
             };
-            let mut last_group = 0;
-            while let Ok(first) = next_request(&requests) {
-                let group = gather(first, &requests, max_group, last_group);
-                last_group = group.len();
-                writer.commit_group(group, &published);
+            while let Ok(first) = requests.recv() {
+                let group = gather(first, &requests, max_group);
+                writer.commit_group(group, &to_syncer);
             }
         })
-        .map_err(|e| StoreError::io("could not start the event store's writer thread", e))
+        .map_err(|e| StoreError::io("could not start the event store's writer thread", e))?;
+    Ok((writer, syncer))
 }
 
-/// How long the writer waits for the appenders it just answered to come back with their next
-/// append, so that they share the next fsync instead of each paying for one.
-const LINGER: Duration = Duration::from_micros(150);
+/// Makes commits durable in order: one `fdatasync` of the log covers every commit made before it
+/// started; then their appenders are answered and readers see the new head.
+fn sync_loop(
+    log: File,
+    committed: mpsc::Receiver<Committed>,
+    published: watch::Sender<u64>,
+    stopped: Stopped,
+) {
+    while let Ok(first) = committed.recv() {
+        let mut batch = vec![first];
+        while let Ok(more) = committed.try_recv() {
+            batch.push(more);
+        }
+        let failure = match stopped_reason(&stopped) {
+            Some(reason) => Some(reason),
+            None => log.sync_data().err().map(|e| {
+                let reason = format!("syncing the write-ahead log failed: {e}");
+                tracing::error!(%reason, "event store sync failed");
+                stop(&stopped, reason.clone());
+                reason
+            }),
+        };
+        match failure {
+            None => {
+                if let Some(last) = batch.last() {
+                    published.send_replace(last.head);
+                }
+                for (reply, outcome) in batch.into_iter().flat_map(|c| c.replies) {
+                    let _ = reply.send(outcome);
+                }
+            }
+            Some(reason) => {
+                for (reply, _) in batch.into_iter().flat_map(|c| c.replies) {
+                    let _ = reply.send(Err(refusal(&reason)));
+                }
+            }
+        }
+    }
+}
 
-/// Collects the appends to commit together: everything already queued, and — when fewer are
-/// queued than took part in the last commit — those that arrive within [`LINGER`]. A lone
-/// appender never waits: it took part alone in the last commit.
+/// Collects the appends to commit together: the first one and everything queued behind it. While
+/// the syncer makes one commit durable the next group queues up, so groups grow with the load.
 fn gather(
     first: WriteRequest,
     requests: &mpsc::Receiver<WriteRequest>,
     max_group: usize,
-    last_group: usize,
 ) -> Vec<WriteRequest> {
     let mut group = vec![first];
     while group.len() < max_group {
@@ -69,43 +144,16 @@ fn gather(
             Err(_) => break,
         }
     }
-    let deadline = Instant::now() + LINGER;
-    while group.len() < last_group.min(max_group) {
-        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-            break;
-        };
-        match requests.recv_timeout(left) {
-            Ok(next) => group.push(next),
-            Err(_) => break,
-        }
-    }
     group
-}
-
-/// How long the writer keeps polling for the next append before it goes to sleep: appenders
-/// answered by the last commit usually come back within it, and a sleeping thread is slow to wake.
-const POLL: Duration = Duration::from_micros(50);
-
-/// Waits for the first append of the next group.
-fn next_request(requests: &mpsc::Receiver<WriteRequest>) -> Result<WriteRequest, mpsc::RecvError> {
-    let until = Instant::now() + POLL;
-    while Instant::now() < until {
-        match requests.try_recv() {
-            Ok(r) => return Ok(r),
-            Err(mpsc::TryRecvError::Empty) => std::thread::yield_now(),
-            Err(mpsc::TryRecvError::Disconnected) => return Err(mpsc::RecvError),
-        }
-    }
-    requests.recv()
 }
 
 struct Writer {
     conn: Connection,
     /// The last durable global position.
     head: u64,
-    /// Set when a commit failed: the writer stops accepting appends (fail-stop), since after a
-    /// failed fsync nobody can vouch for what the disk holds. Reopening the store recovers.
-    stopped: Option<String>,
+    /// Set when a commit or a sync failed: the writer stops accepting appends (fail-stop), since
+    /// after a failed fsync nobody can vouch for what the disk holds. Reopening the store recovers.
+    stopped: Stopped,
     /// Last version of recently written streams, as committed: saves a query per append. Only
     /// this thread writes, so it cannot go stale; it is emptied when it grows past its bound.
     versions: HashMap<String, u64>,
@@ -129,29 +177,28 @@ impl From<rusqlite::Error> for Refusal {
 }
 
 impl Writer {
-    fn commit_group(&mut self, group: Vec<WriteRequest>, published: &watch::Sender<u64>) {
+    fn commit_group(&mut self, group: Vec<WriteRequest>, to_syncer: &mpsc::Sender<Committed>) {
         let size = group.len();
-        if let Some(reason) = &self.stopped {
+        if let Some(reason) = stopped_reason(&self.stopped) {
             for request in group {
-                let _ = request.reply.send(Err(StoreError::Storage(format!(
-                    "the store stopped writing after a failed commit ({reason}); reopen it to recover"
-                ))));
+                let _ = request.reply.send(Err(refusal(&reason)));
             }
             return;
         }
         match self.write_group(&group) {
             Ok((outcomes, new_head)) => {
                 self.head = new_head;
-                // Visible only now that the commit is durable.
-                published.send_replace(new_head);
-                for (request, outcome) in group.into_iter().zip(outcomes) {
-                    let _ = request.reply.send(outcome);
-                }
+                // Refusals wait for the sync too: they were decided on state not yet durable.
+                let replies = group.into_iter().map(|r| r.reply).zip(outcomes).collect();
+                let _ = to_syncer.send(Committed {
+                    replies,
+                    head: new_head,
+                });
             }
             Err(e) => {
                 tracing::error!(error = %e, appends = size, "event store commit failed");
                 let message = e.to_string();
-                self.stopped = Some(message.clone());
+                stop(&self.stopped, message.clone());
                 for request in group {
                     let _ = request
                         .reply
@@ -162,7 +209,7 @@ impl Writer {
     }
 
     /// Writes every append of the group in one transaction; returns each append's outcome and the
-    /// head after the commit. Nothing is visible to anyone until this returns.
+    /// head after the commit. Nobody is told of it until the syncer has made it durable.
     #[allow(clippy::type_complexity)]
     fn write_group(
         &mut self,
