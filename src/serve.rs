@@ -121,9 +121,33 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if config.demo && store.head().await?.as_u64() == 0 {
         seed_demo(&market, &mut processes).await?;
     }
+    let checkpoint = config.data.join("processes.json");
+    let restart_market = market.clone();
     tokio::spawn(async move {
-        if let Err(e) = processes.run(Duration::from_secs(1)).await {
-            tracing::error!(error = %e, "process managers stopped");
+        // A failure (say, the disk filling up) stops the process managers; they start again from
+        // their checkpoint, and every step they replay is idempotent.
+        let mut next = Some(processes);
+        loop {
+            let processes = match next.take() {
+                Some(p) => p,
+                None => match Processes::new(
+                    restart_market.clone(),
+                    Box::new(JsonCheckpoint {
+                        path: checkpoint.clone(),
+                    }),
+                ) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        tracing::error!(error = %e, "process checkpoint unreadable; retrying in 5 s");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        continue;
+                    }
+                },
+            };
+            if let Err(e) = processes.run(Duration::from_secs(1)).await {
+                tracing::error!(error = %e, "process managers stopped; restarting in 5 s");
+            }
+            tokio::time::sleep(Duration::from_secs(5)).await;
         }
     });
 

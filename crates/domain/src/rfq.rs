@@ -375,12 +375,13 @@ impl Aggregate for Rfq {
                 note,
                 at,
             } => {
-                if !state.deciding() {
-                    return Err(RfqError::Closed(state.status));
-                }
+                // Ownership first: a rival learns nothing about a quote that is not its own.
                 let q = state.quotes.get(&quote).ok_or(RfqError::NoSuchQuote)?;
                 if q.supplier != supplier {
                     return Err(RfqError::NotYourQuote);
+                }
+                if !state.deciding() {
+                    return Err(RfqError::Closed(state.status));
                 }
                 if q.status != QuoteStatus::Live || q.valid_until <= at {
                     return Err(RfqError::QuoteNotLive);
