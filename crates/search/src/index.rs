@@ -1,0 +1,350 @@
+//! The tantivy index and the projection that keeps it: every product (drafts too, so a later
+//! event can rebuild its document from the stored source), searchable when published by a supplier
+//! that may sell. The checkpoint and the catalogue ride in each commit's payload, so the index and
+//! its position never disagree.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::TermQuery;
+use tantivy::schema::{
+    Field, IndexRecordOption, JsonObjectOptions, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, INDEXED, STORED, STRING,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use zhuchao_domain::category::{AttributeValue, Category};
+use zhuchao_domain::ids::{CategoryId, ProductId, SupplierId};
+use zhuchao_domain::product::{Product, ProductStatus};
+use zhuchao_domain::supplier::Supplier;
+use zhuchao_domain::{Aggregate, DomainEvent};
+use zhuchao_eventstore::{EventStore, Position, RecordedEvent};
+
+use crate::catalogue::{apply_product, Catalogue, IndexedProduct};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Query(#[from] tantivy::query::QueryParserError),
+    #[error("search index payload is unreadable: {0}")]
+    Payload(#[from] serde_json::Error),
+    #[error("{0}")]
+    BadQuery(String),
+    #[error(transparent)]
+    Store(#[from] zhuchao_eventstore::StoreError),
+    #[error("search index directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub title: Field,
+    pub source: Field,
+    pub supplier: Field,
+    pub category_path: Field,
+    pub attrs: Field,
+    pub visible: Field,
+    pub stock: Field,
+    pub moq: Field,
+    pub price: Field,
+    pub lead_time: Field,
+    pub verified: Field,
+    pub guaranteed: Field,
+    pub level: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("jieba")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let attrs = JsonObjectOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_tokenizer("raw"))
+        .set_fast("raw");
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        title: b.add_text_field("title", text),
+        source: b.add_text_field("source", STORED),
+        supplier: b.add_text_field("supplier", STRING | FAST),
+        category_path: b.add_text_field("category_path", STRING),
+        attrs: b.add_json_field("attrs", attrs),
+        visible: b.add_bool_field("visible", INDEXED | FAST),
+        stock: b.add_u64_field("stock", INDEXED | FAST),
+        moq: b.add_u64_field("moq", INDEXED | FAST),
+        price: b.add_i64_field("price", INDEXED | FAST),
+        lead_time: b.add_u64_field("lead_time", INDEXED | FAST),
+        verified: b.add_bool_field("verified", INDEXED | FAST),
+        guaranteed: b.add_bool_field("guaranteed", INDEXED | FAST),
+        level: b.add_u64_field("level", INDEXED | FAST),
+    };
+    (b.build(), fields)
+}
+
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    pub(crate) fields: Fields,
+    pub(crate) catalogue: Mutex<Catalogue>,
+}
+
+impl SearchIndex {
+    /// Opens (or creates) the index in `dir`, resuming from the checkpoint of its last commit.
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let directory = MmapDirectory::open(dir)
+            .map_err(|e| SearchError::Io(std::io::Error::other(e.to_string())))?;
+        let index = Index::open_or_create(directory, schema)?;
+        Self::with_index(index, fields)
+    }
+
+    /// An index in memory (tests, benchmarks).
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
+        index
+            .tokenizers()
+            .register("jieba", tantivy_jieba::JiebaTokenizer::default());
+        let catalogue = match index.load_metas()?.payload {
+            Some(payload) => serde_json::from_str(&payload)?,
+            None => Catalogue::default(),
+        };
+        let writer = index.writer(64_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+            catalogue: Mutex::new(catalogue),
+        })
+    }
+
+    /// The global position of the last event the index includes.
+    pub fn position(&self) -> u64 {
+        self.catalogue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .position
+    }
+
+    fn stored(&self, id: ProductId) -> Result<Option<IndexedProduct>, SearchError> {
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.id, &id.to_string());
+        let top = searcher.search(
+            &TermQuery::new(term, IndexRecordOption::Basic),
+            &TopDocs::with_limit(1).order_by_score(),
+        )?;
+        let Some((_, address)) = top.first() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(*address)?;
+        let source = doc
+            .get_first(self.fields.source)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        Ok(Some(serde_json::from_str(source)?))
+    }
+
+    fn of_supplier(&self, supplier: SupplierId) -> Result<Vec<IndexedProduct>, SearchError> {
+        let searcher = self.reader.searcher();
+        let term = Term::from_field_text(self.fields.supplier, &supplier.to_string());
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let count = searcher.search(&query, &tantivy::collector::Count)?;
+        let top = searcher.search(&query, &TopDocs::with_limit(count.max(1)).order_by_score())?;
+        top.iter()
+            .map(|(_, address)| {
+                let doc: TantivyDocument = searcher.doc(*address)?;
+                let source = doc
+                    .get_first(self.fields.source)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                Ok(serde_json::from_str(source)?)
+            })
+            .collect()
+    }
+
+    fn document(
+        &self,
+        p: &IndexedProduct,
+        catalogue: &Catalogue,
+    ) -> Result<TantivyDocument, SearchError> {
+        let f = self.fields;
+        let badges = catalogue.badges(p.supplier);
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, p.id.to_string());
+        doc.add_text(f.title, &p.title);
+        doc.add_text(f.source, serde_json::to_string(p)?);
+        doc.add_text(f.supplier, p.supplier.to_string());
+        for c in catalogue.path(p.sheet.category) {
+            doc.add_text(f.category_path, c.to_string());
+        }
+        let attrs: serde_json::Map<String, serde_json::Value> = p
+            .attributes
+            .iter()
+            .map(|(k, v)| {
+                let value = match v {
+                    AttributeValue::Enum(s) | AttributeValue::Text(s) => {
+                        serde_json::Value::from(s.clone())
+                    }
+                    AttributeValue::Number(n) => serde_json::Value::from(*n),
+                };
+                (k.clone(), value)
+            })
+            .collect();
+        doc.add_object(
+            f.attrs,
+            attrs
+                .into_iter()
+                .map(|(k, v)| (k, tantivy::schema::OwnedValue::from(v)))
+                .collect(),
+        );
+        doc.add_bool(
+            f.visible,
+            p.status == ProductStatus::Published && badges.may_sell,
+        );
+        doc.add_u64(f.stock, p.sheet.stock);
+        doc.add_u64(f.moq, p.sheet.moq);
+        doc.add_i64(f.price, p.price_at_moq());
+        doc.add_u64(f.lead_time, u64::from(p.sheet.lead_time_days));
+        doc.add_bool(f.verified, badges.verified);
+        doc.add_bool(f.guaranteed, badges.guaranteed);
+        doc.add_u64(f.level, u64::from(badges.level));
+        Ok(doc)
+    }
+
+    /// Applies a batch of events and commits it with the new checkpoint.
+    pub fn apply(&self, events: &[RecordedEvent]) -> Result<(), SearchError> {
+        let Some(last) = events.last() else {
+            return Ok(());
+        };
+        let mut catalogue = self
+            .catalogue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut touched: HashMap<ProductId, IndexedProduct> = HashMap::new();
+        for event in events {
+            if event.position.as_u64() <= catalogue.position {
+                continue;
+            }
+            let Some((kind, id)) = event.stream.as_str().split_once('-') else {
+                continue;
+            };
+            let Ok(uuid) = id.parse::<uuid::Uuid>() else {
+                continue;
+            };
+            let body = || serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null);
+            if kind == Product::KIND {
+                let Ok(e) = <Product as Aggregate>::Event::decode(
+                    &event.event_type,
+                    event.schema_version,
+                    body(),
+                ) else {
+                    continue;
+                };
+                let id = ProductId(uuid);
+                let before = match touched.remove(&id) {
+                    Some(p) => Some(p),
+                    None => self.stored(id)?,
+                };
+                if let Some(after) = apply_product(id, before, &e) {
+                    touched.insert(id, after);
+                }
+            } else if kind == Supplier::KIND {
+                let Ok(e) = <Supplier as Aggregate>::Event::decode(
+                    &event.event_type,
+                    event.schema_version,
+                    body(),
+                ) else {
+                    continue;
+                };
+                let id = SupplierId(uuid);
+                if catalogue.apply_supplier(id, &e) {
+                    for p in self.of_supplier(id)? {
+                        touched.entry(p.id).or_insert(p);
+                    }
+                }
+            } else if kind == Category::KIND {
+                let Ok(e) = <Category as Aggregate>::Event::decode(
+                    &event.event_type,
+                    event.schema_version,
+                    body(),
+                ) else {
+                    continue;
+                };
+                catalogue.apply_category(CategoryId(uuid), &e);
+            }
+        }
+        catalogue.position = last.position.as_u64().max(catalogue.position);
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        for (id, product) in &touched {
+            writer.delete_term(Term::from_field_text(self.fields.id, &id.to_string()));
+            writer.add_document(self.document(product, &catalogue)?)?;
+        }
+        let payload = serde_json::to_string(&catalogue)?;
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&payload);
+        commit.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        *self.catalogue.lock().unwrap_or_else(|p| p.into_inner()) = catalogue;
+        Ok(())
+    }
+
+    /// Empties the index and its checkpoint, for a rebuild from zero.
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        writer.delete_all_documents()?;
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&serde_json::to_string(&Catalogue::default())?);
+        commit.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        *self.catalogue.lock().unwrap_or_else(|p| p.into_inner()) = Catalogue::default();
+        Ok(())
+    }
+
+    /// Follows the store from the checkpoint: catches up, then applies new events in small
+    /// batches, committing within `max_delay` of an event's arrival. Runs until the store fails.
+    pub async fn follow<S: EventStore>(
+        self: Arc<Self>,
+        store: S,
+        max_delay: Duration,
+    ) -> Result<(), SearchError> {
+        let mut events = store.subscribe_all(Position::from_u64(self.position()));
+        loop {
+            let Some(first) = events.next().await else {
+                return Ok(());
+            };
+            let mut batch = vec![first?];
+            let deadline = tokio::time::Instant::now() + max_delay;
+            while batch.len() < 5_000 {
+                match tokio::time::timeout_at(deadline, events.next()).await {
+                    Ok(Some(next)) => batch.push(next?),
+                    _ => break,
+                }
+            }
+            let index = self.clone();
+            tokio::task::spawn_blocking(move || index.apply(&batch))
+                .await
+                .map_err(|e| SearchError::BadQuery(format!("indexing task failed: {e}")))??;
+        }
+    }
+}

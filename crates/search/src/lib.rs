@@ -1,0 +1,12 @@
+//! Parametric product search: a tantivy index of published products, fed from the global event
+//! stream (a projection with its checkpoint in the index's commit payload, rebuildable from zero),
+//! answering free text in Chinese and English plus filters on typed attributes in any unit the
+//! category knows, with disjunctive facet counts.
+
+mod catalogue;
+mod index;
+mod query;
+
+pub use catalogue::{IndexedProduct, SupplierBadges};
+pub use index::{SearchError, SearchIndex};
+pub use query::{Facet, FacetValue, SearchQuery, SearchResult, Sort};

@@ -1,0 +1,290 @@
+//! Searching: free text plus filters become one tantivy query; each attribute facet is counted
+//! under every filter but its own (disjunctive), so widening a choice shows what it would add.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::json;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::AggregationCollector;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::QueryParser;
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Order, TantivyDocument};
+use zhuchao_domain::category::AttributeKind;
+use zhuchao_domain::ids::CategoryId;
+use zhuchao_domain::units::Measure;
+
+use crate::catalogue::IndexedProduct;
+use crate::index::{SearchError, SearchIndex};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Unit price at the minimum order quantity, cheapest first.
+    Price,
+    /// Shortest lead time first.
+    LeadTime,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SearchQuery {
+    pub text: Option<String>,
+    /// The category and everything below it.
+    pub category: Option<CategoryId>,
+    /// Attribute → accepted values (any of them).
+    pub values: BTreeMap<String, Vec<String>>,
+    /// Attribute → (from, to), each a number in any unit the category knows (`8 mm`, `5/16 in`).
+    pub ranges: BTreeMap<String, (Option<String>, Option<String>)>,
+    /// Only products whose MOQ is at most this.
+    pub quantity: Option<u64>,
+    pub in_stock: bool,
+    pub verified: bool,
+    pub guaranteed: bool,
+    pub sort: Sort,
+    pub first: usize,
+    pub after: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Facet {
+    pub key: String,
+    pub label: String,
+    /// Counts per value (enum attributes).
+    pub values: Vec<FacetValue>,
+    /// Smallest and largest value in the base unit (number attributes).
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub unit: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SearchResult {
+    pub total: usize,
+    pub hits: Vec<IndexedProduct>,
+    pub facets: Vec<Facet>,
+    pub next: Option<String>,
+}
+
+fn phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+impl SearchIndex {
+    /// Runs a search; errors only for malformed queries or a broken index.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, SearchError> {
+        let catalogue = self
+            .catalogue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let schema = q
+            .category
+            .and_then(|c| catalogue.categories.get(&c))
+            .map(|c| c.schema.clone());
+        if (!q.values.is_empty() || !q.ranges.is_empty()) && schema.is_none() {
+            return Err(SearchError::BadQuery(
+                "choose a category to filter by its attributes".into(),
+            ));
+        }
+        let schema = schema.unwrap_or_default();
+
+        let mut base = vec!["visible:true".to_string()];
+        if let Some(text) = &q.text {
+            for word in text.split_whitespace().filter(|w| !w.is_empty()) {
+                base.push(format!("title:{}", phrase(word)));
+            }
+        }
+        if let Some(c) = q.category {
+            base.push(format!("category_path:{}", phrase(&c.to_string())));
+        }
+        if q.in_stock {
+            base.push("stock:[1 TO *]".into());
+        }
+        if q.verified {
+            base.push("verified:true".into());
+        }
+        if q.guaranteed {
+            base.push("guaranteed:true".into());
+        }
+        if let Some(quantity) = q.quantity {
+            base.push(format!("moq:[0 TO {quantity}]"));
+        }
+        let mut clauses: BTreeMap<String, String> = BTreeMap::new();
+        for (key, values) in &q.values {
+            if schema.get(key).is_none() {
+                return Err(SearchError::BadQuery(format!(
+                    "{key} is not an attribute of this category"
+                )));
+            }
+            if !values.is_empty() {
+                let any: Vec<String> = values
+                    .iter()
+                    .map(|v| format!("attrs.{key}:{}", phrase(v)))
+                    .collect();
+                clauses.insert(key.clone(), format!("({})", any.join(" OR ")));
+            }
+        }
+        for (key, (from, to)) in &q.ranges {
+            let unit = match schema.get(key).map(|a| &a.kind) {
+                Some(AttributeKind::Number { unit, .. }) => *unit,
+                _ => {
+                    return Err(SearchError::BadQuery(format!(
+                        "{key} is not a number attribute of this category"
+                    )))
+                }
+            };
+            let bound = |b: &Option<String>| -> Result<String, SearchError> {
+                match b.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    None => Ok("*".into()),
+                    Some(text) => {
+                        let value = match text.parse::<f64>() {
+                            Ok(v) => v,
+                            Err(_) => Measure::parse(text)
+                                .and_then(|m| m.in_unit(unit))
+                                .map_err(|e| SearchError::BadQuery(format!("{key}: {e}")))?,
+                        };
+                        // f64's Display never uses an exponent: tantivy's syntax wants plain decimals.
+                        Ok(value.to_string())
+                    }
+                }
+            };
+            clauses.insert(
+                key.clone(),
+                format!("attrs.{key}:[{} TO {}]", bound(from)?, bound(to)?),
+            );
+        }
+
+        let parser = {
+            let mut p = QueryParser::for_index(&self.index, vec![self.fields.title]);
+            p.set_conjunction_by_default();
+            p
+        };
+        let all: Vec<String> = base
+            .iter()
+            .cloned()
+            .chain(clauses.values().cloned())
+            .collect();
+        let query = parser.parse_query(&all.join(" "))?;
+        let searcher = self.reader.searcher();
+        let offset = match &q.after {
+            Some(c) => URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|s| s.parse::<usize>().ok())
+                .ok_or_else(|| SearchError::BadQuery("not a cursor from this search".into()))?,
+            None => 0,
+        };
+        let first = q.first.clamp(1, 100);
+        let top = TopDocs::with_limit(first).and_offset(offset);
+        let (total, addresses): (usize, Vec<DocAddress>) = match q.sort {
+            Sort::Relevance => {
+                let (n, docs) = searcher.search(&query, &(Count, top.order_by_score()))?;
+                (n, docs.into_iter().map(|(_, a)| a).collect())
+            }
+            Sort::Price => {
+                let (n, docs) = searcher.search(
+                    &query,
+                    &(Count, top.order_by_fast_field::<i64>("price", Order::Asc)),
+                )?;
+                (n, docs.into_iter().map(|(_, a)| a).collect())
+            }
+            Sort::LeadTime => {
+                let (n, docs) = searcher.search(
+                    &query,
+                    &(
+                        Count,
+                        top.order_by_fast_field::<u64>("lead_time", Order::Asc),
+                    ),
+                )?;
+                (n, docs.into_iter().map(|(_, a)| a).collect())
+            }
+        };
+        let hits = addresses
+            .iter()
+            .map(|a| {
+                let doc: TantivyDocument = searcher.doc(*a)?;
+                let source = doc
+                    .get_first(self.fields.source)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                Ok(serde_json::from_str(source)?)
+            })
+            .collect::<Result<Vec<IndexedProduct>, SearchError>>()?;
+        let next = (offset + hits.len() < total)
+            .then(|| URL_SAFE_NO_PAD.encode((offset + hits.len()).to_string()));
+
+        // Facets for the chosen category: each counted under every filter except its own. Each
+        // runs as its own search (the filter aggregation's query syntax does not know the index's
+        // Chinese tokenizer, so the text part could not be expressed there).
+        let mut facets = Vec::with_capacity(schema.attributes.len());
+        for def in &schema.attributes {
+            let others: Vec<String> = base
+                .iter()
+                .cloned()
+                .chain(
+                    clauses
+                        .iter()
+                        .filter(|(k, _)| **k != def.key)
+                        .map(|(_, c)| c.clone()),
+                )
+                .collect();
+            let field = format!("attrs.{}", def.key);
+            let (inner, unit) = match &def.kind {
+                AttributeKind::Number { unit, .. } => (
+                    json!({ "v": { "stats": { "field": field } } }),
+                    Some(unit.symbol().to_string()),
+                ),
+                _ => (
+                    json!({ "v": { "terms": { "field": field, "size": 200 } } }),
+                    None,
+                ),
+            };
+            let request: Aggregations =
+                serde_json::from_value(inner).map_err(|e| SearchError::BadQuery(e.to_string()))?;
+            let filtered = parser.parse_query(&others.join(" "))?;
+            let result = serde_json::to_value(searcher.search(
+                &filtered,
+                &AggregationCollector::from_aggs(request, Default::default()),
+            )?)?;
+            let v = &result["v"];
+            let values = v["buckets"]
+                .as_array()
+                .map(|b| {
+                    b.iter()
+                        .map(|b| FacetValue {
+                            value: b["key"]
+                                .as_str()
+                                .map(String::from)
+                                .unwrap_or_else(|| b["key"].to_string()),
+                            count: b["doc_count"].as_u64().unwrap_or(0),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            facets.push(Facet {
+                key: def.key.clone(),
+                label: def.label.clone(),
+                values,
+                min: v["min"].as_f64(),
+                max: v["max"].as_f64(),
+                unit,
+            });
+        }
+        Ok(SearchResult {
+            total,
+            hits,
+            facets,
+            next,
+        })
+    }
+}

@@ -1,0 +1,701 @@
+//! The search index against the truth: a generated catalogue goes through the real command
+//! handling into an embedded store, the index follows the events, and every answer — hits and
+//! facet counts — is checked against a brute-force filter over the same products.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use uuid::Uuid;
+use zhuchao_app::marketplace::{Marketplace, Settings, SupplierApplication};
+use zhuchao_app::{CommandContext, CommandHandler, ManualClock, SimulatedPayments, UuidV7Ids};
+use zhuchao_domain::category::{hex_bolt_schema, Category, CategoryCommand};
+use zhuchao_domain::credit_code::CreditCode;
+use zhuchao_domain::ids::*;
+use zhuchao_domain::money::Money;
+use zhuchao_domain::product::{PriceTier, Product, ProductCommand, ProductSheet};
+use zhuchao_domain::supplier::{Contact, DocumentKind, Supplier, SupplierCommand};
+use zhuchao_eventstore::{EmbeddedStore, EventStore, Position, RecordedEvent};
+use zhuchao_search::{SearchIndex, SearchQuery, Sort};
+
+const THREADS: [&str; 4] = ["M6", "M8", "M10", "M12"];
+const LENGTHS: [f64; 6] = [12.0, 16.0, 20.0, 30.0, 40.0, 60.0];
+const MATERIALS: [&str; 3] = ["A2", "A4", "Carbon steel"];
+
+#[derive(Clone, Debug)]
+struct Truth {
+    id: ProductId,
+    supplier: SupplierId,
+    title: String,
+    thread: &'static str,
+    length: f64,
+    material: &'static str,
+    stock: u64,
+    moq: u64,
+    published: bool,
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    store: EmbeddedStore,
+    market: Marketplace<EmbeddedStore>,
+    category: CategoryId,
+    other_category: CategoryId,
+    products: Vec<Truth>,
+    suppliers: Vec<SupplierId>,
+}
+
+struct Dice(u64);
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next() as usize) % items.len()]
+    }
+}
+
+fn ctx() -> CommandContext {
+    CommandContext::new("test")
+}
+
+async fn world(products: usize) -> World {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = EmbeddedStore::open(dir.path().join("store")).expect("store");
+    let handler = CommandHandler::new(
+        store.clone(),
+        Arc::new(ManualClock::at(1_764_000_000_000)),
+        Arc::new(UuidV7Ids),
+    );
+    let market = Marketplace::new(
+        handler,
+        Settings::default(),
+        Arc::new(SimulatedPayments::default()),
+    );
+    let fasteners = CategoryId(Uuid::now_v7());
+    let category = CategoryId(Uuid::now_v7());
+    let other_category = CategoryId(Uuid::now_v7());
+    market
+        .run::<Category>(
+            &ctx(),
+            fasteners,
+            CategoryCommand::Create {
+                id: fasteners,
+                name: "Fasteners".into(),
+                parent: None,
+                attributes: vec![],
+            },
+        )
+        .await
+        .expect("root");
+    for (id, name) in [(category, "Hex bolts"), (other_category, "Socket screws")] {
+        market
+            .run::<Category>(
+                &ctx(),
+                id,
+                CategoryCommand::Create {
+                    id,
+                    name: name.into(),
+                    parent: Some(fasteners),
+                    attributes: hex_bolt_schema(),
+                },
+            )
+            .await
+            .expect("category");
+    }
+    let mut suppliers = Vec::new();
+    for n in 0..3u32 {
+        let id = SupplierId(Uuid::now_v7());
+        let code =
+            CreditCode::with_check_character(&format!("91330200MA2{:06}", 500 + n)).expect("code");
+        market
+            .apply_supplier(
+                &ctx(),
+                SupplierApplication {
+                    id,
+                    company_name: format!("S{n}"),
+                    credit_code: code.to_string(),
+                    categories: vec![category, other_category],
+                    contact: Contact {
+                        name: "x".into(),
+                        phone: "1".into(),
+                        email: String::new(),
+                    },
+                },
+            )
+            .await
+            .expect("apply");
+        market
+            .run::<Supplier>(
+                &ctx(),
+                id,
+                SupplierCommand::SubmitDocument {
+                    kind: DocumentKind::MergedLicence,
+                    file: "f".into(),
+                    expires_on: None,
+                    at: 0,
+                },
+            )
+            .await
+            .expect("doc");
+        market
+            .run::<Supplier>(
+                &ctx(),
+                id,
+                SupplierCommand::ApproveDocument {
+                    kind: DocumentKind::MergedLicence,
+                    agent: UserId(Uuid::nil()),
+                    at: 0,
+                },
+            )
+            .await
+            .expect("approve");
+        market
+            .run::<Supplier>(
+                &ctx(),
+                id,
+                SupplierCommand::PayDeposit {
+                    amount: Money::cny(2_000_000),
+                    payment_ref: "p".into(),
+                    at: 0,
+                },
+            )
+            .await
+            .expect("deposit");
+        suppliers.push(id);
+    }
+    let mut dice = Dice(42);
+    let mut truth = Vec::new();
+    for i in 0..products {
+        let (thread, length, material) = (
+            dice.pick(&THREADS),
+            dice.pick(&LENGTHS),
+            dice.pick(&MATERIALS),
+        );
+        let supplier = suppliers[i % suppliers.len()];
+        let moq = dice.pick(&[100u64, 500, 1000]);
+        let stock = if i.is_multiple_of(5) { 0 } else { 10_000 };
+        let in_other = i.is_multiple_of(7);
+        let sheet = ProductSheet {
+            category: if in_other { other_category } else { category },
+            brand: ["固力", "Würth", "东明"][i % 3].into(),
+            keyword: if i.is_multiple_of(2) {
+                "六角螺栓".into()
+            } else {
+                "hex bolt".into()
+            },
+            name: format!("P{i}"),
+            description: String::new(),
+            images: vec![],
+            moq,
+            pack_size: 100,
+            tiers: vec![PriceTier {
+                min_quantity: moq,
+                unit_price: Money::cny(10 + (i % 50) as i64),
+            }],
+            stock,
+            lead_time_days: (i % 9) as u32,
+            shipping_cost: Money::cny(0),
+        };
+        let attributes: BTreeMap<String, String> = [
+            ("thread", thread.to_string()),
+            ("length", format!("{length} mm")),
+            ("material", material.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let id = ProductId(Uuid::now_v7());
+        let drafted = market
+            .draft_product(&ctx(), id, supplier, sheet, attributes)
+            .await
+            .expect("draft");
+        let title = match &drafted.events[0] {
+            zhuchao_domain::product::ProductEvent::ProductDrafted(d) => d.title.clone(),
+            other => panic!("{other:?}"),
+        };
+        let published = !i.is_multiple_of(11);
+        if published {
+            market
+                .publish_product(&ctx(), id, supplier)
+                .await
+                .expect("publish");
+        }
+        if !in_other {
+            truth.push(Truth {
+                id,
+                supplier,
+                title,
+                thread,
+                length,
+                material,
+                stock,
+                moq,
+                published,
+            });
+        }
+    }
+    World {
+        _dir: dir,
+        store,
+        market,
+        category,
+        other_category,
+        products: truth,
+        suppliers,
+    }
+}
+
+async fn all_events(store: &EmbeddedStore, after: u64) -> Vec<RecordedEvent> {
+    let mut out = Vec::new();
+    let mut at = Position::from_u64(after);
+    loop {
+        let page = store.read_all(at, 1000).await.expect("read");
+        let Some(last) = page.last() else { return out };
+        at = last.position;
+        out.extend(page);
+    }
+}
+
+/// Every hit of a query, page after page.
+fn every_hit(index: &SearchIndex, q: &SearchQuery) -> BTreeSet<ProductId> {
+    let mut q = q.clone();
+    let mut all = BTreeSet::new();
+    loop {
+        let page = index.search(&q).expect("search");
+        all.extend(page.hits.iter().map(|p| p.id));
+        match page.next {
+            Some(next) => q.after = Some(next),
+            None => return all,
+        }
+    }
+}
+
+fn brute<'a>(truth: &'a [Truth], q: &SearchQuery, except: Option<&str>) -> Vec<&'a Truth> {
+    truth
+        .iter()
+        .filter(|p| p.published)
+        .filter(|p| !q.in_stock || p.stock > 0)
+        .filter(|p| q.quantity.is_none_or(|n| p.moq <= n))
+        .filter(|p| {
+            q.text.as_ref().is_none_or(|t| {
+                t.split_whitespace()
+                    .all(|w| p.title.to_lowercase().contains(&w.to_lowercase()))
+            })
+        })
+        .filter(|p| {
+            except == Some("thread")
+                || q.values
+                    .get("thread")
+                    .is_none_or(|v| v.iter().any(|x| x == p.thread))
+        })
+        .filter(|p| {
+            except == Some("material")
+                || q.values
+                    .get("material")
+                    .is_none_or(|v| v.iter().any(|x| x == p.material))
+        })
+        .filter(|p| {
+            except == Some("length")
+                || q.ranges.get("length").is_none_or(|(lo, hi)| {
+                    let lo = lo
+                        .as_ref()
+                        .map_or(f64::MIN, |s| s.trim_end_matches(" mm").parse().expect("mm"));
+                    let hi = hi
+                        .as_ref()
+                        .map_or(f64::MAX, |s| s.trim_end_matches(" mm").parse().expect("mm"));
+                    p.length >= lo && p.length <= hi
+                })
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_and_facet_counts_match_a_brute_force_filter() {
+    let w = world(240).await;
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let mut dice = Dice(7);
+    for round in 0..120 {
+        let mut q = SearchQuery {
+            category: Some(w.category),
+            first: 100,
+            ..Default::default()
+        };
+        if dice.next().is_multiple_of(2) {
+            let mut threads: Vec<String> = (0..1 + dice.next() % 2)
+                .map(|_| dice.pick(&THREADS).to_string())
+                .collect();
+            threads.dedup();
+            q.values.insert("thread".into(), threads);
+        }
+        if dice.next().is_multiple_of(3) {
+            q.values
+                .insert("material".into(), vec![dice.pick(&MATERIALS).to_string()]);
+        }
+        if dice.next().is_multiple_of(2) {
+            let (a, b) = (dice.pick(&LENGTHS), dice.pick(&LENGTHS));
+            q.ranges.insert(
+                "length".into(),
+                (
+                    Some(format!("{} mm", a.min(b))),
+                    Some(format!("{} mm", a.max(b))),
+                ),
+            );
+        }
+        q.in_stock = dice.next().is_multiple_of(3);
+        if dice.next().is_multiple_of(4) {
+            q.quantity = Some(dice.pick(&[100u64, 500]));
+        }
+        if dice.next().is_multiple_of(4) {
+            q.text = Some(
+                dice.pick(&["六角螺栓", "hex", "Würth", "固力 螺栓"])
+                    .to_string(),
+            );
+        }
+        let result = index.search(&q).expect("search");
+        let expected: BTreeSet<ProductId> =
+            brute(&w.products, &q, None).iter().map(|p| p.id).collect();
+        let got = every_hit(&index, &q);
+        assert_eq!(result.total, expected.len(), "round {round}: {q:?}");
+        assert!(
+            got == expected,
+            "round {round}: {} found, {} expected, for {q:?}",
+            got.len(),
+            expected.len()
+        );
+        for facet in &result.facets {
+            let pool = brute(&w.products, &q, Some(&facet.key));
+            match facet.key.as_str() {
+                "thread" | "material" => {
+                    for v in &facet.values {
+                        let n = pool
+                            .iter()
+                            .filter(|p| {
+                                (if facet.key == "thread" {
+                                    p.thread
+                                } else {
+                                    p.material
+                                }) == v.value
+                            })
+                            .count() as u64;
+                        assert_eq!(
+                            v.count, n,
+                            "round {round}: facet {} = {}",
+                            facet.key, v.value
+                        );
+                    }
+                    let listed: u64 = facet.values.iter().map(|v| v.count).sum();
+                    assert_eq!(
+                        listed,
+                        pool.len() as u64,
+                        "round {round}: every product counted once in {}",
+                        facet.key
+                    );
+                }
+                "length" => {
+                    let min = pool.iter().map(|p| p.length).fold(f64::INFINITY, f64::min);
+                    let max = pool
+                        .iter()
+                        .map(|p| p.length)
+                        .fold(f64::NEG_INFINITY, f64::max);
+                    if !pool.is_empty() {
+                        assert_eq!(
+                            (facet.min, facet.max),
+                            (Some(min), Some(max)),
+                            "round {round}"
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranges_accept_any_unit_the_category_knows() {
+    let w = world(120).await;
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let mut inches = SearchQuery {
+        category: Some(w.category),
+        first: 100,
+        ..Default::default()
+    };
+    inches.ranges.insert(
+        "length".into(),
+        (Some("5/8 in".into()), Some("0.8 in".into())),
+    );
+    let mut mm = SearchQuery {
+        category: Some(w.category),
+        first: 100,
+        ..Default::default()
+    };
+    mm.ranges.insert(
+        "length".into(),
+        (Some("15.875".into()), Some("20.32 mm".into())),
+    );
+    let a: BTreeSet<_> = index
+        .search(&inches)
+        .expect("inches")
+        .hits
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let b: BTreeSet<_> = index
+        .search(&mm)
+        .expect("mm")
+        .hits
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(a, b);
+    assert!(!a.is_empty());
+    assert!(index.search(&inches).expect("ok").hits.iter().all(|p| matches!(p.attributes["length"], zhuchao_domain::category::AttributeValue::Number(n) if (16.0..=20.0).contains(&n))));
+    let mut nonsense = SearchQuery {
+        category: Some(w.category),
+        ..Default::default()
+    };
+    nonsense
+        .ranges
+        .insert("length".into(), (Some("3 kg".into()), None));
+    assert!(
+        index.search(&nonsense).is_err(),
+        "a unit of another dimension is refused"
+    );
+    let mut no_category = SearchQuery::default();
+    no_category
+        .values
+        .insert("thread".into(), vec!["M8".into()]);
+    assert!(
+        index.search(&no_category).is_err(),
+        "attribute filters need a category"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_category_tree_text_sort_and_paging_work() {
+    let w = world(120).await;
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let parent = w
+        .market
+        .handler
+        .load::<Category>(w.category)
+        .await
+        .expect("load")
+        .state
+        .parent
+        .expect("parent");
+    let whole = index
+        .search(&SearchQuery {
+            category: Some(parent),
+            first: 1,
+            ..Default::default()
+        })
+        .expect("tree");
+    let leaf = index
+        .search(&SearchQuery {
+            category: Some(w.category),
+            first: 1,
+            ..Default::default()
+        })
+        .expect("leaf");
+    let other = index
+        .search(&SearchQuery {
+            category: Some(w.other_category),
+            first: 1,
+            ..Default::default()
+        })
+        .expect("other");
+    assert_eq!(
+        whole.total,
+        leaf.total + other.total,
+        "a category includes its subcategories"
+    );
+    let chinese = index
+        .search(&SearchQuery {
+            text: Some("螺栓".into()),
+            first: 100,
+            ..Default::default()
+        })
+        .expect("zh");
+    assert!(chinese.total > 0 && chinese.hits.iter().all(|p| p.title.contains("螺栓")));
+    let by_price = index
+        .search(&SearchQuery {
+            category: Some(w.category),
+            sort: Sort::Price,
+            first: 100,
+            ..Default::default()
+        })
+        .expect("price");
+    let prices: Vec<i64> = by_price.hits.iter().map(|p| p.price_at_moq()).collect();
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "cheapest first");
+    let mut seen = BTreeSet::new();
+    let mut q = SearchQuery {
+        category: Some(w.category),
+        first: 7,
+        ..Default::default()
+    };
+    loop {
+        let page = index.search(&q).expect("page");
+        for p in &page.hits {
+            assert!(seen.insert(p.id), "no product on two pages");
+        }
+        match page.next {
+            Some(next) => q.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), leaf.total);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unpublished_products_and_suspended_suppliers_disappear_and_come_back() {
+    let w = world(60).await;
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let visible = |index: &SearchIndex| {
+        index
+            .search(&SearchQuery {
+                category: Some(w.category),
+                first: 100,
+                ..Default::default()
+            })
+            .expect("search")
+            .hits
+            .iter()
+            .map(|p| p.id)
+            .collect::<BTreeSet<_>>()
+    };
+    let target = w
+        .products
+        .iter()
+        .find(|p| p.published)
+        .expect("one")
+        .clone();
+    assert!(visible(&index).contains(&target.id));
+    w.market
+        .run::<Product>(
+            &ctx(),
+            target.id,
+            ProductCommand::Unpublish {
+                supplier: target.supplier,
+            },
+        )
+        .await
+        .expect("unpublish");
+    index
+        .apply(&all_events(&w.store, index.position()).await)
+        .expect("apply");
+    assert!(!visible(&index).contains(&target.id));
+    w.market
+        .publish_product(&ctx(), target.id, target.supplier)
+        .await
+        .expect("republish");
+    index
+        .apply(&all_events(&w.store, index.position()).await)
+        .expect("apply");
+    assert!(visible(&index).contains(&target.id));
+
+    let supplier = w.suppliers[0];
+    let theirs = |ids: &BTreeSet<ProductId>| {
+        w.products
+            .iter()
+            .filter(|p| p.supplier == supplier && ids.contains(&p.id))
+            .count()
+    };
+    assert!(theirs(&visible(&index)) > 0);
+    w.market
+        .run::<Supplier>(
+            &ctx(),
+            supplier,
+            SupplierCommand::Suspend {
+                agent: UserId(Uuid::nil()),
+                reason: "fake stock".into(),
+                at: 1,
+            },
+        )
+        .await
+        .expect("suspend");
+    index
+        .apply(&all_events(&w.store, index.position()).await)
+        .expect("apply");
+    assert_eq!(
+        theirs(&visible(&index)),
+        0,
+        "a suspended supplier's products are not found"
+    );
+    w.market
+        .run::<Supplier>(
+            &ctx(),
+            supplier,
+            SupplierCommand::Reinstate {
+                agent: UserId(Uuid::nil()),
+                at: 2,
+            },
+        )
+        .await
+        .expect("reinstate");
+    index
+        .apply(&all_events(&w.store, index.position()).await)
+        .expect("apply");
+    assert!(theirs(&visible(&index)) > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_resumes_from_the_checkpoint_and_replays_change_nothing() {
+    let w = world(60).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let events = all_events(&w.store, 0).await;
+    let half = events.len() / 2;
+    {
+        let index = SearchIndex::open(dir.path()).expect("open");
+        index.apply(&events[..half]).expect("first half");
+        assert_eq!(index.position(), events[half - 1].position.as_u64());
+    }
+    let index = SearchIndex::open(dir.path()).expect("reopen");
+    assert_eq!(
+        index.position(),
+        events[half - 1].position.as_u64(),
+        "the checkpoint survived"
+    );
+    index
+        .apply(&events)
+        .expect("everything, the first half again included");
+    let fresh = SearchIndex::in_memory().expect("fresh");
+    fresh.apply(&events).expect("from zero");
+    let q = SearchQuery {
+        category: Some(w.category),
+        first: 100,
+        ..Default::default()
+    };
+    let a: Vec<_> = index
+        .search(&q)
+        .expect("resumed")
+        .hits
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    let b: Vec<_> = fresh
+        .search(&q)
+        .expect("fresh")
+        .hits
+        .iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(a.len(), b.len());
+    assert_eq!(
+        a.into_iter().collect::<BTreeSet<_>>(),
+        b.into_iter().collect::<BTreeSet<_>>()
+    );
+    assert_eq!(
+        index.search(&q).expect("again").total,
+        fresh.search(&q).expect("again").total,
+        "no duplicates after replay"
+    );
+}
