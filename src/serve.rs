@@ -151,6 +151,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
+    let search = Arc::new(
+        zhuchao_search::SearchIndex::open(&config.data.join("search"))
+            .context("opening the search index")?,
+    );
+    let follower = search.clone();
+    let follow_store = store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = follower
+            .follow(follow_store, Duration::from_millis(100))
+            .await
+        {
+            tracing::error!(error = %e, "the search index stopped following the store");
+        }
+    });
     let views = ViewsHandle::start(store.clone());
     // Ready only once the read side holds everything already stored.
     let head = store.head().await?.as_u64();
@@ -158,12 +172,21 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .wait_for(head, Duration::from_secs(600))
         .await
         .context("building the read models")?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(600);
+    while search.position() < head {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the search index did not catch up with the store"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let tokens = Tokens::load_or_create(&config.data).context("loading the token secret")?;
     let app = router(
         schema(Api {
             market,
             views,
             tokens,
+            search,
         }),
         store.clone(),
     );

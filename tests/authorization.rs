@@ -91,7 +91,7 @@ fn world() -> World {
         server.ok(t(w).as_deref(), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone()
     };
     let (supplier, rival) = (me(Supplier), me(Rival));
-    let products = server.ok(None, "query($s: UUID!) { products(first: 10, supplierId: $s) { edges { node { id moq stock categoryId } } } }", json!({ "s": supplier }));
+    let products = server.ok(None, "query($s: UUID!) { products(first: 10, search: {supplierId: $s}) { edges { node { id moq stock categoryId } } } }", json!({ "s": supplier }));
     let product = products["products"]["edges"]
         .as_array()
         .expect("products")

@@ -138,7 +138,7 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
 
     // A buyer finds it, sees the tier price, and orders (MOQ enforced).
     let buyer = server.sign_in("buyer@ningbo-machinery.demo", PASSWORD);
-    let found = server.ok(Some(&buyer), "query($at: String) { products(text: \"新锐 DIN 933\", atLeast: $at) { edges { node { id title attributes { key value number } } } } }", json!({ "at": published["position"] }));
+    let found = server.ok(Some(&buyer), "query($at: String) { products(search: {text: \"新锐 DIN 933\"}, atLeast: $at) { edges { node { id title attributes { key value number } } } } }", json!({ "at": published["position"] }));
     let hit = &found["products"]["edges"][0]["node"];
     assert_eq!(hit["id"], product_id);
     let length = hit["attributes"]
@@ -331,7 +331,7 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
     let supplier = server.sign_in("supplier1@zhuchao.demo", PASSWORD);
     let supplier_id =
         server.ok(Some(&supplier), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone();
-    let product = server.ok(None, "query($s: UUID!) { products(first: 5, supplierId: $s) { edges { node { id moq stock } } } }", json!({ "s": supplier_id }));
+    let product = server.ok(None, "query($s: UUID!) { products(first: 5, search: {supplierId: $s}) { edges { node { id moq stock } } } }", json!({ "s": supplier_id }));
     let product = product["products"]["edges"]
         .as_array()
         .expect("products")

@@ -48,7 +48,7 @@ fn state_and_sign_ins_survive_a_restart() {
     );
     let product = server.ok(
         None,
-        "{ products(first: 1, text: \"M8\") { edges { node { id moq } } } }",
+        "{ products(first: 1, search: {text: \"M8\"}) { edges { node { id moq } } } }",
         json!({}),
     );
     let node = &product["products"]["edges"][0]["node"];

@@ -28,6 +28,7 @@ pub struct Api {
     pub market: Marketplace<Store>,
     pub views: ViewsHandle,
     pub tokens: Tokens,
+    pub search: std::sync::Arc<zhuchao_search::SearchIndex>,
 }
 
 pub fn api<'a>(ctx: &Context<'a>) -> &'a Api {
@@ -93,7 +94,19 @@ pub async fn caught_up(ctx: &Context<'_>, at_least: Option<String>) -> async_gra
         .views
         .wait_for(wanted, READ_YOUR_WRITES_WAIT)
         .await
-        .map_err(|e| api_error("NOT_CAUGHT_UP", e.to_string()))
+        .map_err(|e| api_error("NOT_CAUGHT_UP", e.to_string()))?;
+    // The search index follows the same stream with its own checkpoint.
+    let started = std::time::Instant::now();
+    while api(ctx).search.position() < wanted {
+        if started.elapsed() > READ_YOUR_WRITES_WAIT {
+            return Err(api_error(
+                "NOT_CAUGHT_UP",
+                format!("the search index has not reached position {wanted} yet; try again"),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
 }
 
 fn cursor(id: Uuid) -> String {

@@ -137,33 +137,63 @@ impl Query {
         paginate(items, false, first, after)
     }
 
-    /// Published products (a supplier also sees its own drafts), optionally in one category, of
-    /// one supplier, or whose title contains `text`.
-    #[allow(clippy::too_many_arguments)]
+    /// Parametric search over published products: free text (Chinese or English), a category
+    /// subtree, attribute values and ranges in any unit the category knows, stock, MOQ at the
+    /// wanted quantity, badges; with the total and disjunctive facet counts for the category.
     async fn products(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] search: ProductSearchInput,
+        first: Option<i32>,
+        after: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<ProductSearchOut> {
+        caught_up(ctx, at_least).await?;
+        let query = search.into_query(first, after)?;
+        let index = api(ctx).search.clone();
+        let result = tokio::task::spawn_blocking(move || index.search(&query))
+            .await
+            .map_err(|_| api_error("INTERNAL", "the search failed"))?
+            .map_err(|e| match e {
+                zhuchao_search::SearchError::BadQuery(m) => api_error("BAD_REQUEST", m),
+                other => {
+                    tracing::error!(error = %other, "search failed");
+                    api_error("INTERNAL", "the search failed")
+                }
+            })?;
+        let views = api(ctx).views.views.read().await;
+        Ok(ProductSearchOut::from_result(result, |category, key| {
+            units_of(&views, Some(category))(key)
+        }))
+    }
+
+    /// Suppliers: their own products in every state (drafts, unpublished, delisted), newest first.
+    async fn my_products(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        category_id: Option<Uuid>,
-        supplier_id: Option<Uuid>,
-        text: Option<String>,
         at_least: Option<String>,
     ) -> async_graphql::Result<Connection<String, ProductOut>> {
         caught_up(ctx, at_least).await?;
-        let me = viewer(ctx);
+        let (_, me) = crate::api::supplier(ctx)?;
         let views = api(ctx).views.views.read().await;
-        let text = text.map(|t| t.to_lowercase());
         let items = views
             .products
             .iter()
-            .filter(|(_, p)| p.status == ProductStatus::Published || me.is_staff() || matches!(me, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier)))
-            .filter(|(_, p)| category_id.is_none_or(|c| p.sheet.as_ref().is_some_and(|s| s.category.0 == c)))
-            .filter(|(_, p)| supplier_id.is_none_or(|s| p.supplier.is_some_and(|ps| ps.0 == s)))
-            .filter(|(_, p)| text.as_ref().is_none_or(|t| p.title.to_lowercase().contains(t)))
-            .map(|(id, p)| (id.0, ProductOut::from_state(*id, p, units_of(&views, p.sheet.as_ref().map(|s| s.category)))))
+            .filter(|(_, p)| p.supplier == Some(me))
+            .map(|(id, p)| {
+                (
+                    id.0,
+                    ProductOut::from_state(
+                        *id,
+                        p,
+                        units_of(&views, p.sheet.as_ref().map(|s| s.category)),
+                    ),
+                )
+            })
             .collect();
-        paginate(items, false, first, after)
+        paginate(items, true, first, after)
     }
 
     async fn product(

@@ -629,3 +629,178 @@ pub struct MeOut {
     pub company_name: Option<String>,
     pub supplier_id: Option<Uuid>,
 }
+
+/// One attribute's accepted values in a search.
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct ValuesFilter {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+/// One attribute's range in a search, each bound a number in any unit the category knows.
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct RangeFilter {
+    pub key: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+pub struct ProductSearchInput {
+    pub text: Option<String>,
+    pub category_id: Option<Uuid>,
+    pub supplier_id: Option<Uuid>,
+    #[graphql(default)]
+    pub values: Vec<ValuesFilter>,
+    #[graphql(default)]
+    pub ranges: Vec<RangeFilter>,
+    /// The quantity the buyer wants: only products whose MOQ allows it.
+    pub quantity: Option<u64>,
+    #[graphql(default)]
+    pub in_stock: bool,
+    #[graphql(default)]
+    pub verified: bool,
+    #[graphql(default)]
+    pub guaranteed: bool,
+    /// `RELEVANCE` (default), `PRICE` (unit price at MOQ, cheapest first) or `LEAD_TIME`.
+    pub sort: Option<String>,
+}
+
+impl ProductSearchInput {
+    pub fn into_query(
+        self,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<zhuchao_search::SearchQuery> {
+        let sort = match self.sort.as_deref().map(str::to_uppercase).as_deref() {
+            None | Some("RELEVANCE") => zhuchao_search::Sort::Relevance,
+            Some("PRICE") => zhuchao_search::Sort::Price,
+            Some("LEAD_TIME") => zhuchao_search::Sort::LeadTime,
+            Some(other) => {
+                return Err(crate::errors::api_error(
+                    "BAD_REQUEST",
+                    format!("unknown sort {other:?}"),
+                ))
+            }
+        };
+        Ok(zhuchao_search::SearchQuery {
+            text: self.text.filter(|t| !t.trim().is_empty()),
+            category: self.category_id.map(CategoryId),
+            supplier: self.supplier_id.map(SupplierId),
+            values: self.values.into_iter().map(|v| (v.key, v.values)).collect(),
+            ranges: self
+                .ranges
+                .into_iter()
+                .map(|r| (r.key, (r.from, r.to)))
+                .collect(),
+            quantity: self.quantity,
+            in_stock: self.in_stock,
+            verified: self.verified,
+            guaranteed: self.guaranteed,
+            sort,
+            first: first.map_or(20, |f| f.clamp(1, 100) as usize),
+            after,
+        })
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct FacetValueOut {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct FacetOut {
+    pub key: String,
+    pub label: String,
+    /// Counts per value, for enum attributes; each counts under every filter but its own.
+    pub values: Vec<FacetValueOut>,
+    /// The range of a number attribute among the results, in its base unit.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub unit: Option<String>,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ProductEdgeOut {
+    pub cursor: String,
+    pub node: ProductOut,
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SearchPageInfo {
+    pub has_next_page: bool,
+    pub end_cursor: Option<String>,
+}
+
+/// A page of search results with the total and the facets (a Relay-style connection).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ProductSearchOut {
+    pub total_count: u64,
+    pub edges: Vec<ProductEdgeOut>,
+    pub page_info: SearchPageInfo,
+    pub facets: Vec<FacetOut>,
+}
+
+impl ProductSearchOut {
+    pub fn from_result(
+        r: zhuchao_search::SearchResult,
+        units: impl Fn(CategoryId, &str) -> Option<String>,
+    ) -> Self {
+        let count = r.hits.len();
+        let edges = r
+            .hits
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let state = zhuchao_domain::product::ProductState {
+                    id: Some(p.id),
+                    supplier: Some(p.supplier),
+                    sheet: Some(p.sheet.clone()),
+                    attributes: p.attributes.clone(),
+                    title: p.title.clone(),
+                    status: p.status,
+                };
+                let category = p.sheet.category;
+                // Each edge's cursor resumes after it; the last one equals `endCursor`.
+                let cursor = if i + 1 == count {
+                    r.next.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                ProductEdgeOut {
+                    cursor,
+                    node: ProductOut::from_state(p.id, &state, |k| units(category, k)),
+                }
+            })
+            .collect();
+        Self {
+            total_count: r.total as u64,
+            edges,
+            page_info: SearchPageInfo {
+                has_next_page: r.next.is_some(),
+                end_cursor: r.next,
+            },
+            facets: r
+                .facets
+                .into_iter()
+                .map(|f| FacetOut {
+                    key: f.key,
+                    label: f.label,
+                    values: f
+                        .values
+                        .into_iter()
+                        .map(|v| FacetValueOut {
+                            value: v.value,
+                            count: v.count,
+                        })
+                        .collect(),
+                    min: f.min,
+                    max: f.max,
+                    unit: f.unit,
+                })
+                .collect(),
+        }
+    }
+}

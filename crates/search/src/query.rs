@@ -13,7 +13,7 @@ use tantivy::query::QueryParser;
 use tantivy::schema::Value;
 use tantivy::{DocAddress, Order, TantivyDocument};
 use zhuchao_domain::category::AttributeKind;
-use zhuchao_domain::ids::CategoryId;
+use zhuchao_domain::ids::{CategoryId, SupplierId};
 use zhuchao_domain::units::Measure;
 
 use crate::catalogue::IndexedProduct;
@@ -34,6 +34,8 @@ pub struct SearchQuery {
     pub text: Option<String>,
     /// The category and everything below it.
     pub category: Option<CategoryId>,
+    /// One supplier's products only.
+    pub supplier: Option<SupplierId>,
     /// Attribute → accepted values (any of them).
     pub values: BTreeMap<String, Vec<String>>,
     /// Attribute → (from, to), each a number in any unit the category knows (`8 mm`, `5/16 in`).
@@ -105,6 +107,9 @@ impl SearchIndex {
         }
         if let Some(c) = q.category {
             base.push(format!("category_path:{}", phrase(&c.to_string())));
+        }
+        if let Some(s) = q.supplier {
+            base.push(format!("supplier:{}", phrase(&s.to_string())));
         }
         if q.in_stock {
             base.push("stock:[1 TO *]".into());

@@ -1,0 +1,115 @@
+//! Parametric search through the API against the demo catalogue: facets count disjunctively,
+//! ranges take inches, and bad filters get a clear error.
+
+mod support;
+
+use serde_json::{json, Value};
+use support::Server;
+
+const SEARCH: &str = "query($s: ProductSearchInput!) { products(search: $s, first: 100) { totalCount edges { node { id attributes { key value number } } } facets { key values { value count } min max unit } pageInfo { hasNextPage } } }";
+
+fn facet<'a>(data: &'a Value, key: &str) -> &'a Value {
+    data["products"]["facets"]
+        .as_array()
+        .expect("facets")
+        .iter()
+        .find(|f| f["key"] == key)
+        .expect("the facet")
+}
+
+fn count(facet: &Value, value: &str) -> u64 {
+    facet["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .find(|v| v["value"] == value)
+        .and_then(|v| v["count"].as_u64())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_buyer_narrows_hex_bolts_by_thread_and_length() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let categories = server.ok(
+        None,
+        "{ categories { edges { node { id name } } } }",
+        json!({}),
+    );
+    let bolts = categories["categories"]["edges"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .find(|e| {
+            e["node"]["name"]
+                .as_str()
+                .is_some_and(|n| n.contains("Hex bolts"))
+        })
+        .expect("hex bolts")["node"]["id"]
+        .clone();
+
+    let all = server.ok(None, SEARCH, json!({ "s": { "categoryId": bolts } }));
+    let total = all["products"]["totalCount"].as_u64().expect("total");
+    assert!(total > 100);
+    let threads = facet(&all, "thread");
+    let per_thread: u64 = threads["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .filter_map(|v| v["count"].as_u64())
+        .sum();
+    assert_eq!(per_thread, total, "every bolt has one thread");
+
+    // Choosing M8 narrows the results but not the thread facet itself (disjunctive).
+    let m8 = server.ok(
+        None,
+        SEARCH,
+        json!({ "s": { "categoryId": bolts, "values": [{ "key": "thread", "values": ["M8"] }] } }),
+    );
+    assert_eq!(
+        m8["products"]["totalCount"].as_u64(),
+        Some(count(threads, "M8"))
+    );
+    assert_eq!(
+        facet(&m8, "thread"),
+        threads,
+        "the thread facet still shows every thread"
+    );
+    let both = server.ok(None, SEARCH, json!({ "s": { "categoryId": bolts, "values": [{ "key": "thread", "values": ["M8", "M10"] }] } }));
+    assert_eq!(
+        both["products"]["totalCount"].as_u64(),
+        Some(count(threads, "M8") + count(threads, "M10"))
+    );
+
+    // A range in inches finds the same bolts as the same range in millimetres.
+    let inches = server.ok(None, SEARCH, json!({ "s": { "categoryId": bolts, "ranges": [{ "key": "length", "from": "3/4 in", "to": "1-1/4 in" }] } }));
+    let mm = server.ok(None, SEARCH, json!({ "s": { "categoryId": bolts, "ranges": [{ "key": "length", "from": "19.05", "to": "31.75 mm" }] } }));
+    assert_eq!(
+        inches["products"]["totalCount"],
+        mm["products"]["totalCount"]
+    );
+    for edge in inches["products"]["edges"].as_array().expect("edges") {
+        let length = edge["node"]["attributes"]
+            .as_array()
+            .expect("attributes")
+            .iter()
+            .find(|a| a["key"] == "length")
+            .and_then(|a| a["number"].as_f64())
+            .expect("length");
+        assert!((19.05..=31.75).contains(&length), "{length}");
+    }
+
+    let bad = server.gql(
+        None,
+        SEARCH,
+        json!({ "s": { "categoryId": bolts, "ranges": [{ "key": "length", "from": "3 kg" }] } }),
+    );
+    assert_eq!(
+        bad["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+        "{bad}"
+    );
+    let text = server.ok(None, SEARCH, json!({ "s": { "text": "六角螺栓 M8" } }));
+    assert!(text["products"]["totalCount"]
+        .as_u64()
+        .is_some_and(|n| n > 0));
+}
