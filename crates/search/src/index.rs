@@ -308,6 +308,56 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Loads a whole catalogue at once, without events (benchmarks, imports): categories, supplier
+    /// standings and products, committed once at `position`.
+    pub fn load(
+        &self,
+        categories: impl IntoIterator<Item = (CategoryId, crate::catalogue::CategoryInfo)>,
+        suppliers: impl IntoIterator<Item = (SupplierId, crate::catalogue::SupplierState)>,
+        products: impl IntoIterator<Item = IndexedProduct>,
+        position: u64,
+    ) -> Result<usize, SearchError> {
+        let mut catalogue = self
+            .catalogue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        catalogue.categories.extend(categories);
+        catalogue.suppliers.extend(suppliers);
+        catalogue.position = position;
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut count = 0;
+        for product in products {
+            writer.add_document(self.document(&product, &catalogue)?)?;
+            count += 1;
+        }
+        drop(writer);
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let payload = serde_json::to_string(&catalogue)?;
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&payload);
+        commit.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        *self.catalogue.lock().unwrap_or_else(|p| p.into_inner()) = catalogue;
+        Ok(count)
+    }
+
+    /// The words the index makes of a title (for peers that must search the same words).
+    pub fn title_words(&self, title: &str) -> Vec<String> {
+        let mut analyzer = self
+            .index
+            .tokenizers()
+            .get("jieba")
+            .expect("registered at open");
+        let mut stream = analyzer.token_stream(title);
+        let mut words = Vec::new();
+        while stream.advance() {
+            words.push(stream.token().text.clone());
+        }
+        words
+    }
+
     /// Empties the index and its checkpoint, for a rebuild from zero.
     pub fn clear(&self) -> Result<(), SearchError> {
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());

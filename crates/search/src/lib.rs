@@ -7,6 +7,6 @@ mod catalogue;
 mod index;
 mod query;
 
-pub use catalogue::{IndexedProduct, SupplierBadges};
+pub use catalogue::{CategoryInfo, IndexedProduct, SupplierBadges, SupplierState};
 pub use index::{SearchError, SearchIndex};
 pub use query::{Facet, FacetValue, SearchQuery, SearchResult, Sort};

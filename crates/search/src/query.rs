@@ -130,6 +130,8 @@ impl SearchIndex {
                     "{key} is not an attribute of this category"
                 )));
             }
+            // Each value once: tantivy's parser mishandles `(a OR a)` beside other clauses.
+            let values: std::collections::BTreeSet<&String> = values.iter().collect();
             if !values.is_empty() {
                 let any: Vec<String> = values
                     .iter()

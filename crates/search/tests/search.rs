@@ -699,3 +699,27 @@ async fn a_restart_resumes_from_the_checkpoint_and_replays_change_nothing() {
         "no duplicates after replay"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_chosen_twice_counts_once() {
+    let w = world(60).await;
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let mut once = SearchQuery {
+        category: Some(w.category),
+        first: 100,
+        ..Default::default()
+    };
+    once.values.insert("thread".into(), vec!["M8".into()]);
+    once.ranges.insert(
+        "length".into(),
+        (Some("16 mm".into()), Some("30 mm".into())),
+    );
+    let mut twice = once.clone();
+    twice
+        .values
+        .insert("thread".into(), vec!["M8".into(), "M8".into()]);
+    let expected = brute(&w.products, &once, None).len();
+    assert_eq!(index.search(&once).expect("once").total, expected);
+    assert_eq!(index.search(&twice).expect("twice").total, expected);
+}
