@@ -16,6 +16,7 @@ use zhuchao_domain::escrow::{Escrow, EscrowCommand, EscrowEvent, PayoutReason};
 use zhuchao_domain::ids::*;
 use zhuchao_domain::order::{Order, OrderCommand, OrderEvent};
 use zhuchao_domain::payment::{Payment, PaymentEvent};
+use zhuchao_domain::review::{Review, ReviewEvent};
 use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqEvent};
 use zhuchao_domain::supplier::{Supplier, SupplierCommand, SupplierEvent};
 use zhuchao_domain::{Aggregate, DomainEvent};
@@ -233,6 +234,18 @@ impl<S: EventStore + Clone> Processes<S> {
                     self.on_dispute(event, DisputeId(id), e).await
                 }
                 None => Ok(()),
+            }
+        } else if let Some(id) = id_in(stream, Review::KIND) {
+            match decode::<Review>(event) {
+                Some(ReviewEvent::OrderRated(r)) if r.low => {
+                    let ctx = CommandContext::caused_by(event, "process:low-ratings");
+                    let record = SupplierCommand::RecordLowRating {
+                        order: OrderId(id),
+                        at: r.at,
+                    };
+                    self.step(self.market.run::<Supplier>(&ctx, r.supplier, record).await)
+                }
+                _ => Ok(()),
             }
         } else if let Some(id) = id_in(stream, Supplier::KIND) {
             match decode::<Supplier>(event) {

@@ -480,3 +480,91 @@ async fn replaying_the_processes_from_the_start_changes_nothing() {
         "every process step is idempotent"
     );
 }
+
+#[tokio::test]
+async fn three_low_ratings_warn_the_supplier() {
+    let mut world = World::new().await;
+    let supplier = world.active_supplier(1).await;
+    let product = world.published_product(supplier).await;
+    for _ in 0..3 {
+        let order = OrderId(Uuid::now_v7());
+        let placed = world
+            .market
+            .place_cart_order(
+                &ctx("buyer"),
+                order,
+                BUYER,
+                COMPANY,
+                vec![(product, 100)],
+                "宁波".into(),
+            )
+            .await
+            .expect("place");
+        let total = match &placed.events[0] {
+            zhuchao_domain::order::OrderEvent::OrderPlaced(p) => p.total,
+            other => panic!("{other:?}"),
+        };
+        world.settle().await;
+        pay(&world, order, total).await;
+        world.settle().await;
+        let at = world.clock_now();
+        world
+            .market
+            .run::<Order>(
+                &ctx("supplier"),
+                order,
+                OrderCommand::Ship {
+                    supplier,
+                    carrier: "顺丰".into(),
+                    tracking: "SF".into(),
+                    at,
+                },
+            )
+            .await
+            .expect("ship");
+        world
+            .market
+            .run::<Order>(
+                &ctx("buyer"),
+                order,
+                OrderCommand::ConfirmReceipt {
+                    company: COMPANY,
+                    at,
+                },
+            )
+            .await
+            .expect("receive");
+        world.settle().await;
+        world
+            .market
+            .rate_order(
+                &ctx("buyer"),
+                order,
+                COMPANY,
+                BUYER,
+                (1, 2, 1),
+                "late and wrong".into(),
+            )
+            .await
+            .expect("rate");
+        world.settle().await;
+    }
+    let s = world
+        .market
+        .handler
+        .load::<Supplier>(supplier)
+        .await
+        .expect("supplier")
+        .state;
+    assert_eq!(s.warnings, 1, "the third low rating warns");
+    let record = world
+        .market
+        .handler
+        .load::<CreditRecord>(s.credit_code.expect("code").as_str())
+        .await
+        .expect("record")
+        .state;
+    assert!(record.history.iter().any(
+        |e| matches!(e, CreditEntry::Warning { reason, .. } if reason.contains("low ratings"))
+    ));
+}

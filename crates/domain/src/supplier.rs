@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{Aggregate, DomainEvent, Timestamp};
 use crate::credit_code::CreditCode;
-use crate::ids::{CategoryId, DisputeId, SupplierId, UserId};
+use crate::ids::{CategoryId, DisputeId, OrderId, SupplierId, UserId};
 use crate::money::Money;
 
 /// The platform's default transaction deposit: ¥20,000.
@@ -94,6 +94,7 @@ pub struct SupplierState {
     pub deposit_required: Option<Money>,
     pub deposit_held: Option<Money>,
     pub warnings: u32,
+    pub low_rated_orders: std::collections::BTreeSet<OrderId>,
 }
 
 impl SupplierState {
@@ -187,7 +188,15 @@ pub enum SupplierCommand {
         open_orders: u32,
         at: Timestamp,
     },
+    /// A buyer rated one of its orders low; every third low rating is a warning.
+    RecordLowRating {
+        order: OrderId,
+        at: Timestamp,
+    },
 }
+
+/// Low ratings after which a supplier is warned, and again after as many more.
+pub const LOW_RATINGS_PER_WARNING: u32 = 3;
 
 crate::event_data! {
     SupplierApplied { id: SupplierId, company_name: String, credit_code: CreditCode, categories: Vec<CategoryId>, contact: Contact, deposit_required: Money, at: Timestamp }
@@ -201,6 +210,7 @@ crate::event_data! {
     SupplierReinstated { agent: UserId, at: Timestamp }
     PenaltyDeducted { amount: Money, held: Money, reason: String, dispute: Option<DisputeId>, at: Timestamp }
     SupplierExited { by: UserId, reason: String, deposit_returned: Money, at: Timestamp }
+    LowRatingRecorded { order: OrderId, low_ratings: u32, at: Timestamp }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -217,6 +227,7 @@ pub enum SupplierEvent {
     SupplierReinstated(SupplierReinstated),
     PenaltyDeducted(PenaltyDeducted),
     SupplierExited(SupplierExited),
+    LowRatingRecorded(LowRatingRecorded),
 }
 crate::event_names!(SupplierEvent {
     SupplierApplied,
@@ -229,7 +240,8 @@ crate::event_names!(SupplierEvent {
     SupplierSuspended,
     SupplierReinstated,
     PenaltyDeducted,
-    SupplierExited
+    SupplierExited,
+    LowRatingRecorded
 });
 
 impl DomainEvent for SupplierEvent {
@@ -531,6 +543,38 @@ impl Aggregate for Supplier {
                     at,
                 })])
             }
+            RecordLowRating { order, at } => {
+                live(state)?;
+                if state.low_rated_orders.contains(&order) {
+                    return Ok(vec![]);
+                }
+                let low_ratings = state.low_rated_orders.len() as u32 + 1;
+                let mut events = vec![E::LowRatingRecorded(LowRatingRecorded {
+                    order,
+                    low_ratings,
+                    at,
+                })];
+                if low_ratings.is_multiple_of(LOW_RATINGS_PER_WARNING)
+                    && state.status == SupplierStatus::Active
+                {
+                    let warnings = state.warnings + 1;
+                    let reason = format!("{low_ratings} low ratings from buyers");
+                    events.push(E::SupplierWarned(SupplierWarned {
+                        agent: UserId(uuid::Uuid::nil()),
+                        reason,
+                        warnings,
+                        at,
+                    }));
+                    if warnings >= WARNINGS_BEFORE_SUSPENSION {
+                        events.push(E::SupplierSuspended(SupplierSuspended {
+                            agent: UserId(uuid::Uuid::nil()),
+                            reason: format!("{warnings} warnings"),
+                            at,
+                        }));
+                    }
+                }
+                Ok(events)
+            }
         }
     }
 
@@ -577,6 +621,9 @@ impl Aggregate for Supplier {
             E::SupplierWarned(e) => state.warnings = e.warnings,
             E::SupplierSuspended(_) => state.status = SupplierStatus::Suspended,
             E::PenaltyDeducted(e) => state.deposit_held = Some(e.held),
+            E::LowRatingRecorded(e) => {
+                state.low_rated_orders.insert(e.order);
+            }
             E::SupplierExited(e) => {
                 state.status = SupplierStatus::Exited;
                 state.deposit_held = Some(Money::zero(e.deposit_returned.currency));
@@ -931,6 +978,29 @@ mod tests {
         assert_eq!(
             Supplier::decide(&state, penalty(0)),
             Err(SupplierError::BadAmount)
+        );
+    }
+
+    #[test]
+    fn every_third_low_rating_is_a_warning_and_each_order_counts_once() {
+        let low = |n: u128| C::RecordLowRating {
+            order: OrderId(Uuid::from_u128(n)),
+            at: 5,
+        };
+        let state = run(active(), vec![low(1), low(2)]);
+        assert_eq!(state.warnings, 0);
+        assert_eq!(
+            Supplier::decide(&state, low(2)),
+            Ok(vec![]),
+            "one order counts once"
+        );
+        let events = Supplier::decide(&state, low(3)).unwrap();
+        assert!(matches!(events.last(), Some(SupplierEvent::SupplierWarned(w)) if w.warnings == 1));
+        let state = events.iter().fold(state, Supplier::evolve);
+        assert_eq!(state.warnings, 1);
+        assert_eq!(
+            Supplier::decide(&SupplierState::default(), low(9)),
+            Err(SupplierError::NotFound)
         );
     }
 

@@ -139,7 +139,9 @@ impl Catalogue {
             }
             SupplierEvent::SupplierSuspended(_) => s.status = Some(SupplierStatus::Suspended),
             SupplierEvent::SupplierExited(_) => s.status = Some(SupplierStatus::Exited),
-            SupplierEvent::DocumentRejected(_) | SupplierEvent::SupplierWarned(_) => {}
+            SupplierEvent::DocumentRejected(_)
+            | SupplierEvent::SupplierWarned(_)
+            | SupplierEvent::LowRatingRecorded(_) => {}
         }
         s.badges() != before
     }
