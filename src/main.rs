@@ -26,6 +26,12 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print the GraphQL schema (SDL); `docs/schema.graphql` is this output.
     Schema,
+    /// Rebuild the search index from zero from the event store (the server must be stopped).
+    Reindex {
+        /// The data directory.
+        #[arg(long, env = "ZHUCHAO_DATA", default_value = "zhuchao-data")]
+        data: PathBuf,
+    },
     /// Inspect the event store in a data directory.
     Store {
         #[command(subcommand)]
@@ -53,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve::run(args).await,
+        Command::Reindex { data } => reindex(&data).await,
         Command::Schema => {
             print!("{}", zhuchao_gateway::http::sdl());
             Ok(())
@@ -70,4 +77,33 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Rebuilds the search index from the first event, showing progress.
+async fn reindex(data: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    use zhuchao_eventstore::{EventStore, Position};
+    let store = EmbeddedStore::open(data.join("store"))
+        .with_context(|| format!("opening the store in {}", data.display()))?;
+    let index = zhuchao_search::SearchIndex::open(&data.join("search"))
+        .context("opening the search index")?;
+    index.clear().context("clearing the search index")?;
+    let head = store.head().await?.as_u64().max(1);
+    let mut after = Position::START;
+    loop {
+        let batch = store.read_all(after, 5_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.position;
+        index.apply(&batch).context("indexing")?;
+        let done = after.as_u64() * 100 / head;
+        let bar = "█".repeat((done / 4) as usize);
+        eprint!(
+            "\rreindexing [{bar:<25}] {done:>3}%  {} of {head} events",
+            after.as_u64()
+        );
+        let _ = std::io::stderr().flush();
+    }
+    eprintln!();
+    println!("search index rebuilt up to position {}", index.position());
+    Ok(())
 }

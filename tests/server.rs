@@ -181,3 +181,29 @@ fn the_http_edge_refuses_what_it_should() {
     );
     assert_eq!(status, 400, "{body}");
 }
+
+#[test]
+fn reindex_rebuilds_the_same_search_index_from_the_events() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let query = "{ products(first: 1, search: {text: \"螺栓\"}) { totalCount } }";
+    let server = Server::start(data.path(), true, &[]);
+    let before = server.ok(None, query, json!({}))["products"]["totalCount"].clone();
+    server.stop();
+    let reindex = Command::new(env!("CARGO_BIN_EXE_zhuchao"))
+        .args(["reindex", "--data"])
+        .arg(data.path())
+        .output()
+        .expect("run reindex");
+    assert!(
+        reindex.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reindex.stderr)
+    );
+    assert!(String::from_utf8_lossy(&reindex.stderr).contains("100%"));
+    let server = Server::start(data.path(), false, &[]);
+    assert_eq!(
+        server.ok(None, query, json!({}))["products"]["totalCount"],
+        before
+    );
+    assert!(before.as_u64().is_some_and(|n| n > 0));
+}
