@@ -115,9 +115,18 @@ impl SearchIndex {
     }
 
     fn with_index(index: Index, fields: Fields) -> Result<Self, SearchError> {
-        index
-            .tokenizers()
-            .register("jieba", tantivy_jieba::JiebaTokenizer::default());
+        // Chinese words segmented by jieba with ordinal positions (for phrases), lower-cased so
+        // `Bolt` finds `bolt`, without the whitespace jieba returns as tokens.
+        let analyzer = tantivy::tokenizer::TextAnalyzer::builder(
+            tantivy_jieba::JiebaTokenizer::with_ordinal_position_mode(true),
+        )
+        .filter(tantivy::tokenizer::LowerCaser)
+        .filter(tantivy::tokenizer::StopWordFilter::remove(vec![
+            " ".to_string(),
+            "\t".to_string(),
+        ]))
+        .build();
+        index.tokenizers().register("jieba", analyzer);
         let catalogue = match index.load_metas()?.payload {
             Some(payload) => serde_json::from_str(&payload)?,
             None => Catalogue::default(),

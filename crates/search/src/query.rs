@@ -9,8 +9,12 @@ use serde_json::json;
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::AggregationCollector;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::QueryParser;
+use tantivy::query::{
+    BooleanQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery,
+};
+use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
+use tantivy::Term;
 use tantivy::{DocAddress, Order, TantivyDocument};
 use zhuchao_domain::category::AttributeKind;
 use zhuchao_domain::ids::{CategoryId, SupplierId};
@@ -80,7 +84,74 @@ fn phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
+/// Words a buyer may type for the same thing. Each group is searched as one.
+const SYNONYMS: &[&[&str]] = &[
+    &["不锈钢", "stainless", "inox"],
+    &["ss304", "304", "a2"],
+    &["ss316", "316", "a4"],
+    &["镀锌", "zinc", "galvanised", "galvanized"],
+    &["碳钢", "carbon"],
+    &["黄铜", "brass"],
+];
+
+/// Words of at least this many letters forgive one typo.
+const FUZZY_FROM: usize = 5;
+
+fn with_text(filters: Box<dyn Query>, text: &Option<Box<dyn Query>>) -> Box<dyn Query> {
+    match text {
+        Some(t) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, filters),
+            (Occur::Must, t.box_clone()),
+        ])),
+        None => filters,
+    }
+}
+
 impl SearchIndex {
+    /// Every typed word must match the title: as itself, as a synonym, or (for longer Latin
+    /// words) with one typo. Chinese words are segmented the way titles are and matched as phrases.
+    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+        let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in text.split_whitespace() {
+            let lower = word.to_lowercase();
+            let group = SYNONYMS.iter().find(|g| g.contains(&lower.as_str()));
+            let spellings: Vec<String> = match group {
+                Some(g) => g.iter().map(|s| s.to_string()).collect(),
+                None => vec![lower.clone()],
+            };
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for spelling in spellings {
+                let tokens: Vec<Term> = self
+                    .title_words(&spelling)
+                    .into_iter()
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| Term::from_field_text(self.fields.title, &t))
+                    .collect();
+                let query: Box<dyn Query> = match tokens.len() {
+                    0 => continue,
+                    1 => {
+                        let term = tokens.into_iter().next().expect("one token");
+                        let latin = term.value().as_str().is_some_and(|t| {
+                            t.chars().count() >= FUZZY_FROM
+                                && t.chars().all(|c| c.is_alphanumeric() && !is_cjk(c))
+                        });
+                        if latin {
+                            Box::new(FuzzyTermQuery::new(term, 1, true))
+                        } else {
+                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                        }
+                    }
+                    _ => Box::new(PhraseQuery::new(tokens)),
+                };
+                alternatives.push((Occur::Should, query));
+            }
+            if !alternatives.is_empty() {
+                words.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+            }
+        }
+        (!words.is_empty()).then(|| Box::new(BooleanQuery::new(words)) as Box<dyn Query>)
+    }
+
     /// Runs a search; errors only for malformed queries or a broken index.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, SearchError> {
         let catalogue = self
@@ -100,11 +171,7 @@ impl SearchIndex {
         let schema = schema.unwrap_or_default();
 
         let mut base = vec!["visible:true".to_string()];
-        if let Some(text) = &q.text {
-            for word in text.split_whitespace().filter(|w| !w.is_empty()) {
-                base.push(format!("title:{}", phrase(word)));
-            }
-        }
+        let text = q.text.as_deref().and_then(|t| self.text_query(t));
         if let Some(c) = q.category {
             base.push(format!("category_path:{}", phrase(&c.to_string())));
         }
@@ -180,7 +247,7 @@ impl SearchIndex {
             .cloned()
             .chain(clauses.values().cloned())
             .collect();
-        let query = parser.parse_query(&all.join(" "))?;
+        let query = with_text(parser.parse_query(&all.join(" "))?, &text);
         let searcher = self.reader.searcher();
         let offset = match &q.after {
             Some(c) => URL_SAFE_NO_PAD
@@ -258,7 +325,7 @@ impl SearchIndex {
             };
             let request: Aggregations =
                 serde_json::from_value(inner).map_err(|e| SearchError::BadQuery(e.to_string()))?;
-            let filtered = parser.parse_query(&others.join(" "))?;
+            let filtered = with_text(parser.parse_query(&others.join(" "))?, &text);
             let result = serde_json::to_value(searcher.search(
                 &filtered,
                 &AggregationCollector::from_aggs(request, Default::default()),
@@ -294,4 +361,8 @@ impl SearchIndex {
             next,
         })
     }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }

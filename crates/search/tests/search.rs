@@ -723,3 +723,48 @@ async fn a_value_chosen_twice_counts_once() {
     assert_eq!(index.search(&once).expect("once").total, expected);
     assert_eq!(index.search(&twice).expect("twice").total, expected);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synonyms_and_a_typo_still_find_the_part() {
+    let w = world(90).await;
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let find = |text: &str| {
+        let q = SearchQuery {
+            text: Some(text.into()),
+            category: Some(w.category),
+            first: 100,
+            ..Default::default()
+        };
+        every_hit(&index, &q)
+    };
+    let a2: BTreeSet<ProductId> = w
+        .products
+        .iter()
+        .filter(|p| p.published && p.material == "A2")
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(find("SS304"), a2, "SS304 is A2 stainless");
+    assert_eq!(find("a2"), a2);
+    let bolts: BTreeSet<ProductId> = w
+        .products
+        .iter()
+        .filter(|p| p.published && p.title.contains("bolt"))
+        .map(|p| p.id)
+        .collect();
+    assert!(!bolts.is_empty());
+    assert_eq!(
+        find("bolts"),
+        bolts,
+        "one typo is forgiven in a longer word"
+    );
+    assert_eq!(find("BOLT"), bolts, "case does not matter");
+    assert!(find("baltz").is_empty(), "two typos are not");
+    let wurth: BTreeSet<ProductId> = w
+        .products
+        .iter()
+        .filter(|p| p.published && p.title.contains("Würth"))
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(find("würth"), wurth);
+}
