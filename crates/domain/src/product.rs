@@ -18,6 +18,9 @@ pub struct PriceTier {
     pub unit_price: Money,
 }
 
+/// Most price tiers a product may have.
+pub const MAX_TIERS: usize = 6;
+
 /// The unit price at `quantity`: the tier with the largest minimum not above it.
 pub fn tier_price(tiers: &[PriceTier], quantity: u64) -> Option<Money> {
     tiers
@@ -202,6 +205,9 @@ fn check_sheet(sheet: &ProductSheet) -> Result<(), ProductError> {
         });
     }
     let tiers = &sheet.tiers;
+    if tiers.len() > MAX_TIERS {
+        return Err(ProductError::BadTiers("at most 6 price tiers"));
+    }
     let first = tiers
         .first()
         .ok_or(ProductError::BadTiers("at least one tier is needed"))?;
@@ -525,6 +531,15 @@ pub(crate) mod tests {
                 moq: 120,
                 pack_size: 50
             })
+        );
+        assert_eq!(
+            with(|s| s.tiers = (1..=7)
+                .map(|n| PriceTier {
+                    min_quantity: n * 100,
+                    unit_price: Money::cny(50 - n as i64)
+                })
+                .collect()),
+            Err(ProductError::BadTiers("at most 6 price tiers"))
         );
         assert!(matches!(
             with(|s| s.tiers.clear()),

@@ -654,15 +654,20 @@ pub struct ProductSearchInput {
     pub values: Vec<ValuesFilter>,
     #[graphql(default)]
     pub ranges: Vec<RangeFilter>,
-    /// The quantity the buyer wants: only products whose MOQ allows it.
+    /// The quantity the buyer wants: only products whose MOQ allows it, priced at this quantity.
     pub quantity: Option<u64>,
+    /// Lowest unit price, minor units (at `quantity`, else at the MOQ).
+    pub min_price: Option<String>,
+    /// Highest unit price, minor units (at `quantity`, else at the MOQ).
+    pub max_price: Option<String>,
     #[graphql(default)]
     pub in_stock: bool,
     #[graphql(default)]
     pub verified: bool,
     #[graphql(default)]
     pub guaranteed: bool,
-    /// `RELEVANCE` (default), `PRICE` (unit price at MOQ, cheapest first) or `LEAD_TIME`.
+    /// `RELEVANCE` (default), `PRICE` (unit price at `quantity` or at the MOQ, cheapest first) or
+    /// `LEAD_TIME`.
     pub sort: Option<String>,
 }
 
@@ -683,7 +688,23 @@ impl ProductSearchInput {
                 ))
             }
         };
+        let minor = |field: &str, v: &Option<String>| -> async_graphql::Result<Option<i64>> {
+            match v {
+                None => Ok(None),
+                Some(s) => s.trim().parse().map(Some).map_err(|_| {
+                    crate::errors::api_error(
+                        "BAD_REQUEST",
+                        format!("{field} must be a whole number of minor units"),
+                    )
+                }),
+            }
+        };
+        let price = (
+            minor("minPrice", &self.min_price)?,
+            minor("maxPrice", &self.max_price)?,
+        );
         Ok(zhuchao_search::SearchQuery {
+            price,
             text: self.text.filter(|t| !t.trim().is_empty()),
             category: self.category_id.map(CategoryId),
             supplier: self.supplier_id.map(SupplierId),

@@ -19,7 +19,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use zhuchao_domain::category::{AttributeValue, Category};
 use zhuchao_domain::ids::{CategoryId, ProductId, SupplierId};
-use zhuchao_domain::product::{Product, ProductStatus};
+use zhuchao_domain::product::{Product, ProductStatus, MAX_TIERS};
 use zhuchao_domain::supplier::Supplier;
 use zhuchao_domain::{Aggregate, DomainEvent};
 use zhuchao_eventstore::{EventStore, Position, RecordedEvent};
@@ -58,6 +58,10 @@ pub(crate) struct Fields {
     pub verified: Field,
     pub guaranteed: Field,
     pub level: Field,
+    /// Each price tier's minimum quantity (`u64::MAX` where there is no such tier).
+    pub tier_qty: [Field; MAX_TIERS],
+    /// Each price tier's unit price in minor units (`i64::MAX` where there is no such tier).
+    pub tier_price: [Field; MAX_TIERS],
 }
 
 fn schema() -> (Schema, Fields) {
@@ -85,6 +89,8 @@ fn schema() -> (Schema, Fields) {
         verified: b.add_bool_field("verified", INDEXED | FAST),
         guaranteed: b.add_bool_field("guaranteed", INDEXED | FAST),
         level: b.add_u64_field("level", INDEXED | FAST),
+        tier_qty: std::array::from_fn(|i| b.add_u64_field(&format!("tq{i}"), INDEXED | FAST)),
+        tier_price: std::array::from_fn(|i| b.add_i64_field(&format!("tp{i}"), INDEXED | FAST)),
     };
     (b.build(), fields)
 }
@@ -235,6 +241,14 @@ impl SearchIndex {
         doc.add_bool(f.verified, badges.verified);
         doc.add_bool(f.guaranteed, badges.guaranteed);
         doc.add_u64(f.level, u64::from(badges.level));
+        for i in 0..MAX_TIERS {
+            let tier = p.sheet.tiers.get(i);
+            doc.add_u64(f.tier_qty[i], tier.map_or(u64::MAX, |t| t.min_quantity));
+            doc.add_i64(
+                f.tier_price[i],
+                tier.map_or(i64::MAX, |t| t.unit_price.minor),
+            );
+        }
         Ok(doc)
     }
 

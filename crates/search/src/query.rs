@@ -18,6 +18,7 @@ use tantivy::Term;
 use tantivy::{DocAddress, Order, TantivyDocument};
 use zhuchao_domain::category::AttributeKind;
 use zhuchao_domain::ids::{CategoryId, SupplierId};
+use zhuchao_domain::product::MAX_TIERS;
 use zhuchao_domain::units::Measure;
 
 use crate::catalogue::IndexedProduct;
@@ -27,7 +28,7 @@ use crate::index::{SearchError, SearchIndex};
 pub enum Sort {
     #[default]
     Relevance,
-    /// Unit price at the minimum order quantity, cheapest first.
+    /// Unit price at the wanted quantity (or at the MOQ), cheapest first.
     Price,
     /// Shortest lead time first.
     LeadTime,
@@ -44,8 +45,11 @@ pub struct SearchQuery {
     pub values: BTreeMap<String, Vec<String>>,
     /// Attribute → (from, to), each a number in any unit the category knows (`8 mm`, `5/16 in`).
     pub ranges: BTreeMap<String, (Option<String>, Option<String>)>,
-    /// Only products whose MOQ is at most this.
+    /// The quantity the buyer wants: only products whose MOQ is at most this, and prices are
+    /// taken at this quantity (the tier price).
     pub quantity: Option<u64>,
+    /// Unit price range in minor units, at `quantity` when given (else at the MOQ).
+    pub price: (Option<i64>, Option<i64>),
     pub in_stock: bool,
     pub verified: bool,
     pub guaranteed: bool,
@@ -190,6 +194,27 @@ impl SearchIndex {
         if let Some(quantity) = q.quantity {
             base.push(format!("moq:[0 TO {quantity}]"));
         }
+        if q.price != (None, None) {
+            let bound = |b: Option<i64>| b.map_or("*".to_string(), |v| v.to_string());
+            let (lo, hi) = (bound(q.price.0), bound(q.price.1));
+            base.push(match q.quantity {
+                // The tier in force at the quantity is the last one whose minimum it reaches.
+                Some(n) => {
+                    let tiers: Vec<String> = (0..MAX_TIERS)
+                        .map(|i| {
+                            let next = if i + 1 < MAX_TIERS {
+                                format!(" AND tq{}:[{} TO *]", i + 1, n.saturating_add(1))
+                            } else {
+                                String::new()
+                            };
+                            format!("(tq{i}:[0 TO {n}]{next} AND tp{i}:[{lo} TO {hi}])")
+                        })
+                        .collect();
+                    format!("({})", tiers.join(" OR "))
+                }
+                None => format!("price:[{lo} TO {hi}]"),
+            });
+        }
         let mut clauses: BTreeMap<String, String> = BTreeMap::new();
         for (key, values) in &q.values {
             if schema.get(key).is_none() {
@@ -265,13 +290,22 @@ impl SearchIndex {
                 let (n, docs) = searcher.search(&query, &(Count, top.order_by_score()))?;
                 (n, docs.into_iter().map(|(_, a)| a).collect())
             }
-            Sort::Price => {
-                let (n, docs) = searcher.search(
-                    &query,
-                    &(Count, top.order_by_fast_field::<i64>("price", Order::Asc)),
-                )?;
-                (n, docs.into_iter().map(|(_, a)| a).collect())
-            }
+            Sort::Price => match q.quantity {
+                Some(quantity) => {
+                    let (n, docs) = searcher.search(
+                        &query,
+                        &(Count, top.order_by((price_at(quantity), Order::Asc))),
+                    )?;
+                    (n, docs.into_iter().map(|(_, a)| a).collect())
+                }
+                None => {
+                    let (n, docs) = searcher.search(
+                        &query,
+                        &(Count, top.order_by_fast_field::<i64>("price", Order::Asc)),
+                    )?;
+                    (n, docs.into_iter().map(|(_, a)| a).collect())
+                }
+            },
             Sort::LeadTime => {
                 let (n, docs) = searcher.search(
                     &query,
@@ -359,6 +393,37 @@ impl SearchIndex {
             hits,
             facets,
             next,
+        })
+    }
+}
+
+/// A sort key: each document's unit price at `quantity`, from its tier fields.
+fn price_at(
+    quantity: u64,
+) -> impl Fn(&tantivy::SegmentReader) -> Box<dyn FnMut(tantivy::DocId) -> i64> + Send + Sync + 'static
+{
+    move |segment: &tantivy::SegmentReader| {
+        let fast = segment.fast_fields();
+        let columns: Vec<_> = (0..MAX_TIERS)
+            .map(|i| {
+                (
+                    fast.u64(&format!("tq{i}")).ok(),
+                    fast.i64(&format!("tp{i}")).ok(),
+                )
+            })
+            .collect();
+        Box::new(move |doc| {
+            let mut price = i64::MAX;
+            for (qty, unit) in &columns {
+                match (
+                    qty.as_ref().and_then(|c| c.first(doc)),
+                    unit.as_ref().and_then(|c| c.first(doc)),
+                ) {
+                    (Some(min), Some(p)) if min <= quantity => price = p,
+                    _ => break,
+                }
+            }
+            price
         })
     }
 }

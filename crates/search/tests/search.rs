@@ -31,6 +31,7 @@ struct Truth {
     material: &'static str,
     stock: u64,
     moq: u64,
+    tiers: Vec<PriceTier>,
     published: bool,
 }
 
@@ -178,6 +179,13 @@ async fn world(products: usize) -> World {
         let supplier = suppliers[i % suppliers.len()];
         let moq = dice.pick(&[100u64, 500, 1000]);
         let stock = if i.is_multiple_of(5) { 0 } else { 10_000 };
+        let base = 10 + (i % 50) as i64;
+        let tiers: Vec<PriceTier> = (0..1 + i % 3)
+            .map(|t| PriceTier {
+                min_quantity: moq * 10u64.pow(t as u32),
+                unit_price: Money::cny(base - 2 * t as i64),
+            })
+            .collect();
         let in_other = i.is_multiple_of(7);
         let sheet = ProductSheet {
             category: if in_other { other_category } else { category },
@@ -192,10 +200,7 @@ async fn world(products: usize) -> World {
             images: vec![],
             moq,
             pack_size: 100,
-            tiers: vec![PriceTier {
-                min_quantity: moq,
-                unit_price: Money::cny(10 + (i % 50) as i64),
-            }],
+            tiers: tiers.clone(),
             stock,
             lead_time_days: (i % 9) as u32,
             shipping_cost: Money::cny(0),
@@ -234,6 +239,7 @@ async fn world(products: usize) -> World {
                 material,
                 stock,
                 moq,
+                tiers,
                 published,
             });
         }
@@ -280,6 +286,14 @@ fn brute<'a>(truth: &'a [Truth], q: &SearchQuery, except: Option<&str>) -> Vec<&
         .filter(|p| p.published)
         .filter(|p| !q.in_stock || p.stock > 0)
         .filter(|p| q.quantity.is_none_or(|n| p.moq <= n))
+        .filter(|p| {
+            q.price == (None, None) || {
+                let at = q.quantity.unwrap_or(p.moq);
+                let price =
+                    zhuchao_domain::product::tier_price(&p.tiers, at).map_or(i64::MAX, |m| m.minor);
+                q.price.0.is_none_or(|lo| price >= lo) && q.price.1.is_none_or(|hi| price <= hi)
+            }
+        })
         .filter(|p| {
             q.text.as_ref().is_none_or(|t| {
                 t.split_whitespace()
@@ -348,7 +362,11 @@ async fn results_and_facet_counts_match_a_brute_force_filter() {
         }
         q.in_stock = dice.next().is_multiple_of(3);
         if dice.next().is_multiple_of(4) {
-            q.quantity = Some(dice.pick(&[100u64, 500]));
+            q.quantity = Some(dice.pick(&[100u64, 500, 1000, 5000, 20_000]));
+        }
+        if dice.next().is_multiple_of(3) {
+            let lo = 8 + (dice.next() % 30) as i64;
+            q.price = (Some(lo), Some(lo + (dice.next() % 20) as i64));
         }
         if dice.next().is_multiple_of(4) {
             q.text = Some(
@@ -535,6 +553,29 @@ async fn the_category_tree_text_sort_and_paging_work() {
         .expect("price");
     let prices: Vec<i64> = by_price.hits.iter().map(|p| p.price_at_moq()).collect();
     assert!(prices.windows(2).all(|w| w[0] <= w[1]), "cheapest first");
+    let at_quantity = index
+        .search(&SearchQuery {
+            category: Some(w.category),
+            sort: Sort::Price,
+            quantity: Some(5_000),
+            first: 100,
+            ..Default::default()
+        })
+        .expect("price at quantity");
+    let tiered: Vec<i64> = at_quantity
+        .hits
+        .iter()
+        .map(|p| {
+            zhuchao_domain::product::tier_price(&p.sheet.tiers, 5_000)
+                .expect("a tier")
+                .minor
+        })
+        .collect();
+    assert!(!tiered.is_empty());
+    assert!(
+        tiered.windows(2).all(|w| w[0] <= w[1]),
+        "cheapest at the wanted quantity first: {tiered:?}"
+    );
     let mut seen = BTreeSet::new();
     let mut q = SearchQuery {
         category: Some(w.category),
