@@ -107,7 +107,8 @@ fn world() -> World {
         "title": "sealed quotes", "categoryId": product["categoryId"], "quantity": 100, "deadline": now + 5.0 * 86_400_000.0, "invitedSupplierIds": [supplier, rival]
     }}))["id"].clone();
     for w in [Supplier, Rival] {
-        server.mutate(t(w).as_deref(), "submitQuote", "mutation($r: UUID!, $v: Float!) { submitQuote(rfqId: $r, unitPrice: {minor: \"99\", currency: \"CNY\"}, leadTimeDays: 3, validUntil: $v) { id userErrors { code } } }", json!({ "r": rfq, "v": now + 86_400_000.0 }));
+        let quoted = server.mutate(t(w).as_deref(), "submitQuote", "mutation($r: UUID!, $v: Float!) { submitQuote(rfqId: $r, unitPrice: {minor: \"99\", currency: \"CNY\"}, leadTimeDays: 3, validUntil: $v) { id position userErrors { code } } }", json!({ "r": rfq, "v": now + 86_400_000.0 }));
+        server.caught_up(&quoted["position"]);
     }
     let disputes = server.ok(
         t(Agent).as_deref(),

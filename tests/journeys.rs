@@ -295,13 +295,14 @@ fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order
             .all(|e| e["node"]["quotes"].as_array().is_some_and(Vec::is_empty)),
         "sealed: c sees no rival quote"
     );
-    let c_quote = server.mutate(
+    let c_quoted = server.mutate(
         Some(&c_token),
         "submitQuote",
         &quote,
         json!({ "r": rfq, "v": valid, "p": "70" }),
-    )["id"]
-        .clone();
+    );
+    let c_quote = c_quoted["id"].clone();
+    server.caught_up(&c_quoted["position"]);
 
     // The buyer sees both quotes, counters c's, c revises, the buyer accepts: an order exists.
     let seen = server.ok(
@@ -384,12 +385,13 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
         &evidence,
         json!({ "d": dispute, "t": "photos of the head marking 8.8" }),
     );
-    server.mutate(
+    let answered = server.mutate(
         Some(&supplier),
         "addEvidence",
         &evidence,
         json!({ "d": dispute, "t": "material certificate" }),
     );
+    server.caught_up(&answered["position"]);
 
     let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
     let queue = server.ok(

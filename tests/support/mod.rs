@@ -125,6 +125,15 @@ impl Server {
         payload
     }
 
+    /// Waits until the read side includes `position` (as a mutation returned it).
+    pub fn caught_up(&self, position: &Value) {
+        self.ok(
+            None,
+            "query($p: String) { categories(first: 1, atLeast: $p) { edges { cursor } } }",
+            serde_json::json!({ "p": position }),
+        );
+    }
+
     pub fn sign_in(&self, email: &str, password: &str) -> String {
         let data = self.ok(None, "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token userErrors { code } } }", json!({ "e": email, "p": password }));
         data["signIn"]["token"]

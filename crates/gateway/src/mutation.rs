@@ -1333,13 +1333,7 @@ impl Mutation {
         text: String,
         #[graphql(default)] files: Vec<String>,
     ) -> async_graphql::Result<MutationResult> {
-        let order = {
-            let views = api(ctx).views.views.read().await;
-            views
-                .disputes
-                .get(&DisputeId(dispute_id))
-                .and_then(|d| d.order)
-        };
+        let order = dispute_order(ctx, DisputeId(dispute_id)).await?;
         let order = order.ok_or_else(|| crate::errors::not_found("dispute"))?;
         let (party, user) = party_of(ctx, order).await?;
         let a = api(ctx);
@@ -1424,13 +1418,7 @@ impl Mutation {
         ctx: &Context<'_>,
         dispute_id: Uuid,
     ) -> async_graphql::Result<MutationResult> {
-        let order = {
-            let views = api(ctx).views.views.read().await;
-            views
-                .disputes
-                .get(&DisputeId(dispute_id))
-                .and_then(|d| d.order)
-        };
+        let order = dispute_order(ctx, DisputeId(dispute_id)).await?;
         let (party, user) = party_of(
             ctx,
             order.ok_or_else(|| crate::errors::not_found("dispute"))?,
@@ -1468,10 +1456,32 @@ fn is_open(status: zhuchao_domain::order::OrderStatus) -> bool {
     )
 }
 
+/// The order a dispute is about, from the dispute's own stream.
+async fn dispute_order(
+    ctx: &Context<'_>,
+    dispute: DisputeId,
+) -> async_graphql::Result<Option<OrderId>> {
+    Ok(api(ctx)
+        .market
+        .handler
+        .load::<Dispute>(dispute)
+        .await
+        .map_err(|_| crate::errors::api_error("INTERNAL", "the dispute could not be read"))?
+        .state
+        .order)
+}
+
 /// Which side of an order the caller is on (its company's buyer or its supplier's staff).
 async fn party_of(ctx: &Context<'_>, order: OrderId) -> async_graphql::Result<(Party, UserId)> {
-    let views = api(ctx).views.views.read().await;
-    let o = views.orders.get(&order);
+    // The order's own stream, not a read model: a dispute right after an order sees it.
+    let o = api(ctx)
+        .market
+        .handler
+        .load::<Order>(order)
+        .await
+        .map_err(|_| crate::errors::api_error("INTERNAL", "the order could not be read"))?
+        .state;
+    let o = o.id.is_some().then_some(&o);
     match crate::api::viewer(ctx) {
         Viewer::Buyer { user, company } if o.is_some_and(|o| o.company == Some(*company)) => {
             Ok((Party::Buyer, *user))
