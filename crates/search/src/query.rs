@@ -90,9 +90,10 @@ fn phrase(text: &str) -> String {
 
 /// Words a buyer may type for the same thing. Each group is searched as one.
 const SYNONYMS: &[&[&str]] = &[
-    &["不锈钢", "stainless", "inox"],
+    // A word belongs to the first group that holds it: grades before the materials they are.
     &["ss304", "304", "a2"],
     &["ss316", "316", "a4"],
+    &["不锈钢", "stainless", "inox", "a2", "a4", "ss304", "ss316"],
     &["镀锌", "zinc", "galvanised", "galvanized"],
     &["碳钢", "carbon"],
     &["黄铜", "brass"],

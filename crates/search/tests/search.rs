@@ -787,6 +787,13 @@ async fn synonyms_and_a_typo_still_find_the_part() {
         .collect();
     assert_eq!(find("SS304"), a2, "SS304 is A2 stainless");
     assert_eq!(find("a2"), a2);
+    let stainless: BTreeSet<ProductId> = w
+        .products
+        .iter()
+        .filter(|p| p.published && ["A2", "A4"].contains(&p.material))
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(find("不锈钢"), stainless, "stainless is A2 or A4");
     let bolts: BTreeSet<ProductId> = w
         .products
         .iter()
