@@ -126,17 +126,7 @@ impl<S: EventStore + Clone> CommandHandler<S> {
                 .read_stream(&stream, from, Direction::Forwards, 512)
                 .await?;
             for recorded in &page {
-                let event = A::Event::decode(
-                    &recorded.event_type,
-                    recorded.schema_version,
-                    serde_json::from_str(&recorded.payload).map_err(|source| {
-                        EventCodecError::Malformed {
-                            event_type: recorded.event_type.clone(),
-                            version: recorded.schema_version,
-                            source,
-                        }
-                    })?,
-                )?;
+                let event = decode_recorded::<A>(recorded)?;
                 state = A::evolve(state, &event);
                 version = Some(recorded.version);
                 position = recorded.position;
@@ -229,6 +219,19 @@ pub enum LoadError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Codec(#[from] EventCodecError),
+}
+
+/// An aggregate's event from its stored record, upcast to the current schema version.
+pub fn decode_recorded<A: Aggregate>(
+    recorded: &RecordedEvent,
+) -> Result<A::Event, EventCodecError> {
+    let body =
+        serde_json::from_str(&recorded.payload).map_err(|source| EventCodecError::Malformed {
+            event_type: recorded.event_type.clone(),
+            version: recorded.schema_version,
+            source,
+        })?;
+    A::Event::decode(&recorded.event_type, recorded.schema_version, body)
 }
 
 /// A stable, machine-readable code for a rule's error: its variant name in SCREAMING_SNAKE_CASE

@@ -19,10 +19,10 @@ use zhuchao_domain::payment::{Payment, PaymentEvent};
 use zhuchao_domain::review::{Review, ReviewEvent};
 use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqEvent};
 use zhuchao_domain::supplier::{Supplier, SupplierCommand, SupplierEvent};
-use zhuchao_domain::{Aggregate, DomainEvent};
+use zhuchao_domain::Aggregate;
 use zhuchao_eventstore::{EventStore, Position, RecordedEvent, StoreError};
 
-use crate::handler::CommandContext;
+use crate::handler::{decode_recorded, CommandContext};
 use crate::marketplace::{MarketError, Marketplace};
 use crate::timers::{TimerTable, TimerTask};
 
@@ -95,14 +95,9 @@ fn id_in(stream: &str, kind: &str) -> Option<Uuid> {
 }
 
 fn decode<A: Aggregate>(event: &RecordedEvent) -> Option<A::Event> {
-    let body = serde_json::from_str(&event.payload).ok()?;
-    match A::Event::decode(&event.event_type, event.schema_version, body) {
-        Ok(e) => Some(e),
-        Err(e) => {
-            tracing::error!(position = %event.position, error = %e, "process manager cannot read an event");
-            None
-        }
-    }
+    decode_recorded::<A>(event)
+        .map_err(|e| tracing::error!(position = %event.position, error = %e, "process manager cannot read an event"))
+        .ok()
 }
 
 impl<S: EventStore + Clone> Processes<S> {

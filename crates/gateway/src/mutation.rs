@@ -90,7 +90,7 @@ fn enum_value<T: Copy + std::fmt::Debug>(
                     "{text:?} is not one of {:?}",
                     options
                         .iter()
-                        .map(|o| crate::types::screaming(*o))
+                        .map(|o| zhuchao_app::handler::error_code(o))
                         .collect::<Vec<_>>()
                 ),
             )

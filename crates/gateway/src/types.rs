@@ -4,6 +4,7 @@
 
 use async_graphql::{InputObject, SimpleObject};
 use uuid::Uuid;
+use zhuchao_app::handler::error_code;
 use zhuchao_domain::category::{AttributeKind, AttributeValue, CategoryState};
 use zhuchao_domain::credit_record::CreditEntry;
 use zhuchao_domain::dispute::DisputeState;
@@ -156,19 +157,6 @@ pub struct ProductOut {
     pub shipping_cost: Option<MoneyOut>,
 }
 
-pub fn screaming(debug: impl std::fmt::Debug) -> String {
-    let name = format!("{debug:?}");
-    let name: String = name.chars().take_while(|c| c.is_alphanumeric()).collect();
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
-}
-
 impl ProductOut {
     pub fn from_state(
         id: ProductId,
@@ -205,7 +193,7 @@ impl ProductOut {
                 .as_ref()
                 .map(|s| s.description.clone())
                 .unwrap_or_default(),
-            status: screaming(p.status),
+            status: error_code(&p.status),
             attributes,
             moq: sheet.as_ref().map_or(0, |s| s.moq),
             pack_size: sheet.as_ref().map_or(0, |s| s.pack_size),
@@ -352,7 +340,7 @@ impl SupplierOut {
                         }
                     };
                     DocumentOut {
-                        kind: screaming(kind),
+                        kind: error_code(&kind),
                         file: d.file.clone(),
                         expires_on: d.expires_on.map(|e| e as f64),
                         review: review.into(),
@@ -369,7 +357,7 @@ impl SupplierOut {
                 .as_ref()
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
-            status: screaming(s.status),
+            status: error_code(&s.status),
             verified: s.verified(),
             guaranteed: s.guaranteed(),
             level: supplier_level(
@@ -416,7 +404,7 @@ impl From<&Quote> for QuoteOut {
             note: q.note.clone(),
             revision: q.revision,
             counter_offer: q.counter_offer.map(Into::into),
-            status: screaming(q.status),
+            status: error_code(&q.status),
         }
     }
 }
@@ -471,7 +459,7 @@ impl RfqOut {
                 r.invited.iter().map(|s| s.0).collect()
             },
             pool_open: r.pool_open,
-            status: screaming(r.status),
+            status: error_code(&r.status),
             quotes: r
                 .quotes
                 .values()
@@ -548,7 +536,7 @@ impl OrderOut {
                 .collect(),
             shipping: o.shipping.map(Into::into),
             total: o.total.map(Into::into),
-            status: screaming(o.status),
+            status: error_code(&o.status),
             delivered_at: o.delivered_at.map(|t| t as f64),
             dispute_id: o.dispute.map(|d| d.0),
             escrow: escrow.map(Into::into),
@@ -586,17 +574,17 @@ impl DisputeOut {
             id: id.0,
             order_id: d.order.map(|o| o.0),
             supplier_id: d.supplier.map(|s| s.0),
-            opened_by: d.opened_by.map(screaming),
+            opened_by: d.opened_by.map(|p| error_code(&p)),
             claimed: d.claimed.map(Into::into),
             held: d.held.map(Into::into),
             answer_by: d.answer_by as f64,
             agent_id: d.agent.map(|a| a.0),
-            status: screaming(d.status),
+            status: error_code(&d.status),
             evidence: d
                 .evidence
                 .iter()
                 .map(|e| EvidenceOut {
-                    party: screaming(e.party),
+                    party: error_code(&e.party),
                     text: e.text.clone(),
                     files: e.files.clone(),
                     at: e.at as f64,

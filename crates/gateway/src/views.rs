@@ -20,7 +20,7 @@ use zhuchao_domain::product::{Product, ProductState};
 use zhuchao_domain::review::{OrderRated, Review, ReviewEvent};
 use zhuchao_domain::rfq::{Rfq, RfqState};
 use zhuchao_domain::supplier::{Supplier, SupplierState};
-use zhuchao_domain::{Aggregate, DomainEvent};
+use zhuchao_domain::Aggregate;
 use zhuchao_eventstore::{EventStore, Position, RecordedEvent};
 
 /// A supplier's trading record, for its level and profile.
@@ -48,8 +48,7 @@ pub struct Views {
 }
 
 fn decode<A: Aggregate>(event: &RecordedEvent) -> Option<A::Event> {
-    let body = serde_json::from_str(&event.payload).ok()?;
-    A::Event::decode(&event.event_type, event.schema_version, body)
+    zhuchao_app::handler::decode_recorded::<A>(event)
         .map_err(|e| tracing::error!(position = %event.position, error = %e, "read model cannot read an event"))
         .ok()
 }
