@@ -112,4 +112,22 @@ fn a_buyer_narrows_hex_bolts_by_thread_and_length() {
     assert!(text["products"]["totalCount"]
         .as_u64()
         .is_some_and(|n| n > 0));
+
+    // The demo's hex-bolt category says "hexagon" for hex: every bolt is found by it, sorted by
+    // the supplier's rating, and every demo supplier is at least level 1.
+    let hexagon = server.ok(
+        None,
+        SEARCH,
+        json!({ "s": { "categoryId": bolts, "text": "Hexagon", "sort": "RATING", "minSupplierLevel": 1 } }),
+    );
+    assert_eq!(hexagon["products"]["totalCount"].as_u64(), Some(total));
+    let bad_level = server.gql(
+        None,
+        SEARCH,
+        json!({ "s": { "categoryId": bolts, "minSupplierLevel": 9 } }),
+    );
+    assert_eq!(
+        bad_level["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+        "{bad_level}"
+    );
 }

@@ -151,7 +151,13 @@ pub struct CategoryState {
     pub name: String,
     pub parent: Option<CategoryId>,
     pub schema: CategorySchema,
+    pub synonyms: Vec<Vec<String>>,
 }
+
+/// Groups of words buyers use for the same thing in a category, at most this many groups.
+pub const MAX_SYNONYM_GROUPS: usize = 200;
+/// And at most this many words per group.
+pub const MAX_SYNONYMS_PER_GROUP: usize = 12;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum CategoryCommand {
@@ -163,6 +169,10 @@ pub enum CategoryCommand {
     },
     ReviseAttributes {
         attributes: Vec<AttributeDef>,
+    },
+    /// Replaces the category's synonym groups (search treats each group's words as one).
+    SetSynonyms {
+        groups: Vec<Vec<String>>,
     },
 }
 
@@ -179,15 +189,23 @@ pub struct CategoryAttributesRevised {
     pub attributes: Vec<AttributeDef>,
 }
 
+/// Each group's words are lowercase, trimmed, distinct; groups hold at least two words.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategorySynonymsSet {
+    pub groups: Vec<Vec<String>>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum CategoryEvent {
     CategoryCreated(CategoryCreated),
     CategoryAttributesRevised(CategoryAttributesRevised),
+    CategorySynonymsSet(CategorySynonymsSet),
 }
 crate::event_names!(CategoryEvent {
     CategoryCreated,
-    CategoryAttributesRevised
+    CategoryAttributesRevised,
+    CategorySynonymsSet
 });
 
 impl DomainEvent for CategoryEvent {
@@ -212,6 +230,43 @@ pub enum CategoryError {
     BadEnum(String),
     #[error("number attribute {0} has min above max")]
     BadRange(String),
+    #[error("synonyms: {0}")]
+    BadSynonyms(String),
+}
+
+/// Trims and lowercases the words; every group must name at least two distinct single words.
+fn check_synonyms(groups: Vec<Vec<String>>) -> Result<Vec<Vec<String>>, CategoryError> {
+    if groups.len() > MAX_SYNONYM_GROUPS {
+        return Err(CategoryError::BadSynonyms(format!(
+            "at most {MAX_SYNONYM_GROUPS} groups"
+        )));
+    }
+    groups
+        .into_iter()
+        .map(|group| {
+            let mut words: Vec<String> = Vec::with_capacity(group.len());
+            for word in group {
+                let word = word.trim().to_lowercase();
+                if word.is_empty()
+                    || word.chars().count() > 40
+                    || word.contains(char::is_whitespace)
+                {
+                    return Err(CategoryError::BadSynonyms(format!(
+                        "{word:?} is not one word of 1 to 40 characters"
+                    )));
+                }
+                if !words.contains(&word) {
+                    words.push(word);
+                }
+            }
+            if words.len() < 2 || words.len() > MAX_SYNONYMS_PER_GROUP {
+                return Err(CategoryError::BadSynonyms(format!(
+                    "a group needs 2 to {MAX_SYNONYMS_PER_GROUP} different words, got {words:?}"
+                )));
+            }
+            Ok(words)
+        })
+        .collect()
 }
 
 fn check_attributes(attributes: &[AttributeDef]) -> Result<(), CategoryError> {
@@ -291,6 +346,15 @@ impl Aggregate for Category {
                     CategoryAttributesRevised { attributes },
                 )])
             }
+            CategoryCommand::SetSynonyms { groups } => {
+                if !state.created {
+                    return Err(CategoryError::NotFound);
+                }
+                let groups = check_synonyms(groups)?;
+                Ok(vec![CategoryEvent::CategorySynonymsSet(
+                    CategorySynonymsSet { groups },
+                )])
+            }
         }
     }
 
@@ -309,6 +373,7 @@ impl Aggregate for Category {
                     attributes: e.attributes.clone(),
                 };
             }
+            CategoryEvent::CategorySynonymsSet(e) => state.synonyms = e.groups.clone(),
         }
         state
     }
@@ -515,6 +580,52 @@ mod tests {
         assert_eq!(
             Category::evolve(state, &revised[0]).schema.attributes.len(),
             3
+        );
+    }
+
+    #[test]
+    fn synonym_groups_are_cleaned_and_checked() {
+        let id = CategoryId(uuid::Uuid::from_u128(1));
+        let created = Category::decide(
+            &CategoryState::default(),
+            CategoryCommand::Create {
+                id,
+                name: "Hex bolts".into(),
+                parent: None,
+                attributes: hex_bolt_schema(),
+            },
+        )
+        .unwrap();
+        let state = Category::replay(&created);
+        let set = |groups: Vec<Vec<&str>>| CategoryCommand::SetSynonyms {
+            groups: groups
+                .into_iter()
+                .map(|g| g.into_iter().map(String::from).collect())
+                .collect(),
+        };
+
+        let events =
+            Category::decide(&state, set(vec![vec![" SS304 ", "A2", "a2", "304"]])).unwrap();
+        let state = Category::evolve(state, &events[0]);
+        assert_eq!(state.synonyms, vec![vec!["ss304", "a2", "304"]]);
+
+        for bad in [
+            vec![vec!["a2"]],
+            vec![vec!["a2", "A2"]],
+            vec![vec!["hex bolt", "六角螺栓"]],
+            vec![vec!["", "a2"]],
+        ] {
+            assert!(
+                matches!(
+                    Category::decide(&state, set(bad.clone())),
+                    Err(CategoryError::BadSynonyms(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            Category::decide(&CategoryState::default(), set(vec![vec!["a", "b"]])),
+            Err(CategoryError::NotFound)
         );
     }
 }

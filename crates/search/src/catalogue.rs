@@ -6,9 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use zhuchao_domain::category::{AttributeValue, CategoryEvent, CategorySchema};
-use zhuchao_domain::ids::{CategoryId, ProductId, SupplierId};
+use zhuchao_domain::ids::{CategoryId, OrderId, ProductId, SupplierId};
+use zhuchao_domain::order::OrderEvent;
 use zhuchao_domain::product::{tier_price, ProductEvent, ProductSheet, ProductStatus};
-use zhuchao_domain::supplier::{SupplierEvent, SupplierStatus};
+use zhuchao_domain::review::ReviewEvent;
+use zhuchao_domain::supplier::{supplier_level, SupplierEvent, SupplierStatus};
 
 /// A product as the index stores it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,13 +35,19 @@ pub struct SupplierBadges {
     pub may_sell: bool,
     pub verified: bool,
     pub guaranteed: bool,
+    /// 1 to 5, from completed orders capped by poor ratings.
     pub level: u8,
+    /// The average rating times ten (45 = 4.5); 0 while unrated.
+    pub rating_x10: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CategoryInfo {
     pub parent: Option<CategoryId>,
     pub schema: CategorySchema,
+    /// Words buyers use for the same thing in this category (and the ones below it).
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
 }
 
 /// Everything besides the documents, saved in each commit's payload with the checkpoint.
@@ -49,6 +57,9 @@ pub struct Catalogue {
     pub position: u64,
     pub suppliers: HashMap<SupplierId, SupplierState>,
     pub categories: HashMap<CategoryId, CategoryInfo>,
+    /// Orders not yet completed or cancelled, with their supplier: completion counts toward it.
+    #[serde(default)]
+    pub open_orders: HashMap<OrderId, SupplierId>,
 }
 
 /// The parts of a supplier's standing the index needs.
@@ -59,17 +70,31 @@ pub struct SupplierState {
     pub deposit_full: bool,
     pub held: i64,
     pub required: i64,
+    #[serde(default)]
+    pub completed_orders: u64,
+    /// Sum and number of scores given (each rating gives quality, delivery and service, 1 to 5).
+    #[serde(default)]
+    pub score_sum: u64,
+    #[serde(default)]
+    pub scores: u64,
 }
 
 impl SupplierState {
     pub fn badges(&self) -> SupplierBadges {
         let active = self.status == Some(SupplierStatus::Active);
+        let rating = self.rating_x10();
         SupplierBadges {
             may_sell: active,
             verified: self.documents_approved,
             guaranteed: active && self.deposit_full,
-            level: 1,
+            level: supplier_level(self.completed_orders, rating),
+            rating_x10: rating.unwrap_or(0),
         }
+    }
+
+    /// The average rating times ten, rounded half up; `None` while unrated.
+    pub fn rating_x10(&self) -> Option<u32> {
+        (self.scores > 0).then(|| ((self.score_sum * 20 + self.scores) / (self.scores * 2)) as u32)
     }
 }
 
@@ -98,6 +123,7 @@ impl Catalogue {
                         schema: CategorySchema {
                             attributes: e.attributes.clone(),
                         },
+                        synonyms: Vec::new(),
                     },
                 );
             }
@@ -108,7 +134,64 @@ impl Catalogue {
                     };
                 }
             }
+            CategoryEvent::CategorySynonymsSet(e) => {
+                if let Some(c) = self.categories.get_mut(&id) {
+                    c.synonyms = e.groups.clone();
+                }
+            }
         }
+    }
+
+    /// Synonym groups in force in a category: its own, then its ancestors', nearest first. With
+    /// no category chosen, every category's groups.
+    pub fn synonyms(&self, category: Option<CategoryId>) -> Vec<Vec<String>> {
+        match category {
+            Some(c) => self
+                .path(c)
+                .iter()
+                .filter_map(|c| self.categories.get(c))
+                .flat_map(|c| c.synonyms.iter().cloned())
+                .collect(),
+            None => {
+                let mut ids: Vec<&CategoryId> = self.categories.keys().collect();
+                ids.sort();
+                ids.into_iter()
+                    .flat_map(|c| self.categories[c].synonyms.iter().cloned())
+                    .collect()
+            }
+        }
+    }
+
+    /// Applies an order event; returns the supplier whose badges changed, if any.
+    pub fn apply_order(&mut self, id: OrderId, event: &OrderEvent) -> Option<SupplierId> {
+        match event {
+            OrderEvent::OrderPlaced(e) => {
+                self.open_orders.insert(id, e.supplier);
+                None
+            }
+            OrderEvent::OrderCancelled(_) => {
+                self.open_orders.remove(&id);
+                None
+            }
+            OrderEvent::OrderCompleted(_) => {
+                let supplier = self.open_orders.remove(&id)?;
+                let s = self.suppliers.entry(supplier).or_default();
+                let before = s.badges();
+                s.completed_orders += 1;
+                (s.badges() != before).then_some(supplier)
+            }
+            _ => None,
+        }
+    }
+
+    /// Applies a rating; returns the supplier if its badges changed.
+    pub fn apply_review(&mut self, event: &ReviewEvent) -> Option<SupplierId> {
+        let ReviewEvent::OrderRated(r) = event;
+        let s = self.suppliers.entry(r.supplier).or_default();
+        let before = s.badges();
+        s.score_sum += u64::from(r.quality) + u64::from(r.delivery) + u64::from(r.service);
+        s.scores += 3;
+        (s.badges() != before).then_some(r.supplier)
     }
 
     /// Applies a supplier event; returns whether its badges changed.

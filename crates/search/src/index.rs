@@ -18,8 +18,10 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use zhuchao_domain::category::{AttributeValue, Category};
-use zhuchao_domain::ids::{CategoryId, ProductId, SupplierId};
+use zhuchao_domain::ids::{CategoryId, OrderId, ProductId, SupplierId};
+use zhuchao_domain::order::Order;
 use zhuchao_domain::product::{Product, ProductStatus, MAX_TIERS};
+use zhuchao_domain::review::Review;
 use zhuchao_domain::supplier::Supplier;
 use zhuchao_domain::{Aggregate, DomainEvent};
 use zhuchao_eventstore::{EventStore, Position, RecordedEvent};
@@ -58,6 +60,7 @@ pub(crate) struct Fields {
     pub verified: Field,
     pub guaranteed: Field,
     pub level: Field,
+    pub rating: Field,
     /// Each price tier's minimum quantity (`u64::MAX` where there is no such tier).
     pub tier_qty: [Field; MAX_TIERS],
     /// Each price tier's unit price in minor units (`i64::MAX` where there is no such tier).
@@ -89,6 +92,7 @@ fn schema() -> (Schema, Fields) {
         verified: b.add_bool_field("verified", INDEXED | FAST),
         guaranteed: b.add_bool_field("guaranteed", INDEXED | FAST),
         level: b.add_u64_field("level", INDEXED | FAST),
+        rating: b.add_u64_field("rating", INDEXED | FAST),
         tier_qty: std::array::from_fn(|i| b.add_u64_field(&format!("tq{i}"), INDEXED | FAST)),
         tier_price: std::array::from_fn(|i| b.add_i64_field(&format!("tp{i}"), INDEXED | FAST)),
     };
@@ -108,10 +112,23 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
-        let directory = MmapDirectory::open(dir)
-            .map_err(|e| SearchError::Io(std::io::Error::other(e.to_string())))?;
-        let index = Index::open_or_create(directory, schema)?;
-        Self::with_index(index, fields)
+        let open = || {
+            MmapDirectory::open(dir)
+                .map_err(|e| SearchError::Io(std::io::Error::other(e.to_string())))
+        };
+        let mut index = Index::open_or_create(open()?, schema.clone());
+        // An index written by an older Zhuchao has other fields: the projection is rebuilt from
+        // the store, so start it again from zero.
+        if matches!(index, Err(tantivy::TantivyError::SchemaError(_))) {
+            for entry in std::fs::read_dir(dir)? {
+                let path = entry?.path();
+                if path.is_file() {
+                    std::fs::remove_file(path)?;
+                }
+            }
+            index = Index::open_or_create(open()?, schema);
+        }
+        Self::with_index(index?, fields)
     }
 
     /// An index in memory (tests, benchmarks).
@@ -241,6 +258,7 @@ impl SearchIndex {
         doc.add_bool(f.verified, badges.verified);
         doc.add_bool(f.guaranteed, badges.guaranteed);
         doc.add_u64(f.level, u64::from(badges.level));
+        doc.add_u64(f.rating, u64::from(badges.rating_x10));
         for i in 0..MAX_TIERS {
             let tier = p.sheet.tiers.get(i);
             doc.add_u64(f.tier_qty[i], tier.map_or(u64::MAX, |t| t.min_quantity));
@@ -301,6 +319,29 @@ impl SearchIndex {
                 let id = SupplierId(uuid);
                 if catalogue.apply_supplier(id, &e) {
                     for p in self.of_supplier(id)? {
+                        touched.entry(p.id).or_insert(p);
+                    }
+                }
+            } else if kind == Order::KIND || kind == Review::KIND {
+                let changed = if kind == Order::KIND {
+                    <Order as Aggregate>::Event::decode(
+                        &event.event_type,
+                        event.schema_version,
+                        body(),
+                    )
+                    .ok()
+                    .and_then(|e| catalogue.apply_order(OrderId(uuid), &e))
+                } else {
+                    <Review as Aggregate>::Event::decode(
+                        &event.event_type,
+                        event.schema_version,
+                        body(),
+                    )
+                    .ok()
+                    .and_then(|e| catalogue.apply_review(&e))
+                };
+                if let Some(supplier) = changed {
+                    for p in self.of_supplier(supplier)? {
                         touched.entry(p.id).or_insert(p);
                     }
                 }

@@ -32,6 +32,8 @@ pub enum Sort {
     Price,
     /// Shortest lead time first.
     LeadTime,
+    /// Best-rated supplier first (unrated suppliers last).
+    Rating,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -53,6 +55,8 @@ pub struct SearchQuery {
     pub in_stock: bool,
     pub verified: bool,
     pub guaranteed: bool,
+    /// Suppliers of at least this level (1 to 5).
+    pub min_level: Option<u8>,
     pub sort: Sort,
     pub first: usize,
     pub after: Option<String>,
@@ -88,7 +92,8 @@ fn phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Words a buyer may type for the same thing. Each group is searched as one.
+/// Words a buyer may type for the same thing anywhere in the catalogue; categories add their own
+/// groups (which come first). Each group is searched as one.
 const SYNONYMS: &[&[&str]] = &[
     // A word belongs to the first group that holds it: grades before the materials they are.
     &["ss304", "304", "a2"],
@@ -115,14 +120,16 @@ fn with_text(filters: Box<dyn Query>, text: &Option<Box<dyn Query>>) -> Box<dyn 
 impl SearchIndex {
     /// Every typed word must match the title: as itself, as a synonym, or (for longer Latin
     /// words) with one typo. Chinese words are segmented the way titles are and matched as phrases.
-    fn text_query(&self, text: &str) -> Option<Box<dyn Query>> {
+    fn text_query(&self, text: &str, synonyms: &[Vec<String>]) -> Option<Box<dyn Query>> {
         let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for word in text.split_whitespace() {
             let lower = word.to_lowercase();
-            let group = SYNONYMS.iter().find(|g| g.contains(&lower.as_str()));
-            let spellings: Vec<String> = match group {
-                Some(g) => g.iter().map(|s| s.to_string()).collect(),
-                None => vec![lower.clone()],
+            let spellings: Vec<String> = match synonyms.iter().find(|g| g.contains(&lower)) {
+                Some(g) => g.clone(),
+                None => match SYNONYMS.iter().find(|g| g.contains(&lower.as_str())) {
+                    Some(g) => g.iter().map(|s| s.to_string()).collect(),
+                    None => vec![lower.clone()],
+                },
             };
             let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for spelling in spellings {
@@ -176,7 +183,11 @@ impl SearchIndex {
         let schema = schema.unwrap_or_default();
 
         let mut base = vec!["visible:true".to_string()];
-        let text = q.text.as_deref().and_then(|t| self.text_query(t));
+        let synonyms = catalogue.synonyms(q.category);
+        let text = q
+            .text
+            .as_deref()
+            .and_then(|t| self.text_query(t, &synonyms));
         if let Some(c) = q.category {
             base.push(format!("category_path:{}", phrase(&c.to_string())));
         }
@@ -191,6 +202,12 @@ impl SearchIndex {
         }
         if q.guaranteed {
             base.push("guaranteed:true".into());
+        }
+        if let Some(level) = q.min_level {
+            if !(1..=5).contains(&level) {
+                return Err(SearchError::BadQuery("a supplier level is 1 to 5".into()));
+            }
+            base.push(format!("level:[{level} TO *]"));
         }
         if let Some(quantity) = q.quantity {
             base.push(format!("moq:[0 TO {quantity}]"));
@@ -307,6 +324,13 @@ impl SearchIndex {
                     (n, docs.into_iter().map(|(_, a)| a).collect())
                 }
             },
+            Sort::Rating => {
+                let (n, docs) = searcher.search(
+                    &query,
+                    &(Count, top.order_by_fast_field::<u64>("rating", Order::Desc)),
+                )?;
+                (n, docs.into_iter().map(|(_, a)| a).collect())
+            }
             Sort::LeadTime => {
                 let (n, docs) = searcher.search(
                     &query,
@@ -349,8 +373,13 @@ impl SearchIndex {
                 .collect();
             let field = format!("attrs.{}", def.key);
             let (inner, unit) = match &def.kind {
+                // Numbers get their range and their most common values (a histogram by value:
+                // part sizes come in steps such as 12, 16, 20 mm).
                 AttributeKind::Number { unit, .. } => (
-                    json!({ "v": { "stats": { "field": field } } }),
+                    json!({
+                        "v": { "stats": { "field": field } },
+                        "d": { "terms": { "field": field, "size": 200 } }
+                    }),
                     Some(unit.symbol().to_string()),
                 ),
                 _ => (
@@ -366,15 +395,22 @@ impl SearchIndex {
                 &AggregationCollector::from_aggs(request, Default::default()),
             )?)?;
             let v = &result["v"];
-            let values = v["buckets"]
+            let buckets = if v["buckets"].is_array() {
+                &v["buckets"]
+            } else {
+                &result["d"]["buckets"]
+            };
+            let values = buckets
                 .as_array()
                 .map(|b| {
                     b.iter()
                         .map(|b| FacetValue {
-                            value: b["key"]
-                                .as_str()
-                                .map(String::from)
-                                .unwrap_or_else(|| b["key"].to_string()),
+                            value: match (b["key"].as_str(), b["key"].as_f64()) {
+                                (Some(s), _) => s.to_string(),
+                                // 12 rather than 12.0: the value as a buyer would type it.
+                                (None, Some(n)) => n.to_string(),
+                                _ => b["key"].to_string(),
+                            },
                             count: b["doc_count"].as_u64().unwrap_or(0),
                         })
                         .collect()
@@ -389,6 +425,7 @@ impl SearchIndex {
                 unit,
             });
         }
+        order_by_usefulness(&mut facets, &schema);
         Ok(SearchResult {
             total,
             hits,
@@ -396,6 +433,54 @@ impl SearchIndex {
             next,
         })
     }
+}
+
+/// Facets a buyer most needs come first: the category's required attributes in the schema's
+/// order, then the optional ones by how evenly they split the results (entropy of the counts),
+/// then those that do not split the results at all (one value, or none).
+fn order_by_usefulness(facets: &mut [Facet], schema: &zhuchao_domain::category::CategorySchema) {
+    let required = |key: &str| schema.get(key).is_some_and(|d| d.required);
+    let position = |key: &str| {
+        schema
+            .attributes
+            .iter()
+            .position(|d| d.key == key)
+            .unwrap_or(usize::MAX)
+    };
+    let split = |f: &Facet| -> f64 {
+        let counts: Vec<f64> = f
+            .values
+            .iter()
+            .filter(|v| v.count > 0)
+            .map(|v| v.count as f64)
+            .collect();
+        let total: f64 = counts.iter().sum();
+        if counts.len() < 2 || total == 0.0 {
+            return 0.0;
+        }
+        -counts
+            .iter()
+            .map(|c| (c / total) * (c / total).log2())
+            .sum::<f64>()
+    };
+    facets.sort_by(|a, b| {
+        let (sa, sb) = (split(a), split(b));
+        let rank = |f: &Facet, s: f64| match (required(&f.key), s > 0.0) {
+            (_, false) => 2,
+            (true, true) => 0,
+            (false, true) => 1,
+        };
+        let (ra, rb) = (rank(a, sa), rank(b, sb));
+        ra.cmp(&rb)
+            .then_with(|| {
+                if ra == 1 {
+                    sb.total_cmp(&sa)
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .then_with(|| position(&a.key).cmp(&position(&b.key)))
+    });
 }
 
 /// A sort key: each document's unit price at `quantity`, from its tier fields.
@@ -431,4 +516,50 @@ fn price_at(
 
 fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhuchao_domain::category::{hex_bolt_schema, CategorySchema};
+
+    fn facet(key: &str, counts: &[u64]) -> Facet {
+        Facet {
+            key: key.into(),
+            label: key.into(),
+            values: counts
+                .iter()
+                .enumerate()
+                .map(|(i, c)| FacetValue {
+                    value: i.to_string(),
+                    count: *c,
+                })
+                .collect(),
+            min: None,
+            max: None,
+            unit: None,
+        }
+    }
+
+    #[test]
+    fn required_facets_first_then_the_evenest_split_then_those_that_do_not_split() {
+        let schema = CategorySchema {
+            attributes: hex_bolt_schema(),
+        };
+        // Given: material (required) has one value only; finish (optional) splits 50/50;
+        // strength_class (optional) splits 90/10.
+        let mut facets = vec![
+            facet("strength_class", &[90, 10]),
+            facet("material", &[100]),
+            facet("finish", &[50, 50]),
+            facet("length", &[10, 20, 70]),
+            facet("thread", &[1, 99]),
+        ];
+        order_by_usefulness(&mut facets, &schema);
+        let keys: Vec<&str> = facets.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["thread", "length", "finish", "strength_class", "material"]
+        );
+    }
 }

@@ -427,6 +427,15 @@ async fn results_and_facet_counts_match_a_brute_force_filter() {
                             "round {round}"
                         );
                     }
+                    for v in &facet.values {
+                        let n = pool
+                            .iter()
+                            .filter(|p| p.length.to_string() == v.value)
+                            .count() as u64;
+                        assert_eq!(v.count, n, "round {round}: length = {}", v.value);
+                    }
+                    let listed: u64 = facet.values.iter().map(|v| v.count).sum();
+                    assert_eq!(listed, pool.len() as u64, "round {round}: lengths");
                 }
                 _ => {}
             }
@@ -815,4 +824,201 @@ async fn synonyms_and_a_typo_still_find_the_part() {
         .map(|p| p.id)
         .collect();
     assert_eq!(find("würth"), wurth);
+}
+
+/// Appends events to a stream of the store as the command handling would.
+async fn append<E: zhuchao_domain::DomainEvent>(store: &EmbeddedStore, stream: &str, events: &[E]) {
+    let new: Vec<zhuchao_eventstore::NewEvent> = events
+        .iter()
+        .map(|e| {
+            let (kind, version, body) = e.encode();
+            zhuchao_eventstore::NewEvent::json(
+                Uuid::now_v7(),
+                kind,
+                version,
+                &body,
+                zhuchao_eventstore::Metadata::new(Uuid::now_v7(), 0),
+            )
+            .expect("event")
+        })
+        .collect();
+    store
+        .append(
+            &zhuchao_eventstore::StreamName::new(stream).expect("stream"),
+            zhuchao_eventstore::ExpectedVersion::Any,
+            new,
+        )
+        .await
+        .expect("append");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supplier_level_and_rating_filter_and_sort_the_results() {
+    use zhuchao_domain::order::{OrderCompleted, OrderEvent, OrderPlaced, OrderSource};
+    use zhuchao_domain::review::{OrderRated, ReviewEvent};
+    let w = world(60).await;
+    let (busy, poor, quiet) = (w.suppliers[0], w.suppliers[1], w.suppliers[2]);
+    // Given: the busy supplier completes 12 orders rated 5, the poor one 12 rated 2, the quiet
+    // one none.
+    for (supplier, score) in [(busy, 5u8), (poor, 2u8)] {
+        for _ in 0..12 {
+            let order = OrderId(Uuid::now_v7());
+            append(
+                &w.store,
+                &format!("order-{order}"),
+                &[
+                    OrderEvent::OrderPlaced(OrderPlaced {
+                        id: order,
+                        buyer: UserId(Uuid::nil()),
+                        company: CompanyId(Uuid::nil()),
+                        supplier,
+                        source: OrderSource::Cart,
+                        lines: vec![],
+                        shipping: Money::cny(0),
+                        total: Money::cny(100),
+                        address: "x".into(),
+                        at: 0,
+                    }),
+                    OrderEvent::OrderCompleted(OrderCompleted { at: 1 }),
+                ],
+            )
+            .await;
+            append(
+                &w.store,
+                &format!("review-{order}"),
+                &[ReviewEvent::OrderRated(OrderRated {
+                    order,
+                    company: CompanyId(Uuid::nil()),
+                    buyer: UserId(Uuid::nil()),
+                    supplier,
+                    quality: score,
+                    delivery: score,
+                    service: score,
+                    comment: String::new(),
+                    low: score <= 2,
+                    at: 2,
+                })],
+            )
+            .await;
+        }
+    }
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let of = |s: SupplierId| -> BTreeSet<ProductId> {
+        w.products
+            .iter()
+            .filter(|p| p.published && p.supplier == s)
+            .map(|p| p.id)
+            .collect()
+    };
+
+    // When a buyer asks for level 2 or better, then only the busy, well-rated supplier is left:
+    // the poor ratings cap the other at level 1 however many orders it completed.
+    let q = SearchQuery {
+        category: Some(w.category),
+        min_level: Some(2),
+        first: 100,
+        ..Default::default()
+    };
+    assert_eq!(every_hit(&index, &q), of(busy));
+    assert!(index
+        .search(&SearchQuery {
+            min_level: Some(6),
+            ..q.clone()
+        })
+        .is_err());
+
+    // When sorted by rating, then the best-rated supplier's products come first, the unrated last.
+    let sorted = index
+        .search(&SearchQuery {
+            category: Some(w.category),
+            sort: Sort::Rating,
+            first: 100,
+            ..Default::default()
+        })
+        .expect("search");
+    let ranks: Vec<u8> = sorted
+        .hits
+        .iter()
+        .map(|h| match h.supplier {
+            s if s == busy => 0,
+            s if s == poor => 1,
+            _ => 2,
+        })
+        .collect();
+    assert_eq!(
+        ranks.len(),
+        of(busy).len() + of(poor).len() + of(quiet).len()
+    );
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ranks:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_category_s_synonyms_work_in_it_and_below_it_only() {
+    let w = world(60).await;
+    // Given: hex bolts say "hexagon" for "hex"; the sibling category does not.
+    w.market
+        .run::<Category>(
+            &ctx(),
+            w.category,
+            CategoryCommand::SetSynonyms {
+                groups: vec![vec!["hexagon".into(), "hex".into(), "六角螺栓".into()]],
+            },
+        )
+        .await
+        .expect("synonyms");
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let find = |category: CategoryId| {
+        every_hit(
+            &index,
+            &SearchQuery {
+                text: Some("Hexagon".into()),
+                category: Some(category),
+                first: 100,
+                ..Default::default()
+            },
+        )
+    };
+    // Then "hexagon" finds every published hex bolt (English and Chinese titles) in that category,
+    let bolts: BTreeSet<ProductId> = w
+        .products
+        .iter()
+        .filter(|p| p.published)
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(find(w.category), bolts);
+    // and nothing in the sibling category, whose titles never say "hexagon".
+    assert!(find(w.other_category).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facets_that_split_the_results_come_first() {
+    let w = world(90).await;
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    // Given a search in the category: the required attributes come in the schema's order.
+    let q = SearchQuery {
+        category: Some(w.category),
+        first: 1,
+        ..Default::default()
+    };
+    let keys = |q: &SearchQuery| -> Vec<String> {
+        index
+            .search(q)
+            .expect("search")
+            .facets
+            .into_iter()
+            .map(|f| f.key)
+            .collect()
+    };
+    let all = keys(&q);
+    let required: Vec<String> = hex_bolt_schema()
+        .into_iter()
+        .filter(|d| d.required)
+        .map(|d| d.key)
+        .collect();
+    assert_eq!(all[..required.len()], required[..], "{all:?}");
+    // And an attribute no product has (the world never sets finish) splits nothing: last.
+    assert_eq!(all.last().map(String::as_str), Some("finish"), "{all:?}");
 }

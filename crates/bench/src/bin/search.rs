@@ -276,6 +276,9 @@ async fn main() -> Result<()> {
                     deposit_full: s % 3 != 0,
                     held: 1,
                     required: 1,
+                    completed_orders: 0,
+                    score_sum: 0,
+                    scores: 0,
                 },
             )
         })
@@ -293,6 +296,7 @@ async fn main() -> Result<()> {
                 CategoryInfo {
                     parent: None,
                     schema: c.schema.clone(),
+                    synonyms: Vec::new(),
                 },
             )
         }),
@@ -597,7 +601,12 @@ async fn postgres(
                 let counts: Vec<(String, u64)> = match def.kind {
                     AttributeKind::Number { .. } => {
                         client.query(&format!("SELECT min((attrs->>{k})::float8), max((attrs->>{k})::float8) FROM products WHERE {}", others.join(" AND "), k = quote(&def.key)), &[]).await?;
-                        vec![]
+                        client
+                            .query(&format!("SELECT (attrs->>{k})::float8, count(*) FROM products WHERE {} AND attrs ? {k} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200", others.join(" AND "), k = quote(&def.key)), &[])
+                            .await?
+                            .iter()
+                            .map(|r| (r.get::<_, f64>(0).to_string(), r.get::<_, i64>(1) as u64))
+                            .collect()
                     }
                     _ => client
                         .query(&format!("SELECT attrs->>{k}, count(*) FROM products WHERE {} GROUP BY 1 ORDER BY 2 DESC, 1", others.join(" AND "), k = quote(&def.key)), &[])
