@@ -26,7 +26,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Print the GraphQL schema (SDL); `docs/schema.graphql` is this output.
     Schema,
-    /// Rebuild the search index from zero from the event store (the server must be stopped).
+    /// Rebuild the projections — the search index and analytics — from zero from the event
+    /// store (the server must be stopped).
     Reindex {
         /// The data directory.
         #[arg(long, env = "ZHUCHAO_DATA", default_value = "zhuchao-data")]
@@ -79,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// Rebuilds the search index from the first event, showing progress.
+/// Rebuilds the search index and analytics from the first event, showing progress.
 async fn reindex(data: &std::path::Path) -> anyhow::Result<()> {
     use std::io::Write;
     use zhuchao_eventstore::{EventStore, Position};
@@ -88,6 +89,9 @@ async fn reindex(data: &std::path::Path) -> anyhow::Result<()> {
     let index = zhuchao_search::SearchIndex::open(&data.join("search"))
         .context("opening the search index")?;
     index.clear().context("clearing the search index")?;
+    let analytics = zhuchao_analytics::AnalyticsProjection::open(&data.join("analytics.json"))
+        .context("opening analytics")?;
+    analytics.clear();
     let head = store.head().await?.as_u64().max(1);
     let mut after = Position::START;
     loop {
@@ -95,6 +99,7 @@ async fn reindex(data: &std::path::Path) -> anyhow::Result<()> {
         let Some(last) = batch.last() else { break };
         after = last.position;
         index.apply(&batch).context("indexing")?;
+        analytics.apply(&batch);
         let done = after.as_u64() * 100 / head;
         let bar = "█".repeat((done / 4) as usize);
         eprint!(
@@ -104,6 +109,10 @@ async fn reindex(data: &std::path::Path) -> anyhow::Result<()> {
         let _ = std::io::stderr().flush();
     }
     eprintln!();
-    println!("search index rebuilt up to position {}", index.position());
+    analytics.save().context("saving analytics")?;
+    println!(
+        "search index and analytics rebuilt up to position {}",
+        index.position()
+    );
     Ok(())
 }

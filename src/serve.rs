@@ -165,6 +165,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             tracing::error!(error = %e, "the search index stopped following the store");
         }
     });
+    let analytics = Arc::new(
+        zhuchao_analytics::AnalyticsProjection::open(&config.data.join("analytics.json"))
+            .context("opening analytics")?,
+    );
+    let follower = analytics.clone();
+    let follow_store = store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = follower.follow(follow_store, Duration::from_secs(10)).await {
+            tracing::error!(error = %e, "analytics stopped following the store");
+        }
+    });
+    let traffic =
+        zhuchao_analytics::TrafficRecorder::start(store.clone(), Duration::from_millis(200));
     let views = ViewsHandle::start(store.clone());
     // Ready only once the read side holds everything already stored.
     let head = store.head().await?.as_u64();
@@ -180,6 +193,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    anyhow::ensure!(
+        analytics.wait_for(head, Duration::from_secs(600)).await,
+        "analytics did not catch up with the store"
+    );
     let tokens = Tokens::load_or_create(&config.data).context("loading the token secret")?;
     let app = router(
         schema(Api {
@@ -187,6 +204,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             views,
             tokens,
             search,
+            analytics: analytics.clone(),
+            traffic,
         }),
         store.clone(),
     );
@@ -199,6 +218,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving HTTP")?;
+    analytics.save().context("saving analytics")?;
     println!(
         "Zhuchao stopped; every change is kept in {}.",
         config.data.display()

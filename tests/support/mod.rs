@@ -96,12 +96,24 @@ impl Server {
 
     /// Runs a GraphQL operation; returns the whole response (`data` and `errors`).
     pub fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.gql_with(token, &[], query, variables)
+    }
+
+    /// Like [`Server::gql`], with extra request headers (a session, a region, a user agent).
+    pub fn gql_with(
+        &self,
+        token: Option<&str>,
+        extra: &[(&str, &str)],
+        query: &str,
+        variables: Value,
+    ) -> Value {
         let body = json!({ "query": query, "variables": variables }).to_string();
         let auth = token.map(|t| format!("Bearer {t}"));
         let mut headers = vec![("Content-Type", "application/json")];
         if let Some(a) = &auth {
             headers.push(("Authorization", a));
         }
+        headers.extend_from_slice(extra);
         let (_, text) = self.http("POST", "/graphql", &headers, &body);
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     }

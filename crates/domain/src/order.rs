@@ -84,6 +84,8 @@ pub struct OrderState {
     pub lines: Vec<OrderLine>,
     pub shipping: Option<Money>,
     pub total: Option<Money>,
+    /// Where the order is delivered.
+    pub address: Option<String>,
     pub status: OrderStatus,
     /// The status a dispute or a return request interrupted.
     pub before_interruption: Option<OrderStatus>,
@@ -666,6 +668,7 @@ impl Aggregate for Order {
                 state.lines = e.lines.clone();
                 state.shipping = Some(e.shipping);
                 state.total = Some(e.total);
+                state.address = Some(e.address.clone());
                 state.status = S::Placed;
             }
             E::OrderPaid(_) => {

@@ -29,6 +29,8 @@ pub struct Api {
     pub views: ViewsHandle,
     pub tokens: Tokens,
     pub search: std::sync::Arc<zhuchao_search::SearchIndex>,
+    pub analytics: std::sync::Arc<zhuchao_analytics::AnalyticsProjection>,
+    pub traffic: zhuchao_analytics::TrafficRecorder,
 }
 
 pub fn api<'a>(ctx: &Context<'a>) -> &'a Api {
@@ -105,6 +107,17 @@ pub async fn caught_up(ctx: &Context<'_>, at_least: Option<String>) -> async_gra
             ));
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // And so does analytics.
+    if !api(ctx)
+        .analytics
+        .wait_for(wanted, READ_YOUR_WRITES_WAIT)
+        .await
+    {
+        return Err(api_error(
+            "NOT_CAUGHT_UP",
+            format!("analytics has not reached position {wanted} yet; try again"),
+        ));
     }
     Ok(())
 }

@@ -108,6 +108,8 @@ struct CategoryPlan {
     keyword: &'static str,
     brands: &'static [&'static str],
     attributes: Vec<AttributeDef>,
+    /// Words buyers use for the same thing in this category.
+    synonyms: &'static [&'static [&'static str]],
 }
 
 fn plans() -> Vec<CategoryPlan> {
@@ -117,11 +119,13 @@ fn plans() -> Vec<CategoryPlan> {
             keyword: "六角螺栓 hex bolt",
             brands: &["固力", "东明", "晋亿", "GEM", "Würth"],
             attributes: hex_bolt_schema(),
+            synonyms: &[&["hexagon", "hex", "六角"], &["螺栓", "bolt", "screw"]],
         },
         CategoryPlan {
             name: "Bearings › Deep groove ball bearings / 深沟球轴承",
             keyword: "深沟球轴承 ball bearing",
             brands: &["人本 C&U", "哈轴 HRB", "瓦轴 ZWZ", "SKF", "NSK"],
+            synonyms: &[&["zz", "2z"], &["2rs", "2rsh", "ddu"], &["轴承", "bearing"]],
             attributes: vec![
                 def(
                     "series",
@@ -152,6 +156,7 @@ fn plans() -> Vec<CategoryPlan> {
             name: "Pneumatics › Cylinders / 气缸",
             keyword: "标准气缸 pneumatic cylinder",
             brands: &["亚德客 AirTAC", "SMC", "Festo", "宁波佳尔灵"],
+            synonyms: &[&["气缸", "cylinder", "actuator"]],
             attributes: vec![
                 def(
                     "bore",
@@ -189,6 +194,7 @@ fn plans() -> Vec<CategoryPlan> {
             name: "Tools › Drill bits / 钻头",
             keyword: "麻花钻 twist drill",
             brands: &["上工", "阿诺 ARNO", "Bosch", "OSG"],
+            synonyms: &[&["hss", "高速钢"], &["钻头", "drill", "bit"]],
             attributes: vec![
                 def(
                     "diameter",
@@ -244,6 +250,9 @@ fn attributes_for(plan: &CategoryPlan, dice: &mut Dice) -> BTreeMap<String, Stri
     }
     out
 }
+
+/// Weekday visits in the demo's traffic history.
+const TRAFFIC_SESSIONS_PER_DAY: u64 = 400;
 
 pub struct Seeded {
     pub suppliers: usize,
@@ -354,6 +363,20 @@ pub async fn seed<S: EventStore + Clone>(
             )
             .await
             .at("categories")?;
+        market
+            .run::<Category>(
+                &admin_ctx,
+                id,
+                CategoryCommand::SetSynonyms {
+                    groups: plan
+                        .synonyms
+                        .iter()
+                        .map(|g| g.iter().map(|w| w.to_string()).collect())
+                        .collect(),
+                },
+            )
+            .await
+            .at("category synonyms")?;
         categories.push(id);
     }
     progress("categories: fasteners, bearings, pneumatics, tools");
@@ -375,6 +398,7 @@ pub async fn seed<S: EventStore + Clone>(
                     keyword,
                     brands,
                     attributes: plan_attributes,
+                    synonyms: &[],
                 };
                 onboard_supplier(&market, n, category, &plan, &hash, agent).await
             }));
@@ -545,6 +569,43 @@ pub async fn seed<S: EventStore + Clone>(
     }
     processes.catch_up().await?;
     progress("orders, payments, shipments, a dispute and RFQs in various states");
+
+    // Three weeks of visits up to now, so the analytics dashboards have something to show.
+    let mut sample = Vec::new();
+    for (i, (supplier, products)) in suppliers.iter().enumerate() {
+        let category = categories[i / SUPPLIERS_PER_CATEGORY];
+        for product in products.iter().take(12) {
+            let p = market
+                .handler
+                .load::<zhuchao_domain::product::Product>(*product)
+                .await
+                .map_err(|e| SeedError::Other(format!("traffic: {e}")))?
+                .state;
+            let Some(sheet) = p.sheet else { continue };
+            sample.push(zhuchao_analytics::sample::SampleProduct {
+                id: product.0,
+                category: category.0,
+                supplier: supplier.0,
+                unit_price: zhuchao_domain::product::tier_price(&sheet.tiers, sheet.moq)
+                    .map_or(100, |m| m.minor),
+                moq: sheet.moq,
+                title: p.title,
+            });
+        }
+    }
+    let now = market.handler.now();
+    let traffic = zhuchao_analytics::sample::sample_traffic(
+        7,
+        now - 21 * DAY_MS,
+        now,
+        TRAFFIC_SESSIONS_PER_DAY,
+        &sample,
+    );
+    let events = traffic.len();
+    zhuchao_analytics::recorder::append_all(market.handler.store(), traffic)
+        .await
+        .map_err(|e| SeedError::Other(format!("traffic: {e}")))?;
+    progress(&format!("three weeks of traffic: {events} events"));
     let products = suppliers.iter().map(|(_, p)| p.len()).sum();
     Ok(Seeded {
         suppliers: suppliers.len(),

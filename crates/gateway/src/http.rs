@@ -32,7 +32,7 @@ pub const MAX_DEPTH: usize = 16;
 pub const MAX_COMPLEXITY: usize = 5_000;
 
 pub fn schema(api: Api) -> ZhuchaoSchema {
-    Schema::build(Query, Mutation, Subscription)
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(api)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
@@ -42,7 +42,9 @@ pub fn schema(api: Api) -> ZhuchaoSchema {
 
 /// The schema without data, for exporting its SDL.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation, Subscription).finish().sdl()
+    Schema::build(Query::default(), Mutation::default(), Subscription)
+        .finish()
+        .sdl()
 }
 
 #[derive(Clone)]
@@ -127,7 +129,23 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             )
         }
     };
-    let mut response = state.schema.execute(request.data(viewer)).await;
+    // Header values as UTF-8 (a proxy may send 江苏 as raw UTF-8 bytes).
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+    };
+    let visit = crate::traffic::Visit {
+        session: text(crate::traffic::SESSION_HEADER).and_then(|s| s.parse().ok()),
+        region: text(crate::traffic::REGION_HEADER)
+            .map(|r| zhuchao_analytics::region_of_header(&r)),
+        user_agent: text(header::USER_AGENT.as_str()),
+        host: text(header::HOST.as_str()),
+    };
+    let mut response = state.schema.execute(request.data(viewer).data(visit)).await;
     // Every error carries a stable code: parse and validation errors get BAD_REQUEST.
     for error in &mut response.errors {
         let coded = error

@@ -2,6 +2,7 @@
 //! the event stream, queries guarded by role and ownership, mutations that run the application's
 //! use cases and answer with the position they wrote, and subscriptions.
 
+pub mod analytics_api;
 pub mod api;
 pub mod auth;
 pub mod demo;
@@ -10,5 +11,6 @@ pub mod http;
 pub mod mutation;
 pub mod query;
 pub mod subscription;
+pub mod traffic;
 pub mod types;
 pub mod views;

@@ -248,8 +248,6 @@ pub struct RfqInput {
     pub invited_supplier_ids: Vec<Uuid>,
 }
 
-pub struct Mutation;
-
 macro_rules! try_input {
     ($e:expr) => {
         match $e {
@@ -259,8 +257,15 @@ macro_rules! try_input {
     };
 }
 
+/// Every mutation: the marketplace's commands and the visit tracking.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(MarketMutation, crate::analytics_api::TrackingMutation);
+
+#[derive(Default)]
+pub struct MarketMutation;
+
 #[Object]
-impl Mutation {
+impl MarketMutation {
     /// Signs in with email and password; the token goes in `Authorization: Bearer …`.
     async fn sign_in(
         &self,
@@ -698,6 +703,28 @@ impl Mutation {
         )
     }
 
+    /// Admins: the words buyers use for the same thing in a category (`["ss304", "a2"]`), each
+    /// group searched as one there and in the categories below it. Replaces the earlier groups.
+    async fn set_category_synonyms(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        groups: Vec<Vec<String>>,
+    ) -> async_graphql::Result<MutationResult> {
+        admin(ctx)?;
+        outcome(
+            id,
+            api(ctx)
+                .market
+                .run::<Category>(
+                    &command_context(ctx),
+                    CategoryId(id),
+                    CategoryCommand::SetSynonyms { groups },
+                )
+                .await,
+        )
+    }
+
     async fn draft_product(
         &self,
         ctx: &Context<'_>,
@@ -842,13 +869,14 @@ impl Mutation {
             .into_iter()
             .map(|l| (ProductId(l.product_id), l.quantity))
             .collect();
-        outcome(
-            id.0,
-            api(ctx)
-                .market
-                .place_cart_order(&command_context(ctx), id, user, company, items, address)
-                .await,
-        )
+        let placed = api(ctx)
+            .market
+            .place_cart_order(&command_context(ctx), id, user, company, items, address)
+            .await;
+        if placed.is_ok() {
+            crate::traffic::record_order_event(ctx, id, false).await;
+        }
+        outcome(id.0, placed)
     }
 
     /// Buyers: pay an order into escrow. Retrying with the same key pays once.
@@ -859,18 +887,20 @@ impl Mutation {
         idempotency_key: String,
     ) -> async_graphql::Result<MutationResult> {
         let (_, company) = buyer(ctx)?;
-        outcome(
-            order_id,
-            api(ctx)
-                .market
-                .pay_order(
-                    &command_context(ctx),
-                    OrderId(order_id),
-                    company,
-                    &idempotency_key,
-                )
-                .await,
-        )
+        let paid = api(ctx)
+            .market
+            .pay_order(
+                &command_context(ctx),
+                OrderId(order_id),
+                company,
+                &idempotency_key,
+            )
+            .await;
+        // A retry with the same key writes nothing new and is not a second payment.
+        if paid.as_ref().is_ok_and(|p| !p.events.is_empty()) {
+            crate::traffic::record_order_event(ctx, OrderId(order_id), true).await;
+        }
+        outcome(order_id, paid)
     }
 
     async fn cancel_order(
@@ -1153,10 +1183,19 @@ impl Mutation {
             response_sla_ms: a.market.settings.rfq_response_sla_ms,
             at: a.market.handler.now(),
         };
-        outcome(
-            id.0,
-            a.market.run::<Rfq>(&command_context(ctx), id, c).await,
-        )
+        let sent = a.market.run::<Rfq>(&command_context(ctx), id, c).await;
+        if sent.is_ok() {
+            let category = Some(input.category_id);
+            crate::traffic::record(ctx, |session, at| {
+                zhuchao_analytics::TrafficEvent::RfqSent {
+                    session,
+                    rfq: id.0,
+                    category,
+                    at,
+                }
+            });
+        }
+        outcome(id.0, sent)
     }
 
     async fn cancel_rfq(
@@ -1284,12 +1323,40 @@ impl Mutation {
             order,
             at: a.market.handler.now(),
         };
-        outcome(
-            order.0,
-            a.market
-                .run::<Rfq>(&command_context(ctx), RfqId(rfq_id), c)
-                .await,
-        )
+        let accepted = a
+            .market
+            .run::<Rfq>(&command_context(ctx), RfqId(rfq_id), c)
+            .await;
+        if let Ok(done) = &accepted {
+            for e in &done.events {
+                if let zhuchao_domain::rfq::RfqEvent::QuoteAccepted(q) = e {
+                    let category = a
+                        .views
+                        .views
+                        .read()
+                        .await
+                        .rfqs
+                        .get(&RfqId(rfq_id))
+                        .and_then(|r| r.category)
+                        .map_or(Uuid::nil(), |c| c.0);
+                    let (supplier, items, value) = (q.supplier.0, q.quantity, q.total.minor);
+                    crate::traffic::record_order(ctx, |session, at| {
+                        zhuchao_analytics::TrafficEvent::OrderPlaced {
+                            session,
+                            order: order.0,
+                            supplier,
+                            lines: vec![zhuchao_analytics::events::Line {
+                                category,
+                                items,
+                                value,
+                            }],
+                            at,
+                        }
+                    });
+                }
+            }
+        }
+        outcome(order.0, accepted)
     }
 
     /// The buyer (or the supplier) disputes an order for an amount of what escrow holds.

@@ -19,7 +19,12 @@ use crate::errors::{api_error, forbidden, not_found};
 use crate::types::*;
 use crate::views::Views;
 
-pub struct Query;
+/// Every query: the marketplace's screens and analytics.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(MarketQuery, crate::analytics_api::AnalyticsQuery);
+
+#[derive(Default)]
+pub struct MarketQuery;
 
 fn units_of(views: &Views, category: Option<CategoryId>) -> impl Fn(&str) -> Option<String> + '_ {
     move |key| {
@@ -87,7 +92,7 @@ fn supplier_out(views: &Views, viewer: &Viewer, id: SupplierId) -> Option<Suppli
 }
 
 #[Object]
-impl Query {
+impl MarketQuery {
     /// The signed-in user.
     async fn me(
         &self,
@@ -150,6 +155,19 @@ impl Query {
     ) -> async_graphql::Result<ProductSearchOut> {
         caught_up(ctx, at_least).await?;
         let query = search.into_query(first, after)?;
+        let first_page = query.after.is_none();
+        let (text, category, filters) = (
+            query.text.clone().unwrap_or_default(),
+            query.category.map(|c| c.0),
+            (query.values.len()
+                + query.ranges.len()
+                + usize::from(query.in_stock)
+                + usize::from(query.verified)
+                + usize::from(query.guaranteed)
+                + usize::from(query.quantity.is_some())
+                + usize::from(query.price != (None, None))
+                + usize::from(query.min_level.is_some())) as u32,
+        );
         let index = api(ctx).search.clone();
         let result = tokio::task::spawn_blocking(move || index.search(&query))
             .await
@@ -161,6 +179,19 @@ impl Query {
                     api_error("INTERNAL", "the search failed")
                 }
             })?;
+        if first_page {
+            let results = result.total as u64;
+            crate::traffic::record(ctx, |session, at| {
+                zhuchao_analytics::TrafficEvent::Searched {
+                    session,
+                    text,
+                    category,
+                    filters,
+                    results,
+                    at,
+                }
+            });
+        }
         let views = api(ctx).views.views.read().await;
         Ok(ProductSearchOut::from_result(result, |category, key| {
             units_of(&views, Some(category))(key)
@@ -214,6 +245,18 @@ impl Query {
             || matches!(me, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier));
         if !visible {
             return Err(not_found("product"));
+        }
+        if let (Some(supplier), Some(sheet)) = (p.supplier, p.sheet.as_ref()) {
+            let category = sheet.category.0;
+            crate::traffic::record(ctx, |session, at| {
+                zhuchao_analytics::TrafficEvent::ProductViewed {
+                    session,
+                    product: id,
+                    category,
+                    supplier: supplier.0,
+                    at,
+                }
+            });
         }
         Ok(ProductOut::from_state(
             ProductId(id),

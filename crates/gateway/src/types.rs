@@ -81,6 +81,8 @@ pub struct CategoryOut {
     pub name: String,
     pub parent_id: Option<Uuid>,
     pub attributes: Vec<AttributeDefOut>,
+    /// Groups of words searched as one in this category.
+    pub synonyms: Vec<Vec<String>>,
 }
 
 impl CategoryOut {
@@ -118,6 +120,7 @@ impl CategoryOut {
             name: c.name.clone(),
             parent_id: c.parent.map(|p| p.0),
             attributes,
+            synonyms: c.synonyms.clone(),
         }
     }
 }
@@ -654,8 +657,10 @@ pub struct ProductSearchInput {
     pub verified: bool,
     #[graphql(default)]
     pub guaranteed: bool,
-    /// `RELEVANCE` (default), `PRICE` (unit price at `quantity` or at the MOQ, cheapest first) or
-    /// `LEAD_TIME`.
+    /// Suppliers of at least this level (1 to 5).
+    pub min_supplier_level: Option<u8>,
+    /// `RELEVANCE` (default), `PRICE` (unit price at `quantity` or at the MOQ, cheapest first),
+    /// `RATING` (best-rated supplier first) or `LEAD_TIME`.
     pub sort: Option<String>,
 }
 
@@ -669,6 +674,7 @@ impl ProductSearchInput {
             None | Some("RELEVANCE") => zhuchao_search::Sort::Relevance,
             Some("PRICE") => zhuchao_search::Sort::Price,
             Some("LEAD_TIME") => zhuchao_search::Sort::LeadTime,
+            Some("RATING") => zhuchao_search::Sort::Rating,
             Some(other) => {
                 return Err(crate::errors::api_error(
                     "BAD_REQUEST",
@@ -706,6 +712,7 @@ impl ProductSearchInput {
             in_stock: self.in_stock,
             verified: self.verified,
             guaranteed: self.guaranteed,
+            min_level: self.min_supplier_level,
             sort,
             first: first.map_or(20, |f| f.clamp(1, 100) as usize),
             after,
@@ -723,7 +730,8 @@ pub struct FacetValueOut {
 pub struct FacetOut {
     pub key: String,
     pub label: String,
-    /// Counts per value, for enum attributes; each counts under every filter but its own.
+    /// Counts per value (for number attributes, the 200 commonest values in the base unit); each
+    /// counts under every filter but its own.
     pub values: Vec<FacetValueOut>,
     /// The range of a number attribute among the results, in its base unit.
     pub min: Option<f64>,

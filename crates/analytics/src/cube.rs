@@ -1,0 +1,525 @@
+//! The analytics state: counters per hour and per combination of dimensions, folded from
+//! traffic events and from the marketplace's RFQ and dispute events. Small enough to keep in
+//! memory and to save whole with its checkpoint; any answer is a scan over the hours asked for.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use zhuchao_domain::dispute::DisputeEvent;
+use zhuchao_domain::order::OrderEvent;
+use zhuchao_domain::rfq::RfqEvent;
+
+use crate::events::{Line, Millis, TrafficEvent};
+
+pub const HOUR_MS: i64 = 3_600_000;
+/// A session that has done nothing for this long is over (its later events start no new steps).
+pub const SESSION_IDLE_MS: i64 = 24 * HOUR_MS;
+
+/// Shown for a dimension the session did not tell.
+pub const UNKNOWN: &str = "(unknown)";
+
+pub fn hour_of(at: Millis) -> u32 {
+    (at.max(0) / HOUR_MS) as u32
+}
+
+/// What a session is cut by, fixed when it starts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SessionDims {
+    pub region: String,
+    /// `direct`, `referral`, `organic`, `paid`, `campaign`.
+    pub source: String,
+    /// `referral: forum.example`, `organic: baidu`, …
+    pub source_detail: String,
+    pub campaign: String,
+    pub device: String,
+}
+
+impl SessionDims {
+    pub fn unknown() -> Self {
+        Self {
+            region: UNKNOWN.into(),
+            source: UNKNOWN.into(),
+            source_detail: UNKNOWN.into(),
+            campaign: UNKNOWN.into(),
+            device: UNKNOWN.into(),
+        }
+    }
+}
+
+/// A session's dimensions plus the category and supplier a product-level fact is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Dims {
+    pub session: u32,
+    pub category: Uuid,
+    pub supplier: Uuid,
+}
+
+/// Steps of the session funnel, in order.
+pub const SESSION_STEPS: [&str; 6] = [
+    "sessions",
+    "searched",
+    "viewed a product",
+    "cart or RFQ",
+    "ordered",
+    "paid",
+];
+
+/// Counts for sessions with the same dimensions in one hour. Funnel steps are counted once per
+/// session, in the hour the session started, so every step is a share of the sessions above it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionCounters {
+    pub sessions: u64,
+    pub page_views: u64,
+    pub searches: u64,
+    pub zero_result_searches: u64,
+    /// Sessions that reached each step after `sessions`: searched, viewed a product, cart or
+    /// RFQ, ordered, paid.
+    pub reached: [u64; 5],
+    pub product_views: u64,
+    pub carts: u64,
+    pub orders: u64,
+    pub paid_orders: u64,
+    pub items: u64,
+    /// Value of the goods of paid orders (gross merchandise value: without shipping), minor units.
+    pub gmv: i64,
+}
+
+impl SessionCounters {
+    pub fn add(&mut self, o: &Self) {
+        self.sessions += o.sessions;
+        self.page_views += o.page_views;
+        self.searches += o.searches;
+        self.zero_result_searches += o.zero_result_searches;
+        for (a, b) in self.reached.iter_mut().zip(o.reached) {
+            *a += b;
+        }
+        self.product_views += o.product_views;
+        self.carts += o.carts;
+        self.orders += o.orders;
+        self.paid_orders += o.paid_orders;
+        self.items += o.items;
+        self.gmv += o.gmv;
+    }
+}
+
+/// Counts about products of one category and supplier, in one hour.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductCounters {
+    pub views: u64,
+    pub carts: u64,
+    /// Orders with a line in this category (an order spanning two categories counts in both).
+    pub orders: u64,
+    pub paid_orders: u64,
+    pub items: u64,
+    pub gmv: i64,
+}
+
+impl ProductCounters {
+    pub fn add(&mut self, o: &Self) {
+        self.views += o.views;
+        self.carts += o.carts;
+        self.orders += o.orders;
+        self.paid_orders += o.paid_orders;
+        self.items += o.items;
+        self.gmv += o.gmv;
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionState {
+    pub dims: u32,
+    pub start_hour: u32,
+    /// Bit i: reached step i + 1.
+    pub reached: u8,
+    pub last_at: Millis,
+}
+
+/// An RFQ's response facts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RfqFacts {
+    pub sent_at: Millis,
+    pub respond_by: Millis,
+    pub invited: Vec<Uuid>,
+    pub first_quote_at: Option<Millis>,
+    /// Each supplier's first quote.
+    pub quoted: BTreeMap<Uuid, Millis>,
+    pub category: Option<Uuid>,
+}
+
+/// Orders and disputes of one supplier on one day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisputeCounters {
+    pub orders: u64,
+    pub disputes: u64,
+    pub for_buyer: u64,
+    pub for_supplier: u64,
+    pub split: u64,
+    pub withdrawn: u64,
+}
+
+impl DisputeCounters {
+    pub fn add(&mut self, o: &Self) {
+        self.orders += o.orders;
+        self.disputes += o.disputes;
+        self.for_buyer += o.for_buyer;
+        self.for_supplier += o.for_supplier;
+        self.split += o.split;
+        self.withdrawn += o.withdrawn;
+    }
+}
+
+/// Searches typed on one day: count and zero-result count per text.
+pub type DaySearches = HashMap<String, (u64, u64)>;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Analytics {
+    /// Global position of the last event folded in.
+    pub position: u64,
+    pub session_dims: Vec<SessionDims>,
+    #[serde(skip)]
+    session_dims_index: HashMap<SessionDims, u32>,
+    pub product_dims: Vec<Dims>,
+    #[serde(skip)]
+    product_dims_index: HashMap<Dims, u32>,
+    pub sessions_by_hour: BTreeMap<u32, HashMap<u32, SessionCounters>>,
+    pub products_by_hour: BTreeMap<u32, HashMap<u32, ProductCounters>>,
+    /// Visitors (a 64-bit digest of the visitor id) of the sessions started per hour and dims.
+    pub visitors_by_hour: BTreeMap<u32, HashMap<u32, Vec<u64>>>,
+    pub searches_by_day: BTreeMap<u32, DaySearches>,
+    pub sessions: HashMap<Uuid, SessionState>,
+    pub rfqs: HashMap<Uuid, RfqFacts>,
+    /// Per day, per supplier.
+    pub disputes_by_day: BTreeMap<u32, HashMap<Uuid, DisputeCounters>>,
+    /// Open disputes: their supplier and the day they opened.
+    pub open_disputes: HashMap<Uuid, Uuid>,
+    /// The latest event time seen, for ending idle sessions.
+    pub clock: Millis,
+    applied_since_sweep: u64,
+}
+
+/// Lowercased, spaces collapsed: "M8  Bolt" and "m8 bolt" are one search.
+pub fn normalise_search(text: &str) -> String {
+    text.split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn digest(id: Uuid) -> u64 {
+    let (hi, lo) = id.as_u64_pair();
+    hi ^ lo.rotate_left(17)
+}
+
+impl Analytics {
+    /// Restores the lookup tables after loading a saved state.
+    pub fn reindex(&mut self) {
+        self.session_dims_index = self
+            .session_dims
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.clone(), i as u32))
+            .collect();
+        self.product_dims_index = self
+            .product_dims
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (*d, i as u32))
+            .collect();
+    }
+
+    fn session_dims_id(&mut self, dims: SessionDims) -> u32 {
+        if let Some(id) = self.session_dims_index.get(&dims) {
+            return *id;
+        }
+        let id = self.session_dims.len() as u32;
+        self.session_dims.push(dims.clone());
+        self.session_dims_index.insert(dims, id);
+        id
+    }
+
+    fn product_dims_id(&mut self, dims: Dims) -> u32 {
+        if let Some(id) = self.product_dims_index.get(&dims) {
+            return *id;
+        }
+        let id = self.product_dims.len() as u32;
+        self.product_dims.push(dims);
+        self.product_dims_index.insert(dims, id);
+        id
+    }
+
+    fn session_counters(&mut self, hour: u32, dims: u32) -> &mut SessionCounters {
+        self.sessions_by_hour
+            .entry(hour)
+            .or_default()
+            .entry(dims)
+            .or_default()
+    }
+
+    fn product_counters(&mut self, hour: u32, dims: Dims) -> &mut ProductCounters {
+        let id = self.product_dims_id(dims);
+        self.products_by_hour
+            .entry(hour)
+            .or_default()
+            .entry(id)
+            .or_default()
+    }
+
+    /// The session's dimensions id, and whether the session is known (started and not idle).
+    fn session_of(&mut self, session: Uuid, at: Millis) -> (u32, Option<u32>) {
+        match self.sessions.get_mut(&session) {
+            Some(s) if at - s.last_at <= SESSION_IDLE_MS => {
+                s.last_at = s.last_at.max(at);
+                (s.dims, Some(s.start_hour))
+            }
+            Some(s) => (s.dims, None),
+            None => (self.session_dims_id(SessionDims::unknown()), None),
+        }
+    }
+
+    /// Marks a funnel step (1 to 5) reached by a live session, once.
+    fn reach(&mut self, session: Uuid, step: usize) {
+        let Some(s) = self.sessions.get_mut(&session) else {
+            return;
+        };
+        let bit = 1u8 << (step - 1);
+        if s.reached & bit != 0 {
+            return;
+        }
+        s.reached |= bit;
+        let (hour, dims) = (s.start_hour, s.dims);
+        self.session_counters(hour, dims).reached[step - 1] += 1;
+    }
+
+    pub fn apply_traffic(&mut self, event: &TrafficEvent) {
+        let at = event.at();
+        let hour = hour_of(at);
+        self.clock = self.clock.max(at);
+        if let TrafficEvent::SessionStarted {
+            session,
+            visitor,
+            source,
+            campaign,
+            region,
+            device,
+            ..
+        } = event
+        {
+            let dims = self.session_dims_id(SessionDims {
+                region: region.clone().unwrap_or_else(|| UNKNOWN.into()),
+                source: source.kind().into(),
+                source_detail: source.label(),
+                campaign: campaign.clone().unwrap_or_else(|| "(none)".into()),
+                device: device.clone(),
+            });
+            if self.sessions.contains_key(session) {
+                return;
+            }
+            self.sessions.insert(
+                *session,
+                SessionState {
+                    dims,
+                    start_hour: hour,
+                    reached: 0,
+                    last_at: at,
+                },
+            );
+            self.session_counters(hour, dims).sessions += 1;
+            self.visitors_by_hour
+                .entry(hour)
+                .or_default()
+                .entry(dims)
+                .or_default()
+                .push(digest(*visitor));
+            self.sweep();
+            return;
+        }
+        let session = event.session();
+        let (dims, live) = self.session_of(session, at);
+        let step = |n: usize| live.map(|_| n);
+        match event {
+            TrafficEvent::SessionStarted { .. } => {}
+            TrafficEvent::PageViewed { .. } => self.session_counters(hour, dims).page_views += 1,
+            TrafficEvent::Searched { text, results, .. } => {
+                let c = self.session_counters(hour, dims);
+                c.searches += 1;
+                if *results == 0 {
+                    c.zero_result_searches += 1;
+                }
+                let day = self
+                    .searches_by_day
+                    .entry(hour / 24)
+                    .or_default()
+                    .entry(normalise_search(text))
+                    .or_default();
+                day.0 += 1;
+                if *results == 0 {
+                    day.1 += 1;
+                }
+                if let Some(s) = step(1) {
+                    self.reach(session, s);
+                }
+            }
+            TrafficEvent::ProductViewed {
+                category, supplier, ..
+            } => {
+                self.session_counters(hour, dims).product_views += 1;
+                self.product_counters(
+                    hour,
+                    Dims {
+                        session: dims,
+                        category: *category,
+                        supplier: *supplier,
+                    },
+                )
+                .views += 1;
+                if let Some(s) = step(2) {
+                    self.reach(session, s);
+                }
+            }
+            TrafficEvent::AddedToCart {
+                category, supplier, ..
+            } => {
+                self.session_counters(hour, dims).carts += 1;
+                self.product_counters(
+                    hour,
+                    Dims {
+                        session: dims,
+                        category: *category,
+                        supplier: *supplier,
+                    },
+                )
+                .carts += 1;
+                if let Some(s) = step(3) {
+                    self.reach(session, s);
+                }
+            }
+            TrafficEvent::RfqSent { .. } => {
+                if let Some(s) = step(3) {
+                    self.reach(session, s);
+                }
+            }
+            TrafficEvent::OrderPlaced {
+                supplier, lines, ..
+            } => {
+                self.session_counters(hour, dims).orders += 1;
+                self.order_lines(hour, dims, *supplier, lines, false);
+                if let Some(s) = step(4) {
+                    self.reach(session, s);
+                }
+            }
+            TrafficEvent::PaymentMade {
+                supplier, lines, ..
+            } => {
+                let c = self.session_counters(hour, dims);
+                c.paid_orders += 1;
+                c.items += lines.iter().map(|l| l.items).sum::<u64>();
+                c.gmv += lines.iter().map(|l| l.value).sum::<i64>();
+                self.order_lines(hour, dims, *supplier, lines, true);
+                if let Some(s) = step(5) {
+                    self.reach(session, s);
+                }
+            }
+        }
+    }
+
+    fn order_lines(&mut self, hour: u32, session: u32, supplier: Uuid, lines: &[Line], paid: bool) {
+        let mut seen: Vec<Uuid> = Vec::new();
+        for line in lines {
+            let c = self.product_counters(
+                hour,
+                Dims {
+                    session,
+                    category: line.category,
+                    supplier,
+                },
+            );
+            let first = !seen.contains(&line.category);
+            if paid {
+                c.paid_orders += u64::from(first);
+                c.items += line.items;
+                c.gmv += line.value;
+            } else {
+                c.orders += u64::from(first);
+            }
+            seen.push(line.category);
+        }
+    }
+
+    /// Ends sessions idle for a day (by event time), now and then.
+    fn sweep(&mut self) {
+        self.applied_since_sweep += 1;
+        if self.applied_since_sweep < 50_000 {
+            return;
+        }
+        self.applied_since_sweep = 0;
+        let clock = self.clock;
+        self.sessions
+            .retain(|_, s| clock - s.last_at <= SESSION_IDLE_MS);
+    }
+
+    pub fn apply_rfq(&mut self, id: Uuid, event: &RfqEvent) {
+        match event {
+            RfqEvent::RfqCreated(e) => {
+                self.rfqs.insert(
+                    id,
+                    RfqFacts {
+                        sent_at: e.at,
+                        respond_by: e.respond_by,
+                        invited: e.invited.iter().map(|s| s.0).collect(),
+                        first_quote_at: None,
+                        quoted: BTreeMap::new(),
+                        category: Some(e.request.category.0),
+                    },
+                );
+            }
+            RfqEvent::QuoteSubmitted(e) => {
+                if let Some(r) = self.rfqs.get_mut(&id) {
+                    r.first_quote_at.get_or_insert(e.at);
+                    r.quoted.entry(e.supplier.0).or_insert(e.at);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn dispute_counters(&mut self, at: Millis, supplier: Uuid) -> &mut DisputeCounters {
+        self.disputes_by_day
+            .entry(hour_of(at) / 24)
+            .or_default()
+            .entry(supplier)
+            .or_default()
+    }
+
+    pub fn apply_order(&mut self, event: &OrderEvent) {
+        if let OrderEvent::OrderPlaced(e) = event {
+            self.dispute_counters(e.at, e.supplier.0).orders += 1;
+        }
+    }
+
+    pub fn apply_dispute(&mut self, id: Uuid, event: &DisputeEvent) {
+        match event {
+            DisputeEvent::DisputeOpened(e) => {
+                self.open_disputes.insert(id, e.supplier.0);
+                self.dispute_counters(e.at, e.supplier.0).disputes += 1;
+            }
+            DisputeEvent::DisputeRuled(e) => {
+                self.open_disputes.remove(&id);
+                let c = self.dispute_counters(e.at, e.supplier.0);
+                if e.release.minor == 0 {
+                    c.for_buyer += 1;
+                } else if e.refund.minor == 0 {
+                    c.for_supplier += 1;
+                } else {
+                    c.split += 1;
+                }
+            }
+            DisputeEvent::DisputeWithdrawn(e) => {
+                if let Some(supplier) = self.open_disputes.remove(&id) {
+                    self.dispute_counters(e.at, supplier).withdrawn += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}

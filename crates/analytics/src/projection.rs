@@ -1,0 +1,206 @@
+//! The analytics projection: folds events into [`Analytics`], saves the whole state with its
+//! checkpoint now and then (atomically), resumes from it after a restart, and can start again
+//! from zero.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use tokio::sync::watch;
+use zhuchao_domain::dispute::Dispute;
+use zhuchao_domain::order::Order;
+use zhuchao_domain::rfq::Rfq;
+use zhuchao_domain::{Aggregate, DomainEvent};
+use zhuchao_eventstore::{EventStore, Position, RecordedEvent, StoreError};
+
+use crate::cube::Analytics;
+use crate::events::{TrafficEvent, TRAFFIC_KIND};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyticsError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("analytics checkpoint {path}: {source}")]
+    Checkpoint {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub struct AnalyticsProjection {
+    state: RwLock<Analytics>,
+    file: Option<PathBuf>,
+    position: watch::Sender<u64>,
+}
+
+fn decode<A: Aggregate>(event: &RecordedEvent) -> Option<A::Event> {
+    let body = serde_json::from_str(&event.payload).ok()?;
+    A::Event::decode(&event.event_type, event.schema_version, body).ok()
+}
+
+impl AnalyticsProjection {
+    /// In memory only (tests, benchmarks).
+    pub fn in_memory() -> Self {
+        Self::with(Analytics::default(), None)
+    }
+
+    fn with(mut state: Analytics, file: Option<PathBuf>) -> Self {
+        state.reindex();
+        let (position, _) = watch::channel(state.position);
+        Self {
+            state: RwLock::new(state),
+            file,
+            position,
+        }
+    }
+
+    /// Resumes from the state saved in `file`, or starts from zero if there is none.
+    pub fn open(file: &Path) -> Result<Self, AnalyticsError> {
+        let failed = |source| AnalyticsError::Checkpoint {
+            path: file.to_path_buf(),
+            source,
+        };
+        let state = match std::fs::read(file) {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|e| failed(std::io::Error::other(e)))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Analytics::default(),
+            Err(e) => return Err(failed(e)),
+        };
+        Ok(Self::with(state, Some(file.to_path_buf())))
+    }
+
+    /// Writes the state and its checkpoint: to a temporary file, synced, renamed over the old.
+    pub fn save(&self) -> Result<(), AnalyticsError> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        let failed = |source| AnalyticsError::Checkpoint {
+            path: path.clone(),
+            source,
+        };
+        let bytes = serde_json::to_vec(&*self.read()).map_err(|e| failed(e.into()))?;
+        let tmp = path.with_extension("tmp");
+        (|| {
+            let mut file = std::fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut file, &bytes)?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+            if let Some(dir) = path.parent() {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
+            Ok(())
+        })()
+        .map_err(failed)
+    }
+
+    /// Forgets everything (a rebuild from zero follows).
+    pub fn clear(&self) {
+        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Analytics::default();
+        self.position.send_replace(0);
+    }
+
+    pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Analytics> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn position(&self) -> u64 {
+        *self.position.borrow()
+    }
+
+    /// Waits until the projection includes `position`, at most `wait`; returns whether it does.
+    pub async fn wait_for(&self, position: u64, wait: Duration) -> bool {
+        let mut rx = self.position.subscribe();
+        tokio::time::timeout(wait, rx.wait_for(|p| *p >= position))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Folds a batch of events in (events at or before the checkpoint are skipped).
+    pub fn apply(&self, events: &[RecordedEvent]) {
+        let Some(last) = events.last() else {
+            return;
+        };
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        for event in events {
+            if event.position.as_u64() <= state.position && state.position > 0 {
+                continue;
+            }
+            let Some((kind, id)) = event.stream.as_str().split_once('-') else {
+                continue;
+            };
+            if kind == TRAFFIC_KIND {
+                match TrafficEvent::from_payload(&event.payload) {
+                    Ok(e) => state.apply_traffic(&e),
+                    Err(e) => tracing::warn!(
+                        position = event.position.as_u64(),
+                        "unreadable traffic event: {e}"
+                    ),
+                }
+                continue;
+            }
+            let Ok(id) = id.parse::<uuid::Uuid>() else {
+                continue;
+            };
+            if kind == Rfq::KIND {
+                if let Some(e) = decode::<Rfq>(event) {
+                    state.apply_rfq(id, &e);
+                }
+            } else if kind == Order::KIND {
+                if let Some(e) = decode::<Order>(event) {
+                    state.apply_order(&e);
+                }
+            } else if kind == Dispute::KIND {
+                if let Some(e) = decode::<Dispute>(event) {
+                    state.apply_dispute(id, &e);
+                }
+            }
+        }
+        state.position = state.position.max(last.position.as_u64());
+        let position = state.position;
+        drop(state);
+        self.position.send_replace(position);
+    }
+
+    /// Follows the store from the checkpoint, saving the state at most every `save_every`.
+    /// Runs until the store fails.
+    pub async fn follow<S: EventStore>(
+        self: Arc<Self>,
+        store: S,
+        save_every: Duration,
+    ) -> Result<(), AnalyticsError> {
+        let mut events = store.subscribe_all(Position::from_u64(self.read().position));
+        let mut saved_at = tokio::time::Instant::now();
+        let mut dirty = false;
+        loop {
+            let next = tokio::time::timeout(Duration::from_millis(200), events.next()).await;
+            match next {
+                Ok(None) => return Ok(()),
+                Ok(Some(first)) => {
+                    let mut batch = vec![first?];
+                    while batch.len() < 10_000 {
+                        match futures::FutureExt::now_or_never(events.next()) {
+                            Some(Some(e)) => batch.push(e?),
+                            _ => break,
+                        }
+                    }
+                    self.apply(&batch);
+                    dirty = true;
+                }
+                Err(_) => {}
+            }
+            if dirty && saved_at.elapsed() >= save_every {
+                let me = self.clone();
+                tokio::task::spawn_blocking(move || me.save())
+                    .await
+                    .map_err(|e| AnalyticsError::Checkpoint {
+                        path: PathBuf::new(),
+                        source: std::io::Error::other(e.to_string()),
+                    })??;
+                saved_at = tokio::time::Instant::now();
+                dirty = false;
+            }
+        }
+    }
+}
