@@ -2,6 +2,7 @@
 //! directory. Thin by design: every capability lives in a library crate under `crates/`.
 
 mod serve;
+mod web_build;
 
 use std::path::PathBuf;
 

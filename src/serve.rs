@@ -44,6 +44,12 @@ pub struct ServeArgs {
     /// Days after delivery when an undisputed escrow is released. Default: 7
     #[arg(long, env = "ZHUCHAO_AUTO_RELEASE_DAYS")]
     auto_release_days: Option<u32>,
+    /// The browser UI's directory (its `dist/` is served). Default: this checkout's web/
+    #[arg(long, env = "ZHUCHAO_WEB")]
+    web: Option<PathBuf>,
+    /// Serve the UI as built, without building it when it is missing or stale.
+    #[arg(long, env = "ZHUCHAO_NO_WEB_BUILD")]
+    no_web_build: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -62,6 +68,8 @@ struct Config {
     listen: SocketAddr,
     demo: bool,
     settings: Settings,
+    web: PathBuf,
+    build_web: bool,
 }
 
 fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
@@ -95,6 +103,8 @@ fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
         demo: args.demo || file.demo.unwrap_or(false),
         settings,
+        web: args.web.unwrap_or_else(crate::web_build::default_dir),
+        build_web: !args.no_web_build,
     })
 }
 
@@ -198,6 +208,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "analytics did not catch up with the store"
     );
     let tokens = Tokens::load_or_create(&config.data).context("loading the token secret")?;
+    let ui = crate::web_build::ensure_built(&config.web, config.build_web);
+    let files = zhuchao_gateway::web::files(config.data.join("files"), tokens.clone());
     let app = router(
         schema(Api {
             market,
@@ -208,7 +220,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             traffic,
         }),
         store.clone(),
-    );
+    )
+    .merge(files);
+    let app = match ui {
+        Some(dist) => app.merge(zhuchao_gateway::web::ui(dist)),
+        None => app,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -291,6 +308,8 @@ mod tests {
             rfq_response_sla_secs: None,
             dispute_answer_secs: None,
             auto_release_days: None,
+            web: None,
+            no_web_build: true,
         }
     }
 

@@ -27,6 +27,17 @@ impl Drop for Server {
 impl Server {
     /// Starts `zhuchao serve` on `data` (seeding the demo marketplace when `demo`), with extra flags.
     pub fn start(data: &Path, demo: bool, extra: &[&str]) -> Server {
+        let mut flags = vec!["--no-web-build"];
+        flags.extend_from_slice(extra);
+        Self::start_serving(data, demo, &flags)
+    }
+
+    /// Like [`Server::start`], building the browser UI first when it is missing or stale.
+    pub fn start_with_ui(data: &Path, demo: bool) -> Server {
+        Self::start_serving(data, demo, &[])
+    }
+
+    fn start_serving(data: &Path, demo: bool, extra: &[&str]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_zhuchao"));
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])

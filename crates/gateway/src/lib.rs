@@ -14,3 +14,4 @@ pub mod subscription;
 pub mod traffic;
 pub mod types;
 pub mod views;
+pub mod web;

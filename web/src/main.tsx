@@ -1,0 +1,152 @@
+// The shell: who is signed in, role-aware navigation, the language switch, and the hash routes
+// that pick a screen. Every screen lives in pages/.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { gql, ME, setToken, startVisit, token, trackPage } from "./api";
+import type { MeOut } from "./generated/schema";
+import { lang, setLang, t } from "./i18n";
+import { useSignal } from "./state";
+import { cart } from "./cart";
+import { go, me } from "./nav";
+import "./styles.css";
+
+import { SearchPage } from "./pages/search";
+import { ProductPage } from "./pages/product";
+import { CartPage } from "./pages/cart";
+import { OrdersPage, OrderPage } from "./pages/orders";
+import { RfqComposer, RfqList, RfqPage } from "./pages/rfq";
+import { SignInPage, RegisterBuyerPage, ApplySupplierPage } from "./pages/account";
+import { OnboardingPage } from "./pages/onboarding";
+import { CataloguePage, ProductEditor } from "./pages/catalogue";
+import { InboxPage } from "./pages/inbox";
+import { ReviewQueuePage, DisputeQueuePage, DisputePage } from "./pages/agent";
+import { AnalyticsPage } from "./pages/analytics";
+import { SupplierPage } from "./pages/supplier";
+
+function useRoute(): string[] {
+  const read = () => (location.hash.replace(/^#\/?/, "").split("?")[0] || "search").split("/");
+  const [route, setRoute] = useState(read);
+  useEffect(() => {
+    const on = () => {
+      setRoute(read());
+      trackPage("/" + read().join("/"));
+      window.scrollTo(0, 0);
+    };
+    window.addEventListener("hashchange", on);
+    // The hash may have changed between the first render and this listener.
+    setRoute(read());
+    return () => window.removeEventListener("hashchange", on);
+  }, []);
+  return route;
+}
+
+function Nav({ user }: { user: MeOut | null }) {
+  const items = useSignal(cart).length;
+  const role = user?.role;
+  const link = (href: string, label: string) => (
+    <a href={href} class={location.hash.startsWith(href) ? "active" : ""}>
+      {t(label)}
+    </a>
+  );
+  return (
+    <header class="top">
+      <a href="#/search" class="brand" aria-label="Zhuchao">
+        筑巢 <small>Zhuchao</small>
+      </a>
+      <nav aria-label="main">
+        {link("#/search", "Search")}
+        {role === "BUYER" || !role ? (
+          <a href="#/cart" class={location.hash.startsWith("#/cart") ? "active" : ""}>
+            {t("Cart")} {items ? <span class="count">{items}</span> : null}
+          </a>
+        ) : null}
+        {role === "BUYER" ? link("#/orders", "My orders") : null}
+        {role === "BUYER" ? link("#/rfqs", "RFQs") : null}
+        {role === "SUPPLIER" ? link("#/onboarding", "Onboarding") : null}
+        {role === "SUPPLIER" ? link("#/catalogue", "Catalogue") : null}
+        {role === "SUPPLIER" ? link("#/inbox", "RFQ inbox") : null}
+        {role === "SUPPLIER" ? link("#/orders", "Orders") : null}
+        {role === "AGENT" || role === "ADMIN" ? link("#/review", "Review queue") : null}
+        {role === "AGENT" || role === "ADMIN" ? link("#/disputes", "Disputes") : null}
+        {role === "AGENT" || role === "ADMIN" || role === "SUPPLIER" ? link("#/analytics", "Analytics") : null}
+      </nav>
+      <div class="who">
+        <button class="link" onClick={() => setLang(lang.get() === "zh" ? "en" : "zh")} aria-label={t("Language")}>
+          {lang.get() === "zh" ? "EN" : "中文"}
+        </button>
+        {user ? (
+          <>
+            <span class="muted small" data-testid="who">
+              {user.name} · {user.companyName ?? user.role}
+            </span>
+            <button
+              class="link"
+              onClick={() => {
+                setToken(null);
+                me.set(null);
+                go("/search");
+              }}
+            >
+              {t("Sign out")}
+            </button>
+          </>
+        ) : (
+          <a href="#/signin">{t("Sign in")}</a>
+        )}
+      </div>
+    </header>
+  );
+}
+
+function App() {
+  const route = useRoute();
+  const user = useSignal(me);
+  useSignal(lang);
+  const [ready, setReady] = useState(!token());
+  useEffect(() => {
+    startVisit();
+    const out = () => me.set(null);
+    window.addEventListener("zhuchao:signed-out", out);
+    if (token()) {
+      gql<{ me: MeOut }>(`{ ${ME} }`)
+        .then((d) => me.set(d.me))
+        .catch(() => me.set(null))
+        .finally(() => setReady(true));
+    }
+    return () => window.removeEventListener("zhuchao:signed-out", out);
+  }, []);
+  if (!ready) return <p class="muted">{t("Loading…")}</p>;
+  const [page, id] = route;
+  let screen;
+  switch (page) {
+    case "signin": screen = <SignInPage />; break;
+    case "register": screen = <RegisterBuyerPage />; break;
+    case "apply": screen = <ApplySupplierPage />; break;
+    case "product": screen = <ProductPage id={id} />; break;
+    case "cart": screen = <CartPage />; break;
+    case "orders": screen = <OrdersPage />; break;
+    case "order": screen = <OrderPage id={id} />; break;
+    case "rfqs": screen = <RfqList />; break;
+    case "rfq": screen = id === "new" ? <RfqComposer /> : <RfqPage id={id} />; break;
+    case "onboarding": screen = <OnboardingPage />; break;
+    case "catalogue": screen = id ? <ProductEditor id={id} /> : <CataloguePage />; break;
+    case "inbox": screen = <InboxPage />; break;
+    case "review": screen = <ReviewQueuePage />; break;
+    case "disputes": screen = <DisputeQueuePage />; break;
+    case "dispute": screen = <DisputePage id={id} />; break;
+    case "analytics": screen = <AnalyticsPage />; break;
+    case "supplier": screen = <SupplierPage id={id} />; break;
+    default: screen = <SearchPage />;
+  }
+  return (
+    <>
+      <a href="#main" class="skip">Skip to content</a>
+      <Nav user={user} />
+      <main id="main" tabIndex={-1}>
+        {screen}
+      </main>
+    </>
+  );
+}
+
+render(<App />, document.getElementById("app")!);

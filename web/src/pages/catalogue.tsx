@@ -1,0 +1,394 @@
+// The supplier's catalogue: every product in every state, publish / unpublish / stock; the editor
+// (attributes from the category's schema, price tiers, stock); and CSV import with a progress bar
+// and a row-by-row error report.
+import { useState } from "preact/hooks";
+import { mutate, RESULT, UserErrors } from "../api";
+import type { CategoryOut, ProductInput, ProductOut } from "../generated/schema";
+import { t } from "../i18n";
+import { go } from "../nav";
+import { Badge, describe, ErrorBox, Field, Loading, money, useAction, useQuery } from "../ui";
+import { useCatalogueBasics } from "./search";
+
+const PRODUCT_FIELDS =
+  "id title brand name description status categoryId moq packSize stock leadTimeDays shippingCost { minor } tiers { minQuantity unitPrice { minor formatted } } attributes { key value }";
+
+export function CataloguePage() {
+  const [at, setAt] = useState<string | null>(null);
+  const { data, error, loading } = useQuery<{ myProducts: { nodes: ProductOut[] } }>(`query($at: String) { myProducts(first: 100, atLeast: $at) { nodes { ${PRODUCT_FIELDS} } } }`, { at });
+  const { busy, error: actionError, run } = useAction();
+  const act = (field: string, id: string) =>
+    run(async () => {
+      const r = await mutate(field, `mutation($id: UUID!) { ${field}(id: $id) { ${RESULT} } }`, { id });
+      setAt(r.position ?? null);
+    });
+  return (
+    <section>
+      <h1>
+        {t("Catalogue")} <a class="button primary" href="#/catalogue/new">{t("New product")}</a>
+      </h1>
+      <CsvImport onDone={(p) => setAt(p)} />
+      <ErrorBox error={error ?? actionError} />
+      <Loading when={loading && !data}>
+        <table class="list">
+          <thead>
+            <tr>
+              <th>{t("Title")}</th>
+              <th>{t("Price tiers")}</th>
+              <th>{t("Stock")}</th>
+              <th>{t("Status")}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {data?.myProducts.nodes.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <a href={`#/catalogue/${p.id}`}>{p.title}</a>
+                </td>
+                <td class="small">{p.tiers.map((x) => `≥${x.minQuantity}: ${money(x.unitPrice)}`).join(" · ")}</td>
+                <td>{p.stock.toLocaleString()}</td>
+                <td>
+                  <Badge tone={p.status === "PUBLISHED" ? "ok" : "plain"}>{p.status}</Badge>
+                </td>
+                <td>
+                  {p.status === "PUBLISHED" ? (
+                    <button disabled={busy} onClick={() => act("unpublishProduct", p.id)}>
+                      {t("Unpublish")}
+                    </button>
+                  ) : (
+                    <button disabled={busy} onClick={() => act("publishProduct", p.id)}>
+                      {t("Publish")}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Loading>
+    </section>
+  );
+}
+
+interface Draft {
+  categoryId: string;
+  brand: string;
+  keyword: string;
+  name: string;
+  description: string;
+  moq: string;
+  packSize: string;
+  stock: string;
+  leadTimeDays: string;
+  shipping: string;
+  tiers: { minQuantity: string; price: string }[];
+  attributes: Record<string, string>;
+}
+
+function yuan(v: string): { minor: string; currency: string } {
+  return { minor: String(Math.round(Number(v) * 100)), currency: "CNY" };
+}
+
+function toInput(d: Draft): ProductInput {
+  return {
+    categoryId: d.categoryId,
+    brand: d.brand,
+    keyword: d.keyword,
+    name: d.name,
+    description: d.description,
+    moq: Number(d.moq),
+    packSize: Number(d.packSize),
+    stock: Number(d.stock),
+    leadTimeDays: Number(d.leadTimeDays),
+    shippingCost: yuan(d.shipping || "0"),
+    tiers: d.tiers.filter((x) => x.minQuantity && x.price).map((x) => ({ minQuantity: Number(x.minQuantity), unitPrice: yuan(x.price) })),
+    attributes: Object.entries(d.attributes)
+      .filter(([, v]) => v.trim())
+      .map(([key, value]) => ({ key, value })),
+  };
+}
+
+export function ProductEditor({ id }: { id: string }) {
+  const fresh = id === "new";
+  const { categories } = useCatalogueBasics();
+  const existing = useQuery<{ product: ProductOut }>(fresh ? null : `query($id: UUID!) { product(id: $id) { ${PRODUCT_FIELDS} } }`, { id });
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const { busy, error, run } = useAction();
+  const p = existing.data?.product;
+  const d: Draft =
+    draft ??
+    (p
+      ? {
+          categoryId: p.categoryId ?? "",
+          brand: p.brand,
+          keyword: "",
+          name: p.name,
+          description: p.description,
+          moq: String(p.moq),
+          packSize: String(p.packSize),
+          stock: String(p.stock),
+          leadTimeDays: String(p.leadTimeDays),
+          shipping: p.shippingCost ? String(Number(p.shippingCost.minor) / 100) : "0",
+          tiers: p.tiers.map((x) => ({ minQuantity: String(x.minQuantity), price: String(Number(x.unitPrice.minor) / 100) })),
+          attributes: Object.fromEntries(p.attributes.map((a) => [a.key, a.value])),
+        }
+      : { categoryId: "", brand: "", keyword: "", name: "", description: "", moq: "100", packSize: "100", stock: "0", leadTimeDays: "7", shipping: "0", tiers: [{ minQuantity: "100", price: "" }], attributes: {} });
+  const set = (patch: Partial<Draft>) => setDraft({ ...d, ...patch });
+  const category: CategoryOut | undefined = categories.find((c) => c.id === d.categoryId);
+  const save = (publish: boolean) =>
+    run(async () => {
+      const input = toInput(d);
+      const r = fresh
+        ? await mutate("draftProduct", `mutation($i: ProductInput!) { draftProduct(input: $i) { ${RESULT} } }`, { i: input })
+        : await mutate("reviseProduct", `mutation($id: UUID!, $i: ProductInput!) { reviseProduct(id: $id, input: $i) { ${RESULT} } }`, { id, i: input });
+      if (publish) await mutate("publishProduct", `mutation($id: UUID!) { publishProduct(id: $id) { ${RESULT} } }`, { id: r.id });
+      go("/catalogue");
+    });
+  return (
+    <form
+      class="card narrow"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save(false);
+      }}
+    >
+      <h1>{fresh ? t("New product") : d.name}</h1>
+      <Field label={t("Category")}>
+        <select required value={d.categoryId} disabled={!fresh} onChange={(e) => set({ categoryId: e.currentTarget.value })}>
+          <option value="">—</option>
+          {categories.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <div class="row">
+        <Field label={t("Brand")}>
+          <input required value={d.brand} onInput={(e) => set({ brand: e.currentTarget.value })} />
+        </Field>
+        <Field label={t("Keyword")}>
+          <input required={fresh} value={d.keyword} placeholder="六角螺栓 hex bolt" onInput={(e) => set({ keyword: e.currentTarget.value })} />
+        </Field>
+        <Field label={t("Name")}>
+          <input required value={d.name} onInput={(e) => set({ name: e.currentTarget.value })} />
+        </Field>
+      </div>
+      {category?.attributes.map((a) => (
+        <Field key={a.key} label={`${a.label}${a.unit ? ` (${a.unit})` : ""}${a.required ? " *" : ""}`}>
+          {a.kind === "ENUM" ? (
+            <select required={a.required} value={d.attributes[a.key] ?? ""} onChange={(e) => set({ attributes: { ...d.attributes, [a.key]: e.currentTarget.value } })}>
+              <option value="">—</option>
+              {a.values.map((v) => (
+                <option key={v}>{v}</option>
+              ))}
+            </select>
+          ) : (
+            <input
+              required={a.required}
+              value={d.attributes[a.key] ?? ""}
+              placeholder={a.unit ? `20 ${a.unit} / 3/4 in` : ""}
+              onInput={(e) => set({ attributes: { ...d.attributes, [a.key]: e.currentTarget.value } })}
+            />
+          )}
+        </Field>
+      ))}
+      <Field label={t("Description")}>
+        <textarea value={d.description} onInput={(e) => set({ description: e.currentTarget.value })} />
+      </Field>
+      <div class="row">
+        <Field label={t("MOQ")}>
+          <input type="number" min="1" required value={d.moq} onInput={(e) => set({ moq: e.currentTarget.value })} />
+        </Field>
+        <Field label={t("Pack size")}>
+          <input type="number" min="1" required value={d.packSize} onInput={(e) => set({ packSize: e.currentTarget.value })} />
+        </Field>
+        <Field label={t("Stock")}>
+          <input type="number" min="0" required value={d.stock} onInput={(e) => set({ stock: e.currentTarget.value })} />
+        </Field>
+        <Field label={`${t("Lead time")} (${t("days")})`}>
+          <input type="number" min="0" required value={d.leadTimeDays} onInput={(e) => set({ leadTimeDays: e.currentTarget.value })} />
+        </Field>
+        <Field label={`${t("Shipping cost")} (¥)`}>
+          <input type="number" min="0" step="0.01" value={d.shipping} onInput={(e) => set({ shipping: e.currentTarget.value })} />
+        </Field>
+      </div>
+      <fieldset>
+        <legend>{t("Price tiers")}</legend>
+        {d.tiers.map((tier, i) => (
+          <div class="row" key={i}>
+            <input type="number" min="1" aria-label={`${t("Quantity")} ${i + 1}`} placeholder={t("Quantity")} value={tier.minQuantity} onInput={(e) => set({ tiers: d.tiers.map((x, k) => (k === i ? { ...x, minQuantity: e.currentTarget.value } : x)) })} />
+            <input type="number" min="0.01" step="0.01" aria-label={`${t("Unit price")} ${i + 1}`} placeholder="¥" value={tier.price} onInput={(e) => set({ tiers: d.tiers.map((x, k) => (k === i ? { ...x, price: e.currentTarget.value } : x)) })} />
+            <button type="button" class="link" onClick={() => set({ tiers: d.tiers.filter((_, k) => k !== i) })}>
+              ✕
+            </button>
+          </div>
+        ))}
+        {d.tiers.length < 6 ? (
+          <button type="button" onClick={() => set({ tiers: [...d.tiers, { minQuantity: "", price: "" }] })}>
+            +
+          </button>
+        ) : null}
+      </fieldset>
+      <ErrorBox error={error} />
+      <div class="actions">
+        <button class="primary" disabled={busy}>
+          {t("Save")}
+        </button>
+        <button type="button" disabled={busy} onClick={() => save(true)}>
+          {t("Save")} + {t("Publish")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** Splits CSV text into rows of cells (quotes, doubled quotes and commas inside quotes). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(cell);
+      if (row.some((x) => x.trim())) rows.push(row);
+      row = [];
+      cell = "";
+    } else cell += c;
+  }
+  row.push(cell);
+  if (row.some((x) => x.trim())) rows.push(row);
+  return rows;
+}
+
+const CSV_HELP = "brand,keyword,name,moq,pack_size,stock,lead_time_days,shipping,tiers,<attribute keys…>   tiers: 100:1.20;1000:0.95";
+
+function CsvImport({ onDone }: { onDone: (position: string | null) => void }) {
+  const { categories } = useCatalogueBasics();
+  const [category, setCategory] = useState("");
+  const [publish, setPublish] = useState(true);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [report, setReport] = useState<{ row: number; ok: boolean; message: string }[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const importFile = async (file: File) => {
+    setError(null);
+    setReport([]);
+    const rows = parseCsv(await file.text());
+    if (rows.length < 2) {
+      setError("the file needs a header row and at least one product");
+      return;
+    }
+    const header = rows[0].map((h) => h.trim().toLowerCase());
+    const cat = categories.find((c) => c.id === category);
+    const attributeKeys = new Set(cat?.attributes.map((a) => a.key) ?? []);
+    const col = (row: string[], name: string) => (row[header.indexOf(name)] ?? "").trim();
+    const results: { row: number; ok: boolean; message: string }[] = [];
+    let last: string | null = null;
+    setProgress({ done: 0, total: rows.length - 1 });
+    for (let i = 1; i < rows.length; i++) {
+      const row = rows[i];
+      try {
+        const tiers = col(row, "tiers")
+          .split(";")
+          .filter((x) => x.trim())
+          .map((x) => {
+            const [q, p] = x.split(":");
+            if (!q || !p || isNaN(Number(q)) || isNaN(Number(p))) throw new Error(`tiers: "${x}" is not quantity:price`);
+            return { minQuantity: Number(q), unitPrice: yuan(p) };
+          });
+        const numbers = ["moq", "pack_size", "stock", "lead_time_days"].map((k) => {
+          const v = col(row, k);
+          if (v === "" || isNaN(Number(v))) throw new Error(`${k}: "${v}" is not a number`);
+          return Number(v);
+        });
+        const input: ProductInput = {
+          categoryId: category,
+          brand: col(row, "brand"),
+          keyword: col(row, "keyword"),
+          name: col(row, "name"),
+          description: col(row, "description"),
+          moq: numbers[0],
+          packSize: numbers[1],
+          stock: numbers[2],
+          leadTimeDays: numbers[3],
+          shippingCost: yuan(col(row, "shipping") || "0"),
+          tiers,
+          attributes: header.filter((h) => attributeKeys.has(h) && col(row, h)).map((h) => ({ key: h, value: col(row, h) })),
+        };
+        const r = await mutate("draftProduct", `mutation($i: ProductInput!) { draftProduct(input: $i) { ${RESULT} } }`, { i: input });
+        last = r.position ?? last;
+        if (publish) {
+          const p = await mutate("publishProduct", `mutation($id: UUID!) { publishProduct(id: $id) { ${RESULT} } }`, { id: r.id });
+          last = p.position ?? last;
+        }
+        results.push({ row: i + 1, ok: true, message: input.name });
+      } catch (e) {
+        results.push({ row: i + 1, ok: false, message: e instanceof UserErrors ? e.message : describe(e) });
+      }
+      setProgress({ done: i, total: rows.length - 1 });
+      setReport([...results]);
+    }
+    onDone(last);
+  };
+  const failed = report.filter((r) => !r.ok);
+  return (
+    <details class="card">
+      <summary>{t("Import CSV")}</summary>
+      <p class="small muted">{CSV_HELP}</p>
+      <div class="row">
+        <Field label={t("Category")}>
+          <select value={category} onChange={(e) => setCategory(e.currentTarget.value)}>
+            <option value="">—</option>
+            {categories.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <label class="check">
+          <input type="checkbox" checked={publish} onChange={(e) => setPublish(e.currentTarget.checked)} /> {t("Publish")}
+        </label>
+        <Field label="CSV">
+          <input type="file" accept=".csv,text/csv" disabled={!category} data-testid="csv-file" onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
+        </Field>
+      </div>
+      <ErrorBox error={error} />
+      {progress ? (
+        <div>
+          <progress max={progress.total} value={progress.done} aria-label="import progress" />
+          <span class="small" data-testid="csv-progress">
+            {progress.done}/{progress.total} {t("Rows")} · {report.length - failed.length} {t("imported")} · {failed.length} {t("failed")}
+          </span>
+        </div>
+      ) : null}
+      {failed.length ? (
+        <table class="list small" data-testid="csv-errors">
+          <tbody>
+            {failed.map((r) => (
+              <tr key={r.row}>
+                <td>
+                  {t("Rows")} {r.row}
+                </td>
+                <td class="error">{r.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </details>
+  );
+}

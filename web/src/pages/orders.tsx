@@ -1,0 +1,267 @@
+// Orders for buyers and suppliers: the list, and one order with its escrow, live status, the
+// actions its state allows the viewer (pay, ship, confirm receipt, return, dispute, rate) and
+// its history as a timeline.
+import { useEffect, useState } from "preact/hooks";
+import { mutate, RESULT, subscribe, upload } from "../api";
+import type { OrderOut } from "../generated/schema";
+import { t } from "../i18n";
+import { go, me } from "../nav";
+import { useSignal } from "../state";
+import { Badge, date, ErrorBox, Field, Loading, money, Timeline, useAction, useQuery } from "../ui";
+
+const ORDER_FIELDS =
+  "id companyId supplierId status deliveredAt disputeId lines { productId title quantity unitPrice { formatted } total { formatted } } shipping { formatted } total { minor formatted } escrow { funded { formatted } released { formatted } refunded { formatted } remaining { minor formatted } heldByDispute }";
+
+export function OrdersPage() {
+  const { data, error, loading } = useQuery<{ myOrders: { nodes: OrderOut[] } }>(`{ myOrders(first: 100) { nodes { ${ORDER_FIELDS} } } }`);
+  return (
+    <section>
+      <h1>{t("Orders")}</h1>
+      <ErrorBox error={error} />
+      <Loading when={loading && !data}>
+        {!data?.myOrders.nodes.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
+        <table class="list">
+          <thead>
+            <tr>
+              <th>{t("Order")}</th>
+              <th>{t("Title")}</th>
+              <th>{t("Total")}</th>
+              <th>{t("Status")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.myOrders.nodes.map((o) => (
+              <tr key={o.id}>
+                <td>
+                  <a href={`#/order/${o.id}`}>{o.id.slice(-8)}</a>
+                </td>
+                <td>{o.lines.map((l) => l.title).join(", ")}</td>
+                <td>{money(o.total)}</td>
+                <td>
+                  <Badge>{o.status}</Badge>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Loading>
+    </section>
+  );
+}
+
+export function OrderPage({ id }: { id: string }) {
+  const [at, setAt] = useState<string | null>(null);
+  const { data, error, reload } = useQuery<{ order: OrderOut }>(`query($id: UUID!, $at: String) { order(id: $id, atLeast: $at) { ${ORDER_FIELDS} } }`, { id, at });
+  const user = useSignal(me);
+  const [refresh, setRefresh] = useState(0);
+  // Live: the status changes as the other side (or the escrow) acts.
+  useEffect(
+    () =>
+      subscribe<{ orderUpdates: OrderOut }>("subscription { orderUpdates { id status } }", {}, (d) => {
+        if (d.orderUpdates.id === id) {
+          reload();
+          setRefresh((n) => n + 1);
+        }
+      }),
+    [id],
+  );
+  const o = data?.order;
+  if (!o) return <ErrorBox error={error} />;
+  const done = (position: string | null | undefined) => {
+    setAt(position ?? null);
+    setRefresh((n) => n + 1);
+  };
+  const status = o.status.toUpperCase();
+  const buyer = user?.role === "BUYER";
+  const supplier = user?.role === "SUPPLIER";
+  return (
+    <article>
+      <h1>
+        {t("Order")} {o.id.slice(-8)} <Badge tone="info">{o.status}</Badge>
+      </h1>
+      <div class="columns">
+        <section class="card">
+          <table>
+            <tbody>
+              {o.lines.map((l, i) => (
+                <tr key={i}>
+                  <td>{l.productId ? <a href={`#/product/${l.productId}`}>{l.title}</a> : l.title}</td>
+                  <td>× {l.quantity.toLocaleString()}</td>
+                  <td>{money(l.unitPrice)}</td>
+                  <td>{money(l.total)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p>
+            {t("Shipping cost")} {money(o.shipping)} · {t("Total")} <strong>{money(o.total)}</strong>
+          </p>
+          {o.supplierId ? (
+            <p>
+              {t("Supplier")}: <a href={`#/supplier/${o.supplierId}`}>{o.supplierId.slice(-8)}</a>
+            </p>
+          ) : null}
+          {o.disputeId ? (
+            <p>
+              {t("Dispute")}: <a href={`#/dispute/${o.disputeId}`}>{o.disputeId.slice(-8)}</a>
+            </p>
+          ) : null}
+        </section>
+        <section class="card">
+          <h3>{t("Escrow")}</h3>
+          <p class="small" data-testid="escrow">
+            funded {money(o.escrow?.funded)} · released {money(o.escrow?.released)} · refunded {money(o.escrow?.refunded)} · remaining{" "}
+            {money(o.escrow?.remaining)}
+          </p>
+          {o.deliveredAt ? <p class="small">delivered {date(o.deliveredAt)}</p> : null}
+          <Actions order={o} status={status} buyer={buyer} supplier={supplier} done={done} />
+        </section>
+      </div>
+      <Timeline stream={`order-${o.id}`} refresh={refresh} />
+    </article>
+  );
+}
+
+function Actions(props: { order: OrderOut; status: string; buyer: boolean; supplier: boolean; done: (p: string | null | undefined) => void }) {
+  const { order: o, status, buyer, supplier, done } = props;
+  const { busy, error, run } = useAction();
+  const [form, setForm] = useState<string | null>(null);
+  const [carrier, setCarrier] = useState("SF Express 顺丰");
+  const [tracking, setTracking] = useState("");
+  const [reason, setReason] = useState("");
+  const [statement, setStatement] = useState("");
+  const [claimed, setClaimed] = useState("");
+  const [files, setFiles] = useState<string[]>([]);
+  const [kind, setKind] = useState("NOT_AS_DESCRIBED");
+  const [scores, setScores] = useState({ quality: 5, delivery: 5, service: 5 });
+  const act = (field: string, args: string, vars: Record<string, unknown>) =>
+    run(async () => {
+      const r = await mutate(field, `mutation(${args}) { ${field}(${Object.keys(vars).map((k) => `${k}: $${k}`).join(", ")}) { ${RESULT} } }`, vars);
+      setForm(null);
+      done(r.position);
+      if (field === "openDispute" && r.id) go(`/dispute/${r.id}`);
+    });
+  const buttons: preact.JSX.Element[] = [];
+  if (buyer && status === "PLACED")
+    buttons.push(
+      <button class="primary" disabled={busy} onClick={() => act("payOrder", "$orderId: UUID!, $idempotencyKey: String!", { orderId: o.id, idempotencyKey: `pay-${o.id}` })}>
+        {t("Pay into escrow")}
+      </button>,
+    );
+  if (supplier && status === "PAID") buttons.push(<button class="primary" onClick={() => setForm("ship")}>{t("Ship")}</button>);
+  if (supplier && status === "SHIPPED")
+    buttons.push(<button disabled={busy} onClick={() => act("markDelivered", "$orderId: UUID!", { orderId: o.id })}>{t("Mark delivered")}</button>);
+  if (buyer && (status === "SHIPPED" || status === "DELIVERED"))
+    buttons.push(
+      <button class="primary" disabled={busy} onClick={() => act("confirmReceipt", "$orderId: UUID!", { orderId: o.id })}>
+        {t("Confirm receipt")}
+      </button>,
+    );
+  if (buyer && ["DELIVERED", "RECEIVED", "COMPLETED"].includes(status)) buttons.push(<button onClick={() => setForm("return")}>{t("Request a return")}</button>);
+  if (supplier && status === "RETURN_REQUESTED")
+    buttons.push(<button disabled={busy} onClick={() => act("answerReturn", "$orderId: UUID!, $approve: Boolean!", { orderId: o.id, approve: true })}>{t("Answer return")} ✓</button>);
+  if ((buyer || supplier) && !o.disputeId && ["PAID", "SHIPPED", "DELIVERED", "RECEIVED"].includes(status))
+    buttons.push(<button onClick={() => setForm("dispute")}>{t("Open a dispute")}</button>);
+  if (buyer && status === "COMPLETED") buttons.push(<button onClick={() => setForm("rate")}>{t("Rate the order")}</button>);
+  return (
+    <div>
+      <div class="actions">{buttons}</div>
+      <ErrorBox error={error} />
+      {form === "ship" ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            act("shipOrder", "$orderId: UUID!, $carrier: String!, $tracking: String!", { orderId: o.id, carrier, tracking });
+          }}
+        >
+          <Field label={t("Carrier")}>
+            <input value={carrier} onInput={(e) => setCarrier(e.currentTarget.value)} required />
+          </Field>
+          <Field label={t("Tracking number")}>
+            <input value={tracking} onInput={(e) => setTracking(e.currentTarget.value)} required />
+          </Field>
+          <button class="primary" disabled={busy}>
+            {t("Ship")}
+          </button>
+        </form>
+      ) : null}
+      {form === "return" ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            act("requestReturn", "$orderId: UUID!, $reason: String!", { orderId: o.id, reason });
+          }}
+        >
+          <Field label={t("Reason")}>
+            <textarea value={reason} onInput={(e) => setReason(e.currentTarget.value)} required />
+          </Field>
+          <button class="primary" disabled={busy}>
+            {t("Submit")}
+          </button>
+        </form>
+      ) : null}
+      {form === "dispute" ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            act("openDispute", "$orderId: UUID!, $reason: String!, $statement: String!, $files: [String!]!, $claimed: MoneyInput!", {
+              orderId: o.id,
+              reason: kind,
+              statement,
+              files,
+              claimed: { minor: String(Math.round(Number(claimed) * 100)), currency: "CNY" },
+            });
+          }}
+        >
+          <Field label={t("Reason")}>
+            <select value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+              {["NOT_SHIPPED", "NOT_AS_DESCRIBED", "DAMAGED", "WRONG_QUANTITY", "NOT_PAID", "OTHER"].map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t("Statement")}>
+            <textarea value={statement} onInput={(e) => setStatement(e.currentTarget.value)} required />
+          </Field>
+          <Field label={`${t("Claimed")} (¥)`} hint={`≤ ${money(o.escrow?.remaining)}`}>
+            <input type="number" step="0.01" min="0.01" value={claimed} onInput={(e) => setClaimed(e.currentTarget.value)} required />
+          </Field>
+          <Field label={t("Evidence")}>
+            <input
+              type="file"
+              multiple
+              onChange={async (e) => {
+                const chosen = Array.from(e.currentTarget.files ?? []);
+                const refs = await Promise.all(chosen.map(upload));
+                setFiles([...files, ...refs]);
+              }}
+            />
+          </Field>
+          <p class="small muted">{files.join(", ")}</p>
+          <button class="primary" disabled={busy}>
+            {t("Open a dispute")}
+          </button>
+        </form>
+      ) : null}
+      {form === "rate" ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            act("rateOrder", "$orderId: UUID!, $quality: Int!, $delivery: Int!, $service: Int!", { orderId: o.id, ...scores });
+          }}
+        >
+          {(["quality", "delivery", "service"] as const).map((k) => (
+            <Field key={k} label={t(k.charAt(0).toUpperCase() + k.slice(1))}>
+              <input type="number" min="1" max="5" value={scores[k]} onInput={(e) => setScores({ ...scores, [k]: Number(e.currentTarget.value) })} />
+            </Field>
+          ))}
+          <button class="primary" disabled={busy}>
+            {t("Submit")}
+          </button>
+        </form>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+// A product: its attributes, tier prices, MOQ, stock and supplier; add to the cart at a quantity
+// priced from the tiers.
+import { useState } from "preact/hooks";
+import { gql } from "../api";
+import { addToCart } from "../cart";
+import type { ProductOut, SupplierOut } from "../generated/schema";
+import { t } from "../i18n";
+import { Badge, cny, ErrorBox, Loading, money, Stars, useQuery } from "../ui";
+import { priceAt } from "./search";
+
+export function ProductPage({ id }: { id: string }) {
+  const { data, error, loading } = useQuery<{ product: ProductOut }>(
+    "query($id: UUID!) { product(id: $id) { id title brand name description status supplierId categoryId moq packSize stock leadTimeDays shippingCost { formatted } tiers { minQuantity unitPrice { minor formatted } } attributes { key value number } } }",
+    { id },
+  );
+  const p = data?.product;
+  const supplier = useQuery<{ supplier: SupplierOut }>(
+    p?.supplierId ? "query($id: UUID!) { supplier(id: $id) { id companyName verified guaranteed level averageRating completedOrders } }" : null,
+    { id: p?.supplierId },
+  );
+  const [quantity, setQuantity] = useState<number | null>(null);
+  const [added, setAdded] = useState(false);
+  if (!p) return <Loading when={loading}><ErrorBox error={error} /></Loading>;
+  const qty = quantity ?? p.moq;
+  const unit = priceAt(p.tiers, qty);
+  const s = supplier.data?.supplier;
+  const belowMoq = qty < p.moq;
+  return (
+    <article class="product-page">
+      <h1>{p.title}</h1>
+      <p class="muted">
+        {p.brand} · {p.name} · <Badge>{p.status}</Badge>
+      </p>
+      <div class="columns">
+        <section class="card">
+          <h2>{t("Attributes")}</h2>
+          <table>
+            <tbody>
+              {p.attributes.map((a) => (
+                <tr key={a.key}>
+                  <th scope="row">{a.key}</th>
+                  <td>{a.value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {p.description ? <p>{p.description}</p> : null}
+        </section>
+        <section class="card">
+          <h2>{t("Price tiers")}</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>{t("Quantity")}</th>
+                <th>{t("Unit price")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.tiers.map((tier) => (
+                <tr key={tier.minQuantity} class={unit === tier.unitPrice.minor ? "chosen" : ""}>
+                  <td>≥ {tier.minQuantity.toLocaleString()}</td>
+                  <td>{money(tier.unitPrice)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p class="small">
+            {t("MOQ")} {p.moq.toLocaleString()} · {t("Pack size")} {p.packSize} · {t("Stock")} {p.stock.toLocaleString()} · {t("Lead time")} {p.leadTimeDays} {t("days")} ·{" "}
+            {t("Shipping cost")} {p.shippingCost?.formatted ?? "—"}
+          </p>
+          <div class="buy">
+            <label class="field">
+              <span>{t("Quantity")}</span>
+              <input type="number" min={p.moq} step={p.packSize} value={qty} onInput={(e) => setQuantity(Number(e.currentTarget.value))} />
+            </label>
+            <strong data-testid="line-total">{unit ? `${cny(unit)} × ${qty.toLocaleString()} = ${cny(Number(unit) * qty)}` : "—"}</strong>
+            <button
+              class="primary"
+              disabled={belowMoq || !unit || !p.supplierId}
+              onClick={() => {
+                addToCart({ productId: p.id, supplierId: p.supplierId!, title: p.title, quantity: qty, moq: p.moq, unitPrice: unit! });
+                gql("mutation($p: UUID!, $q: Int!) { trackAddToCart(productId: $p, quantity: $q) }", { p: p.id, q: qty }).catch(() => {});
+                setAdded(true);
+              }}
+            >
+              {t("Add to cart")}
+            </button>
+            {belowMoq ? <p class="error">{`${t("MOQ")}: ${p.moq}`}</p> : null}
+            {added ? (
+              <p role="status">
+                {t("Added to cart")} · <a href="#/cart">{t("Cart")}</a>
+              </p>
+            ) : null}
+          </div>
+        </section>
+        {s ? (
+          <section class="card">
+            <h2>{t("Supplier")}</h2>
+            <p>
+              <a href={`#/supplier/${s.id}`}>{s.companyName}</a>
+            </p>
+            <p>
+              {s.verified ? <Badge tone="ok">{t("Verified supplier")}</Badge> : null} {s.guaranteed ? <Badge tone="info">{t("Guaranteed supplier")}</Badge> : null}{" "}
+              <Badge>Lv{s.level}</Badge>
+            </p>
+            <p>
+              {t("Rating")}: <Stars value={s.averageRating} /> · {t("Completed orders")}: {s.completedOrders}
+            </p>
+          </section>
+        ) : null}
+      </div>
+    </article>
+  );
+}

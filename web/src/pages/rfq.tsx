@@ -1,0 +1,349 @@
+// RFQs: the buyer's composer (spec attributes from the category's schema, quantity, drawings,
+// invited suppliers), their list, and one RFQ with its quotes side by side — counter-offer and
+// accept for the buyer, quote and revise for a supplier — updated live as quotes arrive.
+import { useEffect, useState } from "preact/hooks";
+import { mutate, RESULT, subscribe, upload } from "../api";
+import type { CategoryOut, QuoteOut, RfqOut } from "../generated/schema";
+import { t } from "../i18n";
+import { go, me } from "../nav";
+import { useSignal } from "../state";
+import { Badge, cny, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Timeline, useAction, useQuery } from "../ui";
+import { useCatalogueBasics } from "./search";
+
+export const RFQ_FIELDS =
+  "id title description categoryId quantity targetPrice { formatted } deadline respondBy slaMsLeft invitedSupplierIds poolOpen status quotes { id supplierId unitPrice { minor formatted } leadTimeDays validUntil note revision counterOffer { formatted } status }";
+
+const DAY = 86_400_000;
+
+export function RfqComposer() {
+  const { categories, suppliers } = useCatalogueBasics();
+  const [title, setTitle] = useState("");
+  const [description, setDescription] = useState("");
+  const [category, setCategory] = useState<string>("");
+  const [spec, setSpec] = useState<Record<string, string>>({});
+  const [quantity, setQuantity] = useState("1000");
+  const [target, setTarget] = useState("");
+  const [deadline, setDeadline] = useState(new Date(Date.now() + 14 * DAY).toISOString().slice(0, 10));
+  const [drawings, setDrawings] = useState<string[]>([]);
+  const [invited, setInvited] = useState<string[]>([]);
+  const { busy, error, run } = useAction();
+  const chosen: CategoryOut | undefined = categories.find((c) => c.id === category);
+  const candidates = Object.values(suppliers).filter((s) => !category || s.categoryIds.includes(category));
+  return (
+    <form
+      class="card narrow"
+      onSubmit={(e) => {
+        e.preventDefault();
+        run(async () => {
+          const r = await mutate("createRfq", `mutation($i: RfqInput!) { createRfq(input: $i) { ${RESULT} } }`, {
+            i: {
+              title,
+              description,
+              categoryId: category,
+              attributes: Object.entries(spec)
+                .filter(([, v]) => v.trim())
+                .map(([key, value]) => ({ key, value })),
+              quantity: Number(quantity),
+              drawings,
+              targetPrice: target ? { minor: String(Math.round(Number(target) * 100)), currency: "CNY" } : null,
+              deadline: new Date(deadline).getTime(),
+              invitedSupplierIds: invited,
+            },
+          });
+          go(`/rfq/${r.id}?at=${r.position}`);
+        });
+      }}
+    >
+      <h1>{t("New RFQ")}</h1>
+      <Field label={t("Title")}>
+        <input required value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
+      </Field>
+      <Field label={t("Category")}>
+        <select required value={category} onChange={(e) => setCategory(e.currentTarget.value)}>
+          <option value="">—</option>
+          {categories.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {chosen?.attributes.map((a) => (
+        <Field key={a.key} label={`${a.label}${a.unit ? ` (${a.unit})` : ""}`}>
+          {a.kind === "ENUM" ? (
+            <select value={spec[a.key] ?? ""} onChange={(e) => setSpec({ ...spec, [a.key]: e.currentTarget.value })}>
+              <option value="">—</option>
+              {a.values.map((v) => (
+                <option key={v}>{v}</option>
+              ))}
+            </select>
+          ) : (
+            <input value={spec[a.key] ?? ""} placeholder={a.unit ? `35 ${a.unit} / 1-3/8 in` : ""} onInput={(e) => setSpec({ ...spec, [a.key]: e.currentTarget.value })} />
+          )}
+        </Field>
+      ))}
+      <Field label={t("Description")}>
+        <textarea value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+      </Field>
+      <div class="row">
+        <Field label={t("Quantity")}>
+          <input type="number" min="1" required value={quantity} onInput={(e) => setQuantity(e.currentTarget.value)} />
+        </Field>
+        <Field label={`${t("Target price")} (¥)`}>
+          <input type="number" step="0.01" value={target} onInput={(e) => setTarget(e.currentTarget.value)} />
+        </Field>
+        <Field label={t("Deadline")}>
+          <input type="date" required value={deadline} onInput={(e) => setDeadline(e.currentTarget.value)} />
+        </Field>
+      </div>
+      <Field label={t("Drawings")}>
+        <input
+          type="file"
+          multiple
+          onChange={(e) => {
+            const files = Array.from(e.currentTarget.files ?? []);
+            run(async () => setDrawings([...drawings, ...(await Promise.all(files.map(upload)))]));
+          }}
+        />
+      </Field>
+      <div class="files">
+        {drawings.map((d) => (
+          <FileLink key={d} file={d} />
+        ))}
+      </div>
+      <fieldset>
+        <legend>{t("Invite suppliers")}</legend>
+        {candidates.map((s) => (
+          <label class="check" key={s.id}>
+            <input
+              type="checkbox"
+              checked={invited.includes(s.id)}
+              onChange={(e) => setInvited(e.currentTarget.checked ? [...invited, s.id] : invited.filter((i) => i !== s.id))}
+            />{" "}
+            {s.companyName} <Badge>Lv{s.level}</Badge>
+          </label>
+        ))}
+      </fieldset>
+      <ErrorBox error={error} />
+      <button class="primary" disabled={busy}>
+        {t("Send RFQ")}
+      </button>
+    </form>
+  );
+}
+
+export function RfqList() {
+  const { data, error, loading } = useQuery<{ myRfqs: { nodes: RfqOut[] } }>(`{ myRfqs(first: 100) { nodes { ${RFQ_FIELDS} } } }`);
+  return (
+    <section>
+      <h1>
+        {t("RFQs")} <a class="button primary" href="#/rfq/new">{t("New RFQ")}</a>
+      </h1>
+      <ErrorBox error={error} />
+      <Loading when={loading && !data}>
+        <table class="list">
+          <tbody>
+            {data?.myRfqs.nodes.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <a href={`#/rfq/${r.id}`}>{r.title}</a>
+                </td>
+                <td>× {r.quantity.toLocaleString()}</td>
+                <td>
+                  <Badge>{r.status}</Badge> {r.poolOpen ? <Badge tone="info">{t("Pool")}</Badge> : null}
+                </td>
+                <td>
+                  {r.quotes.length} {t("Quotes")}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Loading>
+    </section>
+  );
+}
+
+export function RfqPage({ id }: { id: string }) {
+  const at = new URLSearchParams(location.hash.split("?")[1] ?? "").get("at");
+  const [position, setPosition] = useState<string | null>(at);
+  const { data, error, reload } = useQuery<{ rfq: RfqOut }>(`query($id: UUID!, $at: String) { rfq(id: $id, atLeast: $at) { ${RFQ_FIELDS} } }`, { id, at: position });
+  const { suppliers } = useCatalogueBasics();
+  const user = useSignal(me);
+  const [refresh, setRefresh] = useState(0);
+  useEffect(
+    () =>
+      user?.role === "BUYER"
+        ? subscribe<{ quotes: RfqOut }>("subscription($id: UUID!) { quotes(rfqId: $id) { id } }", { id }, () => {
+            reload();
+            setRefresh((n) => n + 1);
+          })
+        : () => {},
+    [id, user?.role],
+  );
+  const r = data?.rfq;
+  if (!r) return <ErrorBox error={error} />;
+  const done = (p: string | null | undefined) => {
+    setPosition(p ?? null);
+    setRefresh((n) => n + 1);
+  };
+  const mine = r.quotes.find((q) => q.supplierId === user?.supplierId);
+  return (
+    <article>
+      <h1>
+        {r.title} <Badge tone="info">{r.status}</Badge> {r.poolOpen ? <Badge>{t("Pool")}</Badge> : null}
+      </h1>
+      <p class="muted">
+        × {r.quantity.toLocaleString()} · {t("Target price")} {money(r.targetPrice)} · {t("Deadline")} {date(r.deadline)} · {t("Respond within")}{" "}
+        <Countdown deadline={r.respondBy} />
+      </p>
+      {r.description ? <p>{r.description}</p> : null}
+      <section class="card">
+        <h2>{t("Compare quotes")}</h2>
+        {!r.quotes.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
+        <div class="compare" data-testid="quotes">
+          {r.quotes.map((q) => (
+            <QuoteCard key={q.id} rfq={r} quote={q} supplierName={suppliers[q.supplierId]?.companyName ?? q.supplierId.slice(-8)} buyer={user?.role === "BUYER"} done={done} />
+          ))}
+        </div>
+      </section>
+      {user?.role === "SUPPLIER" ? <QuoteForm rfq={r} existing={mine} done={done} /> : null}
+      <Timeline stream={`rfq-${r.id}`} refresh={refresh} />
+    </article>
+  );
+}
+
+function QuoteCard(props: { rfq: RfqOut; quote: QuoteOut; supplierName: string; buyer: boolean; done: (p: string | null | undefined) => void }) {
+  const { rfq, quote: q } = props;
+  const { busy, error, run } = useAction();
+  const [counter, setCounter] = useState("");
+  const total = Number(q.unitPrice.minor) * rfq.quantity;
+  return (
+    <div class="quote card" data-supplier={q.supplierId}>
+      <h3>
+        <a href={`#/supplier/${q.supplierId}`}>{props.supplierName}</a>
+      </h3>
+      <dl>
+        <dt>{t("Unit price")}</dt>
+        <dd>{money(q.unitPrice)}</dd>
+        <dt>{t("Total")}</dt>
+        <dd>{cny(total)}</dd>
+        <dt>{t("Lead time")}</dt>
+        <dd>
+          {q.leadTimeDays} {t("days")}
+        </dd>
+        <dt>{t("Valid until")}</dt>
+        <dd>{date(q.validUntil)}</dd>
+        <dt>{t("Status")}</dt>
+        <dd>
+          <Badge>{q.status}</Badge> {q.revision ? `r${q.revision}` : ""}
+        </dd>
+        {q.counterOffer ? (
+          <>
+            <dt>{t("Counter-offer")}</dt>
+            <dd>{money(q.counterOffer)}</dd>
+          </>
+        ) : null}
+      </dl>
+      {q.note ? <p class="small">{q.note}</p> : null}
+      {props.buyer && ["OPEN", "QUOTED"].includes(rfq.status.toUpperCase()) && q.status.toUpperCase() === "LIVE" ? (
+        <div class="actions">
+          <button
+            class="primary"
+            disabled={busy}
+            onClick={() =>
+              run(async () => {
+                const r = await mutate("acceptQuote", `mutation($r: UUID!, $q: UUID!) { acceptQuote(rfqId: $r, quoteId: $q) { ${RESULT} } }`, { r: rfq.id, q: q.id });
+                props.done(r.position);
+              })
+            }
+          >
+            {t("Accept")}
+          </button>
+          <form
+            class="inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              run(async () => {
+                const r = await mutate(
+                  "counterOffer",
+                  `mutation($r: UUID!, $q: UUID!, $p: MoneyInput!) { counterOffer(rfqId: $r, quoteId: $q, unitPrice: $p) { ${RESULT} } }`,
+                  { r: rfq.id, q: q.id, p: { minor: String(Math.round(Number(counter) * 100)), currency: "CNY" } },
+                );
+                setCounter("");
+                props.done(r.position);
+              });
+            }}
+          >
+            <input type="number" step="0.01" min="0.01" aria-label={t("Counter-offer")} placeholder="¥" value={counter} onInput={(e) => setCounter(e.currentTarget.value)} required />
+            <button disabled={busy}>{t("Counter-offer")}</button>
+          </form>
+        </div>
+      ) : null}
+      <ErrorBox error={error} />
+    </div>
+  );
+}
+
+export function QuoteForm(props: { rfq: RfqOut; existing?: QuoteOut; done: (p: string | null | undefined) => void }) {
+  const { rfq, existing } = props;
+  const [price, setPrice] = useState(existing ? String(Number(existing.unitPrice.minor) / 100) : "");
+  const [lead, setLead] = useState(String(existing?.leadTimeDays ?? 10));
+  const [valid, setValid] = useState(new Date(Date.now() + 7 * DAY).toISOString().slice(0, 10));
+  const [note, setNote] = useState(existing?.note ?? "");
+  const { busy, error, run } = useAction();
+  return (
+    <form
+      class="card narrow"
+      onSubmit={(e) => {
+        e.preventDefault();
+        run(async () => {
+          const vars: Record<string, unknown> = {
+            r: rfq.id,
+            p: { minor: String(Math.round(Number(price) * 100)), currency: "CNY" },
+            l: Number(lead),
+            v: new Date(valid).getTime() + DAY - 1,
+            n: note,
+          };
+          const r = existing
+            ? await mutate(
+                "reviseQuote",
+                `mutation($r: UUID!, $q: UUID!, $p: MoneyInput!, $l: Int!, $v: Float!, $n: String!) { reviseQuote(rfqId: $r, quoteId: $q, unitPrice: $p, leadTimeDays: $l, validUntil: $v, note: $n) { ${RESULT} } }`,
+                { ...vars, q: existing.id },
+              )
+            : await mutate(
+                "submitQuote",
+                `mutation($r: UUID!, $p: MoneyInput!, $l: Int!, $v: Float!, $n: String!) { submitQuote(rfqId: $r, unitPrice: $p, leadTimeDays: $l, validUntil: $v, note: $n) { ${RESULT} } }`,
+                vars,
+              );
+          props.done(r.position);
+        });
+      }}
+    >
+      <h2>{existing ? t("Revise") : t("Quote")}</h2>
+      {existing?.counterOffer ? (
+        <p>
+          {t("Counter-offer")}: <strong>{money(existing.counterOffer)}</strong>
+        </p>
+      ) : null}
+      <div class="row">
+        <Field label={`${t("Unit price")} (¥)`}>
+          <input type="number" step="0.01" min="0.01" required value={price} onInput={(e) => setPrice(e.currentTarget.value)} />
+        </Field>
+        <Field label={`${t("Lead time")} (${t("days")})`}>
+          <input type="number" min="0" required value={lead} onInput={(e) => setLead(e.currentTarget.value)} />
+        </Field>
+        <Field label={t("Valid until")}>
+          <input type="date" required value={valid} onInput={(e) => setValid(e.currentTarget.value)} />
+        </Field>
+      </div>
+      <Field label={t("Note")}>
+        <input value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+      </Field>
+      <ErrorBox error={error} />
+      <button class="primary" disabled={busy}>
+        {existing ? t("Revise") : t("Submit")}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,89 @@
+// A supplier's public profile: badges, level, ratings and credit record; agents also see the
+// documents and act on the supplier's standing (warn, suspend, reinstate, exit).
+import { useState } from "preact/hooks";
+import { mutate, RESULT } from "../api";
+import type { SupplierOut } from "../generated/schema";
+import { t } from "../i18n";
+import { me } from "../nav";
+import { useSignal } from "../state";
+import { Badge, date, ErrorBox, Field, FileLink, Loading, money, Stars, useAction, useQuery } from "../ui";
+import { SUPPLIER_FIELDS } from "./onboarding";
+
+export function SupplierPage({ id }: { id: string }) {
+  const [at, setAt] = useState<string | null>(null);
+  const { data, error, loading } = useQuery<{ supplier: SupplierOut }>(`query($id: UUID!, $at: String) { supplier(id: $id, atLeast: $at) { ${SUPPLIER_FIELDS} } }`, { id, at });
+  const user = useSignal(me);
+  const staff = user?.role === "AGENT" || user?.role === "ADMIN";
+  const [reason, setReason] = useState("");
+  const { busy, error: actionError, run } = useAction();
+  const s = data?.supplier;
+  if (!s) return <Loading when={loading}><ErrorBox error={error} /></Loading>;
+  const act = (action: string) =>
+    run(async () => {
+      const r = await mutate("actOnSupplier", `mutation($s: UUID!, $a: String!, $r: String!) { actOnSupplier(supplierId: $s, action: $a, reason: $r) { ${RESULT} } }`, {
+        s: s.id,
+        a: action,
+        r: reason || action,
+      });
+      setAt(r.position ?? null);
+    });
+  return (
+    <article>
+      <h1>{s.companyName}</h1>
+      <p>
+        <Badge tone={s.status.toUpperCase() === "ACTIVE" ? "ok" : "warn"}>{s.status}</Badge> {s.verified ? <Badge tone="ok">{t("Verified supplier")}</Badge> : null}{" "}
+        {s.guaranteed ? <Badge tone="info">{t("Guaranteed supplier")}</Badge> : null} <Badge>Lv{s.level}</Badge>
+      </p>
+      <div class="columns">
+        <section class="card">
+          <dl>
+            <dt>{t("Rating")}</dt>
+            <dd>
+              <Stars value={s.averageRating} />
+            </dd>
+            <dt>{t("Completed orders")}</dt>
+            <dd>{s.completedOrders}</dd>
+            <dt>{t("Warnings")}</dt>
+            <dd>{s.warnings}</dd>
+            <dt>{t("Unified social credit code")}</dt>
+            <dd>{s.creditCode}</dd>
+            {s.depositHeld ? (
+              <>
+                <dt>{t("Deposit")}</dt>
+                <dd>{money(s.depositHeld)}</dd>
+              </>
+            ) : null}
+          </dl>
+          <a href={`#/search?supplier=${s.id}`}>{t("Search")}</a>
+        </section>
+        <section class="card">
+          <h2>{t("Credit record")}</h2>
+          {!s.creditRecord.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
+          <ol class="timeline">
+            {s.creditRecord.map((c, i) => (
+              <li key={i}>
+                <time>{date(c.at)}</time> <strong>{c.kind}</strong> <span class="small">{c.detail}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+        {staff ? (
+          <section class="card">
+            <h2>{t("Documents")}</h2>
+            <div class="files">{s.documents?.map((d) => <FileLink key={d.kind} file={d.file} />)}</div>
+            <Field label={t("Reason")}>
+              <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+            </Field>
+            <div class="actions">
+              <button disabled={busy} onClick={() => act("WARN")}>{t("Warn")}</button>
+              <button disabled={busy} onClick={() => act("SUSPEND")}>{t("Suspend")}</button>
+              <button disabled={busy} onClick={() => act("REINSTATE")}>REINSTATE</button>
+              <button disabled={busy} class="danger" onClick={() => act("EXIT")}>{t("Exit")}</button>
+            </div>
+            <ErrorBox error={actionError} />
+          </section>
+        ) : null}
+      </div>
+    </article>
+  );
+}

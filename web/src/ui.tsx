@@ -1,0 +1,258 @@
+// Pieces every screen uses: loading data, showing errors, money, badges, timelines, charts.
+import type { ComponentChildren } from "preact";
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { ApiError, gql, UserErrors } from "./api";
+import type { EventOut, MoneyOut } from "./generated/schema";
+import { t } from "./i18n";
+
+/** Loads `query` and keeps it fresh when `deps` change; `reload` fetches again. */
+export function useQuery<T>(query: string | null, variables: Record<string, unknown> = {}, deps: unknown[] = []) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const key = JSON.stringify(variables);
+  const load = useCallback(async () => {
+    if (!query) return;
+    setLoading(true);
+    try {
+      setData(await gql<T>(query, variables));
+      setError(null);
+    } catch (e) {
+      setError(describe(e));
+    } finally {
+      setLoading(false);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [query, key, ...deps]);
+  useEffect(() => {
+    load();
+  }, [load]);
+  return { data, error, loading, reload: load };
+}
+
+export function describe(e: unknown): string {
+  if (e instanceof UserErrors || e instanceof ApiError) return e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** Runs an action with a busy flag and an error message. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (f: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await f();
+      return true;
+    } catch (e) {
+      setError(describe(e));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, run, setError };
+}
+
+export function ErrorBox({ error }: { error: string | null }) {
+  return error ? (
+    <p class="error" role="alert">
+      {error}
+    </p>
+  ) : null;
+}
+
+export function Loading({ when, children }: { when: boolean; children?: ComponentChildren }) {
+  return when ? <p class="muted">{t("Loading…")}</p> : <>{children}</>;
+}
+
+export function money(m: MoneyOut | null | undefined): string {
+  if (!m) return "—";
+  return m.formatted;
+}
+
+export function cny(minor: number | string): string {
+  const n = typeof minor === "string" ? Number(minor) : minor;
+  return `¥${(n / 100).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+export function date(ms: number | null | undefined): string {
+  if (ms == null) return "—";
+  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function Field(props: { label: string; children: ComponentChildren; hint?: string }) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      {props.children}
+      {props.hint ? <small class="muted">{props.hint}</small> : null}
+    </label>
+  );
+}
+
+export function Badge({ children, tone = "plain" }: { children: ComponentChildren; tone?: "ok" | "warn" | "plain" | "info" }) {
+  return <span class={`badge ${tone}`}>{children}</span>;
+}
+
+export function Stars({ value }: { value: number | null }) {
+  if (value == null) return <span class="muted">—</span>;
+  return (
+    <span title={value.toFixed(2)} aria-label={`${value.toFixed(1)} / 5`}>
+      {"★".repeat(Math.round(value))}
+      <span class="muted">{"★".repeat(5 - Math.round(value))}</span> {value.toFixed(1)}
+    </span>
+  );
+}
+
+/** A stream's events as a readable timeline (an order, RFQ or dispute). */
+export function Timeline({ stream, refresh = 0 }: { stream: string; refresh?: number }) {
+  const { data, error, loading } = useQuery<{ history: { nodes: EventOut[] } }>(
+    "query($s: String!) { history(stream: $s, first: 100) { nodes { position version eventType payload actor at } } }",
+    { s: stream },
+    [refresh],
+  );
+  return (
+    <section class="card">
+      <h3>{t("History")}</h3>
+      <ErrorBox error={error} />
+      <Loading when={loading && !data}>
+        <ol class="timeline">
+          {data?.history.nodes.map((e) => (
+            <li key={e.position}>
+              <time>{date(e.at)}</time>
+              <strong>{humanise(e.eventType)}</strong>
+              <span class="muted"> {e.actor ?? ""}</span>
+              <Details payload={e.payload} />
+            </li>
+          ))}
+        </ol>
+      </Loading>
+    </section>
+  );
+}
+
+function Details({ payload }: { payload: string }) {
+  let summary = "";
+  try {
+    const body = JSON.parse(payload);
+    const parts: string[] = [];
+    for (const [k, v] of Object.entries(body ?? {})) {
+      if (v == null || typeof v === "object" || k === "at" || k === "id") continue;
+      parts.push(`${k}: ${String(v).slice(0, 60)}`);
+    }
+    summary = parts.slice(0, 4).join(" · ");
+  } catch {
+    summary = "";
+  }
+  return summary ? <div class="muted small">{summary}</div> : null;
+}
+
+/** `OrderPlaced` → `Order placed`. */
+export function humanise(name: string): string {
+  const words = name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Time left until `deadline`, ticking every second. */
+export function Countdown({ deadline }: { deadline: number }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const id = window.setInterval(() => setNow(Date.now()), 1000);
+    return () => window.clearInterval(id);
+  }, []);
+  const left = deadline - now;
+  if (left <= 0) return <Badge tone="warn">SLA ✕</Badge>;
+  const h = Math.floor(left / 3_600_000);
+  const m = Math.floor((left % 3_600_000) / 60_000);
+  const s = Math.floor((left % 60_000) / 1000);
+  return <Badge tone={left < 3_600_000 ? "warn" : "info"}>{`${h}h ${String(m).padStart(2, "0")}m ${String(s).padStart(2, "0")}s`}</Badge>;
+}
+
+const COLOURS = ["#b4451f", "#2f6f8f", "#6b8e23", "#8e44ad", "#d4a017", "#555", "#c0392b", "#16a085"];
+
+/** Stacked bars: one bar per label, one segment per series. */
+export function StackedBars({ labels, series, height = 180 }: { labels: string[]; series: { name: string; values: number[] }[]; height?: number }) {
+  const totals = labels.map((_, i) => series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
+  const max = Math.max(1, ...totals);
+  const w = Math.max(8, Math.floor(600 / Math.max(1, labels.length)));
+  return (
+    <figure class="chart">
+      <svg viewBox={`0 0 ${w * labels.length} ${height}`} preserveAspectRatio="none" role="img" aria-label={series.map((s) => s.name).join(", ")}>
+        {labels.map((label, i) => {
+          let y = height;
+          return (
+            <g key={label}>
+              <title>{`${label}: ${totals[i]}`}</title>
+              {series.map((s, k) => {
+                const h = ((s.values[i] ?? 0) / max) * (height - 4);
+                y -= h;
+                return <rect key={s.name} x={i * w + 1} y={y} width={w - 2} height={h} fill={COLOURS[k % COLOURS.length]} />;
+              })}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        {series.map((s, k) => (
+          <span key={s.name} class="legend">
+            <i style={{ background: COLOURS[k % COLOURS.length] }} /> {s.name}
+          </span>
+        ))}
+        <span class="muted small">
+          {labels[0]} – {labels[labels.length - 1]}
+        </span>
+      </figcaption>
+    </figure>
+  );
+}
+
+/** Horizontal bars, e.g. a funnel. */
+export function Bars({ rows }: { rows: { label: string; value: number; note?: string }[] }) {
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  return (
+    <div class="bars">
+      {rows.map((r) => (
+        <div class="bar-row" key={r.label}>
+          <span class="bar-label">{r.label}</span>
+          <span class="bar" style={{ width: `${(r.value / max) * 100}%` }} />
+          <span class="bar-value">
+            {r.value.toLocaleString()} {r.note ? <small class="muted">{r.note}</small> : null}
+          </span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** A line over time. */
+export function Line({ labels, values, format = (v: number) => v.toFixed(0) }: { labels: string[]; values: number[]; format?: (v: number) => string }) {
+  const max = Math.max(1e-9, ...values);
+  const n = Math.max(1, values.length - 1);
+  const points = values.map((v, i) => `${(i / n) * 600},${160 - (v / max) * 150}`).join(" ");
+  return (
+    <figure class="chart">
+      <svg viewBox="0 0 600 165" preserveAspectRatio="none" role="img" aria-label="line chart">
+        <polyline points={points} fill="none" stroke="#2f6f8f" stroke-width="2" />
+      </svg>
+      <figcaption class="muted small">
+        {labels[0]} – {labels[labels.length - 1]} · max {format(max)}
+      </figcaption>
+    </figure>
+  );
+}
+
+/** A file reference as a link, and a preview for images. */
+export function FileLink({ file }: { file: string }) {
+  const name = decodeURIComponent(file.split("/").pop() ?? file);
+  const image = /\.(png|jpe?g|gif|webp)$/i.test(name);
+  if (!file.startsWith("/files/")) return <span>{file}</span>;
+  return (
+    <a href={file} target="_blank" rel="noopener" class="file">
+      {image ? <img src={file} alt={name} loading="lazy" /> : null}
+      <span>{name}</span>
+    </a>
+  );
+}

@@ -1,0 +1,376 @@
+// Browser tests: real headless Chromium (Debian's) driven by playwright-core against a running
+// Zhuchao with demo data (its URL is the first argument). The gateway's three journeys done
+// through the UI, search narrowing with facets, CSV import, analytics; a screenshot of each main
+// screen goes to test-results/screenshots/.
+import { chromium } from "playwright-core";
+import { mkdirSync, writeFileSync } from "node:fs";
+import assert from "node:assert/strict";
+
+const base = process.argv[2] ?? "http://127.0.0.1:8080";
+const shots = new URL("../test-results/screenshots/", import.meta.url);
+mkdirSync(shots, { recursive: true });
+const PASSWORD = "zhuchao-demo";
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const steps = [];
+let failed = false;
+
+/** A fresh browser profile (its own sign-in and cart), in English unless told. */
+async function person(locale = "en-US", viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ locale, viewport });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error(`  page error: ${e.message}`));
+  await page.goto(`${base}/#/search`);
+  return page;
+}
+
+async function shot(page, name) {
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: new URL(`${name}.png`, shots).pathname, fullPage: true });
+}
+
+async function signIn(page, email) {
+  await page.goto(`${base}/#/signin`);
+  await page.locator("input[type=email]").fill(email);
+  await page.locator("input[type=password]").fill(PASSWORD);
+  await page.locator("form button.primary").click();
+  await page.getByTestId("who").waitFor();
+}
+
+async function signOut(page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+}
+
+/** GraphQL straight to the API, for facts a test needs (ids), never to act for the user. */
+async function api(query, variables = {}, token = null) {
+  const response = await fetch(`${base}/graphql`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function tokenOf(email, password = PASSWORD) {
+  const d = await api("mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }", { e: email, p: password });
+  return d.signIn.token;
+}
+
+async function step(name, f) {
+  const started = Date.now();
+  try {
+    await f();
+    steps.push(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed = true;
+    steps.push(`FAIL ${name}: ${e.stack ?? e}`);
+  }
+  console.log(steps[steps.length - 1]);
+}
+
+function total(text) {
+  return Number(text.replace(/[^0-9]/g, ""));
+}
+
+/** A unified social credit code with a valid check character. */
+function creditCode(first17) {
+  const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  const weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += alphabet.indexOf(first17[i]) * weights[i];
+  return first17 + alphabet[(31 - (sum % 31)) % 31];
+}
+
+/** Waits until the order page shows `status` (process managers act in the background). */
+async function expectStatus(page, status) {
+  for (let i = 0; i < 40; i++) {
+    if ((await page.locator("h1 .badge").first().textContent())?.trim() === status) return;
+    await page.waitForTimeout(250);
+    if (i % 8 === 7) await page.reload();
+  }
+  assert.equal((await page.locator("h1 .badge").first().textContent())?.trim(), status);
+}
+
+const pngFile = (name) => ({
+  name,
+  mimeType: "image/png",
+  // A 1×1 PNG stands in for a scanned licence or a photo of damaged goods.
+  buffer: Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64"),
+});
+
+// ── Search narrowing with facets ─────────────────────────────────────────────────────────────
+await step("a buyer narrows hex bolts with facets, in any unit", async () => {
+  const page = await person();
+  await page.getByRole("button", { name: /Hex bolts/ }).click();
+  await page.getByTestId("total").filter({ hasText: "results" }).waitFor();
+  await page.waitForFunction(() => document.querySelector("[data-facet=thread]"));
+  const all = total(await page.getByTestId("total").textContent());
+  assert.ok(all > 100, `hex bolts: ${all}`);
+  const m8 = page.locator("[data-facet=thread] label", { hasText: /^\s*M8\b/ });
+  const m8Count = total((await m8.locator(".muted").textContent()) ?? "0");
+  await m8.locator("input").check();
+  await page.waitForFunction((n) => document.querySelector("[data-testid=total]")?.textContent?.startsWith(`${n.toLocaleString()} `), m8Count);
+  // The thread facet still offers the other threads (disjunctive).
+  assert.ok((await page.locator("[data-facet=thread] label").count()) > 1);
+  await page.getByLabel(/^Length.*From$/).fill("3/4 in");
+  await page.getByLabel(/^Length.*To$/).fill("1-1/4 in");
+  await page.waitForFunction((n) => {
+    const t = Number(document.querySelector("[data-testid=total]")?.textContent?.replace(/[^0-9]/g, ""));
+    return t > 0 && t < n;
+  }, m8Count);
+  await shot(page, "01-search-facets");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, "02-search-phone");
+  await page.context().close();
+});
+
+// ── Journey 1: a new supplier is verified, sells a part, and is paid from escrow ─────────────
+const suffix = String(Date.now()).slice(-6);
+const supplierEmail = `sales${suffix}@xinrui.test`;
+let newProduct = null;
+let paidOrder = null;
+await step("a new supplier applies, is verified by an agent, pays its deposit and publishes a part", async () => {
+  const supplier = await person();
+  await supplier.goto(`${base}/#/apply`);
+  await supplier.getByLabel("Company name").fill(`北仑新锐紧固件 ${suffix}`);
+  await supplier.getByLabel("Unified social credit code").fill(creditCode(`91330206MA2${suffix}`));
+  await supplier.getByLabel(/Hex bolts/).check();
+  await supplier.getByLabel("Contact name").fill("周经理");
+  await supplier.getByLabel("Phone").fill("13900000000");
+  await supplier.getByLabel("Email").fill(supplierEmail);
+  await supplier.getByLabel("Password").fill("xinrui-2026!");
+  await shot(supplier, "03-supplier-apply");
+  await supplier.getByRole("button", { name: "Apply" }).click();
+  await supplier.getByTestId("onboarding-steps").waitFor();
+  await supplier.locator("input[type=file]").setInputFiles(pngFile("licence.png"));
+  await supplier.getByRole("button", { name: "Submit" }).click();
+  await supplier.getByText("PENDING").waitFor();
+  await shot(supplier, "04-supplier-onboarding");
+
+  const agent = await person();
+  await signIn(agent, "agent@zhuchao.demo");
+  await agent.goto(`${base}/#/review`);
+  const card = agent.locator(`article[data-supplier="北仑新锐紧固件 ${suffix}"]`);
+  await card.waitFor();
+  await shot(agent, "05-agent-review-queue");
+  await card.getByRole("button", { name: "Approve" }).click();
+  await card.waitFor({ state: "detached" });
+  await agent.context().close();
+
+  await supplier.reload();
+  await supplier.getByRole("button", { name: "Pay deposit" }).click();
+  await supplier.getByText("Guaranteed supplier").first().waitFor();
+  // A part listed in inches; the catalogue stores millimetres.
+  await supplier.goto(`${base}/#/catalogue/new`);
+  await supplier.getByLabel("Category").selectOption({ label: "Fasteners › Bolts › Hex bolts / 六角螺栓" });
+  await supplier.getByLabel("Brand").fill("新锐");
+  await supplier.getByLabel("Keyword").fill("六角螺栓 hex bolt");
+  await supplier.getByLabel("Name").fill(`XR-${suffix}`);
+  await supplier.getByLabel(/Thread/).selectOption("M8");
+  await supplier.getByLabel(/Length/).fill("1-1/4 in");
+  await supplier.getByLabel(/Material/).selectOption("A2");
+  await supplier.getByLabel("Stock").fill("50000");
+  await supplier.getByLabel("Quantity 1").fill("100");
+  await supplier.getByLabel("Unit price 1").fill("1.20");
+  await supplier.getByRole("button", { name: "+", exact: true }).click();
+  await supplier.getByLabel("Quantity 2").fill("1000");
+  await supplier.getByLabel("Unit price 2").fill("0.95");
+  await shot(supplier, "06-catalogue-editor");
+  await supplier.getByRole("button", { name: "Save + Publish" }).click();
+  await supplier.getByRole("link", { name: new RegExp(`XR-${suffix}`) }).waitFor();
+  await shot(supplier, "07-catalogue");
+  await supplier.context().close();
+  const d = await api("query($t: String!) { products(search: {text: $t}) { edges { node { id attributes { key number } } } } }", { t: `XR-${suffix}` });
+  newProduct = d.products.edges[0]?.node;
+  assert.ok(newProduct, "the new part is searchable");
+  assert.equal(newProduct.attributes.find((a) => a.key === "length").number, 31.75);
+});
+
+await step("a buyer orders the new part at its tier price and pays into escrow; the supplier ships; receipt releases the escrow", async () => {
+  const buyer = await person();
+  await signIn(buyer, "buyer@ningbo-machinery.demo");
+  await buyer.goto(`${base}/#/product/${newProduct.id}`);
+  await buyer.getByLabel("Quantity").fill("1000");
+  await buyer.getByTestId("line-total").filter({ hasText: "¥0.95" }).waitFor();
+  await shot(buyer, "08-product");
+  await buyer.getByRole("button", { name: "Add to cart" }).click();
+  await buyer.goto(`${base}/#/cart`);
+  await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
+  await shot(buyer, "09-cart");
+  await buyer.getByRole("button", { name: "Place orders and pay" }).click();
+  await buyer.getByTestId("placed-order").click();
+  await expectStatus(buyer, "PAID");
+  paidOrder = buyer.url().split("/").pop();
+  await shot(buyer, "10-order-paid");
+
+  const supplier = await person();
+  await supplier.goto(`${base}/#/signin`);
+  await supplier.getByLabel("Email").fill(supplierEmail);
+  await supplier.getByLabel("Password").fill("xinrui-2026!");
+  await supplier.getByRole("button", { name: "Sign in" }).click();
+  await supplier.getByTestId("who").waitFor();
+  await supplier.goto(`${base}/#/order/${paidOrder}`);
+  await supplier.getByRole("button", { name: "Ship" }).click();
+  await supplier.getByLabel("Tracking number").fill("SF1234567890");
+  await supplier.getByRole("button", { name: "Ship" }).last().click();
+  await expectStatus(supplier, "SHIPPED");
+  await supplier.context().close();
+
+  // The buyer's open order page updates live, then the buyer confirms receipt.
+  await expectStatus(buyer, "SHIPPED");
+  await buyer.getByRole("button", { name: "Confirm receipt" }).click();
+  await expectStatus(buyer, "COMPLETED");
+  await buyer.getByTestId("escrow").filter({ hasText: "released 950.00 CNY" }).waitFor();
+  await buyer.locator(".timeline strong", { hasText: "Order completed" }).waitFor();
+  await shot(buyer, "11-order-completed-timeline");
+  await buyer.context().close();
+});
+
+// ── Journey 2: an RFQ, a quote arriving live, a counter-offer, acceptance ────────────────────
+await step("a buyer sends an RFQ; an invited supplier quotes; the buyer counters and accepts", async () => {
+  const buyer = await person();
+  await signIn(buyer, "buyer@ningbo-machinery.demo");
+  const supplierToken = await tokenOf("supplier1@zhuchao.demo");
+  const supplierId = (await api("{ me { supplierId } }", {}, supplierToken)).me.supplierId;
+  const supplierName = (await api("query($id: UUID!) { supplier(id: $id) { companyName } }", { id: supplierId })).supplier.companyName;
+  await buyer.goto(`${base}/#/rfq/new`);
+  await buyer.getByLabel("Title").fill(`Non-standard M8 × 35 A4 bolts ${suffix}`);
+  await buyer.getByLabel("Category").selectOption({ label: "Fasteners › Bolts › Hex bolts / 六角螺栓" });
+  await buyer.getByLabel(/Thread/).selectOption("M8");
+  await buyer.getByLabel(/Length/).fill("35 mm");
+  await buyer.getByLabel("Quantity").fill("20000");
+  await buyer.locator("input[type=file]").setInputFiles(pngFile("drawing.png"));
+  await buyer.getByLabel(supplierName).check();
+  await shot(buyer, "12-rfq-composer");
+  await buyer.getByRole("button", { name: "Send RFQ" }).click();
+  await buyer.getByRole("heading", { name: "Compare quotes" }).waitFor();
+  const rfqUrl = buyer.url();
+
+  const supplier = await person();
+  await signIn(supplier, "supplier1@zhuchao.demo");
+  await supplier.goto(`${base}/#/inbox`);
+  await supplier.getByRole("link", { name: `Non-standard M8 × 35 A4 bolts ${suffix}` }).waitFor();
+  await shot(supplier, "13-rfq-inbox");
+  await supplier.getByRole("link", { name: `Non-standard M8 × 35 A4 bolts ${suffix}` }).click();
+  await supplier.getByLabel("Unit price (¥)").fill("0.88");
+  await supplier.getByLabel("Lead time (days)").fill("12");
+  await supplier.getByRole("button", { name: "Submit" }).click();
+
+  // The quote appears on the buyer's open page without a reload.
+  await buyer.locator(`.quote[data-supplier="${supplierId}"]`).waitFor({ timeout: 10_000 });
+  assert.equal(buyer.url(), rfqUrl);
+  await buyer.getByLabel("Counter-offer").fill("0.80");
+  await buyer.getByRole("button", { name: "Counter-offer" }).click();
+  await buyer.locator(".quote dd", { hasText: "0.80 CNY" }).waitFor();
+  await supplier.reload();
+  await supplier.getByLabel("Unit price (¥)").fill("0.83");
+  await supplier.getByRole("button", { name: "Revise" }).click();
+  await buyer.locator(".quote dd", { hasText: "0.83 CNY" }).waitFor({ timeout: 10_000 });
+  await shot(buyer, "14-quote-comparison");
+  await buyer.getByRole("button", { name: "Accept" }).click();
+  await buyer.locator("h1 .badge").filter({ hasText: "AWARDED" }).waitFor();
+  await supplier.context().close();
+  await buyer.context().close();
+});
+
+// ── Journey 3: a dispute argued by both sides and ruled by an agent ──────────────────────────
+await step("a buyer disputes a paid order with evidence; the supplier answers; an agent rules a split", async () => {
+  const buyer = await person();
+  await signIn(buyer, "buyer@ningbo-machinery.demo");
+  await buyer.goto(`${base}/#/product/${newProduct.id}`);
+  await buyer.getByRole("button", { name: "Add to cart" }).click();
+  await buyer.goto(`${base}/#/cart`);
+  await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
+  await buyer.getByRole("button", { name: "Place orders and pay" }).click();
+  await buyer.getByTestId("placed-order").click();
+  await expectStatus(buyer, "PAID");
+  await buyer.getByRole("button", { name: "Open a dispute" }).click();
+  await buyer.getByLabel("Statement").fill("Half the bolts arrived with stripped threads.");
+  await buyer.getByLabel("Claimed (¥)").fill("60");
+  await buyer.locator("input[type=file]").setInputFiles(pngFile("stripped-threads.png"));
+  await buyer.waitForTimeout(300);
+  await buyer.getByRole("button", { name: "Open a dispute" }).last().click();
+  await buyer.getByRole("heading", { name: /Dispute/ }).waitFor();
+  const disputeUrl = buyer.url();
+  await buyer.context().close();
+
+  const supplier = await person();
+  await supplier.goto(`${base}/#/signin`);
+  await supplier.getByLabel("Email").fill(supplierEmail);
+  await supplier.getByLabel("Password").fill("xinrui-2026!");
+  await supplier.getByRole("button", { name: "Sign in" }).click();
+  await supplier.getByTestId("who").waitFor();
+  await supplier.goto(disputeUrl);
+  await supplier.getByLabel("Statement").fill("Threads were inspected before shipping; photos attached.");
+  await supplier.getByRole("button", { name: "Submit" }).click();
+  await supplier.locator("[data-side=SUPPLIER] li").first().waitFor();
+  await supplier.context().close();
+
+  const agent = await person();
+  await signIn(agent, "agent@zhuchao.demo");
+  await agent.goto(`${base}/#/disputes`);
+  await shot(agent, "15-dispute-queue");
+  await agent.goto(disputeUrl);
+  await agent.locator("[data-side=BUYER] li").first().waitFor();
+  await agent.getByLabel("Refund to buyer (¥)").fill("40");
+  await agent.getByLabel("Note").fill("Photos show damage on part of the lot; split in the buyer's favour.");
+  await shot(agent, "16-dispute-ruling");
+  await agent.getByRole("button", { name: "Ruling" }).click();
+  await agent.locator("h1 .badge", { hasText: "RULED" }).waitFor();
+  await shot(agent, "17-dispute-ruled");
+  await agent.context().close();
+});
+
+// ── Supplier tools and the agent's dashboard ─────────────────────────────────────────────────
+await step("a supplier imports a CSV catalogue: good rows land, a bad row is reported", async () => {
+  const supplier = await person();
+  await signIn(supplier, "supplier1@zhuchao.demo");
+  await supplier.goto(`${base}/#/catalogue`);
+  await supplier.getByText("Import CSV").click();
+  await supplier.locator("details select").selectOption({ label: "Fasteners › Bolts › Hex bolts / 六角螺栓" });
+  const csv = [
+    "brand,keyword,name,moq,pack_size,stock,lead_time_days,shipping,tiers,thread,length,material",
+    `固力,六角螺栓,CSV-A-${suffix},100,100,5000,5,0,100:1.10;1000:0.90,M10,40 mm,A2`,
+    `固力,六角螺栓,CSV-B-${suffix},oops,100,5000,5,0,100:1.10,M10,40 mm,A2`,
+    `固力,六角螺栓,CSV-C-${suffix},100,100,5000,5,0,100:1.30,M12,1-1/2 in,A4`,
+  ].join("\n");
+  await supplier.getByTestId("csv-file").setInputFiles({ name: "catalogue.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await supplier.getByTestId("csv-progress").filter({ hasText: "3/3" }).waitFor({ timeout: 20_000 });
+  assert.match(await supplier.getByTestId("csv-progress").textContent(), /2 imported · 1 failed/);
+  assert.match(await supplier.getByTestId("csv-errors").textContent(), /Rows 3.*moq/);
+  await shot(supplier, "18-csv-import");
+  await supplier.goto(`${base}/#/analytics`);
+  await supplier.getByRole("heading", { name: "GMV decomposition" }).waitFor();
+  await shot(supplier, "19-supplier-analytics");
+  await supplier.context().close();
+});
+
+await step("the agent's analytics dashboard shows traffic, funnel and GMV; Chinese UI", async () => {
+  const agent = await person("zh-CN");
+  await signIn(agent, "agent@zhuchao.demo");
+  await agent.goto(`${base}/#/analytics`);
+  await agent.getByTestId("decomposition").waitFor();
+  await agent.locator(".chart svg rect").first().waitFor();
+  const gmv = await agent.getByTestId("decomposition").textContent();
+  assert.match(gmv, /GMV/);
+  assert.ok(await agent.getByRole("heading", { name: "转化漏斗" }).isVisible(), "Chinese headings");
+  await shot(agent, "20-agent-analytics-zh");
+  const sid = (await api("{ suppliers(first: 1) { nodes { id } } }")).suppliers.nodes[0].id;
+  await agent.goto(`${base}/#/supplier/${sid}`);
+  await agent.getByRole("heading", { name: "信用记录" }).waitFor();
+  await shot(agent, "21-supplier-profile");
+  await agent.context().close();
+});
+
+await browser.close();
+writeFileSync(new URL("../test-results/browser.txt", import.meta.url), steps.join("\n") + "\n");
+if (failed) {
+  console.error("browser tests failed");
+  process.exit(1);
+}
+console.log(`browser tests passed; screenshots in ${shots.pathname}`);
