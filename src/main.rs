@@ -1,6 +1,7 @@
 //! The `zhuchao` command: runs the marketplace server and the operator's tools around its data
 //! directory. Thin by design: every capability lives in a library crate under `crates/`.
 
+mod migrate;
 mod serve;
 mod web_build;
 
@@ -34,6 +35,19 @@ enum Command {
         #[arg(long, env = "ZHUCHAO_DATA", default_value = "zhuchao-data")]
         data: PathBuf,
     },
+    /// Copy an embedded store's events into an empty EventStoreDB (`esdb://…`) or another data
+    /// directory, in order and with their ids; resumable (a checkpoint in the source directory).
+    Migrate {
+        /// The source data directory (the server must be stopped).
+        #[arg(long)]
+        from: PathBuf,
+        /// The target: an EventStoreDB connection string, or a data directory.
+        #[arg(long)]
+        to: String,
+        /// Events read per batch.
+        #[arg(long, default_value_t = 2000)]
+        batch: usize,
+    },
     /// Inspect the event store in a data directory.
     Store {
         #[command(subcommand)]
@@ -62,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve::run(args).await,
         Command::Reindex { data } => reindex(&data).await,
+        Command::Migrate { from, to, batch } => migrate::run(&from, &to, batch).await,
         Command::Schema => {
             print!("{}", zhuchao_gateway::http::sdl());
             Ok(())

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use zhuchao_app::marketplace::{Marketplace, Settings};
 use zhuchao_app::processes::{JsonCheckpoint, Processes};
 use zhuchao_app::{CommandHandler, SimulatedPayments, SystemClock, UuidV7Ids};
-use zhuchao_eventstore::{EmbeddedStore, EventStore};
+use zhuchao_eventstore::{EmbeddedStore, EventStore, SharedStore};
 use zhuchao_gateway::api::Api;
 use zhuchao_gateway::auth::Tokens;
 use zhuchao_gateway::demo;
@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// Serve the UI as built, without building it when it is missing or stale.
     #[arg(long, env = "ZHUCHAO_NO_WEB_BUILD")]
     no_web_build: bool,
+    /// The event store: `embedded` (default: in the data directory) or an EventStoreDB /
+    /// KurrentDB connection string such as `esdb://host:2113?tls=false`.
+    #[arg(long, env = "ZHUCHAO_STORE")]
+    store: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -64,6 +68,7 @@ struct FileConfig {
 }
 
 struct Config {
+    store: Option<String>,
     data: PathBuf,
     listen: SocketAddr,
     demo: bool,
@@ -93,6 +98,7 @@ fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
         settings.auto_release_days = i64::from(days);
     }
     Ok(Config {
+        store: args.store.filter(|s| s != "embedded"),
         data: args
             .data
             .or(file.data)
@@ -112,8 +118,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let config = resolve(args)?;
     std::fs::create_dir_all(&config.data)
         .with_context(|| format!("creating {}", config.data.display()))?;
-    let store = EmbeddedStore::open(config.data.join("store"))
-        .with_context(|| format!("opening the event store in {}", config.data.display()))?;
+    let store: SharedStore = match &config.store {
+        None => Arc::new(
+            EmbeddedStore::open(config.data.join("store"))
+                .with_context(|| format!("opening the event store in {}", config.data.display()))?,
+        ),
+        Some(url) => Arc::new(
+            zhuchao_esdb::EsdbStore::connect(url)
+                .await
+                .with_context(|| format!("connecting to the event store at {url}"))?,
+        ),
+    };
     let handler = CommandHandler::new(store.clone(), Arc::new(SystemClock), Arc::new(UuidV7Ids));
     let market = Marketplace::new(
         handler,
@@ -244,8 +259,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn seed_demo(
-    market: &Marketplace<EmbeddedStore>,
-    processes: &mut Processes<EmbeddedStore>,
+    market: &Marketplace<SharedStore>,
+    processes: &mut Processes<SharedStore>,
 ) -> anyhow::Result<()> {
     eprintln!("Seeding the demo marketplace (first start only) …");
     let started = std::time::Instant::now();
@@ -310,6 +325,7 @@ mod tests {
             auto_release_days: None,
             web: None,
             no_web_build: true,
+            store: None,
         }
     }
 

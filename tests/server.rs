@@ -207,3 +207,66 @@ fn reindex_rebuilds_the_same_search_index_from_the_events() {
     );
     assert!(before.as_u64().is_some_and(|n| n > 0));
 }
+
+#[test]
+fn migrate_copies_a_marketplace_into_another_store_and_resumes() {
+    let source = tempfile::tempdir().expect("tempdir");
+    let target = tempfile::tempdir().expect("tempdir");
+    let query = "{ products(first: 1, search: {text: \"螺栓\"}) { totalCount } }";
+    let server = Server::start(source.path(), true, &[]);
+    let before = server.ok(None, query, json!({}))["products"]["totalCount"].clone();
+    let agent = server.sign_in("agent@zhuchao.demo", "zhuchao-demo");
+    let sessions = "query($f: String!, $t: String!) { analytics(from: $f, to: $t, granularity: WEEK) { sessions gmv { minor } } }";
+    let range = json!({ "f": support::day(-30), "t": support::day(1) });
+    let traffic = server.ok(Some(&agent), sessions, range.clone());
+    assert!(traffic["analytics"]
+        .as_array()
+        .is_some_and(|rows| !rows.is_empty()));
+    server.stop();
+
+    let migrate = |to: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_zhuchao"))
+            .args(["migrate", "--batch", "700", "--from"])
+            .arg(source.path())
+            .arg("--to")
+            .arg(to)
+            .output()
+            .expect("run migrate")
+    };
+    let first = migrate(target.path());
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stderr).contains("100%"));
+    // Run again: it resumes from its checkpoint and copies nothing twice.
+    let again = migrate(target.path());
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("resuming"));
+    // Into a store that already holds events, a fresh migration is refused.
+    let other = tempfile::tempdir().expect("tempdir");
+    let _ = Server::start(other.path(), true, &[]);
+    let refused = migrate(other.path());
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already holds events"));
+
+    // The target serves the same marketplace: its projections rebuild from the copied events.
+    let verify = Command::new(env!("CARGO_BIN_EXE_zhuchao"))
+        .args(["store", "verify", "--data"])
+        .arg(target.path())
+        .output()
+        .expect("verify");
+    assert!(verify.status.success());
+    let server = Server::start(target.path(), false, &[]);
+    assert_eq!(
+        server.ok(None, query, json!({}))["products"]["totalCount"],
+        before
+    );
+    let agent = server.sign_in("agent@zhuchao.demo", "zhuchao-demo");
+    assert_eq!(server.ok(Some(&agent), sessions, range), traffic);
+}

@@ -191,3 +191,23 @@ fn dechunk(body: &str) -> String {
 pub fn cny(minor: i64) -> Value {
     json!({ "minor": minor.to_string(), "currency": "CNY" })
 }
+
+/// Today plus `offset_days` as `YYYY-MM-DD` (UTC).
+pub fn day(offset_days: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let days = now / 86_400 + offset_days;
+    // Civil date from days since the epoch.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}

@@ -8,6 +8,7 @@ mod store;
 
 pub mod contract;
 pub mod embedded;
+pub mod migrate;
 
 pub use embedded::{EmbeddedOptions, EmbeddedStore};
 pub use error::StoreError;
@@ -15,4 +16,4 @@ pub use record::{
     AppendResult, Direction, ExpectedVersion, Metadata, NewEvent, Position, RecordedEvent,
     StreamFrom, StreamName,
 };
-pub use store::{EventStore, EventSubscription};
+pub use store::{EventStore, EventSubscription, SharedStore};

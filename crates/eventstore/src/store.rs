@@ -50,3 +50,45 @@ pub trait EventStore: Send + Sync + 'static {
     /// Subscribes to the global order after `after`: catch up on stored events, then go live.
     fn subscribe_all(&self, after: Position) -> EventSubscription;
 }
+
+/// Any backend behind one type, chosen at run time (`--store`): the rest of Zhuchao holds a
+/// `SharedStore` and never knows which it is.
+pub type SharedStore = std::sync::Arc<dyn EventStore>;
+
+#[async_trait]
+impl EventStore for SharedStore {
+    async fn append(
+        &self,
+        stream: &StreamName,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        (**self).append(stream, expected, events).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamName,
+        from: StreamFrom,
+        direction: Direction,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        (**self).read_stream(stream, from, direction, max).await
+    }
+
+    async fn read_all(
+        &self,
+        after: Position,
+        max: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        (**self).read_all(after, max).await
+    }
+
+    async fn head(&self) -> Result<Position, StoreError> {
+        (**self).head().await
+    }
+
+    fn subscribe_all(&self, after: Position) -> EventSubscription {
+        (**self).subscribe_all(after)
+    }
+}

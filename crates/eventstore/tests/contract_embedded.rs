@@ -23,3 +23,22 @@ impl StoreFactory for FreshDirectory {
 }
 
 zhuchao_eventstore::contract_suite!(FreshDirectory::new());
+
+/// The same backend behind `SharedStore` (the type the server holds, whatever `--store` says).
+mod shared {
+    use super::FreshDirectory;
+    use zhuchao_eventstore::contract::StoreFactory;
+    use zhuchao_eventstore::SharedStore;
+
+    struct Shared(FreshDirectory);
+
+    impl StoreFactory for Shared {
+        type Store = SharedStore;
+
+        async fn create(&self) -> SharedStore {
+            std::sync::Arc::new(self.0.create().await)
+        }
+    }
+
+    zhuchao_eventstore::contract_suite!(Shared(FreshDirectory::new()));
+}

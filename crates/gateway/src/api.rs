@@ -10,14 +10,14 @@ use uuid::Uuid;
 use zhuchao_app::marketplace::Marketplace;
 use zhuchao_app::CommandContext;
 use zhuchao_domain::ids::{CompanyId, SupplierId, UserId};
-use zhuchao_eventstore::EmbeddedStore;
+use zhuchao_eventstore::SharedStore;
 
 use crate::auth::{Tokens, Viewer};
 use crate::errors::{api_error, forbidden, unauthenticated};
 use crate::views::ViewsHandle;
 
-/// The store the gateway runs on.
-pub type Store = EmbeddedStore;
+/// The store the gateway runs on: the embedded one or a cluster's, chosen at start.
+pub type Store = SharedStore;
 
 /// How long a query waits for the read side to reach a client's own write.
 pub const READ_YOUR_WRITES_WAIT: Duration = Duration::from_secs(5);
