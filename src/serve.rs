@@ -14,11 +14,7 @@ use zhuchao_app::marketplace::{Marketplace, Settings};
 use zhuchao_app::processes::{JsonCheckpoint, Processes};
 use zhuchao_app::{CommandHandler, SimulatedPayments, SystemClock, UuidV7Ids};
 use zhuchao_eventstore::{EmbeddedStore, EventStore, SharedStore};
-use zhuchao_gateway::api::Api;
-use zhuchao_gateway::auth::Tokens;
 use zhuchao_gateway::demo;
-use zhuchao_gateway::http::{router, schema};
-use zhuchao_gateway::views::ViewsHandle;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -176,67 +172,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
     });
 
-    let search = Arc::new(
-        zhuchao_search::SearchIndex::open(&config.data.join("search"))
-            .context("opening the search index")?,
-    );
-    let follower = search.clone();
-    let follow_store = store.clone();
-    tokio::spawn(async move {
-        if let Err(e) = follower
-            .follow(follow_store, Duration::from_millis(100))
-            .await
-        {
-            tracing::error!(error = %e, "the search index stopped following the store");
-        }
-    });
-    let analytics = Arc::new(
-        zhuchao_analytics::AnalyticsProjection::open(&config.data.join("analytics.json"))
-            .context("opening analytics")?,
-    );
-    let follower = analytics.clone();
-    let follow_store = store.clone();
-    tokio::spawn(async move {
-        if let Err(e) = follower.follow(follow_store, Duration::from_secs(10)).await {
-            tracing::error!(error = %e, "analytics stopped following the store");
-        }
-    });
-    let traffic =
-        zhuchao_analytics::TrafficRecorder::start(store.clone(), Duration::from_millis(200));
-    let views = ViewsHandle::start(store.clone());
     // Ready only once the read side holds everything already stored.
-    let head = store.head().await?.as_u64();
-    views
-        .wait_for(head, Duration::from_secs(600))
-        .await
-        .context("building the read models")?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(600);
-    while search.position() < head {
-        anyhow::ensure!(
-            std::time::Instant::now() < deadline,
-            "the search index did not catch up with the store"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    anyhow::ensure!(
-        analytics.wait_for(head, Duration::from_secs(600)).await,
-        "analytics did not catch up with the store"
-    );
-    let tokens = Tokens::load_or_create(&config.data).context("loading the token secret")?;
-    let ui = crate::web_build::ensure_built(&config.web, config.build_web);
-    let files = zhuchao_gateway::web::files(config.data.join("files"), tokens.clone());
-    let app = router(
-        schema(Api {
-            market,
-            views,
-            tokens,
-            search,
-            analytics: analytics.clone(),
-            traffic,
-        }),
+    let node = zhuchao_gateway::node::start(
         store.clone(),
+        market,
+        &config.data,
+        Duration::from_secs(600),
     )
-    .merge(files);
+    .await
+    .context("starting the read side")?;
+    let analytics = node.analytics.clone();
+    let ui = crate::web_build::ensure_built(&config.web, config.build_web);
+    let app = node.router;
     let app = match ui {
         Some(dist) => app.merge(zhuchao_gateway::web::ui(dist)),
         None => app,

@@ -166,7 +166,7 @@ impl Server {
     }
 }
 
-fn dechunk(body: &str) -> String {
+pub fn dechunk(body: &str) -> String {
     // Responses may be chunked; join the chunks.
     let mut out = String::new();
     let mut rest = body;

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod errors;
 pub mod http;
 pub mod mutation;
+pub mod node;
 pub mod query;
 pub mod subscription;
 pub mod traffic;

@@ -1,0 +1,100 @@
+//! One gateway node: its own projections (read models, search index, analytics) following the
+//! store from their checkpoints in its data directory, the traffic recorder, and the HTTP
+//! router. Any number of nodes may serve one store; each catches up before it answers.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use zhuchao_app::marketplace::Marketplace;
+use zhuchao_eventstore::{EventStore, SharedStore, StoreError};
+
+use crate::api::Api;
+use crate::auth::Tokens;
+use crate::http::{router, schema};
+use crate::views::ViewsHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("search index: {0}")]
+    Search(#[from] zhuchao_search::SearchError),
+    #[error("analytics: {0}")]
+    Analytics(#[from] zhuchao_analytics::AnalyticsError),
+    #[error("token secret: {0}")]
+    Tokens(std::io::Error),
+    #[error("{0} did not catch up with the store within {1:?}")]
+    NotCaughtUp(&'static str, Duration),
+}
+
+pub struct Node {
+    /// GraphQL, health and uploads (the UI is merged in by the binary).
+    pub router: Router,
+    pub analytics: Arc<zhuchao_analytics::AnalyticsProjection>,
+}
+
+/// Opens the node's projections in `data`, follows `store`, and waits (up to `catch_up`) until
+/// they hold every event already stored.
+pub async fn start(
+    store: SharedStore,
+    market: Marketplace<SharedStore>,
+    data: &Path,
+    catch_up: Duration,
+) -> Result<Node, NodeError> {
+    let search = Arc::new(zhuchao_search::SearchIndex::open(&data.join("search"))?);
+    let follower = search.clone();
+    let follow_store = store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = follower
+            .follow(follow_store, Duration::from_millis(100))
+            .await
+        {
+            tracing::error!(error = %e, "the search index stopped following the store");
+        }
+    });
+    let analytics = Arc::new(zhuchao_analytics::AnalyticsProjection::open(
+        &data.join("analytics.json"),
+    )?);
+    let follower = analytics.clone();
+    let follow_store = store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = follower.follow(follow_store, Duration::from_secs(10)).await {
+            tracing::error!(error = %e, "analytics stopped following the store");
+        }
+    });
+    let traffic =
+        zhuchao_analytics::TrafficRecorder::start(store.clone(), Duration::from_millis(200));
+    let views = ViewsHandle::start(store.clone());
+    let head = store.head().await?.as_u64();
+    views
+        .wait_for(head, catch_up)
+        .await
+        .map_err(|_| NodeError::NotCaughtUp("the read models", catch_up))?;
+    let deadline = tokio::time::Instant::now() + catch_up;
+    while search.position() < head {
+        if tokio::time::Instant::now() > deadline {
+            return Err(NodeError::NotCaughtUp("the search index", catch_up));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if !analytics.wait_for(head, catch_up).await {
+        return Err(NodeError::NotCaughtUp("analytics", catch_up));
+    }
+    let tokens = Tokens::load_or_create(data).map_err(NodeError::Tokens)?;
+    let files = crate::web::files(data.join("files"), tokens.clone());
+    let router = router(
+        schema(Api {
+            market,
+            views,
+            tokens,
+            search,
+            analytics: analytics.clone(),
+            traffic,
+        }),
+        store,
+    )
+    .merge(files);
+    Ok(Node { router, analytics })
+}
