@@ -9,6 +9,12 @@ export function hashParams(): URLSearchParams {
   return new URLSearchParams(location.hash.split("?")[1] ?? "");
 }
 
-export function go(path: string) {
-  location.hash = path.startsWith("#") ? path : `#${path}`;
+export function go(path: string, position?: string | null) {
+  const target = position ? `${path}${path.includes("?") ? "&" : "?"}at=${position}` : path;
+  location.hash = target.startsWith("#") ? target : `#${target}`;
+}
+
+/** The position a previous screen's write reached (`?at=`), to read that write here. */
+export function initialPosition(): string | null {
+  return hashParams().get("at");
 }

@@ -17,12 +17,15 @@ const browser = await chromium.launch({
 });
 const steps = [];
 let failed = false;
+const open = new Set();
 
 /** A fresh browser profile (its own sign-in and cart), in English unless told. */
 async function person(locale = "en-US", viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ locale, viewport });
   const page = await context.newPage();
   page.on("pageerror", (e) => console.error(`  page error: ${e.message}`));
+  open.add(page);
+  page.on("close", () => open.delete(page));
   await page.goto(`${base}/#/search`);
   return page;
 }
@@ -69,6 +72,12 @@ async function step(name, f) {
   } catch (e) {
     failed = true;
     steps.push(`FAIL ${name}: ${e.stack ?? e}`);
+    // What each open page showed when the step failed.
+    let n = 0;
+    for (const page of open) {
+      await page.screenshot({ path: new URL(`FAIL-${steps.length}-${n++}.png`, shots).pathname, fullPage: true }).catch(() => {});
+      await page.context().close().catch(() => {});
+    }
   }
   console.log(steps[steps.length - 1]);
 }
@@ -231,6 +240,52 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
   await buyer.context().close();
 });
 
+await step("a delivered order goes back: return requested, approved, shipped back, received, refunded", async () => {
+  const buyer = await person();
+  await signIn(buyer, "buyer@ningbo-machinery.demo");
+  await buyer.goto(`${base}/#/product/${newProduct.id}`);
+  await buyer.getByRole("button", { name: "Add to cart" }).click();
+  await buyer.goto(`${base}/#/cart`);
+  await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
+  await buyer.getByRole("button", { name: "Place orders and pay" }).click();
+  await buyer.getByTestId("placed-order").click();
+  await expectStatus(buyer, "PAID");
+  const orderUrl = buyer.url();
+
+  const supplier = await person();
+  await supplier.goto(`${base}/#/signin`);
+  await supplier.locator("input[type=email]").fill(supplierEmail);
+  await supplier.locator("input[type=password]").fill("xinrui-2026!");
+  await supplier.locator("form button.primary").click();
+  await supplier.getByTestId("who").waitFor();
+  await supplier.goto(orderUrl);
+  await supplier.getByRole("button", { name: "Ship" }).click();
+  await supplier.getByLabel("Tracking number").fill("SF-RET-1");
+  await supplier.getByRole("button", { name: "Ship" }).last().click();
+  await expectStatus(supplier, "SHIPPED");
+  await supplier.getByRole("button", { name: "Mark delivered" }).click();
+  await expectStatus(supplier, "DELIVERED");
+
+  await expectStatus(buyer, "DELIVERED");
+  await buyer.getByRole("button", { name: "Request a return" }).click();
+  await buyer.getByLabel("Reason").fill("Wrong length delivered: 30 mm instead of 31.75 mm.");
+  await buyer.getByRole("button", { name: "Submit" }).click();
+  await expectStatus(buyer, "RETURN_REQUESTED");
+  await expectStatus(supplier, "RETURN_REQUESTED");
+  await supplier.getByRole("button", { name: "Answer return ✓" }).click();
+  await expectStatus(buyer, "RETURN_APPROVED");
+  await buyer.getByRole("button", { name: "Ship ↩" }).click();
+  await buyer.getByLabel("Tracking number").fill("SF-BACK-2");
+  await buyer.getByRole("button", { name: "Ship" }).last().click();
+  await expectStatus(supplier, "RETURNED");
+  await supplier.getByRole("button", { name: "Confirm receipt ↩" }).click();
+  await expectStatus(buyer, "REFUNDED");
+  await buyer.getByTestId("escrow").filter({ hasText: "refunded 120.00 CNY" }).waitFor();
+  await shot(buyer, "11b-order-refunded");
+  await supplier.context().close();
+  await buyer.context().close();
+});
+
 // ── Journey 2: an RFQ, a quote arriving live, a counter-offer, acceptance ────────────────────
 await step("a buyer sends an RFQ; an invited supplier quotes; the buyer counters and accepts", async () => {
   const buyer = await person();
@@ -293,7 +348,7 @@ await step("a buyer disputes a paid order with evidence; the supplier answers; a
   await buyer.getByLabel("Statement").fill("Half the bolts arrived with stripped threads.");
   await buyer.getByLabel("Claimed (¥)").fill("60");
   await buyer.locator("input[type=file]").setInputFiles(pngFile("stripped-threads.png"));
-  await buyer.waitForTimeout(300);
+  await buyer.getByText("stripped-threads.png").waitFor();
   await buyer.getByRole("button", { name: "Open a dispute" }).last().click();
   await buyer.getByRole("heading", { name: /Dispute/ }).waitFor();
   const disputeUrl = buyer.url();

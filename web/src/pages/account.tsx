@@ -106,7 +106,7 @@ export function ApplySupplierPage() {
       onSubmit={(e) => {
         e.preventDefault();
         run(async () => {
-          await mutate(
+          const applied = await mutate(
             "applySupplier",
             `mutation($n: String!, $c: String!, $k: [UUID!]!, $cn: String!, $ph: String!, $e: String!, $p: String!) { applySupplier(companyName: $n, creditCode: $c, categoryIds: $k, contactName: $cn, phone: $ph, email: $e, password: $p) { ${RESULT} } }`,
             { n: form.companyName, c: form.creditCode.trim().toUpperCase(), k: chosen, cn: form.contactName, ph: form.phone, e: form.email, p: form.password },
@@ -114,7 +114,7 @@ export function ApplySupplierPage() {
           me.set(await signIn(form.email, form.password));
           const fresh = await gql<{ me: MeOut }>(`{ ${ME} }`);
           me.set(fresh.me);
-          go("/onboarding");
+          go("/onboarding", applied.position);
         });
       }}
     >

@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import { mutate, RESULT, upload } from "../api";
 import type { DisputeOut, SupplierOut } from "../generated/schema";
 import { t } from "../i18n";
-import { me } from "../nav";
+import { initialPosition, me } from "../nav";
 import { useSignal } from "../state";
 import { Badge, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Timeline, useAction, useQuery } from "../ui";
 import { SUPPLIER_FIELDS } from "./onboarding";
@@ -110,7 +110,7 @@ export function DisputeQueuePage() {
 }
 
 export function DisputePage({ id }: { id: string }) {
-  const [at, setAt] = useState<string | null>(null);
+  const [at, setAt] = useState<string | null>(initialPosition);
   const { data, error } = useQuery<{ dispute: DisputeOut }>(`query($id: UUID!, $at: String) { dispute(id: $id, atLeast: $at) { ${DISPUTE_FIELDS} } }`, { id, at });
   const user = useSignal(me);
   const staff = user?.role === "AGENT" || user?.role === "ADMIN";

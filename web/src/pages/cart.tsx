@@ -13,7 +13,7 @@ export function CartPage() {
   const user = useSignal(me);
   const [address, setAddress] = useState("");
   const { busy, error, run } = useAction();
-  const [placed, setPlaced] = useState<string[]>([]);
+  const [placed, setPlaced] = useState<{ id: string; position: string | null }[]>([]);
   const bySupplier = new Map<string, typeof lines>();
   for (const l of lines) bySupplier.set(l.supplierId, [...(bySupplier.get(l.supplierId) ?? []), l]);
   const total = lines.reduce((s, l) => s + Number(l.unitPrice) * l.quantity, 0);
@@ -23,18 +23,18 @@ export function CartPage() {
         go("/signin?next=cart");
         return;
       }
-      const done: string[] = [];
+      const done: { id: string; position: string | null }[] = [];
       for (const [supplier, group] of bySupplier) {
         const order = await mutate(
           "placeOrder",
           `mutation($l: [CartLineInput!]!, $a: String!) { placeOrder(lines: $l, address: $a) { ${RESULT} } }`,
           { l: group.map((g) => ({ productId: g.productId, quantity: g.quantity })), a: address },
         );
-        await mutate("payOrder", `mutation($o: UUID!, $k: String!) { payOrder(orderId: $o, idempotencyKey: $k) { ${RESULT} } }`, {
+        const paid = await mutate("payOrder", `mutation($o: UUID!, $k: String!) { payOrder(orderId: $o, idempotencyKey: $k) { ${RESULT} } }`, {
           o: order.id,
           k: `pay-${order.id}`,
         });
-        done.push(order.id!);
+        done.push({ id: order.id!, position: paid.position ?? order.position ?? null });
         cart.set(cart.get().filter((l) => l.supplierId !== supplier));
       }
       setPlaced(done);
@@ -44,9 +44,9 @@ export function CartPage() {
       <h1>{t("Cart")}</h1>
       {placed.length ? (
         <p role="status" class="ok">
-          {placed.map((id) => (
-            <a key={id} href={`#/order/${id}`} data-testid="placed-order">
-              {t("Order")} {id.slice(-8)}{" "}
+          {placed.map((p) => (
+            <a key={p.id} href={`#/order/${p.id}${p.position ? `?at=${p.position}` : ""}`} data-testid="placed-order">
+              {t("Order")} {p.id.slice(-8)}{" "}
             </a>
           ))}
         </p>

@@ -5,7 +5,7 @@ import { useState } from "preact/hooks";
 import { mutate, RESULT, UserErrors } from "../api";
 import type { CategoryOut, ProductInput, ProductOut } from "../generated/schema";
 import { t } from "../i18n";
-import { go } from "../nav";
+import { go, initialPosition } from "../nav";
 import { Badge, describe, ErrorBox, Field, Loading, money, useAction, useQuery } from "../ui";
 import { useCatalogueBasics } from "./search";
 
@@ -13,7 +13,7 @@ const PRODUCT_FIELDS =
   "id title brand name description status categoryId moq packSize stock leadTimeDays shippingCost { minor } tiers { minQuantity unitPrice { minor formatted } } attributes { key value }";
 
 export function CataloguePage() {
-  const [at, setAt] = useState<string | null>(null);
+  const [at, setAt] = useState<string | null>(initialPosition);
   const { data, error, loading } = useQuery<{ myProducts: { nodes: ProductOut[] } }>(`query($at: String) { myProducts(first: 100, atLeast: $at) { nodes { ${PRODUCT_FIELDS} } } }`, { at });
   const { busy, error: actionError, run } = useAction();
   const act = (field: string, id: string) =>
@@ -141,8 +141,8 @@ export function ProductEditor({ id }: { id: string }) {
       const r = fresh
         ? await mutate("draftProduct", `mutation($i: ProductInput!) { draftProduct(input: $i) { ${RESULT} } }`, { i: input })
         : await mutate("reviseProduct", `mutation($id: UUID!, $i: ProductInput!) { reviseProduct(id: $id, input: $i) { ${RESULT} } }`, { id, i: input });
-      if (publish) await mutate("publishProduct", `mutation($id: UUID!) { publishProduct(id: $id) { ${RESULT} } }`, { id: r.id });
-      go("/catalogue");
+      const last = publish ? await mutate("publishProduct", `mutation($id: UUID!) { publishProduct(id: $id) { ${RESULT} } }`, { id: r.id }) : r;
+      go("/catalogue", last.position);
     });
   return (
     <form

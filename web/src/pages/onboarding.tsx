@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { mutate, RESULT, upload } from "../api";
 import type { SupplierOut } from "../generated/schema";
 import { t } from "../i18n";
-import { me } from "../nav";
+import { initialPosition, me } from "../nav";
 import { useSignal } from "../state";
 import { Badge, ErrorBox, Field, FileLink, Loading, money, useAction, useQuery } from "../ui";
 
@@ -14,7 +14,7 @@ export const SUPPLIER_FIELDS =
 
 export function OnboardingPage() {
   const user = useSignal(me);
-  const [at, setAt] = useState<string | null>(null);
+  const [at, setAt] = useState<string | null>(initialPosition);
   const { data, error, loading } = useQuery<{ supplier: SupplierOut }>(
     user?.supplierId ? `query($id: UUID!, $at: String) { supplier(id: $id, atLeast: $at) { ${SUPPLIER_FIELDS} } }` : null,
     { id: user?.supplierId, at },

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { mutate, RESULT, subscribe, upload } from "../api";
 import type { OrderOut } from "../generated/schema";
 import { t } from "../i18n";
-import { go, me } from "../nav";
+import { go, initialPosition, me } from "../nav";
 import { useSignal } from "../state";
 import { Badge, date, ErrorBox, Field, Loading, money, Timeline, useAction, useQuery } from "../ui";
 
@@ -50,7 +50,7 @@ export function OrdersPage() {
 }
 
 export function OrderPage({ id }: { id: string }) {
-  const [at, setAt] = useState<string | null>(null);
+  const [at, setAt] = useState<string | null>(initialPosition);
   const { data, error, reload } = useQuery<{ order: OrderOut }>(`query($id: UUID!, $at: String) { order(id: $id, atLeast: $at) { ${ORDER_FIELDS} } }`, { id, at });
   const user = useSignal(me);
   const [refresh, setRefresh] = useState(0);
@@ -96,11 +96,7 @@ export function OrderPage({ id }: { id: string }) {
           <p>
             {t("Shipping cost")} {money(o.shipping)} · {t("Total")} <strong>{money(o.total)}</strong>
           </p>
-          {o.supplierId ? (
-            <p>
-              {t("Supplier")}: <a href={`#/supplier/${o.supplierId}`}>{o.supplierId.slice(-8)}</a>
-            </p>
-          ) : null}
+          {o.supplierId ? <SupplierLink id={o.supplierId} /> : null}
           {o.disputeId ? (
             <p>
               {t("Dispute")}: <a href={`#/dispute/${o.disputeId}`}>{o.disputeId.slice(-8)}</a>
@@ -122,6 +118,15 @@ export function OrderPage({ id }: { id: string }) {
   );
 }
 
+function SupplierLink({ id }: { id: string }) {
+  const { data } = useQuery<{ supplier: { companyName: string } }>("query($id: UUID!) { supplier(id: $id) { companyName } }", { id });
+  return (
+    <p>
+      {t("Supplier")}: <a href={`#/supplier/${id}`}>{data?.supplier.companyName ?? id.slice(-8)}</a>
+    </p>
+  );
+}
+
 function Actions(props: { order: OrderOut; status: string; buyer: boolean; supplier: boolean; done: (p: string | null | undefined) => void }) {
   const { order: o, status, buyer, supplier, done } = props;
   const { busy, error, run } = useAction();
@@ -139,7 +144,7 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
       const r = await mutate(field, `mutation(${args}) { ${field}(${Object.keys(vars).map((k) => `${k}: $${k}`).join(", ")}) { ${RESULT} } }`, vars);
       setForm(null);
       done(r.position);
-      if (field === "openDispute" && r.id) go(`/dispute/${r.id}`);
+      if (field === "openDispute" && r.id) go(`/dispute/${r.id}`, r.position);
     });
   const buttons: preact.JSX.Element[] = [];
   if (buyer && status === "PLACED")
@@ -157,9 +162,14 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
         {t("Confirm receipt")}
       </button>,
     );
-  if (buyer && ["DELIVERED", "RECEIVED", "COMPLETED"].includes(status)) buttons.push(<button onClick={() => setForm("return")}>{t("Request a return")}</button>);
-  if (supplier && status === "RETURN_REQUESTED")
+  if (buyer && ["DELIVERED", "RECEIVED"].includes(status)) buttons.push(<button onClick={() => setForm("return")}>{t("Request a return")}</button>);
+  if (supplier && status === "RETURN_REQUESTED") {
     buttons.push(<button disabled={busy} onClick={() => act("answerReturn", "$orderId: UUID!, $approve: Boolean!", { orderId: o.id, approve: true })}>{t("Answer return")} ✓</button>);
+    buttons.push(<button onClick={() => setForm("reject-return")}>{t("Answer return")} ✕</button>);
+  }
+  if (buyer && status === "RETURN_APPROVED") buttons.push(<button onClick={() => setForm("ship-return")}>{t("Ship")} ↩</button>);
+  if (supplier && status === "RETURNED")
+    buttons.push(<button disabled={busy} onClick={() => act("confirmReturnReceived", "$orderId: UUID!", { orderId: o.id })}>{t("Confirm receipt")} ↩</button>);
   if ((buyer || supplier) && !o.disputeId && ["PAID", "SHIPPED", "DELIVERED", "RECEIVED"].includes(status))
     buttons.push(<button onClick={() => setForm("dispute")}>{t("Open a dispute")}</button>);
   if (buyer && status === "COMPLETED") buttons.push(<button onClick={() => setForm("rate")}>{t("Rate the order")}</button>);
@@ -172,6 +182,39 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
           onSubmit={(e) => {
             e.preventDefault();
             act("shipOrder", "$orderId: UUID!, $carrier: String!, $tracking: String!", { orderId: o.id, carrier, tracking });
+          }}
+        >
+          <Field label={t("Carrier")}>
+            <input value={carrier} onInput={(e) => setCarrier(e.currentTarget.value)} required />
+          </Field>
+          <Field label={t("Tracking number")}>
+            <input value={tracking} onInput={(e) => setTracking(e.currentTarget.value)} required />
+          </Field>
+          <button class="primary" disabled={busy}>
+            {t("Ship")}
+          </button>
+        </form>
+      ) : null}
+      {form === "reject-return" ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            act("answerReturn", "$orderId: UUID!, $approve: Boolean!, $reason: String", { orderId: o.id, approve: false, reason });
+          }}
+        >
+          <Field label={t("Reason")}>
+            <textarea value={reason} onInput={(e) => setReason(e.currentTarget.value)} required />
+          </Field>
+          <button class="primary" disabled={busy}>
+            {t("Submit")}
+          </button>
+        </form>
+      ) : null}
+      {form === "ship-return" ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            act("shipReturn", "$orderId: UUID!, $carrier: String!, $tracking: String!", { orderId: o.id, carrier, tracking });
           }}
         >
           <Field label={t("Carrier")}>

@@ -50,7 +50,7 @@ export function RfqComposer() {
               invitedSupplierIds: invited,
             },
           });
-          go(`/rfq/${r.id}?at=${r.position}`);
+          go(`/rfq/${r.id}`, r.position);
         });
       }}
     >
