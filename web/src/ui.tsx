@@ -139,9 +139,20 @@ function Details({ payload }: { payload: string }) {
   try {
     const body = JSON.parse(payload);
     const parts: string[] = [];
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     for (const [k, v] of Object.entries(body ?? {})) {
-      if (v == null || typeof v === "object" || k === "at" || k === "id") continue;
-      parts.push(`${k}: ${String(v).slice(0, 60)}`);
+      if (v == null || k === "at" || k === "id") continue;
+      const label = k.replace(/_/g, " ");
+      if (typeof v === "object" && "minor" in (v as object) && "currency" in (v as object)) {
+        const m = v as { minor: number | string; currency: string };
+        parts.push(`${label}: ${(Number(m.minor) / 100).toFixed(2)} ${m.currency}`);
+      } else if (typeof v === "object" || (typeof v === "string" && uuid.test(v))) {
+        continue;
+      } else if (typeof v === "number" && /(_by|until|deadline|_at)$/.test(k) && v > 1e12) {
+        parts.push(`${label}: ${date(v)}`);
+      } else if (v !== "") {
+        parts.push(`${label}: ${String(v).slice(0, 60)}`);
+      }
     }
     summary = parts.slice(0, 4).join(" · ");
   } catch {

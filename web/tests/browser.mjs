@@ -418,6 +418,15 @@ await step("the agent's analytics dashboard shows traffic, funnel and GMV; Chine
   const sid = (await api("{ suppliers(first: 1) { nodes { id } } }")).suppliers.nodes[0].id;
   await agent.goto(`${base}/#/supplier/${sid}`);
   await agent.getByRole("heading", { name: "信用记录" }).waitFor();
+  // Standing actions: a warning shows on the profile at once.
+  const warnings = async () => Number(await agent.locator("dt", { hasText: "警告次数" }).locator("xpath=following-sibling::dd[1]").textContent());
+  const before = await warnings();
+  await agent.getByLabel("原因").fill("Late deliveries three weeks running");
+  await agent.getByRole("button", { name: "警告", exact: true }).click();
+  await agent.waitForFunction(
+    (n) => [...document.querySelectorAll("dt")].find((d) => d.textContent === "警告次数")?.nextElementSibling?.textContent === String(n),
+    before + 1,
+  );
   await shot(agent, "21-supplier-profile");
   await agent.context().close();
 });

@@ -129,8 +129,13 @@ export function DisputePage({ id }: { id: string }) {
         {t("Dispute")} {d.id.slice(-8)} <Badge tone="info">{d.status}</Badge>
       </h1>
       <p>
-        {t("Order")} <a href={`#/order/${d.orderId}`}>{d.orderId?.slice(-8)}</a> · {t("Claimed")} {money(d.claimed)} · {t("Escrow")} {money(d.held)} · {t("Respond within")}{" "}
-        <Countdown deadline={d.answerBy} />
+        {t("Order")} <a href={`#/order/${d.orderId}`}>{d.orderId?.slice(-8)}</a> · {t("Claimed")} {money(d.claimed)} · {t("Escrow")} {money(d.held)}
+        {open ? (
+          <>
+            {" "}
+            · {t("Respond within")} <Countdown deadline={d.answerBy} />
+          </>
+        ) : null}
       </p>
       <div class="columns">
         {sides.map((side) => (
