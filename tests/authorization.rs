@@ -248,6 +248,20 @@ fn every_role_is_allowed_exactly_what_it_should_be() {
     );
     assert_eq!(quotes(Rival).len(), 1);
     assert!(!quotes(Rival).contains(&w.supplier), "never a rival's");
+    let invited = |who: Who| {
+        w.server.ok(
+            w.tokens[&who].as_deref(),
+            "query($r: UUID!) { rfq(id: $r) { invitedSupplierIds } }",
+            json!({ "r": w.rfq }),
+        )["rfq"]["invitedSupplierIds"]
+            .clone()
+    };
+    assert_eq!(invited(Buyer).as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        invited(Supplier),
+        json!([w.supplier]),
+        "a supplier learns it is invited, not who else is"
+    );
     for who in EVERYONE {
         let data = w.server.ok(
             w.tokens[&who].as_deref(),

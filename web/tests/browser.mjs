@@ -310,8 +310,15 @@ await step("a buyer sends an RFQ; an invited supplier quotes; the buyer counters
   await signIn(supplier, "supplier1@zhuchao.demo");
   await supplier.goto(`${base}/#/inbox`);
   await supplier.getByRole("link", { name: `Non-standard M8 × 35 A4 bolts ${suffix}` }).waitFor();
+  // Invited (not pool), with the response SLA counting down.
+  const row = supplier.locator("tr", { has: supplier.getByRole("link", { name: `Non-standard M8 × 35 A4 bolts ${suffix}` }) });
+  await row.getByText("Invited").waitFor();
+  assert.match(await row.locator(".badge").first().textContent(), /\d+h \d+m/);
   await shot(supplier, "13-rfq-inbox");
   await supplier.getByRole("link", { name: `Non-standard M8 × 35 A4 bolts ${suffix}` }).click();
+  // The spec and the drawing the buyer attached.
+  await supplier.getByTestId("drawings").getByText("drawing.png").waitFor();
+  assert.ok(await supplier.getByRole("cell", { name: "35 mm" }).isVisible());
   await supplier.getByLabel("Unit price (¥)").fill("0.88");
   await supplier.getByLabel("Lead time (days)").fill("12");
   await supplier.getByRole("button", { name: "Submit" }).click();

@@ -418,12 +418,17 @@ pub struct RfqOut {
     pub title: String,
     pub description: String,
     pub category_id: Option<Uuid>,
+    /// The wanted attributes as the buyer typed them (`length` → `35 mm`).
+    pub attributes: Vec<AttributeOut>,
+    /// References of the drawings (`/files/…`).
+    pub drawings: Vec<String>,
     pub quantity: u64,
     pub target_price: Option<MoneyOut>,
     pub deadline: f64,
     pub respond_by: f64,
     /// Milliseconds left of the response SLA (0 once it has passed).
     pub sla_ms_left: f64,
+    /// The invited suppliers; a supplier sees only itself here, and only when invited.
     pub invited_supplier_ids: Vec<Uuid>,
     pub pool_open: bool,
     /// `OPEN`, `QUOTED`, `AWARDED`, `EXPIRED`, `CANCELLED`.
@@ -451,15 +456,36 @@ impl RfqOut {
                 .map(|q| q.description.clone())
                 .unwrap_or_default(),
             category_id: r.category.map(|c| c.0),
+            attributes: request
+                .as_ref()
+                .map(|q| {
+                    q.attributes
+                        .iter()
+                        .map(|(key, value)| AttributeOut {
+                            key: key.clone(),
+                            value: value.clone(),
+                            number: None,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            drawings: request
+                .as_ref()
+                .map(|q| q.drawings.clone())
+                .unwrap_or_default(),
             quantity: r.quantity,
             target_price: r.target_price.map(Into::into),
             deadline: r.deadline as f64,
             respond_by: r.respond_by as f64,
             sla_ms_left: (r.respond_by - now).max(0) as f64,
-            invited_supplier_ids: if only_supplier.is_some() {
-                vec![]
-            } else {
-                r.invited.iter().map(|s| s.0).collect()
+            invited_supplier_ids: match only_supplier {
+                Some(me) => r
+                    .invited
+                    .contains(&me)
+                    .then_some(me.0)
+                    .into_iter()
+                    .collect(),
+                None => r.invited.iter().map(|s| s.0).collect(),
             },
             pool_open: r.pool_open,
             status: error_code(&r.status),

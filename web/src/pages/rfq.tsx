@@ -11,7 +11,7 @@ import { Badge, cny, Countdown, date, ErrorBox, Field, FileLink, Loading, money,
 import { useCatalogueBasics } from "./search";
 
 export const RFQ_FIELDS =
-  "id title description categoryId quantity targetPrice { formatted } deadline respondBy slaMsLeft invitedSupplierIds poolOpen status quotes { id supplierId unitPrice { minor formatted } leadTimeDays validUntil note revision counterOffer { formatted } status }";
+  "id title description categoryId attributes { key value } drawings quantity targetPrice { formatted } deadline respondBy slaMsLeft invitedSupplierIds poolOpen status quotes { id supplierId unitPrice { minor formatted } leadTimeDays validUntil note revision counterOffer { formatted } status }";
 
 const DAY = 86_400_000;
 
@@ -198,6 +198,25 @@ export function RfqPage({ id }: { id: string }) {
         <Countdown deadline={r.respondBy} />
       </p>
       {r.description ? <p>{r.description}</p> : null}
+      {r.attributes.length || r.drawings.length ? (
+        <section class="card">
+          <table class="small">
+            <tbody>
+              {r.attributes.map((a) => (
+                <tr key={a.key}>
+                  <th scope="row">{a.key}</th>
+                  <td>{a.value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div class="files" data-testid="drawings">
+            {r.drawings.map((d) => (
+              <FileLink key={d} file={d} />
+            ))}
+          </div>
+        </section>
+      ) : null}
       <section class="card">
         <h2>{t("Compare quotes")}</h2>
         {!r.quotes.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
