@@ -1,5 +1,5 @@
 //! The EventStoreDB backend against the event-store contract — run when `ZHUCHAO_ESDB_URL`
-//! names a fresh, empty server (for example
+//! names a server (the checks share it and look only at their own streams; for example
 //! `docker run --rm -p 2113:2113 eventstore/eventstore --insecure --mem-db` and
 //! `ZHUCHAO_ESDB_URL=esdb://127.0.0.1:2113?tls=false`); skipped, and saying so, otherwise.
 
@@ -26,6 +26,11 @@ impl StoreFactory for Server {
         EsdbStore::connect(url)
             .await
             .expect("connect to EventStoreDB")
+    }
+
+    /// Every check talks to the same server, at the same time.
+    fn isolated(&self) -> bool {
+        false
     }
 
     fn skip_reason(&self) -> Option<String> {
