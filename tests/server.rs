@@ -270,3 +270,73 @@ fn migrate_copies_a_marketplace_into_another_store_and_resumes() {
     let agent = server.sign_in("agent@zhuchao.demo", "zhuchao-demo");
     assert_eq!(server.ok(Some(&agent), sessions, range), traffic);
 }
+
+#[test]
+fn uploaded_files_are_kept_by_content_and_shown_only_to_signed_in_users() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let token = server.sign_in("buyer@ningbo-machinery.demo", "zhuchao-demo");
+    let bearer = format!("Bearer {token}");
+    let (status, _) = server.http(
+        "POST",
+        "/files",
+        &[("x-filename", "licence.pdf")],
+        "%PDF-1.4 licence",
+    );
+    assert_eq!(status, 401, "uploads need a sign-in");
+    let (status, body) = server.http(
+        "POST",
+        "/files",
+        &[
+            ("Authorization", &bearer),
+            ("x-filename", "%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7.pdf"),
+        ],
+        "%PDF-1.4 licence",
+    );
+    assert_eq!(status, 200, "{body}");
+    let reference: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let path = reference["ref"].as_str().expect("ref").to_string();
+    assert!(
+        path.starts_with("/files/") && path.ends_with(".pdf"),
+        "{path}"
+    );
+    // The same bytes again: the same reference.
+    let (_, again) = server.http(
+        "POST",
+        "/files",
+        &[("Authorization", &bearer), ("x-filename", "copy.pdf")],
+        "%PDF-1.4 licence",
+    );
+    let again: serde_json::Value = serde_json::from_str(&again).expect("json");
+    assert_eq!(
+        again["ref"].as_str().and_then(|r| r.split('/').nth(2)),
+        path.split('/').nth(2)
+    );
+
+    assert_eq!(
+        server.http("GET", &path, &[], "").0,
+        401,
+        "not for strangers"
+    );
+    let (status, content) = server.http("GET", &path, &[("Authorization", &bearer)], "");
+    assert_eq!((status, content.as_str()), (200, "%PDF-1.4 licence"));
+    let cookie = format!("theme=dark; zhuchao_token={token}");
+    assert_eq!(
+        server.http("GET", &path, &[("Cookie", &cookie)], "").0,
+        200,
+        "the UI's cookie"
+    );
+    assert_eq!(
+        server
+            .http("GET", &path, &[("Cookie", "zhuchao_token=forged")], "")
+            .0,
+        401
+    );
+    let not_a_hash = format!("/files/{}/x.pdf", "z".repeat(64));
+    assert_eq!(
+        server
+            .http("GET", &not_a_hash, &[("Authorization", &bearer)], "")
+            .0,
+        404
+    );
+}

@@ -19,6 +19,17 @@ export function token(): string | null {
 export function setToken(value: string | null) {
   if (value) localStorage.setItem(TOKEN, value);
   else localStorage.removeItem(TOKEN);
+  syncFileCookie();
+}
+
+/** Uploaded files (licences, drawings, evidence) need the sign-in too; images cannot send a
+ * header, so the token also goes in a cookie that only `/files` receives. */
+export function syncFileCookie() {
+  const t = token();
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = t
+    ? `zhuchao_token=${encodeURIComponent(t)}; Path=/files; SameSite=Strict${secure}`
+    : "zhuchao_token=; Path=/files; Max-Age=0; SameSite=Strict";
 }
 
 function headers(): Record<string, string> {

@@ -2,7 +2,7 @@
 // that pick a screen. Every screen lives in pages/.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { gql, ME, setToken, startVisit, token, trackPage } from "./api";
+import { gql, ME, setToken, startVisit, syncFileCookie, token, trackPage } from "./api";
 import type { MeOut } from "./generated/schema";
 import { lang, setLang, t } from "./i18n";
 import { useSignal } from "./state";
@@ -104,6 +104,7 @@ function App() {
   useSignal(lang);
   const [ready, setReady] = useState(!token());
   useEffect(() => {
+    syncFileCookie();
     startVisit();
     const out = () => me.set(null);
     window.addEventListener("zhuchao:signed-out", out);

@@ -166,6 +166,10 @@ await step("a new supplier applies, is verified by an agent, pays its deposit an
   await agent.goto(`${base}/#/review`);
   const card = agent.locator(`article[data-supplier="北仑新锐紧固件 ${suffix}"]`);
   await card.waitFor();
+  // The licence image loads for the signed-in agent (files need a sign-in; the UI's cookie).
+  const image = card.locator("img").first();
+  await image.waitFor();
+  assert.ok(await image.evaluate((img) => img.decode().then(() => img.naturalWidth > 0, () => false)), "the document shows");
   await shot(agent, "05-agent-review-queue");
   await card.getByRole("button", { name: "Approve" }).click();
   await card.waitFor({ state: "detached" });

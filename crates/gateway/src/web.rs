@@ -94,7 +94,7 @@ struct Files {
 }
 
 /// `POST /files` (signed in; the file's name in `X-Filename`) stores a file and answers its
-/// reference; `GET /files/<hash>/<name>` returns it. References are content hashes: unguessable,
+/// reference; `GET /files/<hash>/<name>` (signed in) returns it. References are content hashes: unguessable,
 /// and the same file uploaded twice is stored once.
 pub fn files(dir: PathBuf, tokens: crate::auth::Tokens) -> Router {
     let state = Files {
@@ -116,15 +116,31 @@ fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-async fn upload(State(files): State<Files>, headers: HeaderMap, body: Bytes) -> Response {
-    let token = headers
+/// Whether the request carries a valid sign-in token: the `Authorization` header, or the
+/// `zhuchao_token` cookie the browser UI sets for `/files` (images cannot send headers).
+fn signed_in(files: &Files, headers: &HeaderMap) -> bool {
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("zhuchao_token=").map(percent_decode));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64);
-    if token.and_then(|t| files.tokens.verify(t, now)).is_none() {
+    bearer
+        .into_iter()
+        .chain(cookie)
+        .any(|t| files.tokens.verify(&t, now).is_some())
+}
+
+async fn upload(State(files): State<Files>, headers: HeaderMap, body: Bytes) -> Response {
+    if !signed_in(&files, &headers) {
         return refuse(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",
@@ -211,8 +227,18 @@ fn percent_decode(s: &str) -> String {
 
 async fn download(
     State(files): State<Files>,
+    headers: HeaderMap,
     UrlPath((hash, name)): UrlPath<(String, String)>,
 ) -> Response {
+    // Documents are business papers: only signed-in users, holding the (unguessable) reference
+    // from a screen they may see, read them.
+    if !signed_in(&files, &headers) {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "sign in to see files",
+        );
+    }
     if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
         return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file");
     }
