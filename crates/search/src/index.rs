@@ -3,7 +3,7 @@
 //! that may sell. The checkpoint and the catalogue ride in each commit's payload, so the index and
 //! its position never disagree.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,13 +17,14 @@ use tantivy::schema::{
     FAST, INDEXED, STORED, STRING,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use zhuchao_app::handler::decode_recorded;
 use zhuchao_domain::category::{AttributeValue, Category};
 use zhuchao_domain::ids::{CategoryId, OrderId, ProductId, SupplierId};
 use zhuchao_domain::order::Order;
 use zhuchao_domain::product::{Product, ProductStatus, MAX_TIERS};
 use zhuchao_domain::review::Review;
 use zhuchao_domain::supplier::Supplier;
-use zhuchao_domain::{Aggregate, DomainEvent};
+use zhuchao_domain::Aggregate;
 use zhuchao_eventstore::{EventStore, Position, RecordedEvent};
 
 use crate::catalogue::{apply_product, Catalogue, IndexedProduct};
@@ -281,6 +282,7 @@ impl SearchIndex {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         let mut touched: HashMap<ProductId, IndexedProduct> = HashMap::new();
+        let mut restamped: HashSet<SupplierId> = HashSet::new();
         for event in events {
             if event.position.as_u64() <= catalogue.position {
                 continue;
@@ -291,13 +293,8 @@ impl SearchIndex {
             let Ok(uuid) = id.parse::<uuid::Uuid>() else {
                 continue;
             };
-            let body = || serde_json::from_str(&event.payload).unwrap_or(serde_json::Value::Null);
             if kind == Product::KIND {
-                let Ok(e) = <Product as Aggregate>::Event::decode(
-                    &event.event_type,
-                    event.schema_version,
-                    body(),
-                ) else {
+                let Ok(e) = decode_recorded::<Product>(event) else {
                     continue;
                 };
                 let id = ProductId(uuid);
@@ -309,51 +306,37 @@ impl SearchIndex {
                     touched.insert(id, after);
                 }
             } else if kind == Supplier::KIND {
-                let Ok(e) = <Supplier as Aggregate>::Event::decode(
-                    &event.event_type,
-                    event.schema_version,
-                    body(),
-                ) else {
-                    continue;
-                };
-                let id = SupplierId(uuid);
-                if catalogue.apply_supplier(id, &e) {
-                    for p in self.of_supplier(id)? {
-                        touched.entry(p.id).or_insert(p);
+                if let Ok(e) = decode_recorded::<Supplier>(event) {
+                    let id = SupplierId(uuid);
+                    if catalogue.apply_supplier(id, &e) {
+                        restamped.insert(id);
                     }
                 }
-            } else if kind == Order::KIND || kind == Review::KIND {
-                let changed = if kind == Order::KIND {
-                    <Order as Aggregate>::Event::decode(
-                        &event.event_type,
-                        event.schema_version,
-                        body(),
-                    )
+            } else if kind == Order::KIND {
+                if let Some(supplier) = decode_recorded::<Order>(event)
                     .ok()
                     .and_then(|e| catalogue.apply_order(OrderId(uuid), &e))
-                } else {
-                    <Review as Aggregate>::Event::decode(
-                        &event.event_type,
-                        event.schema_version,
-                        body(),
-                    )
+                {
+                    restamped.insert(supplier);
+                }
+            } else if kind == Review::KIND {
+                if let Some(supplier) = decode_recorded::<Review>(event)
                     .ok()
                     .and_then(|e| catalogue.apply_review(&e))
-                };
-                if let Some(supplier) = changed {
-                    for p in self.of_supplier(supplier)? {
-                        touched.entry(p.id).or_insert(p);
-                    }
+                {
+                    restamped.insert(supplier);
                 }
             } else if kind == Category::KIND {
-                let Ok(e) = <Category as Aggregate>::Event::decode(
-                    &event.event_type,
-                    event.schema_version,
-                    body(),
-                ) else {
-                    continue;
-                };
-                catalogue.apply_category(CategoryId(uuid), &e);
+                if let Ok(e) = decode_recorded::<Category>(event) {
+                    catalogue.apply_category(CategoryId(uuid), &e);
+                }
+            }
+        }
+        // Suppliers whose badges changed: every product of theirs is written again with the
+        // new badges (once per batch, however many of their events it held).
+        for supplier in restamped {
+            for p in self.of_supplier(supplier)? {
+                touched.entry(p.id).or_insert(p);
             }
         }
         catalogue.position = last.position.as_u64().max(catalogue.position);
