@@ -336,7 +336,11 @@ impl Analytics {
         }
         let session = event.session();
         let (dims, live) = self.session_of(session, at);
-        let step = |n: usize| live.map(|_| n);
+        let product = |category: &Uuid, supplier: &Uuid| Dims {
+            session: dims,
+            category: *category,
+            supplier: *supplier,
+        };
         match event {
             TrafficEvent::SessionStarted { .. } => {}
             TrafficEvent::PageViewed { .. } => self.session_counters(hour, dims).page_views += 1,
@@ -356,57 +360,27 @@ impl Analytics {
                 if *results == 0 {
                     day.1 += 1;
                 }
-                if let Some(s) = step(1) {
-                    self.reach(session, s);
-                }
             }
             TrafficEvent::ProductViewed {
                 category, supplier, ..
             } => {
                 self.session_counters(hour, dims).product_views += 1;
-                self.product_counters(
-                    hour,
-                    Dims {
-                        session: dims,
-                        category: *category,
-                        supplier: *supplier,
-                    },
-                )
-                .views += 1;
-                if let Some(s) = step(2) {
-                    self.reach(session, s);
-                }
+                self.product_counters(hour, product(category, supplier))
+                    .views += 1;
             }
             TrafficEvent::AddedToCart {
                 category, supplier, ..
             } => {
                 self.session_counters(hour, dims).carts += 1;
-                self.product_counters(
-                    hour,
-                    Dims {
-                        session: dims,
-                        category: *category,
-                        supplier: *supplier,
-                    },
-                )
-                .carts += 1;
-                if let Some(s) = step(3) {
-                    self.reach(session, s);
-                }
+                self.product_counters(hour, product(category, supplier))
+                    .carts += 1;
             }
-            TrafficEvent::RfqSent { .. } => {
-                if let Some(s) = step(3) {
-                    self.reach(session, s);
-                }
-            }
+            TrafficEvent::RfqSent { .. } => {}
             TrafficEvent::OrderPlaced {
                 supplier, lines, ..
             } => {
                 self.session_counters(hour, dims).orders += 1;
                 self.order_lines(hour, dims, *supplier, lines, false);
-                if let Some(s) = step(4) {
-                    self.reach(session, s);
-                }
             }
             TrafficEvent::PaymentMade {
                 supplier, lines, ..
@@ -416,10 +390,19 @@ impl Analytics {
                 c.items += lines.iter().map(|l| l.items).sum::<u64>();
                 c.gmv += lines.iter().map(|l| l.value).sum::<i64>();
                 self.order_lines(hour, dims, *supplier, lines, true);
-                if let Some(s) = step(5) {
-                    self.reach(session, s);
-                }
             }
+        }
+        // The funnel step this event is, reached once per live session.
+        let step = match event {
+            TrafficEvent::SessionStarted { .. } | TrafficEvent::PageViewed { .. } => None,
+            TrafficEvent::Searched { .. } => Some(1),
+            TrafficEvent::ProductViewed { .. } => Some(2),
+            TrafficEvent::AddedToCart { .. } | TrafficEvent::RfqSent { .. } => Some(3),
+            TrafficEvent::OrderPlaced { .. } => Some(4),
+            TrafficEvent::PaymentMade { .. } => Some(5),
+        };
+        if let (Some(step), Some(_)) = (step, live) {
+            self.reach(session, step);
         }
     }
 

@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use tokio::sync::watch;
+use zhuchao_app::handler::decode_recorded;
 use zhuchao_domain::dispute::Dispute;
 use zhuchao_domain::order::Order;
 use zhuchao_domain::rfq::Rfq;
-use zhuchao_domain::{Aggregate, DomainEvent};
+use zhuchao_domain::Aggregate;
 use zhuchao_eventstore::{EventStore, Position, RecordedEvent, StoreError};
 
 use crate::cube::Analytics;
@@ -35,8 +36,7 @@ pub struct AnalyticsProjection {
 }
 
 fn decode<A: Aggregate>(event: &RecordedEvent) -> Option<A::Event> {
-    let body = serde_json::from_str(&event.payload).ok()?;
-    A::Event::decode(&event.event_type, event.schema_version, body).ok()
+    decode_recorded::<A>(event).ok()
 }
 
 impl AnalyticsProjection {

@@ -120,6 +120,24 @@ impl ReportRow {
     }
 }
 
+type Rows = BTreeMap<(Millis, String), ReportRow>;
+
+/// The row of a bucket and key, made empty the first time.
+fn row_of<'a>(rows: &'a mut Rows, bucket: Millis, key: &str, sessions: bool) -> &'a mut ReportRow {
+    rows.entry((bucket, key.to_string()))
+        .or_insert_with(|| ReportRow {
+            bucket,
+            key: key.to_string(),
+            sessions: sessions.then(SessionCounters::default),
+            visitors: None,
+            products: ProductCounters::default(),
+            funnel: Vec::new(),
+            paid_orders: 0,
+            items: 0,
+            gmv: 0,
+        })
+}
+
 fn hours(from: Millis, to: Millis) -> std::ops::Range<u32> {
     hour_of(from)..hour_of(to.max(from) + HOUR_MS - 1)
 }
@@ -151,22 +169,7 @@ impl Analytics {
             }
         };
         let product_level = dimension.of_product() || filter.of_product();
-        let mut rows: BTreeMap<(Millis, String), ReportRow> = BTreeMap::new();
-        let row = |rows: &mut BTreeMap<(Millis, String), ReportRow>, bucket, key: String| {
-            rows.entry((bucket, key.clone()))
-                .or_insert_with(|| ReportRow {
-                    bucket,
-                    key,
-                    sessions: (!product_level).then(SessionCounters::default),
-                    visitors: None,
-                    products: ProductCounters::default(),
-                    funnel: Vec::new(),
-                    paid_orders: 0,
-                    items: 0,
-                    gmv: 0,
-                })
-                .bucket
-        };
+        let mut rows: Rows = BTreeMap::new();
         // Which session dimension ids pass the filter, and their keys.
         let session_keys: Vec<Option<String>> = self
             .session_dims
@@ -181,9 +184,11 @@ impl Analytics {
                     let Some(key) = &session_keys[*dims as usize] else {
                         continue;
                     };
-                    row(&mut rows, bucket, key.clone());
-                    let r = rows.get_mut(&(bucket, key.clone())).expect("just made");
-                    r.sessions.as_mut().expect("session row").add(c);
+                    row_of(&mut rows, bucket, key, !product_level)
+                        .sessions
+                        .as_mut()
+                        .expect("session row")
+                        .add(c);
                 }
             }
             if visitors {
@@ -229,9 +234,7 @@ impl Analytics {
                     Dimension::Supplier => uuid_key(d.supplier),
                     _ => skey.clone(),
                 };
-                row(&mut rows, bucket, key.clone());
-                rows.get_mut(&(bucket, key))
-                    .expect("just made")
+                row_of(&mut rows, bucket, &key, !product_level)
                     .products
                     .add(c);
             }
