@@ -359,6 +359,29 @@ fn scope(ctx: &Context<'_>) -> async_graphql::Result<Option<SupplierId>> {
     }
 }
 
+/// The supplier a question is about: as asked for staff; for a supplier's staff, their own
+/// (asking about another supplier is forbidden).
+fn supplier_in_scope(
+    ctx: &Context<'_>,
+    asked: Option<Uuid>,
+) -> async_graphql::Result<Option<Uuid>> {
+    match scope(ctx)? {
+        Some(me) if asked.is_some_and(|s| s != me.0) => Err(forbidden()),
+        Some(me) => Ok(Some(me.0)),
+        None => Ok(asked),
+    }
+}
+
+impl From<GranularityIn> for Granularity {
+    fn from(g: GranularityIn) -> Self {
+        match g {
+            GranularityIn::Hour => Granularity::Hour,
+            GranularityIn::Day => Granularity::Day,
+            GranularityIn::Week => Granularity::Week,
+        }
+    }
+}
+
 /// Milliseconds of an RFC 3339 date or date-time (UTC offsets honoured).
 fn millis(field: &str, text: &str) -> async_graphql::Result<i64> {
     let bad = || {
@@ -441,29 +464,19 @@ impl AnalyticsQuery {
         filter: Option<AnalyticsFilterIn>,
         at_least: Option<String>,
     ) -> async_graphql::Result<Vec<AnalyticsRowOut>> {
-        let own = scope(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let supplier = supplier_in_scope(ctx, filter.supplier_id)?;
         caught_up(ctx, at_least).await?;
         let (from, to) = range(&from, &to)?;
-        let filter = filter.unwrap_or_default();
-        let mut filter = Filter {
+        let filter = Filter {
             region: filter.region,
             source: filter.source,
             campaign: filter.campaign,
             device: filter.device,
             category: filter.category_id,
-            supplier: filter.supplier_id,
+            supplier,
         };
-        if let Some(me) = own {
-            if filter.supplier.is_some_and(|s| s != me.0) {
-                return Err(forbidden());
-            }
-            filter.supplier = Some(me.0);
-        }
-        let granularity = match granularity {
-            GranularityIn::Hour => Granularity::Hour,
-            GranularityIn::Day => Granularity::Day,
-            GranularityIn::Week => Granularity::Week,
-        };
+        let granularity = Granularity::from(granularity);
         if granularity == Granularity::Hour && to - from > 31 * 24 * HOUR_MS {
             return Err(api_error(
                 "BAD_REQUEST",
@@ -528,17 +541,9 @@ impl AnalyticsQuery {
         #[graphql(default_with = "GranularityIn::Day")] granularity: GranularityIn,
         supplier_id: Option<Uuid>,
     ) -> async_graphql::Result<Vec<RfqResponseOut>> {
-        let supplier = match scope(ctx)? {
-            Some(me) if supplier_id.is_some_and(|s| s != me.0) => return Err(forbidden()),
-            Some(me) => Some(me.0),
-            None => supplier_id,
-        };
+        let supplier = supplier_in_scope(ctx, supplier_id)?;
         let (from, to) = range(&from, &to)?;
-        let granularity = match granularity {
-            GranularityIn::Hour => Granularity::Hour,
-            GranularityIn::Day => Granularity::Day,
-            GranularityIn::Week => Granularity::Week,
-        };
+        let granularity = Granularity::from(granularity);
         Ok(api(ctx)
             .analytics
             .read()
@@ -563,11 +568,7 @@ impl AnalyticsQuery {
         to: String,
         supplier_id: Option<Uuid>,
     ) -> async_graphql::Result<Vec<DisputeRateOut>> {
-        let supplier = match scope(ctx)? {
-            Some(me) if supplier_id.is_some_and(|s| s != me.0) => return Err(forbidden()),
-            Some(me) => Some(me.0),
-            None => supplier_id,
-        };
+        let supplier = supplier_in_scope(ctx, supplier_id)?;
         let (from, to) = range(&from, &to)?;
         let list = api(ctx).analytics.read().disputes(from, to, supplier);
         let views = api(ctx).views.views.read().await;
