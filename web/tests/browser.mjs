@@ -35,10 +35,10 @@ async function shot(page, name) {
   await page.screenshot({ path: new URL(`${name}.png`, shots).pathname, fullPage: true });
 }
 
-async function signIn(page, email) {
+async function signIn(page, email, password = PASSWORD) {
   await page.goto(`${base}/#/signin`);
   await page.locator("input[type=email]").fill(email);
-  await page.locator("input[type=password]").fill(PASSWORD);
+  await page.locator("input[type=password]").fill(password);
   await page.locator("form button.primary").click();
   await page.getByTestId("who").waitFor();
 }
@@ -222,11 +222,7 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
   await shot(buyer, "10-order-paid");
 
   const supplier = await person();
-  await supplier.goto(`${base}/#/signin`);
-  await supplier.getByLabel("Email").fill(supplierEmail);
-  await supplier.getByLabel("Password").fill("xinrui-2026!");
-  await supplier.getByRole("button", { name: "Sign in" }).click();
-  await supplier.getByTestId("who").waitFor();
+  await signIn(supplier, supplierEmail, "xinrui-2026!");
   await supplier.goto(`${base}/#/order/${paidOrder}`);
   await supplier.getByRole("button", { name: "Ship" }).click();
   await supplier.getByLabel("Tracking number").fill("SF1234567890");
@@ -257,11 +253,7 @@ await step("a delivered order goes back: return requested, approved, shipped bac
   const orderUrl = buyer.url();
 
   const supplier = await person();
-  await supplier.goto(`${base}/#/signin`);
-  await supplier.locator("input[type=email]").fill(supplierEmail);
-  await supplier.locator("input[type=password]").fill("xinrui-2026!");
-  await supplier.locator("form button.primary").click();
-  await supplier.getByTestId("who").waitFor();
+  await signIn(supplier, supplierEmail, "xinrui-2026!");
   await supplier.goto(orderUrl);
   await supplier.getByRole("button", { name: "Ship" }).click();
   await supplier.getByLabel("Tracking number").fill("SF-RET-1");
@@ -366,11 +358,7 @@ await step("a buyer disputes a paid order with evidence; the supplier answers; a
   await buyer.context().close();
 
   const supplier = await person();
-  await supplier.goto(`${base}/#/signin`);
-  await supplier.getByLabel("Email").fill(supplierEmail);
-  await supplier.getByLabel("Password").fill("xinrui-2026!");
-  await supplier.getByRole("button", { name: "Sign in" }).click();
-  await supplier.getByTestId("who").waitFor();
+  await signIn(supplier, supplierEmail, "xinrui-2026!");
   await supplier.goto(disputeUrl);
   await supplier.getByLabel("Statement").fill("Threads were inspected before shipping; photos attached.");
   await supplier.getByRole("button", { name: "Submit" }).click();

@@ -177,11 +177,11 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
     <div>
       <div class="actions">{buttons}</div>
       <ErrorBox error={error} />
-      {form === "ship" ? (
+      {form === "ship" || form === "ship-return" ? (
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            act("shipOrder", "$orderId: UUID!, $carrier: String!, $tracking: String!", { orderId: o.id, carrier, tracking });
+            act(form === "ship" ? "shipOrder" : "shipReturn", "$orderId: UUID!, $carrier: String!, $tracking: String!", { orderId: o.id, carrier, tracking });
           }}
         >
           <Field label={t("Carrier")}>
@@ -195,44 +195,12 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
           </button>
         </form>
       ) : null}
-      {form === "reject-return" ? (
+      {form === "return" || form === "reject-return" ? (
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            act("answerReturn", "$orderId: UUID!, $approve: Boolean!, $reason: String", { orderId: o.id, approve: false, reason });
-          }}
-        >
-          <Field label={t("Reason")}>
-            <textarea value={reason} onInput={(e) => setReason(e.currentTarget.value)} required />
-          </Field>
-          <button class="primary" disabled={busy}>
-            {t("Submit")}
-          </button>
-        </form>
-      ) : null}
-      {form === "ship-return" ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            act("shipReturn", "$orderId: UUID!, $carrier: String!, $tracking: String!", { orderId: o.id, carrier, tracking });
-          }}
-        >
-          <Field label={t("Carrier")}>
-            <input value={carrier} onInput={(e) => setCarrier(e.currentTarget.value)} required />
-          </Field>
-          <Field label={t("Tracking number")}>
-            <input value={tracking} onInput={(e) => setTracking(e.currentTarget.value)} required />
-          </Field>
-          <button class="primary" disabled={busy}>
-            {t("Ship")}
-          </button>
-        </form>
-      ) : null}
-      {form === "return" ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            act("requestReturn", "$orderId: UUID!, $reason: String!", { orderId: o.id, reason });
+            if (form === "return") act("requestReturn", "$orderId: UUID!, $reason: String!", { orderId: o.id, reason });
+            else act("answerReturn", "$orderId: UUID!, $approve: Boolean!, $reason: String", { orderId: o.id, approve: false, reason });
           }}
         >
           <Field label={t("Reason")}>
