@@ -22,11 +22,7 @@ fn checkpoint_file(from: &Path) -> PathBuf {
 }
 
 fn save(path: &Path, checkpoint: &Checkpoint) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(&serde_json::to_vec(checkpoint)?)?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)?;
+    zhuchao_app::processes::write_atomically(path, &serde_json::to_vec(checkpoint)?)?;
     Ok(())
 }
 

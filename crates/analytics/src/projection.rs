@@ -81,18 +81,7 @@ impl AnalyticsProjection {
             source,
         };
         let bytes = serde_json::to_vec(&*self.read()).map_err(|e| failed(e.into()))?;
-        let tmp = path.with_extension("tmp");
-        (|| {
-            let mut file = std::fs::File::create(&tmp)?;
-            std::io::Write::write_all(&mut file, &bytes)?;
-            file.sync_all()?;
-            std::fs::rename(&tmp, path)?;
-            if let Some(dir) = path.parent() {
-                std::fs::File::open(dir)?.sync_all()?;
-            }
-            Ok(())
-        })()
-        .map_err(failed)
+        zhuchao_app::processes::write_atomically(path, &bytes).map_err(failed)
     }
 
     /// Forgets everything (a rebuild from zero follows).

@@ -59,19 +59,25 @@ impl CheckpointFile for JsonCheckpoint {
     }
 
     fn save(&self, state: &ProcessState) -> std::io::Result<()> {
-        let tmp = self.path.with_extension("tmp");
         let bytes = serde_json::to_vec(state).map_err(std::io::Error::other)?;
-        {
-            let mut file = std::fs::File::create(&tmp)?;
-            std::io::Write::write_all(&mut file, &bytes)?;
-            file.sync_all()?;
-        }
-        std::fs::rename(&tmp, &self.path)?;
-        if let Some(dir) = self.path.parent() {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
+        write_atomically(&self.path, &bytes)
     }
+}
+
+/// Replaces `path` with `bytes` so that a crash leaves the old or the new content, never a mix:
+/// written to a temporary file, synced, renamed over, and the directory synced.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut file = std::fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]
