@@ -221,13 +221,13 @@ impl EventStore for EsdbStore {
 
     fn subscribe_all(&self, after: Position) -> EventSubscription {
         let client = self.client.clone();
-        Box::pin(async_stream_like(client, after))
+        Box::pin(catch_up_and_follow(client, after))
     }
 }
 
 /// A catch-up subscription to `$all` (system events filtered out by the server) that
 /// resubscribes after the last event it delivered whenever the connection drops, with backoff.
-fn async_stream_like(
+fn catch_up_and_follow(
     client: Client,
     after: Position,
 ) -> impl futures::Stream<Item = Result<RecordedEvent, StoreError>> + Send {
