@@ -190,9 +190,9 @@ fn a_second_process_cannot_open_a_directory_in_use() {
     );
 }
 
-/// Runs the appender for `count` single-event commits and kills it, leaving the commits in the
-/// write-ahead log as a power cut would. Returns the acknowledged ids by position.
-fn commits_left_in_the_log(dir: &Path, count: u64) -> BTreeMap<u64, Uuid> {
+/// Runs the appender for `count` single-event commits, lets it run `settle` longer (the index
+/// catches up in the background), and kills it. Returns the acknowledged ids by position.
+fn commits_left_in_the_log(dir: &Path, count: u64, settle: Duration) -> BTreeMap<u64, Uuid> {
     let (mut child, lines) = spawn_appender(dir, &["--stop-after", &count.to_string()]);
     let mut acked = BTreeMap::new();
     loop {
@@ -205,6 +205,7 @@ fn commits_left_in_the_log(dir: &Path, count: u64) -> BTreeMap<u64, Uuid> {
         let (position, id) = parse_ack(&line).expect("an ack line");
         acked.insert(position, id);
     }
+    std::thread::sleep(settle);
     child.kill().expect("SIGKILL");
     child.wait().expect("reap");
     assert_eq!(acked.len() as u64, count);
@@ -218,55 +219,123 @@ fn wal(dir: &Path) -> std::path::PathBuf {
     ))
 }
 
-#[test]
-fn a_torn_last_commit_is_cut_back_to_the_last_whole_commit() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    // Given twenty commits in the log,
-    let acked = commits_left_in_the_log(dir.path(), 20);
-    // when the last one is torn (the file ends part-way through its last frame),
-    let log = wal(dir.path());
-    let len = std::fs::metadata(&log).expect("the log exists").len();
+/// The newest segment of the store's log.
+fn log_tail(dir: &Path) -> std::path::PathBuf {
+    let mut segments: Vec<_> = std::fs::read_dir(dir.join(zhuchao_eventstore::embedded::LOG_DIR))
+        .expect("the log exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    segments.sort();
+    segments.pop().expect("a log segment")
+}
+
+fn cut(path: &Path, bytes: u64) {
+    let len = std::fs::metadata(path).expect("the file exists").len();
     let file = std::fs::OpenOptions::new()
         .write(true)
-        .open(&log)
-        .expect("open log");
-    file.set_len(len - 100).expect("tear the tail");
-    drop(file);
-    // then the store opens with the nineteen whole commits, nothing torn is read, and the next
-    // append takes the torn commit's place.
-    runtime().block_on(async {
-        let store = EmbeddedStore::open(dir.path()).expect("open after a torn tail");
-        let stored = everything(&store).await;
-        assert_eq!(stored.len(), 19);
-        for event in &stored {
-            assert_eq!(acked.get(&event.position.as_u64()), Some(&event.id));
+        .open(path)
+        .expect("open");
+    file.set_len(len.saturating_sub(bytes))
+        .expect("cut the tail");
+}
+
+fn append_garbage(path: &Path, seed: u64) {
+    let mut rng = XorShift(seed);
+    let garbage: Vec<u8> = (0..9000).map(|_| rng.below(256) as u8).collect();
+    let mut bytes = std::fs::read(path).expect("read");
+    bytes.extend_from_slice(&garbage);
+    std::fs::write(path, bytes).expect("write");
+}
+
+const INDEXED: Duration = Duration::from_millis(600);
+
+async fn assert_holds_exactly(store: &EmbeddedStore, acked: &BTreeMap<u64, Uuid>) {
+    let stored = everything(store).await;
+    let ids: BTreeMap<u64, Uuid> = stored.iter().map(|e| (e.position.as_u64(), e.id)).collect();
+    assert_eq!(&ids, acked);
+    assert_eq!(
+        store.verify().await.expect("verify"),
+        acked.len() as u64,
+        "the log and the index agree"
+    );
+}
+
+#[test]
+fn an_index_that_lost_its_tail_or_all_of_it_is_rebuilt_from_the_log() {
+    for lose_everything in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Given twenty acknowledged commits, indexed,
+        let acked = commits_left_in_the_log(dir.path(), 20, INDEXED);
+        // when the index's unsynced log loses its end (a power cut before SQLite synced it), or
+        // the whole index is deleted,
+        if lose_everything {
+            for suffix in ["", "-wal", "-shm"] {
+                let file = dir.path().join(format!(
+                    "{}{suffix}",
+                    zhuchao_eventstore::embedded::DATABASE_FILE
+                ));
+                let _ = std::fs::remove_file(file);
+            }
+        } else {
+            cut(&wal(dir.path()), 5000);
         }
-        let stream = StreamName::new("after-tear").expect("name");
-        let result = store
-            .append(&stream, ExpectedVersion::Any, vec![probe_event()])
-            .await
-            .expect("append after recovery");
-        assert_eq!(result.position.as_u64(), 20);
-        assert_eq!(store.verify().await.expect("verify"), 20);
-    });
+        // then the log, synced before each acknowledgement, gives all twenty back.
+        runtime().block_on(async {
+            let store = EmbeddedStore::open(dir.path()).expect("open after losing the index");
+            assert_holds_exactly(&store, &acked).await;
+            let stream = StreamName::new("after-repair").expect("name");
+            let result = store
+                .append(&stream, ExpectedVersion::Any, vec![probe_event()])
+                .await
+                .expect("append after recovery");
+            assert_eq!(result.position.as_u64(), 21);
+        });
+    }
+}
+
+#[test]
+fn a_torn_last_commit_is_cut_back_to_the_last_whole_commit() {
+    for settle in [Duration::ZERO, INDEXED] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Given twenty commits (indexed or not yet),
+        let mut acked = commits_left_in_the_log(dir.path(), 20, settle);
+        // when the last one is torn in the log (the power failed while it was being written,
+        // before it could have been acknowledged — even if the index already lists it),
+        cut(&log_tail(dir.path()), 10);
+        acked.remove(&20);
+        // then the store opens with the nineteen whole commits, nothing torn is read, and the
+        // next append takes the torn commit's place.
+        runtime().block_on(async {
+            let store = EmbeddedStore::open(dir.path()).expect("open after a torn tail");
+            assert_holds_exactly(&store, &acked).await;
+            let stream = StreamName::new("after-tear").expect("name");
+            let probe = probe_event();
+            acked.insert(20, probe.id);
+            let result = store
+                .append(&stream, ExpectedVersion::Any, vec![probe])
+                .await
+                .expect("append after recovery");
+            assert_eq!(result.position.as_u64(), 20);
+        });
+        // and a second start finds the same nineteen plus the new one: the cut was for good.
+        runtime().block_on(async {
+            let store = EmbeddedStore::open(dir.path()).expect("reopen");
+            assert_holds_exactly(&store, &acked).await;
+        });
+    }
 }
 
 #[test]
 fn garbage_after_the_last_commit_is_never_read_as_data() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // Given twenty commits in the log,
-    let acked = commits_left_in_the_log(dir.path(), 20);
-    // when half-written garbage follows them,
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
-    let garbage: Vec<u8> = (0..9000).map(|_| rng.below(256) as u8).collect();
-    let mut log = std::fs::read(wal(dir.path())).expect("read log");
-    log.extend_from_slice(&garbage);
-    std::fs::write(wal(dir.path()), log).expect("write log");
+    // Given twenty commits,
+    let acked = commits_left_in_the_log(dir.path(), 20, Duration::ZERO);
+    // when half-written garbage follows them in the log,
+    append_garbage(&log_tail(dir.path()), 0x9e37_79b9_7f4a_7c15);
     // then exactly the twenty acknowledged events are there.
     runtime().block_on(async {
         let store = EmbeddedStore::open(dir.path()).expect("open");
-        let stored = everything(&store).await;
-        let ids: BTreeMap<u64, Uuid> = stored.iter().map(|e| (e.position.as_u64(), e.id)).collect();
-        assert_eq!(ids, acked);
+        assert_holds_exactly(&store, &acked).await;
     });
 }

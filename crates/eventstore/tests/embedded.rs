@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use uuid::Uuid;
-use zhuchao_eventstore::embedded::DATABASE_FILE;
+use zhuchao_eventstore::embedded::LOG_DIR;
 use zhuchao_eventstore::{
     Direction, EmbeddedStore, EventStore, ExpectedVersion, Metadata, NewEvent, Position,
     StoreError, StreamFrom, StreamName,
@@ -33,22 +33,27 @@ async fn append_marked(store: &EmbeddedStore, count: u64) -> StreamName {
 }
 
 /// Flips one character of the stored payload that carries `MARK-{n}` (the store must be closed).
-/// Every copy is flipped: SQLite may leave stale copies of a row in freed pages.
 fn corrupt_payload_of(dir: &Path, n: u64) {
-    let file = dir.join(DATABASE_FILE);
-    let mut bytes = std::fs::read(&file).expect("read database");
     let marker = format!("MARK-{n:04}-END");
-    let copies: Vec<usize> = bytes
-        .windows(marker.len())
-        .enumerate()
-        .filter(|(_, w)| *w == marker.as_bytes())
-        .map(|(at, _)| at)
-        .collect();
-    assert!(!copies.is_empty(), "the marker is in the database file");
-    for at in copies {
-        bytes[at + marker.len() - 1] = b'X';
+    let mut flipped = 0;
+    for entry in std::fs::read_dir(dir.join(LOG_DIR)).expect("the log exists") {
+        let file = entry.expect("entry").path();
+        let mut bytes = std::fs::read(&file).expect("read segment");
+        let copies: Vec<usize> = bytes
+            .windows(marker.len())
+            .enumerate()
+            .filter(|(_, w)| *w == marker.as_bytes())
+            .map(|(at, _)| at)
+            .collect();
+        for at in &copies {
+            bytes[at + marker.len() - 1] = b'X';
+        }
+        if !copies.is_empty() {
+            std::fs::write(&file, bytes).expect("write segment");
+            flipped += copies.len();
+        }
     }
-    std::fs::write(&file, bytes).expect("write database");
+    assert_eq!(flipped, 1, "the marker is in the log once");
 }
 
 #[tokio::test]
@@ -168,4 +173,88 @@ async fn a_healthy_store_verifies() {
     assert_eq!(store.verify().await.expect("empty store verifies"), 0);
     append_marked(&store, 40).await;
     assert_eq!(store.verify().await.expect("verify"), 40);
+}
+
+/// Given events already in the index and more only in memory (the indexer has not run yet), when
+/// they are read by position and by stream in both directions and in pages that straddle the two,
+/// then the answers are the same as if all were in one place.
+#[tokio::test]
+async fn reads_across_the_index_and_the_unindexed_tail_agree() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (
+        StreamName::new("rfq-a").expect("name"),
+        StreamName::new("rfq-b").expect("name"),
+    );
+    let append_round = |store: EmbeddedStore, from: u64| {
+        let (a, b) = (a.clone(), b.clone());
+        async move {
+            for n in from..from + 30 {
+                store
+                    .append(&a, ExpectedVersion::Any, vec![marked(n)])
+                    .await
+                    .expect("append a");
+                if n % 3 == 0 {
+                    store
+                        .append(&b, ExpectedVersion::Any, vec![marked(1000 + n)])
+                        .await
+                        .expect("append b");
+                }
+            }
+        }
+    };
+    {
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        append_round(store.clone(), 0).await;
+    }
+    // Reopened with an indexer that waits an hour: the next events stay in memory.
+    let options = zhuchao_eventstore::EmbeddedOptions {
+        index_interval: std::time::Duration::from_secs(3600),
+        ..Default::default()
+    };
+    let store = EmbeddedStore::open_with(dir.path(), options).expect("reopen");
+    append_round(store.clone(), 30).await;
+
+    let mut everything = Vec::new();
+    let mut after = Position::START;
+    loop {
+        let page = store.read_all(after, 7).await.expect("read_all");
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        everything.extend(page);
+    }
+    assert_eq!(everything.len(), 80);
+    for (i, e) in everything.iter().enumerate() {
+        assert_eq!(e.position.as_u64(), i as u64 + 1);
+    }
+    let of_a: Vec<_> = everything.iter().filter(|e| e.stream == a).collect();
+    let versions = |events: &[zhuchao_eventstore::RecordedEvent]| -> Vec<u64> {
+        events.iter().map(|e| e.version).collect()
+    };
+
+    let forwards = store
+        .read_stream(&a, StreamFrom::Version(25), Direction::Forwards, 10)
+        .await
+        .expect("forwards");
+    assert_eq!(versions(&forwards), (25..35).collect::<Vec<_>>());
+    assert_eq!(forwards[5].id, of_a[30].id);
+
+    let backwards = store
+        .read_stream(&a, StreamFrom::End, Direction::Backwards, 45)
+        .await
+        .expect("backwards");
+    assert_eq!(versions(&backwards), (15..60).rev().collect::<Vec<_>>());
+
+    let straddling = store
+        .read_stream(&a, StreamFrom::Version(31), Direction::Backwards, 5)
+        .await
+        .expect("backwards from a version");
+    assert_eq!(versions(&straddling), vec![31, 30, 29, 28, 27]);
+
+    let last = store
+        .read_stream(&b, StreamFrom::End, Direction::Forwards, 5)
+        .await
+        .expect("from the end");
+    assert_eq!(versions(&last), vec![19]);
+
+    assert_eq!(store.verify().await.expect("verify"), 80);
 }

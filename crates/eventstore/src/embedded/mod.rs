@@ -1,15 +1,17 @@
-//! The embedded backend, Zhuchao's default store: a SQLite database in WAL mode inside a local
-//! data directory, written by one thread with group commit, read by a small pool of connections.
-//! See docs/ARCHITECTURE.md for why SQLite and what was measured.
+//! The embedded backend, Zhuchao's default store, in a local data directory: events live in a
+//! checksummed, group-committed log of segment files; a SQLite index beside it finds them by id,
+//! stream and position. See docs/ARCHITECTURE.md for why, and what was measured.
 
+mod index;
 mod lock;
-mod schema;
+mod log;
+mod upgrade;
 mod writer;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::{mpsc, Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
 use rusqlite::Connection;
@@ -20,18 +22,25 @@ use crate::{
     RecordedEvent, StoreError, StreamFrom, StreamName,
 };
 use lock::DirLock;
-use schema::{record_from_row, storage, COLUMNS};
+use log::{Location, Segments};
+use writer::{SharedTail, Tail};
 
-/// The SQLite file inside the data directory.
+/// The index's SQLite file inside the data directory.
 pub const DATABASE_FILE: &str = "events.sqlite3";
+
+/// The log's directory inside the data directory.
+pub const LOG_DIR: &str = log::LOG_DIR;
 
 /// Tuning of the embedded store; the defaults suit a marketplace on one machine.
 #[derive(Clone, Debug)]
 pub struct EmbeddedOptions {
-    /// Most appends committed together in one transaction (one fsync).
+    /// Most appends decided together and written as one frame (one fsync).
     pub max_group_commit: usize,
     /// Events fetched per read while a subscription catches up.
     pub subscription_batch: usize,
+    /// How long the indexer gathers written events before adding them to the index in one
+    /// transaction; meanwhile readers find them in memory.
+    pub index_interval: std::time::Duration,
 }
 
 impl Default for EmbeddedOptions {
@@ -39,6 +48,7 @@ impl Default for EmbeddedOptions {
         Self {
             max_group_commit: 512,
             subscription_batch: 512,
+            index_interval: std::time::Duration::from_millis(250),
         }
     }
 }
@@ -53,10 +63,10 @@ struct Inner {
     dir: PathBuf,
     options: EmbeddedOptions,
     requests: Option<mpsc::Sender<writer::WriteRequest>>,
-    writer: Option<JoinHandle<()>>,
-    syncer: Option<JoinHandle<()>>,
-    checkpointer: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
+    writer: Option<writer::Threads>,
     head: watch::Receiver<u64>,
+    tail: SharedTail,
+    segments: Segments,
     readers: Readers,
     // Released last, after the writer has finished.
     _lock: DirLock,
@@ -68,14 +78,7 @@ impl Drop for Inner {
         // directory is really free once the store is gone.
         self.requests.take();
         if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
-        }
-        if let Some(syncer) = self.syncer.take() {
-            let _ = syncer.join();
-        }
-        if let Some((stop, thread)) = self.checkpointer.take() {
-            drop(stop);
-            let _ = thread.join();
+            writer.join();
         }
     }
 }
@@ -87,49 +90,63 @@ impl EmbeddedStore {
     }
 
     /// Opens the store in `dir`. Fails with [`StoreError::Locked`] if another process has it, and
-    /// with [`StoreError::Corrupt`] if the last stored events fail their checksums. A commit torn by
-    /// a crash or power loss is discarded by SQLite's WAL recovery, back to the last whole commit.
+    /// with [`StoreError::Corrupt`] if a frame of the log is damaged anywhere but where a crash
+    /// could have torn it, or if the last stored events fail their checksums. A commit torn by a
+    /// crash or power loss is cut from the end of the log, back to the last whole commit; the index
+    /// catches up with the log. A data directory of the first layout (events inside SQLite) is
+    /// moved into the log first.
     pub fn open_with(dir: impl AsRef<Path>, options: EmbeddedOptions) -> Result<Self, StoreError> {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&dir)
             .map_err(|e| StoreError::io(format!("could not create {}", dir.display()), e))?;
         let lock = DirLock::acquire(&dir)?;
         let path = dir.join(DATABASE_FILE);
-        let conn = schema::open_writer(&path)?;
+        let log_dir = dir.join(LOG_DIR);
+        std::fs::create_dir_all(&log_dir)
+            .map_err(|e| StoreError::io(format!("could not create {}", log_dir.display()), e))?;
+        let (mut conn, _) = index::open_writer(&path)?;
         sync_dir(&dir)?;
-        let head: u64 = conn
-            .query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| {
-                r.get(0)
-            })
-            .map_err(storage)?;
-        verify_range(&conn, head.saturating_sub(64), head)?;
+        let scan_after_index = |conn: &Connection| {
+            let indexed = index::head(conn)?;
+            log::scan_after(&log_dir, indexed, index::location_of(conn, indexed)?)
+        };
+        let (mut end, mut unindexed) = scan_after_index(&conn)?;
+        if upgrade::needed(&conn)? {
+            upgrade::run(&mut conn, &log_dir, &end)?;
+            (end, unindexed) = scan_after_index(&conn)?;
+        }
+        index::set_layout(&conn)?;
+        let head = catch_up_index(&mut conn, &log_dir, end.head, unindexed)?;
+        let segments = Segments::new(&log_dir);
+        verify_range(&conn, &segments, head.saturating_sub(64), head)?;
+
         let (published, head_rx) = watch::channel(head);
         let (requests, rx) = mpsc::channel();
-        let log_path = dir.join(format!("{DATABASE_FILE}-wal"));
-        let log = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&log_path)
-            .map_err(|e| StoreError::io(format!("could not open {}", log_path.display()), e))?;
-        let (writer, syncer) = writer::spawn(
-            conn,
-            log,
+        let tail: SharedTail = Arc::new(RwLock::new(Tail {
+            indexed: head,
+            events: VecDeque::new(),
+        }));
+        let writer = writer::spawn(writer::Start {
+            indexer: conn,
+            lookups: index::open_reader(&path)?,
+            log: log::LogWriter::start(&log_dir, end.end)?,
             head,
+            tail: tail.clone(),
             published,
-            rx,
-            options.max_group_commit.max(1),
-        )?;
-        let checkpointer = Some(spawn_checkpointer(schema::open_checkpointer(&path)?)?);
+            requests: rx,
+            max_group: options.max_group_commit.max(1),
+            index_interval: options.index_interval,
+        })?;
         tracing::info!(dir = %dir.display(), head, "embedded event store open");
         Ok(Self {
             inner: Arc::new(Inner {
                 dir,
                 options,
                 requests: Some(requests),
-                checkpointer,
                 writer: Some(writer),
-                syncer: Some(syncer),
                 head: head_rx,
+                tail,
+                segments,
                 readers: Readers {
                     path,
                     idle: Mutex::new(Vec::new()),
@@ -144,33 +161,66 @@ impl EmbeddedStore {
         &self.inner.dir
     }
 
-    /// Reads every event and checks each checksum and the gapless order, plus SQLite's own
-    /// structural check. Returns the number of events.
+    /// Reads the whole log, checking every frame, every record's checksum and the gapless order,
+    /// and checks that the index places every event where the log has it. Returns the number of
+    /// events.
     pub async fn verify(&self) -> Result<u64, StoreError> {
-        let head = *self.inner.head.borrow();
-        self.blocking_read(move |conn| {
-            let problems: Vec<String> = conn
-                .prepare("PRAGMA quick_check")
-                .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-                .map_err(storage)?;
-            if problems.len() != 1 || problems[0] != "ok" {
-                return Err(StoreError::Corrupt {
-                    location: DATABASE_FILE.to_string(),
-                    detail: problems.join("; "),
-                });
-            }
-            verify_range(conn, 0, head)?;
-            Ok(head)
+        let head = self.published_head();
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let indexed = inner.tail.read().unwrap_or_else(|p| p.into_inner()).indexed;
+            inner.readers.with(|conn| {
+                // The index is read alongside the log, a page at a time.
+                let mut page: VecDeque<(u64, Location)> = VecDeque::new();
+                let mut paged_to = 0;
+                let log_end = log::scan(
+                    &inner.dir.join(LOG_DIR),
+                    log::ScanFrom::Start { upto: head },
+                    |s| {
+                        let position = s.event.position.as_u64();
+                        if position > indexed {
+                            return Ok(());
+                        }
+                        if page.is_empty() {
+                            page.extend(index::range(conn, paged_to, indexed, 4096)?);
+                            paged_to = page.back().map_or(indexed, |(p, _)| *p);
+                        }
+                        match page.pop_front() {
+                            Some((p, location)) if p == position && location == s.location => {
+                                Ok(())
+                            }
+                            _ => Err(StoreError::corrupt_at(
+                                s.event.position,
+                                "the index does not place this event where the log has it",
+                            )),
+                        }
+                    },
+                )?;
+                if log_end.head < head {
+                    return Err(StoreError::corrupt_at(
+                        Position::from_u64(log_end.head + 1),
+                        "the log ends before the last acknowledged event",
+                    ));
+                }
+                if index::count(conn)? < indexed {
+                    return Err(StoreError::Corrupt {
+                        location: DATABASE_FILE.to_string(),
+                        detail: "the index misses events the log holds".into(),
+                    });
+                }
+                Ok(head)
+            })
         })
         .await
+        .map_err(|e| StoreError::Storage(format!("a read task failed: {e}")))?
     }
 
     async fn blocking_read<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        f: impl FnOnce(&Connection, &Segments) -> Result<R, StoreError> + Send + 'static,
     ) -> Result<R, StoreError> {
         let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || inner.readers.with(f))
+        tokio::task::spawn_blocking(move || inner.readers.with(|conn| f(conn, &inner.segments)))
             .await
             .map_err(|e| StoreError::Storage(format!("a read task failed: {e}")))?
     }
@@ -178,9 +228,65 @@ impl EmbeddedStore {
     fn published_head(&self) -> u64 {
         *self.inner.head.borrow()
     }
+
+    /// The indexed head and the events after it up to `head`, taken together so that every event
+    /// up to `head` is in one or the other.
+    fn tail_after(&self, head: u64) -> (u64, Vec<Arc<RecordedEvent>>) {
+        let tail = self.inner.tail.read().unwrap_or_else(|p| p.into_inner());
+        let events = tail
+            .events
+            .iter()
+            .take_while(|e| e.position.as_u64() <= head)
+            .cloned()
+            .collect();
+        (tail.indexed, events)
+    }
 }
 
-/// Idle read connections, reused across reads.
+/// Adds to the index what the log holds beyond it, and forgets entries the log lost (appends never
+/// acknowledged). Returns the log's head.
+fn catch_up_index(
+    conn: &mut Connection,
+    log_dir: &Path,
+    log_head: u64,
+    unindexed: Vec<log::Scanned>,
+) -> Result<u64, StoreError> {
+    let indexed = index::head(conn)?;
+    if indexed > log_head {
+        if log::segments(log_dir)?.is_empty() {
+            return Err(StoreError::Corrupt {
+                location: log_dir.display().to_string(),
+                detail: format!("the log is missing, yet the index lists {indexed} events"),
+            });
+        }
+        let forgotten = index::forget_after(conn, log_head)?;
+        tracing::warn!(
+            forgotten,
+            head = log_head,
+            "the index listed events the log does not hold (never acknowledged); forgot them"
+        );
+    }
+    if !unindexed.is_empty() {
+        tracing::info!(events = unindexed.len(), "indexing events the index missed");
+        index::insert(
+            conn,
+            unindexed.iter().map(|s| index::Entry {
+                position: s.event.position.as_u64(),
+                id: &s.event.id,
+                stream: s.event.stream.as_str(),
+                version: s.event.version,
+                location: s.location,
+            }),
+        )
+        .map_err(|e| StoreError::Corrupt {
+            location: DATABASE_FILE.to_string(),
+            detail: format!("the log's events do not fit the index: {e}"),
+        })?;
+    }
+    Ok(log_head)
+}
+
+/// Idle read connections to the index, reused across reads.
 struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
@@ -196,7 +302,7 @@ impl Readers {
         let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match taken {
             Some(conn) => conn,
-            None => schema::open_reader(&self.path)?,
+            None => index::open_reader(&self.path)?,
         };
         let result = f(&conn);
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
@@ -207,78 +313,49 @@ impl Readers {
     }
 }
 
-/// Copies the log into the database file in the background, so that the writer's own checkpoint
-/// (every 4,000 pages) finds little left to copy and stalls appends only briefly.
-fn spawn_checkpointer(conn: Connection) -> Result<(mpsc::Sender<()>, JoinHandle<()>), StoreError> {
-    let (stop, stopped) = mpsc::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("zhuchao-store-checkpointer".into())
-        .spawn(move || {
-            while let Err(mpsc::RecvTimeoutError::Timeout) =
-                stopped.recv_timeout(std::time::Duration::from_millis(CHECKPOINT_MS))
-            {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "background checkpoint failed");
-                }
-            }
-        })
-        .map_err(|e| StoreError::io("could not start the checkpointer thread", e))?;
-    Ok((stop, thread))
-}
-
-const CHECKPOINT_MS: u64 = 50;
-
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| StoreError::io(format!("could not sync {}", dir.display()), e))
 }
 
-/// Reads the events after `after` up to `head` (at most `max`), checking that positions follow one
-/// another without a gap: a missing event is corruption, never skipped.
+/// Reads the indexed events after `after` up to `upto` (at most `max`), checking that positions
+/// follow one another without a gap: a missing event is corruption, never skipped.
 fn read_range(
     conn: &Connection,
+    segments: &Segments,
     after: u64,
-    head: u64,
+    upto: u64,
     max: usize,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
-    if after >= head || max == 0 {
-        return Ok(Vec::new());
-    }
-    let limit = (head - after).min(max as u64);
-    let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM events WHERE position > ?1 AND position <= ?2 \
-             ORDER BY position LIMIT ?3"
-        ))
-        .map_err(storage)?;
-    let mut rows = stmt.query((after, head, limit)).map_err(storage)?;
-    let mut events = Vec::with_capacity(limit as usize);
-    let mut expected = after + 1;
-    while let Some(row) = rows.next().map_err(storage)? {
-        let event = record_from_row(row)?;
-        if event.position.as_u64() != expected {
+    let wanted = index::range(conn, after, upto, max)?;
+    for (i, (position, _)) in wanted.iter().enumerate() {
+        if *position != after + 1 + i as u64 {
             return Err(StoreError::corrupt_at(
-                Position::from_u64(expected),
+                Position::from_u64(after + 1 + i as u64),
                 "the event at this position is missing",
             ));
         }
-        expected += 1;
-        events.push(event);
     }
-    if (events.len() as u64) < limit {
+    let expected = (upto.saturating_sub(after)).min(max as u64);
+    if (wanted.len() as u64) < expected {
         return Err(StoreError::corrupt_at(
-            Position::from_u64(expected),
+            Position::from_u64(after + 1 + wanted.len() as u64),
             "the event at this position is missing",
         ));
     }
-    Ok(events)
+    segments.read(&wanted)
 }
 
 /// Checks every event in `(after, head]`.
-fn verify_range(conn: &Connection, mut after: u64, head: u64) -> Result<(), StoreError> {
+fn verify_range(
+    conn: &Connection,
+    segments: &Segments,
+    mut after: u64,
+    head: u64,
+) -> Result<(), StoreError> {
     while after < head {
-        let batch = read_range(conn, after, head, 4096)?;
+        let batch = read_range(conn, segments, after, head, 4096)?;
         after = batch.last().map_or(head, |e| e.position.as_u64());
     }
     Ok(())
@@ -337,36 +414,46 @@ impl EventStore for EmbeddedStore {
             return Ok(Vec::new());
         }
         let head = self.published_head();
+        let (indexed, tail) = self.tail_after(head);
+        // Every event of the stream in the tail comes after (and has a higher version than) every
+        // indexed one.
+        let recent: Vec<Arc<RecordedEvent>> =
+            tail.into_iter().filter(|e| e.stream == *stream).collect();
+        let upto = indexed.min(head);
         let stream = stream.as_str().to_string();
-        let limit = max.min(i64::MAX as usize) as i64;
-        self.blocking_read(move |conn| {
-            let (op, order) = match direction {
-                Direction::Forwards => (">=", "ASC"),
-                Direction::Backwards => ("<=", "DESC"),
-            };
-            let sql = match from {
-                StreamFrom::Start | StreamFrom::Version(_) => format!(
-                    "SELECT {COLUMNS} FROM events WHERE stream = ?1 AND version {op} ?2 \
-                     AND position <= ?3 ORDER BY version {order} LIMIT ?4"
-                ),
-                StreamFrom::End => format!(
-                    "SELECT {COLUMNS} FROM events WHERE stream = ?1 AND position <= ?3 \
-                     AND version {op} (SELECT MAX(version) FROM events WHERE stream = ?1 \
-                     AND position <= ?3) + ?2 ORDER BY version {order} LIMIT ?4"
-                ),
-            };
+        self.blocking_read(move |conn, segments| {
             let version = match from {
-                StreamFrom::Start | StreamFrom::End => 0,
-                StreamFrom::Version(v) => v.min(i64::MAX as u64) as i64,
+                StreamFrom::Start => 0,
+                StreamFrom::Version(v) => v,
+                StreamFrom::End => match recent.last() {
+                    Some(e) => e.version,
+                    None => match last_indexed_version(conn, &stream, upto)? {
+                        Some(v) => v,
+                        None => return Ok(Vec::new()),
+                    },
+                },
             };
-            let mut stmt = conn.prepare_cached(&sql).map_err(storage)?;
-            let mut rows = stmt
-                .query((stream, version, head, limit))
-                .map_err(storage)?;
+            let from_index = |max: usize| -> Result<Vec<RecordedEvent>, StoreError> {
+                let found = index::stream(conn, &stream, version, direction, upto, max)?;
+                let wanted: Vec<(u64, Location)> = found.iter().map(|(p, _, l)| (*p, *l)).collect();
+                segments.read(&wanted)
+            };
             let mut events = Vec::new();
-            while let Some(row) = rows.next().map_err(storage)? {
-                events.push(record_from_row(row)?);
+            match direction {
+                Direction::Forwards => {
+                    events.extend(from_index(max)?);
+                    let more = recent.iter().filter(|e| e.version >= version);
+                    events.extend(more.map(|e| RecordedEvent::clone(e)));
+                }
+                Direction::Backwards => {
+                    let more = recent.iter().rev().filter(|e| e.version <= version);
+                    events.extend(more.map(|e| RecordedEvent::clone(e)));
+                    if events.len() < max {
+                        events.extend(from_index(max - events.len())?);
+                    }
+                }
             }
+            events.truncate(max);
             Ok(events)
         })
         .await
@@ -378,11 +465,24 @@ impl EventStore for EmbeddedStore {
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         let head = self.published_head();
-        if after.as_u64() >= head || max == 0 {
+        let after = after.as_u64();
+        if after >= head || max == 0 {
             return Ok(Vec::new());
         }
-        self.blocking_read(move |conn| read_range(conn, after.as_u64(), head, max))
-            .await
+        let (indexed, tail) = self.tail_after(head);
+        let recent = tail
+            .into_iter()
+            .filter(|e| e.position.as_u64() > after)
+            .map(|e| RecordedEvent::clone(&e));
+        if after >= indexed {
+            return Ok(recent.take(max).collect());
+        }
+        let upto = indexed.min(head);
+        let mut events = self
+            .blocking_read(move |conn, segments| read_range(conn, segments, after, upto, max))
+            .await?;
+        events.extend(recent.take(max - events.len()));
+        Ok(events)
     }
 
     async fn head(&self) -> Result<Position, StoreError> {
@@ -399,6 +499,15 @@ impl EventStore for EmbeddedStore {
         };
         Box::pin(futures::stream::unfold(state, Subscription::next))
     }
+}
+
+fn last_indexed_version(
+    conn: &Connection,
+    stream: &str,
+    upto: u64,
+) -> Result<Option<u64>, StoreError> {
+    let found = index::stream(conn, stream, u64::MAX, Direction::Backwards, upto, 1)?;
+    Ok(found.first().map(|(_, version, _)| *version))
 }
 
 /// A subscription's state: where it is, what it has read ahead, and the writer's head to wait on.

@@ -1,21 +1,27 @@
-//! The embedded store's single writer: one thread owns the write connection, assigns global
-//! positions inside the commit, and commits every append waiting at that moment in one
-//! transaction (group commit). A second thread makes commits durable: it fsyncs the write-ahead
-//! log once for every commit made since its last sync, and only then answers the appenders and
-//! tells readers the new head — so nobody ever sees, or is told of, position N+1 before N is on
-//! disk. While one sync runs, the writer already commits the next group (pipelining).
+//! The embedded store's write path, three threads in a pipeline. The *decider* takes every append
+//! waiting at that moment (group commit), checks versions and ids, assigns global positions, and
+//! writes the group to the log as one frame. The *syncer* makes frames durable, one `fdatasync`
+//! for every frame written before it started, and only then answers the appenders and tells
+//! readers the new head — so nobody ever sees, or is told of, position N+1 before N is on disk.
+//! The *indexer* adds the events to the SQLite index in large batches, off the answer path; until
+//! it has, readers find them in the [`Tail`] kept in memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
+use rusqlite::Connection;
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
-use super::schema::{checksum, storage};
-use crate::{AppendResult, ExpectedVersion, NewEvent, Position, StoreError, StreamName};
+use super::index::{self, storage, Entry};
+use super::log::{FrameBuilder, Location, LogWriter};
+use crate::{
+    AppendResult, ExpectedVersion, NewEvent, Position, RecordedEvent, StoreError, StreamName,
+};
 
 pub(crate) struct WriteRequest {
     pub stream: StreamName,
@@ -29,13 +35,32 @@ type Reply = (
     Result<AppendResult, StoreError>,
 );
 
-/// A committed group, waiting for the sync that makes it durable.
-struct Committed {
-    replies: Vec<Reply>,
-    head: u64,
+/// The events written to the log but not yet to the index, for readers. Positions run without a gap
+/// from `indexed + 1`.
+pub(crate) struct Tail {
+    /// Everything up to here is in the index.
+    pub indexed: u64,
+    pub events: VecDeque<Arc<RecordedEvent>>,
 }
 
-/// Why the store stopped writing, once it has (shared by the writer and the syncer).
+pub(crate) type SharedTail = Arc<RwLock<Tail>>;
+
+/// Most events kept in the tail: when the indexer falls this far behind, the decider waits.
+const MOST_UNINDEXED: usize = 1_000_000;
+
+/// What the decider tells the syncer, in order.
+enum ToSyncer {
+    /// Frames up to `frames` are written to `segment`: sync it.
+    Written { frames: u64, segment: Arc<File> },
+    /// A decided group: answer it once the log is synced through `frames`.
+    Decided {
+        frames: u64,
+        head: u64,
+        replies: Vec<Reply>,
+    },
+}
+
+/// Why the store stopped writing, once it has (shared by the three threads).
 type Stopped = Arc<Mutex<Option<String>>>;
 
 fn stopped_reason(stopped: &Stopped) -> Option<String> {
@@ -51,87 +76,104 @@ fn stop(stopped: &Stopped, reason: String) {
 
 fn refusal(reason: &str) -> StoreError {
     StoreError::Storage(format!(
-        "the store stopped writing after a failed commit or sync ({reason}); reopen it to recover"
+        "the store stopped writing after a failed write or sync ({reason}); reopen it to recover"
     ))
 }
 
-/// Starts the writer and the syncer threads. They run until every sender of `requests` is
-/// dropped; joining the writer then the syncer finishes every answered append.
-pub(crate) fn spawn(
-    conn: Connection,
-    log: File,
-    head: u64,
-    published: watch::Sender<u64>,
-    requests: mpsc::Receiver<WriteRequest>,
-    max_group: usize,
-) -> Result<(JoinHandle<()>, JoinHandle<()>), StoreError> {
-    let stopped: Stopped = Arc::default();
-    let (to_syncer, committed) = mpsc::channel::<Committed>();
-    let syncer_stopped = stopped.clone();
-    let syncer = std::thread::Builder::new()
-        .name("zhuchao-store-syncer".into())
-        .spawn(move || sync_loop(log, committed, published, syncer_stopped))
-        .map_err(|e| StoreError::io("could not start the event store's syncer thread", e))?;
-    let writer = std::thread::Builder::new()
-        .name("zhuchao-store-writer".into())
-        .spawn(move || {
-            let mut writer = Writer {
-                conn,
-                head,
-                stopped,
-                versions: HashMap::new(),
-            };
-            while let Ok(first) = requests.recv() {
-                let group = gather(first, &requests, max_group);
-                writer.commit_group(group, &to_syncer);
-            }
-        })
-        .map_err(|e| StoreError::io("could not start the event store's writer thread", e))?;
-    Ok((writer, syncer))
-}
+/// The write path's threads, joined in order when the store closes.
+pub(crate) struct Threads(Vec<JoinHandle<()>>);
 
-/// Makes commits durable in order: one `fdatasync` of the log covers every commit made before it
-/// started; then their appenders are answered and readers see the new head.
-fn sync_loop(
-    log: File,
-    committed: mpsc::Receiver<Committed>,
-    published: watch::Sender<u64>,
-    stopped: Stopped,
-) {
-    while let Ok(first) = committed.recv() {
-        let mut batch = vec![first];
-        while let Ok(more) = committed.try_recv() {
-            batch.push(more);
-        }
-        let failure = match stopped_reason(&stopped) {
-            Some(reason) => Some(reason),
-            None => log.sync_data().err().map(|e| {
-                let reason = format!("syncing the write-ahead log failed: {e}");
-                tracing::error!(%reason, "event store sync failed");
-                stop(&stopped, reason.clone());
-                reason
-            }),
-        };
-        match failure {
-            None => {
-                if let Some(last) = batch.last() {
-                    published.send_replace(last.head);
-                }
-                for (reply, outcome) in batch.into_iter().flat_map(|c| c.replies) {
-                    let _ = reply.send(outcome);
-                }
-            }
-            Some(reason) => {
-                for (reply, _) in batch.into_iter().flat_map(|c| c.replies) {
-                    let _ = reply.send(Err(refusal(&reason)));
-                }
-            }
+impl Threads {
+    pub(crate) fn join(self) {
+        for thread in self.0 {
+            let _ = thread.join();
         }
     }
 }
 
-/// Collects the appends to commit together: the first one and everything queued behind it. While
-/// the syncer makes one commit durable the next group queues up, so groups grow with the load.
+/// Everything the write path starts from.
+pub(crate) struct Start {
+    /// The index's writing connection.
+    pub indexer: Connection,
+    /// A connection for the decider's look-ups.
+    pub lookups: Connection,
+    pub log: LogWriter,
+    /// The last position in the log (and in the index: the store opens caught up).
+    pub head: u64,
+    pub tail: SharedTail,
+    pub published: watch::Sender<u64>,
+    pub requests: mpsc::Receiver<WriteRequest>,
+    pub max_group: usize,
+    /// How long the indexer gathers events before it writes them: a few large transactions write
+    /// far fewer pages than many small ones, and those writes share the disk with the log's syncs.
+    pub index_interval: Duration,
+}
+
+/// Starts the decider, the syncer and the indexer. They run until every sender of `requests` is
+/// dropped; joining them then finishes every append already taken and indexes it.
+pub(crate) fn spawn(start: Start) -> Result<Threads, StoreError> {
+    let Start {
+        indexer,
+        lookups,
+        log,
+        head,
+        tail,
+        published,
+        requests,
+        max_group,
+        index_interval,
+    } = start;
+    let stopped: Stopped = Arc::default();
+    let indexed = Arc::new(AtomicU64::new(head));
+    let (to_syncer, from_decider) = mpsc::channel::<ToSyncer>();
+    let (to_indexer, unindexed) = mpsc::channel::<Vec<(Arc<RecordedEvent>, Location)>>();
+    let thread = |name: &str, f: Box<dyn FnOnce() + Send>| {
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(f)
+            .map_err(|e| StoreError::io(format!("could not start the {name} thread"), e))
+    };
+    let syncer = {
+        let stopped = stopped.clone();
+        thread(
+            "zhuchao-store-syncer",
+            Box::new(move || sync_loop(from_decider, published, stopped)),
+        )?
+    };
+    let indexer = {
+        let (stopped, indexed, tail) = (stopped.clone(), indexed.clone(), tail.clone());
+        thread(
+            "zhuchao-store-indexer",
+            Box::new(move || {
+                index_loop(indexer, unindexed, tail, indexed, stopped, index_interval)
+            }),
+        )?
+    };
+    let decider = thread(
+        "zhuchao-store-decider",
+        Box::new(move || {
+            let mut decider = Decider {
+                conn: lookups,
+                log,
+                head,
+                indexed,
+                tail,
+                stopped,
+                versions: HashMap::new(),
+                pending: HashMap::new(),
+                pending_order: VecDeque::new(),
+            };
+            while let Ok(first) = requests.recv() {
+                let group = gather(first, &requests, max_group);
+                decider.decide_group(group, &to_syncer, &to_indexer);
+            }
+        }),
+    )?;
+    Ok(Threads(vec![decider, syncer, indexer]))
+}
+
+/// Collects the appends to decide together: the first one and everything queued behind it. While
+/// one group is synced the next queues up, so groups grow with the load.
 fn gather(
     first: WriteRequest,
     requests: &mpsc::Receiver<WriteRequest>,
@@ -147,26 +189,168 @@ fn gather(
     group
 }
 
-struct Writer {
-    conn: Connection,
-    /// The last durable global position.
-    head: u64,
-    /// Set when a commit or a sync failed: the writer stops accepting appends (fail-stop), since
-    /// after a failed fsync nobody can vouch for what the disk holds. Reopening the store recovers.
+/// Answers groups in order once their frames are durable; syncs the log in between.
+fn sync_loop(
+    from_decider: mpsc::Receiver<ToSyncer>,
+    published: watch::Sender<u64>,
     stopped: Stopped,
-    /// Last version of recently written streams, as committed: saves a query per append. Only
-    /// this thread writes, so it cannot go stale; it is emptied when it grows past its bound.
-    versions: HashMap<String, u64>,
+) {
+    let mut synced = 0u64;
+    let mut to_sync: Option<(u64, Arc<File>)> = None;
+    let mut waiting: VecDeque<(u64, u64, Vec<Reply>)> = VecDeque::new();
+    let mut failed: Option<String> = None;
+    let take = |message: ToSyncer,
+                to_sync: &mut Option<(u64, Arc<File>)>,
+                waiting: &mut VecDeque<(u64, u64, Vec<Reply>)>| match message {
+        ToSyncer::Written { frames, segment } => *to_sync = Some((frames, segment)),
+        ToSyncer::Decided {
+            frames,
+            head,
+            replies,
+        } => waiting.push_back((frames, head, replies)),
+    };
+    loop {
+        // Answer what is durable before waiting or starting the next sync.
+        while waiting
+            .front()
+            .is_some_and(|(frames, _, _)| *frames <= synced)
+        {
+            let (_, head, replies) = waiting.pop_front().expect("checked");
+            answer(replies, head, &failed, &published);
+        }
+        if to_sync.is_none() {
+            match from_decider.recv() {
+                Ok(message) => take(message, &mut to_sync, &mut waiting),
+                Err(_) => break,
+            }
+        }
+        while let Ok(message) = from_decider.try_recv() {
+            take(message, &mut to_sync, &mut waiting);
+        }
+        if let Some((frames, segment)) = to_sync.take() {
+            if failed.is_none() {
+                if let Err(e) = segment.sync_data() {
+                    let reason = format!("syncing the log failed: {e}");
+                    tracing::error!(%reason, "event store sync failed");
+                    stop(&stopped, reason.clone());
+                    failed = Some(reason);
+                }
+            }
+            synced = frames;
+        }
+    }
+    for (_, head, replies) in waiting {
+        answer(replies, head, &failed, &published);
+    }
 }
 
-/// Most streams whose versions the writer remembers.
+fn answer(replies: Vec<Reply>, head: u64, failed: &Option<String>, published: &watch::Sender<u64>) {
+    match failed {
+        None => {
+            published.send_replace(head);
+            for (reply, outcome) in replies {
+                let _ = reply.send(outcome);
+            }
+        }
+        Some(reason) => {
+            for (reply, _) in replies {
+                let _ = reply.send(Err(refusal(reason)));
+            }
+        }
+    }
+}
+
+/// Adds written events to the index, gathering them for `interval` into one transaction, then drops
+/// them from the tail. When the store closes it indexes what is left at once.
+fn index_loop(
+    mut conn: Connection,
+    unindexed: mpsc::Receiver<Vec<(Arc<RecordedEvent>, Location)>>,
+    tail: SharedTail,
+    indexed: Arc<AtomicU64>,
+    stopped: Stopped,
+    interval: Duration,
+) {
+    while let Ok(first) = unindexed.recv() {
+        let mut batch = first;
+        let deadline = Instant::now() + interval;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let more = if left.is_zero() {
+                unindexed.try_recv().ok()
+            } else {
+                unindexed.recv_timeout(left).ok()
+            };
+            match more {
+                Some(more) => batch.extend(more),
+                None => break,
+            }
+        }
+        let Some(head) = batch.last().map(|(e, _)| e.position.as_u64()) else {
+            continue;
+        };
+        let entries = batch.iter().map(|(e, location)| Entry {
+            position: e.position.as_u64(),
+            id: &e.id,
+            stream: e.stream.as_str(),
+            version: e.version,
+            location: *location,
+        });
+        if let Err(e) = index::insert(&mut conn, entries) {
+            // The events are safe in the log; the next start indexes them again.
+            let reason = format!("adding events to the index failed: {e}");
+            tracing::error!(%reason, "event store index failed");
+            stop(&stopped, reason);
+            return;
+        }
+        let mut tail = tail.write().unwrap_or_else(|p| p.into_inner());
+        while tail
+            .events
+            .front()
+            .is_some_and(|e| e.position.as_u64() <= head)
+        {
+            tail.events.pop_front();
+        }
+        tail.indexed = head;
+        indexed.store(head, Ordering::Release);
+    }
+}
+
+/// Where a stored (or decided) event sits.
+#[derive(Clone)]
+struct Placed {
+    stream: String,
+    version: u64,
+    position: u64,
+}
+
+struct Decider {
+    /// A read connection: sees what the indexer has committed.
+    conn: Connection,
+    log: LogWriter,
+    /// The last decided global position.
+    head: u64,
+    /// The last position the index holds (set by the indexer).
+    indexed: Arc<AtomicU64>,
+    tail: SharedTail,
+    /// Set when a write, a sync or the index failed: the store stops accepting appends
+    /// (fail-stop), since after a failed fsync nobody can vouch for what the disk holds.
+    stopped: Stopped,
+    /// Last version (and its position) of recently written streams. Entries not yet indexed are
+    /// never dropped, so a stream missing here is read from the index without missing anything.
+    versions: HashMap<String, (u64, u64)>,
+    /// Events decided but perhaps not yet indexed, by id, and their positions in order.
+    pending: HashMap<Uuid, Placed>,
+    pending_order: VecDeque<(u64, Uuid)>,
+}
+
+/// Most streams whose versions the decider remembers (beyond those not yet indexed).
 const REMEMBERED_STREAMS: usize = 100_000;
 
 /// Why one append of a group did not go in.
 enum Refusal {
     /// The append breaks a rule (version, duplicate id): only this append fails.
     Rejected(StoreError),
-    /// The storage engine failed: the whole group fails.
+    /// A look-up failed: the whole group fails.
     Storage(StoreError),
 }
 
@@ -176,240 +360,244 @@ impl From<rusqlite::Error> for Refusal {
     }
 }
 
-impl Writer {
-    fn commit_group(&mut self, group: Vec<WriteRequest>, to_syncer: &mpsc::Sender<Committed>) {
-        let size = group.len();
+impl Decider {
+    fn decide_group(
+        &mut self,
+        group: Vec<WriteRequest>,
+        to_syncer: &mpsc::Sender<ToSyncer>,
+        to_indexer: &mpsc::Sender<Vec<(Arc<RecordedEvent>, Location)>>,
+    ) {
         if let Some(reason) = stopped_reason(&self.stopped) {
             for request in group {
                 let _ = request.reply.send(Err(refusal(&reason)));
             }
             return;
         }
-        match self.write_group(&group) {
-            Ok((outcomes, new_head)) => {
-                self.head = new_head;
-                // Refusals wait for the sync too: they were decided on state not yet durable.
-                let replies = group.into_iter().map(|r| r.reply).zip(outcomes).collect();
-                let _ = to_syncer.send(Committed {
-                    replies,
-                    head: new_head,
-                });
-            }
-            Err(e) => {
-                tracing::error!(error = %e, appends = size, "event store commit failed");
-                let message = e.to_string();
-                stop(&self.stopped, message.clone());
-                for request in group {
-                    let _ = request
-                        .reply
-                        .send(Err(StoreError::Storage(message.clone())));
-                }
-            }
-        }
-    }
-
-    /// Writes every append of the group in one transaction; returns each append's outcome and the
-    /// head after the commit. Nobody is told of it until the syncer has made it durable.
-    #[allow(clippy::type_complexity)]
-    fn write_group(
-        &mut self,
-        group: &[WriteRequest],
-    ) -> Result<(Vec<Result<AppendResult, StoreError>>, u64), StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(storage)?;
-        let mut next = self.head + 1;
-        let mut outcomes = Vec::with_capacity(group.len());
-        // Versions written by this group, remembered once the commit is durable.
-        let mut written_versions: HashMap<String, u64> = HashMap::new();
+        self.wait_for_indexer();
+        self.forget_indexed();
+        let first = self.head + 1;
+        let mut frame = FrameBuilder::default();
+        let mut written = Vec::new();
+        let mut replies = Vec::with_capacity(group.len());
         for request in group {
-            let stream = request.stream.as_str();
-            let known = written_versions
-                .get(stream)
-                .or_else(|| self.versions.get(stream))
-                .copied();
-            match append_one(&tx, request, next, known) {
-                Ok((result, written)) => {
-                    next += written;
-                    if written > 0 {
-                        written_versions.insert(stream.to_string(), result.next_expected_version);
+            match self.decide(&request) {
+                Ok(result) => {
+                    if result.position.as_u64() > self.head {
+                        let first_version =
+                            result.next_expected_version + 1 - request.events.len() as u64;
+                        for (i, event) in request.events.into_iter().enumerate() {
+                            let recorded = RecordedEvent {
+                                id: event.id,
+                                stream: request.stream.clone(),
+                                version: first_version + i as u64,
+                                position: Position::from_u64(self.head + 1),
+                                event_type: event.event_type,
+                                schema_version: event.schema_version,
+                                payload: event.payload,
+                                metadata: event.metadata,
+                            };
+                            frame.push(&recorded);
+                            self.remember(&recorded);
+                            self.head += 1;
+                            written.push(Arc::new(recorded));
+                        }
                     }
-                    outcomes.push(Ok(result));
+                    replies.push((request.reply, Ok(result)));
                 }
-                Err(Refusal::Rejected(e)) => outcomes.push(Err(e)),
-                Err(Refusal::Storage(e)) => return Err(e),
+                Err(Refusal::Rejected(e)) => replies.push((request.reply, Err(e))),
+                Err(Refusal::Storage(e)) => {
+                    // Positions may already be handed out in this group: stop here.
+                    let reason = e.to_string();
+                    tracing::error!(%reason, "event store look-up failed while deciding");
+                    stop(&self.stopped, reason.clone());
+                    for reply in replies.into_iter().map(|(r, _)| r).chain([request.reply]) {
+                        let _ = reply.send(Err(StoreError::Storage(reason.clone())));
+                    }
+                    return;
+                }
             }
         }
-        tx.commit().map_err(storage)?;
-        if self.versions.len() + written_versions.len() > REMEMBERED_STREAMS {
-            self.versions.clear();
+        if !frame.is_empty() {
+            match self.log.write(first, &frame) {
+                Ok((segment, locations)) => {
+                    let _ = to_syncer.send(ToSyncer::Written {
+                        frames: self.log.written(),
+                        segment,
+                    });
+                    self.tail
+                        .write()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .events
+                        .extend(written.iter().cloned());
+                    let _ = to_indexer.send(written.into_iter().zip(locations).collect());
+                }
+                Err(e) => {
+                    // Positions were handed out for a frame that is not written: stop here.
+                    let reason = e.to_string();
+                    tracing::error!(%reason, "writing the log failed");
+                    stop(&self.stopped, reason.clone());
+                    for (reply, _) in replies {
+                        let _ = reply.send(Err(StoreError::Storage(reason.clone())));
+                    }
+                    return;
+                }
+            }
         }
-        self.versions.extend(written_versions);
-        Ok((outcomes, next - 1))
+        // Refusals wait for the sync too: they were decided on state not yet durable.
+        let _ = to_syncer.send(ToSyncer::Decided {
+            frames: self.log.written(),
+            head: self.head,
+            replies,
+        });
     }
-}
 
-/// Appends one request at global position `next`; returns its result and how many events it wrote
-/// (0 for a recognised retry). `known` is the stream's last version if the writer remembers it.
-fn append_one(
-    conn: &Connection,
-    request: &WriteRequest,
-    next: u64,
-    known: Option<u64>,
-) -> Result<(AppendResult, u64), Refusal> {
-    let stream = request.stream.as_str();
-    let actual: Option<u64> = match known {
-        Some(version) => Some(version),
-        None => conn
-            .prepare_cached("SELECT MAX(version) FROM events WHERE stream = ?1")?
-            .query_row([stream], |r| r.get(0))?,
-    };
-    if !request.expected.admits(actual) {
-        // A retry of an acknowledged append meets its own events: recognise it.
-        if let Some(earlier) = earlier_append(conn, request)? {
-            return Ok((earlier, 0));
+    /// Holds the decider back while the indexer is far behind, so that the tail stays bounded.
+    fn wait_for_indexer(&self) {
+        while self
+            .head
+            .saturating_sub(self.indexed.load(Ordering::Acquire))
+            > MOST_UNINDEXED as u64
+            && stopped_reason(&self.stopped).is_none()
+        {
+            std::thread::sleep(Duration::from_millis(5));
         }
-        return Err(Refusal::Rejected(StoreError::WrongExpectedVersion {
-            stream: stream.to_string(),
-            expected: request.expected,
-            actual,
-        }));
     }
-    let first_version = actual.map_or(0, |v| v + 1);
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO events (position, id, stream, version, event_type, schema_version, payload, \
-         correlation_id, causation_id, actor, timestamp_ms, checksum) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-    )?;
-    for (i, event) in request.events.iter().enumerate() {
-        let position = next + i as u64;
-        let version = first_version + i as u64;
-        let sum = checksum(
-            position,
-            &event.id,
-            stream,
-            version,
-            &event.event_type,
-            event.schema_version,
-            &event.payload,
-            &event.metadata,
+
+    /// Drops what the index now holds from the pending events, and bounds the remembered versions.
+    fn forget_indexed(&mut self) {
+        let indexed = self.indexed.load(Ordering::Acquire);
+        while let Some((position, id)) = self.pending_order.front() {
+            if *position > indexed {
+                break;
+            }
+            self.pending.remove(id);
+            self.pending_order.pop_front();
+        }
+        if self.versions.len() > REMEMBERED_STREAMS {
+            self.versions.retain(|_, (_, position)| *position > indexed);
+        }
+    }
+
+    fn remember(&mut self, e: &RecordedEvent) {
+        let (stream, position) = (e.stream.as_str(), e.position.as_u64());
+        self.pending.insert(
+            e.id,
+            Placed {
+                stream: stream.to_string(),
+                version: e.version,
+                position,
+            },
         );
-        let m = &event.metadata;
-        let inserted = insert.execute(params![
-            position,
-            event.id.as_bytes(),
-            stream,
-            version,
-            event.event_type,
-            event.schema_version,
-            event.payload,
-            m.correlation_id.as_bytes(),
-            m.causation_id.as_ref().map(|c| c.as_bytes().to_vec()),
-            m.actor,
-            m.timestamp_ms,
-            sum,
-        ]);
-        if let Err(e) = inserted {
-            if e.sqlite_error_code() != Some(ErrorCode::ConstraintViolation) {
-                return Err(e.into());
+        self.pending_order.push_back((position, e.id));
+        match self.versions.get_mut(stream) {
+            Some(entry) => *entry = (e.version, position),
+            None => {
+                self.versions
+                    .insert(stream.to_string(), (e.version, position));
             }
-            // An id is already stored: either this is a retry (appending "any version") or the
-            // id is reused. Nothing of this append stays either way.
-            if i == 0 {
-                if let Some(earlier) = earlier_append(conn, request)? {
-                    return Ok((earlier, 0));
-                }
-            }
-            let refusal = duplicate(conn, event.id)?;
-            conn.prepare_cached("DELETE FROM events WHERE position >= ?1 AND position < ?2")?
-                .execute((next, position))?;
-            return Err(refusal);
         }
     }
-    let written = request.events.len() as u64;
-    Ok((
-        AppendResult {
+
+    /// The stream's last version, decided or indexed.
+    fn stream_version(&self, stream: &str) -> Result<Option<u64>, Refusal> {
+        if let Some((version, _)) = self.versions.get(stream) {
+            return Ok(Some(*version));
+        }
+        Ok(index::last_version(&self.conn, stream)?)
+    }
+
+    /// Where an event id is, decided or indexed.
+    fn find(&self, id: &Uuid) -> Result<Option<Placed>, Refusal> {
+        if let Some(placed) = self.pending.get(id) {
+            return Ok(Some(placed.clone()));
+        }
+        Ok(
+            index::find_id(&self.conn, id)?.map(|(stream, version, position)| Placed {
+                stream,
+                version,
+                position,
+            }),
+        )
+    }
+
+    /// Decides one append. A result whose position is after the decided head means "write these
+    /// events there"; any other result is a recognised retry of an earlier append.
+    fn decide(&self, request: &WriteRequest) -> Result<AppendResult, Refusal> {
+        let stream = request.stream.as_str();
+        let actual = self.stream_version(stream)?;
+        if !request.expected.admits(actual) {
+            // A retry of an acknowledged append meets its own events: recognise it.
+            if let Some(earlier) = self.earlier_append(request)? {
+                return Ok(earlier);
+            }
+            return Err(Refusal::Rejected(StoreError::WrongExpectedVersion {
+                stream: stream.to_string(),
+                expected: request.expected,
+                actual,
+            }));
+        }
+        for (i, event) in request.events.iter().enumerate() {
+            if let Some(placed) = self.find(&event.id)? {
+                // An id is already stored: either this is a retry (appending "any version") or
+                // the id is reused.
+                if i == 0 {
+                    if let Some(earlier) = self.earlier_append(request)? {
+                        return Ok(earlier);
+                    }
+                }
+                return Err(Refusal::Rejected(StoreError::DuplicateEventId {
+                    id: event.id,
+                    stream: placed.stream,
+                    version: placed.version,
+                }));
+            }
+        }
+        let first_version = actual.map_or(0, |v| v + 1);
+        let written = request.events.len() as u64;
+        Ok(AppendResult {
             next_expected_version: first_version + written - 1,
-            position: Position::from_u64(next + written - 1),
-        },
-        written,
-    ))
-}
+            position: Position::from_u64(self.head + written),
+        })
+    }
 
-/// Recognises a retried append: when the batch's first event is already stored, the whole batch
-/// must be stored in that stream, in order, where `expected` said it would go — then the earlier
-/// result is returned. Anything else reusing a stored id is refused.
-fn earlier_append(
-    conn: &Connection,
-    request: &WriteRequest,
-) -> Result<Option<AppendResult>, Refusal> {
-    let first = &request.events[0];
-    let found: Option<(String, u64)> = conn
-        .prepare_cached("SELECT stream, version FROM events WHERE id = ?1")?
-        .query_row([first.id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((stream, first_version)) = found else {
-        return Ok(None);
-    };
-    if stream != request.stream.as_str() {
-        return Err(duplicate(conn, first.id)?);
-    }
-    let stored: Vec<(Vec<u8>, u64, u64)> = conn
-        .prepare_cached(
-            "SELECT id, version, position FROM events WHERE stream = ?1 AND version >= ?2 \
-             ORDER BY version LIMIT ?3",
-        )?
-        .query_map(
-            params![stream, first_version, request.events.len() as i64],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?
-        .collect::<Result<_, _>>()?;
-    let same_batch = stored.len() == request.events.len()
-        && stored
-            .iter()
-            .zip(&request.events)
-            .all(|((id, _, _), event)| id.as_slice() == event.id.as_bytes());
-    if !same_batch {
-        return Err(Refusal::Rejected(StoreError::DuplicateEventId {
-            id: first.id,
-            stream,
-            version: first_version,
-        }));
-    }
-    let before = first_version.checked_sub(1);
-    if !request.expected.admits(before) {
-        let actual: Option<u64> = conn
-            .prepare_cached("SELECT MAX(version) FROM events WHERE stream = ?1")?
-            .query_row([&stream], |r| r.get(0))?;
-        return Err(Refusal::Rejected(StoreError::WrongExpectedVersion {
-            stream,
-            expected: request.expected,
-            actual,
-        }));
-    }
-    let (_, last_version, last_position) = stored[stored.len() - 1];
-    Ok(Some(AppendResult {
-        next_expected_version: last_version,
-        position: Position::from_u64(last_position),
-    }))
-}
-
-/// The refusal for an id already stored elsewhere.
-fn duplicate(conn: &Connection, id: Uuid) -> Result<Refusal, Refusal> {
-    let found: Option<(String, u64)> = conn
-        .prepare_cached("SELECT stream, version FROM events WHERE id = ?1")?
-        .query_row([id.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    match found {
-        Some((stream, version)) => Ok(Refusal::Rejected(StoreError::DuplicateEventId {
-            id,
-            stream,
-            version,
-        })),
-        // A constraint failed yet the id is not stored: not a duplicate id, a broken invariant.
-        None => Err(Refusal::Storage(StoreError::Storage(format!(
-            "a uniqueness constraint failed while appending event {id}, which is not stored"
-        )))),
+    /// Recognises a retried append: when the batch's first event is already stored, the whole batch
+    /// must be stored in that stream, in order, where `expected` said it would go — then the earlier
+    /// result is returned. Anything else reusing a stored id is refused.
+    fn earlier_append(&self, request: &WriteRequest) -> Result<Option<AppendResult>, Refusal> {
+        let first = &request.events[0];
+        let Some(found) = self.find(&first.id)? else {
+            return Ok(None);
+        };
+        let duplicate = |placed: &Placed| {
+            Refusal::Rejected(StoreError::DuplicateEventId {
+                id: first.id,
+                stream: placed.stream.clone(),
+                version: placed.version,
+            })
+        };
+        if found.stream != request.stream.as_str() {
+            return Err(duplicate(&found));
+        }
+        let mut last = found.clone();
+        for (i, event) in request.events.iter().enumerate().skip(1) {
+            match self.find(&event.id)? {
+                Some(p) if p.stream == found.stream && p.version == found.version + i as u64 => {
+                    last = p
+                }
+                _ => return Err(duplicate(&found)),
+            }
+        }
+        let before = found.version.checked_sub(1);
+        if !request.expected.admits(before) {
+            return Err(Refusal::Rejected(StoreError::WrongExpectedVersion {
+                stream: found.stream.clone(),
+                expected: request.expected,
+                actual: self.stream_version(&found.stream)?,
+            }));
+        }
+        Ok(Some(AppendResult {
+            next_expected_version: last.version,
+            position: Position::from_u64(last.position),
+        }))
     }
 }
