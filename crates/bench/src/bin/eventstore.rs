@@ -142,6 +142,18 @@ CREATE TABLE events (
     UNIQUE (stream, version)
 );";
 
+/// Lets the disk go quiet before a round, so that neither store pays for the other's write-back:
+/// PostgreSQL checkpoints, every dirty page of the machine is written out, then a pause.
+async fn settle(pg_url: Option<&str>) -> Result<()> {
+    if let Some(url) = pg_url {
+        pg_connect(url).await?.batch_execute("CHECKPOINT").await?;
+    }
+    let synced = std::process::Command::new("sync").status()?;
+    anyhow::ensure!(synced.success(), "sync failed");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    Ok(())
+}
+
 async fn pg_connect(url: &str) -> Result<tokio_postgres::Client> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
     tokio::spawn(async move {
@@ -284,15 +296,17 @@ async fn main() -> Result<()> {
             (WRITERS, &mut embedded, &mut peer),
             (MANY_WRITERS, &mut embedded_many, &mut peer_many),
         ] {
+            let pg_url = postgres.as_ref().map(|pg| pg.connection_string());
+            settle(pg_url.as_deref()).await?;
             let run = embedded_round(&settings, writers).await?;
             report(round_no, "embedded", writers, &run);
             mine.push(run);
-            if let Some(pg) = &postgres {
-                let run = postgres_round(&settings, writers, &pg.connection_string()).await?;
+            if let Some(url) = &pg_url {
+                settle(pg_url.as_deref()).await?;
+                let run = postgres_round(&settings, writers, url).await?;
                 report(round_no, "postgres", writers, &run);
                 theirs.push(run);
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
     let (append, p50, p99, replay) = summarise(&embedded);

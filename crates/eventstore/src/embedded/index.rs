@@ -243,3 +243,23 @@ pub(crate) fn location_of(
     .optional()
     .map_err(storage)
 }
+
+/// Hands every indexed event id to `each`.
+pub(crate) fn each_id(
+    conn: &Connection,
+    mut each: impl FnMut(&uuid::Uuid),
+) -> Result<(), StoreError> {
+    let mut stmt = conn
+        .prepare("SELECT id FROM events_index")
+        .map_err(storage)?;
+    let mut rows = stmt.query([]).map_err(storage)?;
+    while let Some(row) = rows.next().map_err(storage)? {
+        let bytes: Vec<u8> = row.get(0).map_err(storage)?;
+        let id = uuid::Uuid::from_slice(&bytes).map_err(|_| StoreError::Corrupt {
+            location: "the index".into(),
+            detail: "an event id is not 16 bytes".into(),
+        })?;
+        each(&id);
+    }
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! checksummed, group-committed log of segment files; a SQLite index beside it finds them by id,
 //! stream and position. See docs/ARCHITECTURE.md for why, and what was measured.
 
+mod ids;
 mod index;
 mod lock;
 mod log;
@@ -120,6 +121,9 @@ impl EmbeddedStore {
         let segments = Segments::new(&log_dir);
         verify_range(&conn, &segments, head.saturating_sub(64), head)?;
 
+        let mut ids = ids::IdFilter::new();
+        index::each_id(&conn, |id| ids.insert(id))?;
+
         let (published, head_rx) = watch::channel(head);
         let (requests, rx) = mpsc::channel();
         let tail: SharedTail = Arc::new(RwLock::new(Tail {
@@ -129,6 +133,7 @@ impl EmbeddedStore {
         let writer = writer::spawn(writer::Start {
             indexer: conn,
             lookups: index::open_reader(&path)?,
+            ids,
             log: log::LogWriter::start(&log_dir, end.end)?,
             head,
             tail: tail.clone(),

@@ -17,6 +17,7 @@ use rusqlite::Connection;
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
+use super::ids::IdFilter;
 use super::index::{self, storage, Entry};
 use super::log::{FrameBuilder, Location, LogWriter};
 use crate::{
@@ -97,6 +98,8 @@ pub(crate) struct Start {
     pub indexer: Connection,
     /// A connection for the decider's look-ups.
     pub lookups: Connection,
+    /// Every id the store holds.
+    pub ids: IdFilter,
     pub log: LogWriter,
     /// The last position in the log (and in the index: the store opens caught up).
     pub head: u64,
@@ -115,6 +118,7 @@ pub(crate) fn spawn(start: Start) -> Result<Threads, StoreError> {
     let Start {
         indexer,
         lookups,
+        ids,
         log,
         head,
         tail,
@@ -154,6 +158,7 @@ pub(crate) fn spawn(start: Start) -> Result<Threads, StoreError> {
         Box::new(move || {
             let mut decider = Decider {
                 conn: lookups,
+                ids,
                 log,
                 head,
                 indexed,
@@ -326,6 +331,8 @@ struct Placed {
 struct Decider {
     /// A read connection: sees what the indexer has committed.
     conn: Connection,
+    /// Every id stored or decided: most new ids need no look-up.
+    ids: IdFilter,
     log: LogWriter,
     /// The last decided global position.
     head: u64,
@@ -489,6 +496,7 @@ impl Decider {
             },
         );
         self.pending_order.push_back((position, e.id));
+        self.ids.insert(&e.id);
         match self.versions.get_mut(stream) {
             Some(entry) => *entry = (e.version, position),
             None => {
@@ -510,6 +518,9 @@ impl Decider {
     fn find(&self, id: &Uuid) -> Result<Option<Placed>, Refusal> {
         if let Some(placed) = self.pending.get(id) {
             return Ok(Some(placed.clone()));
+        }
+        if !self.ids.may_hold(id) {
+            return Ok(None);
         }
         Ok(
             index::find_id(&self.conn, id)?.map(|(stream, version, position)| Placed {
