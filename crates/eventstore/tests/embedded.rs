@@ -258,3 +258,52 @@ async fn reads_across_the_index_and_the_unindexed_tail_agree() {
 
     assert_eq!(store.verify().await.expect("verify"), 80);
 }
+
+/// Given appends running (past the size where the log moves on to a preallocated segment), when
+/// the store is verified again and again meanwhile, then every verification passes: what the writer
+/// is in the middle of is never taken for damage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_runs_beside_appends_and_segment_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = EmbeddedStore::open(dir.path()).expect("open");
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let stream = StreamName::new("catalogue-import").expect("name");
+            let filler = "螺".repeat(600);
+            for n in 0..8_000u64 {
+                let event = NewEvent::json(
+                    Uuid::now_v7(),
+                    "ProductImported",
+                    1,
+                    &serde_json::json!({ "n": n, "filler": filler }),
+                    Metadata::new(Uuid::new_v4(), 1_764_000_000_000),
+                )
+                .expect("event");
+                store
+                    .append(&stream, ExpectedVersion::Any, vec![event])
+                    .await
+                    .expect("append");
+            }
+        })
+    };
+    let mut verified = 0;
+    while !writer.is_finished() {
+        store.verify().await.expect("verify beside appends");
+        verified += 1;
+    }
+    writer.await.expect("writer");
+    assert!(verified > 1, "verified {verified} times");
+    assert_eq!(store.verify().await.expect("verify"), 8_000);
+    let segments = std::fs::read_dir(dir.path().join(LOG_DIR))
+        .expect("log")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "log"))
+        })
+        .count();
+    assert!(
+        segments >= 2,
+        "the log moved on to another segment ({segments})"
+    );
+}

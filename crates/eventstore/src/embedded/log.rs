@@ -318,7 +318,7 @@ pub(crate) fn scan(
     };
     let mut end = None;
     let mut next_expected: Option<u64> = None;
-    for (index, (first, path)) in list.iter().enumerate().skip(start) {
+    'segments: for (index, (first, path)) in list.iter().enumerate().skip(start) {
         let last_segment = index + 1 == list.len();
         if let Some(expected) = next_expected {
             if *first != expected {
@@ -344,7 +344,9 @@ pub(crate) fn scan(
         };
         loop {
             if expected > upto {
-                break;
+                // What lies beyond may be being written right now: not part of this scan.
+                end = Some((*first, offset as u64));
+                break 'segments;
             }
             match read_frame(&bytes, offset, expected) {
                 FrameRead::End => {
