@@ -746,9 +746,16 @@ impl LogWriter {
         }
         let prepared = if self.asked {
             match self.ready.try_recv() {
-                Ok(made) => {
+                Ok(Ok(made)) => {
                     self.asked = false;
-                    Some(made?)
+                    Some(made)
+                }
+                Ok(Err(e)) => {
+                    // No room to preallocate (a full disk, most likely): go on with growing
+                    // segments, which need less, and stop asking.
+                    tracing::warn!(error = %e, "could not preallocate a log segment");
+                    self.want = None;
+                    None
                 }
                 Err(_) => None,
             }
@@ -834,8 +841,10 @@ fn prepare(dir: &Path, n: u64) -> Result<(PathBuf, File), StoreError> {
         file.sync_all()?;
         Ok::<_, std::io::Error>(file)
     })();
-    made.map(|file| (path.clone(), file))
-        .map_err(|e| log_io(format!("could not prepare {}", path.display()), e))
+    made.map(|file| (path.clone(), file)).map_err(|e| {
+        let _ = std::fs::remove_file(&path);
+        log_io(format!("could not prepare {}", path.display()), e)
+    })
 }
 
 #[cfg(test)]
