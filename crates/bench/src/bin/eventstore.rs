@@ -70,6 +70,9 @@ struct Run {
     p50_ms: f64,
     p99_ms: f64,
     replay_per_s: f64,
+    /// Embedded only: milliseconds to open the store again, and a replay then (from the log and
+    /// the index alone, nothing left in memory).
+    reopen: Option<(f64, f64)>,
 }
 
 async fn embedded_round(settings: &Settings, writers: usize) -> Result<Run> {
@@ -109,6 +112,28 @@ async fn embedded_round(settings: &Settings, writers: usize) -> Result<Run> {
     let total = all.len();
     let latencies = Latencies::new(all);
 
+    let (replayed, replay) = replay_all(&store).await?;
+    anyhow::ensure!(replayed == total, "replayed {replayed} of {total} events");
+    drop(store);
+    let started = Instant::now();
+    let store = EmbeddedStore::open(dir.path())?;
+    let reopen_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (again, replay_again) = replay_all(&store).await?;
+    anyhow::ensure!(
+        again == total,
+        "replayed {again} of {total} events after reopening"
+    );
+    Ok(Run {
+        append_per_s: total as f64 / elapsed.as_secs_f64(),
+        p50_ms: latencies.percentile_ms(50.0),
+        p99_ms: latencies.percentile_ms(99.0),
+        replay_per_s: replayed as f64 / replay,
+        reopen: Some((reopen_ms, again as f64 / replay_again)),
+    })
+}
+
+/// Replays the whole store through `read_all`; returns the events and the seconds it took.
+async fn replay_all(store: &EmbeddedStore) -> Result<(usize, f64)> {
     let started = Instant::now();
     let mut after = Position::START;
     let mut replayed = 0usize;
@@ -118,14 +143,7 @@ async fn embedded_round(settings: &Settings, writers: usize) -> Result<Run> {
         after = last.position;
         replayed += page.len();
     }
-    let replay = started.elapsed();
-    anyhow::ensure!(replayed == total, "replayed {replayed} of {total} events");
-    Ok(Run {
-        append_per_s: total as f64 / elapsed.as_secs_f64(),
-        p50_ms: latencies.percentile_ms(50.0),
-        p99_ms: latencies.percentile_ms(99.0),
-        replay_per_s: replayed as f64 / replay.as_secs_f64(),
-    })
+    Ok((replayed, started.elapsed().as_secs_f64()))
 }
 
 const PG_SCHEMA: &str = "
@@ -248,6 +266,7 @@ async fn postgres_round(settings: &Settings, writers: usize, url: &str) -> Resul
         p50_ms: latencies.percentile_ms(50.0),
         p99_ms: latencies.percentile_ms(99.0),
         replay_per_s: replayed as f64 / replay.as_secs_f64(),
+        reopen: None,
     })
 }
 
@@ -320,6 +339,8 @@ async fn main() -> Result<()> {
         "append_p99_ms": round(p99, 3),
         "replay_events_per_s": round(replay, 0),
         "append_events_per_s_64_writers": round(summarise(&embedded_many).0, 0),
+        "reopen_ms": round(median(embedded.iter().filter_map(|r| r.reopen.map(|o| o.0)).collect()), 1),
+        "replay_after_reopen_events_per_s": round(median(embedded.iter().filter_map(|r| r.reopen.map(|o| o.1)).collect()), 0),
     });
     if !peer.is_empty() {
         let (pg_append, pg_p50, pg_p99, pg_replay) = summarise(&peer);
