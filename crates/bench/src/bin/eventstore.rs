@@ -3,7 +3,10 @@
 //! read-all replay. The same workload runs against a plain PostgreSQL events table in the same run.
 //! The last line printed is one JSON object with the figures (medians over the rounds).
 //!
-//! `cargo run --release -p zhuchao-bench --bin eventstore -- [--events-per-writer N] [--rounds N] [--no-postgres]`
+//! `cargo run --release -p zhuchao-bench --bin eventstore -- [--events-per-writer N] [--rounds N] [--no-postgres] [--drop-caches]`
+//!
+//! `--drop-caches` (root only) empties the kernel's page cache before the store is opened again, so
+//! that the second replay reads the log from the disk.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,6 +29,7 @@ struct Settings {
     events_per_writer: usize,
     rounds: usize,
     postgres: bool,
+    drop_caches: bool,
 }
 
 fn settings() -> Result<Settings> {
@@ -33,6 +37,7 @@ fn settings() -> Result<Settings> {
         events_per_writer: 10_000,
         rounds: 3,
         postgres: true,
+        drop_caches: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -42,6 +47,7 @@ fn settings() -> Result<Settings> {
             }
             "--rounds" => s.rounds = args.next().context("a number")?.parse()?,
             "--no-postgres" => s.postgres = false,
+            "--drop-caches" => s.drop_caches = true,
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -115,6 +121,11 @@ async fn embedded_round(settings: &Settings, writers: usize) -> Result<Run> {
     let (replayed, replay) = replay_all(&store).await?;
     anyhow::ensure!(replayed == total, "replayed {replayed} of {total} events");
     drop(store);
+    if settings.drop_caches {
+        std::process::Command::new("sync").status()?;
+        std::fs::write("/proc/sys/vm/drop_caches", "3")
+            .context("--drop-caches needs root (writing /proc/sys/vm/drop_caches)")?;
+    }
     let started = Instant::now();
     let store = EmbeddedStore::open(dir.path())?;
     let reopen_ms = started.elapsed().as_secs_f64() * 1000.0;
