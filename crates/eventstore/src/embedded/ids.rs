@@ -26,17 +26,15 @@ impl Layer {
         }
     }
 
-    fn positions(&self, id: &Uuid) -> impl Iterator<Item = usize> {
+    /// The bits that stand for `id` (double hashing over the layer's bits).
+    fn positions(&self, id: &Uuid) -> impl Iterator<Item = usize> + use<> {
         let (h1, h2) = hashes(id);
         let bits = (self.bits.len() * 64) as u64;
         (0..HASHES).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % bits) as usize)
     }
 
     fn insert(&mut self, id: &Uuid) {
-        let (h1, h2) = hashes(id);
-        let bits = (self.bits.len() * 64) as u64;
-        for i in 0..HASHES {
-            let bit = (h1.wrapping_add(i.wrapping_mul(h2)) % bits) as usize;
+        for bit in self.positions(id) {
             self.bits[bit / 64] |= 1 << (bit % 64);
         }
         self.held += 1;

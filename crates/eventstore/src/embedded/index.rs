@@ -8,7 +8,7 @@ use std::path::Path;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use super::log::Location;
-use crate::{Direction, StoreError};
+use crate::{Direction, RecordedEvent, StoreError};
 
 /// The layout version written to `PRAGMA user_version`: 1 kept events in SQLite itself, 2 keeps
 /// them in the log and only the index here.
@@ -30,15 +30,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_index_by_stream ON events_index (stream
 
 pub(crate) fn storage(e: rusqlite::Error) -> StoreError {
     StoreError::Storage(e.to_string())
-}
-
-/// One event's entry.
-pub(crate) struct Entry<'a> {
-    pub position: u64,
-    pub id: &'a uuid::Uuid,
-    pub stream: &'a str,
-    pub version: u64,
-    pub location: Location,
 }
 
 /// Opens the indexer's connection (WAL, `synchronous=NORMAL`: a commit is not synced, a checkpoint
@@ -96,10 +87,10 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Adds entries in one transaction.
+/// Adds the entries of these events, stored at these locations, in one transaction.
 pub(crate) fn insert<'a>(
     conn: &mut Connection,
-    entries: impl IntoIterator<Item = Entry<'a>>,
+    entries: impl IntoIterator<Item = (&'a RecordedEvent, Location)>,
 ) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
@@ -107,15 +98,15 @@ pub(crate) fn insert<'a>(
             "INSERT INTO events_index (position, id, stream, version, segment, offset, length) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for e in entries {
+        for (e, at) in entries {
             insert.execute(params![
-                e.position,
+                e.position.as_u64(),
                 e.id.as_bytes(),
-                e.stream,
+                e.stream.as_str(),
                 e.version,
-                e.location.segment,
-                e.location.offset,
-                e.location.length,
+                at.segment,
+                at.offset,
+                at.length,
             ])?;
         }
     }

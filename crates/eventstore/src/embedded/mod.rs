@@ -106,7 +106,7 @@ impl EmbeddedStore {
         std::fs::create_dir_all(&log_dir)
             .map_err(|e| StoreError::io(format!("could not create {}", log_dir.display()), e))?;
         let (mut conn, _) = index::open_writer(&path)?;
-        sync_dir(&dir)?;
+        log::sync_dir(&dir)?;
         let scan_after_index = |conn: &Connection| {
             let indexed = index::head(conn)?;
             log::scan_after(&log_dir, indexed, index::location_of(conn, indexed)?)
@@ -273,19 +273,11 @@ fn catch_up_index(
     }
     if !unindexed.is_empty() {
         tracing::info!(events = unindexed.len(), "indexing events the index missed");
-        index::insert(
-            conn,
-            unindexed.iter().map(|s| index::Entry {
-                position: s.event.position.as_u64(),
-                id: &s.event.id,
-                stream: s.event.stream.as_str(),
-                version: s.event.version,
-                location: s.location,
-            }),
-        )
-        .map_err(|e| StoreError::Corrupt {
-            location: DATABASE_FILE.to_string(),
-            detail: format!("the log's events do not fit the index: {e}"),
+        index::insert(conn, unindexed.iter().map(|s| (&s.event, s.location))).map_err(|e| {
+            StoreError::Corrupt {
+                location: DATABASE_FILE.to_string(),
+                detail: format!("the log's events do not fit the index: {e}"),
+            }
         })?;
     }
     Ok(log_head)
@@ -316,12 +308,6 @@ impl Readers {
         }
         result
     }
-}
-
-fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| StoreError::io(format!("could not sync {}", dir.display()), e))
 }
 
 /// Reads the indexed events after `after` up to `upto` (at most `max`), checking that positions

@@ -5,7 +5,7 @@
 use rusqlite::{Connection, Row};
 use uuid::Uuid;
 
-use super::index::{self, storage, Entry};
+use super::index::{self, storage};
 use super::log::{FrameBuilder, LogWriter, ScanEnd};
 use crate::{Metadata, Position, RecordedEvent, StoreError, StreamName};
 
@@ -62,17 +62,7 @@ pub(crate) fn run(
         segment
             .sync_data()
             .map_err(|e| StoreError::io("could not sync the log", e))?;
-        index::insert(
-            conn,
-            batch.iter().zip(&locations).map(|(e, location)| Entry {
-                position: e.position.as_u64(),
-                id: &e.id,
-                stream: e.stream.as_str(),
-                version: e.version,
-                location: *location,
-            }),
-        )
-        .map_err(storage)?;
+        index::insert(conn, batch.iter().zip(locations)).map_err(storage)?;
         moved += batch.len() as u64;
         after = last;
     }

@@ -18,7 +18,7 @@ use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
 use super::ids::IdFilter;
-use super::index::{self, storage, Entry};
+use super::index::{self, storage};
 use super::log::{FrameBuilder, Location, LogWriter};
 use crate::{
     AppendResult, ExpectedVersion, NewEvent, Position, RecordedEvent, StoreError, StreamName,
@@ -293,13 +293,7 @@ fn index_loop(
         let Some(head) = batch.last().map(|(e, _)| e.position.as_u64()) else {
             continue;
         };
-        let entries = batch.iter().map(|(e, location)| Entry {
-            position: e.position.as_u64(),
-            id: &e.id,
-            stream: e.stream.as_str(),
-            version: e.version,
-            location: *location,
-        });
+        let entries = batch.iter().map(|(e, location)| (&**e, *location));
         if let Err(e) = index::insert(&mut conn, entries) {
             // The events are safe in the log; the next start indexes them again.
             let reason = format!("adding events to the index failed: {e}");

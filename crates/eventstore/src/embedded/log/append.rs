@@ -9,7 +9,7 @@ use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 
 use super::format::{FrameBuilder, HEADER};
-use super::{log_io, segment_path, sync_dir, Location};
+use super::{segment_path, sync_dir, Location};
 use crate::StoreError;
 
 /// Size of a preallocated segment. Rewriting blocks that already exist makes a sync flush only the
@@ -66,10 +66,10 @@ impl LogWriter {
                     .read(true)
                     .write(true)
                     .open(&path)
-                    .map_err(|e| log_io(format!("could not open {}", path.display()), e))?;
+                    .map_err(|e| StoreError::io(format!("could not open {}", path.display()), e))?;
                 let size = file
                     .metadata()
-                    .map_err(|e| log_io(format!("could not read {}", path.display()), e))?
+                    .map_err(|e| StoreError::io(format!("could not read {}", path.display()), e))?
                     .len();
                 Some(Segment {
                     first,
@@ -94,7 +94,7 @@ impl LogWriter {
                     }
                 }
             })
-            .map_err(|e| log_io("could not start the log's preparer thread", e))?;
+            .map_err(|e| StoreError::io("could not start the log's preparer thread", e))?;
         Ok(Self {
             dir: dir.to_path_buf(),
             current,
@@ -126,7 +126,7 @@ impl LogWriter {
         segment
             .file
             .write_all_at(&bytes, segment.offset)
-            .map_err(|e| log_io("could not write to the log", e))?;
+            .map_err(|e| StoreError::io("could not write to the log", e))?;
         let body_at = segment.offset + HEADER as u64;
         let locations = frame
             .records
@@ -181,8 +181,9 @@ impl LogWriter {
         let next = match prepared {
             Some((path, file)) if len <= SEGMENT_BYTES => {
                 let named = segment_path(&self.dir, first);
-                std::fs::rename(&path, &named)
-                    .map_err(|e| log_io(format!("could not rename {}", path.display()), e))?;
+                std::fs::rename(&path, &named).map_err(|e| {
+                    StoreError::io(format!("could not rename {}", path.display()), e)
+                })?;
                 Segment {
                     first,
                     file: Arc::new(file),
@@ -203,7 +204,9 @@ impl LogWriter {
                     .write(true)
                     .create_new(true)
                     .open(&named)
-                    .map_err(|e| log_io(format!("could not create {}", named.display()), e))?;
+                    .map_err(|e| {
+                        StoreError::io(format!("could not create {}", named.display()), e)
+                    })?;
                 Segment {
                     first,
                     file: Arc::new(file),
@@ -217,7 +220,7 @@ impl LogWriter {
         if let Some(old) = &self.current {
             old.file
                 .sync_data()
-                .map_err(|e| log_io("could not sync a full log segment", e))?;
+                .map_err(|e| StoreError::io("could not sync a full log segment", e))?;
         }
         sync_dir(&self.dir)?;
         self.current = Some(next);
@@ -227,7 +230,7 @@ impl LogWriter {
 
 fn remove_prepared(dir: &Path) -> Result<(), StoreError> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| log_io(format!("could not list {}", dir.display()), e))?;
+        .map_err(|e| StoreError::io(format!("could not list {}", dir.display()), e))?;
     for entry in entries.flatten() {
         if entry
             .file_name()
@@ -259,6 +262,6 @@ fn prepare(dir: &Path, n: u64) -> Result<(PathBuf, File), StoreError> {
     })();
     made.map(|file| (path.clone(), file)).map_err(|e| {
         let _ = std::fs::remove_file(&path);
-        log_io(format!("could not prepare {}", path.display()), e)
+        StoreError::io(format!("could not prepare {}", path.display()), e)
     })
 }

@@ -22,10 +22,6 @@ pub(crate) const LOG_DIR: &str = "log";
 
 const SEGMENT_SUFFIX: &str = ".log";
 
-pub(crate) fn log_io(context: impl Into<String>, e: std::io::Error) -> StoreError {
-    StoreError::io(context, e)
-}
-
 /// Where an event's record sits: its segment (named by the segment's first position), the offset
 /// of the record in it, and the record's length including its header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,9 +35,10 @@ pub(crate) struct Location {
 pub(crate) fn segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, StoreError> {
     let mut found = Vec::new();
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| log_io(format!("could not list {}", dir.display()), e))?;
+        .map_err(|e| StoreError::io(format!("could not list {}", dir.display()), e))?;
     for entry in entries {
-        let entry = entry.map_err(|e| log_io(format!("could not list {}", dir.display()), e))?;
+        let entry =
+            entry.map_err(|e| StoreError::io(format!("could not list {}", dir.display()), e))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         if let Some(first) = name
@@ -62,7 +59,7 @@ pub(crate) fn segment_path(dir: &Path, first: u64) -> PathBuf {
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|e| log_io(format!("could not sync {}", dir.display()), e))
+        .map_err(|e| StoreError::io(format!("could not sync {}", dir.display()), e))
 }
 
 #[cfg(test)]

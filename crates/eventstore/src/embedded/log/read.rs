@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::format::decode_record;
-use super::{log_io, segment_path, Location};
+use super::{segment_path, Location};
 use crate::{Position, RecordedEvent, StoreError};
 
 /// Read access to the segments, keeping each open once.
@@ -32,7 +32,7 @@ impl Segments {
         let path = segment_path(&self.dir, segment);
         let file = Arc::new(
             File::open(&path)
-                .map_err(|e| log_io(format!("could not open {}", path.display()), e))?,
+                .map_err(|e| StoreError::io(format!("could not open {}", path.display()), e))?,
         );
         open.insert(segment, file.clone());
         Ok(file)

@@ -7,7 +7,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use super::format::{decode_record, read_frame, FrameRead, HEADER, RECORD_HEADER, TRAILER};
-use super::{log_io, segments, Location};
+use super::{segments, Location};
 use crate::{Position, RecordedEvent, StoreError};
 
 /// One event found while scanning the log.
@@ -103,7 +103,7 @@ pub(crate) fn scan(
         let mut bytes = Vec::new();
         File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
-            .map_err(|e| log_io(format!("could not read {}", path.display()), e))?;
+            .map_err(|e| StoreError::io(format!("could not read {}", path.display()), e))?;
         let (mut offset, mut expected) = match resume {
             Some((resume_index, resume_offset)) if resume_index == index => {
                 (resume_offset, after + 1)
@@ -203,10 +203,10 @@ fn cut(path: &Path, offset: usize) -> Result<(), StoreError> {
     let file = OpenOptions::new()
         .write(true)
         .open(path)
-        .map_err(|e| log_io(format!("could not open {}", path.display()), e))?;
+        .map_err(|e| StoreError::io(format!("could not open {}", path.display()), e))?;
     file.set_len(offset as u64)
         .and_then(|_| file.sync_all())
-        .map_err(|e| log_io(format!("could not cut {}", path.display()), e))
+        .map_err(|e| StoreError::io(format!("could not cut {}", path.display()), e))
 }
 
 /// The events after `after` (the short stretch the index lacks at start), collected.
