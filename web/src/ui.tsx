@@ -68,6 +68,25 @@ export function Loading({ when, children }: { when: boolean; children?: Componen
   return when ? <p class="muted">{t("Loading…")}</p> : <>{children}</>;
 }
 
+/** A page showing one queried list: its title, the query's error, "loading" until the first answer, and a line saying so when the list is empty. */
+export function ListPage(props: { title: ComponentChildren; error: string | null; loading: boolean; items: unknown[] | undefined; children?: ComponentChildren }) {
+  return (
+    <section>
+      <h1>{props.title}</h1>
+      <ErrorBox error={props.error} />
+      <Loading when={props.loading && !props.items}>
+        {!props.items?.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
+        {props.children}
+      </Loading>
+    </section>
+  );
+}
+
+/** `list` with `value` added (when `on`) or taken out: what a checkbox in a list of choices does. */
+export function toggled<T>(list: T[], value: T, on: boolean): T[] {
+  return on ? [...list, value] : list.filter((v) => v !== value);
+}
+
 export function money(m: MoneyOut | null | undefined): string {
   if (!m) return "—";
   return m.formatted;

@@ -5,7 +5,7 @@ import { gql, mutate, RESULT, signIn, ME } from "../api";
 import type { MeOut } from "../generated/schema";
 import { t } from "../i18n";
 import { go, hashParams, me } from "../nav";
-import { ErrorBox, Field, useAction } from "../ui";
+import { ErrorBox, Field, toggled, useAction } from "../ui";
 import { useCatalogueBasics } from "./search";
 
 function landing(user: MeOut): string {
@@ -135,7 +135,7 @@ export function ApplySupplierPage() {
         <legend>{t("Categories")}</legend>
         {categories.map((c) => (
           <label class="check" key={c.id}>
-            <input type="checkbox" checked={chosen.includes(c.id)} onChange={(e) => setChosen(e.currentTarget.checked ? [...chosen, c.id] : chosen.filter((x) => x !== c.id))} /> {c.name}
+            <input type="checkbox" checked={chosen.includes(c.id)} onChange={(e) => setChosen(toggled(chosen, c.id, e.currentTarget.checked))} /> {c.name}
           </label>
         ))}
       </fieldset>

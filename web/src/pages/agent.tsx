@@ -7,23 +7,18 @@ import type { DisputeOut, SupplierOut } from "../generated/schema";
 import { t } from "../i18n";
 import { initialPosition, me } from "../nav";
 import { useSignal } from "../state";
-import { Badge, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Timeline, useAction, useQuery } from "../ui";
+import { Badge, Countdown, date, ErrorBox, Field, FileLink, ListPage, money, Timeline, useAction, useQuery } from "../ui";
 import { SUPPLIER_FIELDS } from "./onboarding";
 
 export function ReviewQueuePage() {
   const [at, setAt] = useState<string | null>(null);
   const { data, error, loading } = useQuery<{ reviewQueue: { nodes: SupplierOut[] } }>(`query($at: String) { reviewQueue(first: 100, atLeast: $at) { nodes { ${SUPPLIER_FIELDS} } } }`, { at });
   return (
-    <section>
-      <h1>{t("Review queue")}</h1>
-      <ErrorBox error={error} />
-      <Loading when={loading && !data}>
-        {!data?.reviewQueue.nodes.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
-        {data?.reviewQueue.nodes.map((s) => (
-          <ReviewCard key={s.id} supplier={s} done={setAt} />
-        ))}
-      </Loading>
-    </section>
+    <ListPage title={t("Review queue")} error={error} loading={loading} items={data?.reviewQueue.nodes}>
+      {data?.reviewQueue.nodes.map((s) => (
+        <ReviewCard key={s.id} supplier={s} done={setAt} />
+      ))}
+    </ListPage>
   );
 }
 
@@ -80,32 +75,27 @@ const DISPUTE_FIELDS = "id orderId supplierId openedBy claimed { minor formatted
 export function DisputeQueuePage() {
   const { data, error, loading } = useQuery<{ disputeQueue: { nodes: DisputeOut[] } }>(`{ disputeQueue(first: 100) { nodes { ${DISPUTE_FIELDS} } } }`);
   return (
-    <section>
-      <h1>{t("Disputes")}</h1>
-      <ErrorBox error={error} />
-      <Loading when={loading && !data}>
-        {!data?.disputeQueue.nodes.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
-        <table class="list">
-          <tbody>
-            {data?.disputeQueue.nodes.map((d) => (
-              <tr key={d.id}>
-                <td>
-                  <a href={`#/dispute/${d.id}`}>{d.id.slice(-8)}</a>
-                </td>
-                <td>{money(d.claimed)}</td>
-                <td>
-                  <Badge>{d.status}</Badge>
-                </td>
-                <td>{d.openedBy}</td>
-                <td>
-                  <Countdown deadline={d.answerBy} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Loading>
-    </section>
+    <ListPage title={t("Disputes")} error={error} loading={loading} items={data?.disputeQueue.nodes}>
+      <table class="list">
+        <tbody>
+          {data?.disputeQueue.nodes.map((d) => (
+            <tr key={d.id}>
+              <td>
+                <a href={`#/dispute/${d.id}`}>{d.id.slice(-8)}</a>
+              </td>
+              <td>{money(d.claimed)}</td>
+              <td>
+                <Badge>{d.status}</Badge>
+              </td>
+              <td>{d.openedBy}</td>
+              <td>
+                <Countdown deadline={d.answerBy} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ListPage>
   );
 }
 

@@ -6,7 +6,7 @@ import type { RfqOut } from "../generated/schema";
 import { t } from "../i18n";
 import { me } from "../nav";
 import { useSignal } from "../state";
-import { Badge, Countdown, date, ErrorBox, Loading, money, useQuery } from "../ui";
+import { Badge, Countdown, date, ListPage, money, useQuery } from "../ui";
 import { RFQ_FIELDS } from "./rfq";
 
 export function InboxPage() {
@@ -14,44 +14,39 @@ export function InboxPage() {
   const { data, error, loading, reload } = useQuery<{ rfqInbox: { nodes: RfqOut[] } }>(`{ rfqInbox(first: 100) { nodes { ${RFQ_FIELDS} } } }`);
   useEffect(() => subscribe("subscription { rfqInbox { id } }", {}, () => reload()), []);
   return (
-    <section>
-      <h1>{t("RFQ inbox")}</h1>
-      <ErrorBox error={error} />
-      <Loading when={loading && !data}>
-        {!data?.rfqInbox.nodes.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
-        <table class="list">
-          <thead>
-            <tr>
-              <th>{t("Title")}</th>
-              <th>{t("Quantity")}</th>
-              <th>{t("Target price")}</th>
-              <th>{t("Respond within")}</th>
-              <th>{t("Deadline")}</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {data?.rfqInbox.nodes.map((r) => {
-              const invited = user?.supplierId ? r.invitedSupplierIds.includes(user.supplierId) : false;
-              const quoted = r.quotes.some((q) => q.supplierId === user?.supplierId);
-              return (
-                <tr key={r.id}>
-                  <td>
-                    <a href={`#/rfq/${r.id}`}>{r.title}</a>
-                  </td>
-                  <td>{r.quantity.toLocaleString()}</td>
-                  <td>{money(r.targetPrice)}</td>
-                  <td>{invited && !quoted ? <Countdown deadline={r.respondBy} /> : "—"}</td>
-                  <td>{date(r.deadline)}</td>
-                  <td>
-                    {invited ? <Badge tone="info">{t("Invited")}</Badge> : <Badge>{t("Pool")}</Badge>} {quoted ? <Badge tone="ok">{t("Quote")} ✓</Badge> : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </Loading>
-    </section>
+    <ListPage title={t("RFQ inbox")} error={error} loading={loading} items={data?.rfqInbox.nodes}>
+      <table class="list">
+        <thead>
+          <tr>
+            <th>{t("Title")}</th>
+            <th>{t("Quantity")}</th>
+            <th>{t("Target price")}</th>
+            <th>{t("Respond within")}</th>
+            <th>{t("Deadline")}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {data?.rfqInbox.nodes.map((r) => {
+            const invited = user?.supplierId ? r.invitedSupplierIds.includes(user.supplierId) : false;
+            const quoted = r.quotes.some((q) => q.supplierId === user?.supplierId);
+            return (
+              <tr key={r.id}>
+                <td>
+                  <a href={`#/rfq/${r.id}`}>{r.title}</a>
+                </td>
+                <td>{r.quantity.toLocaleString()}</td>
+                <td>{money(r.targetPrice)}</td>
+                <td>{invited && !quoted ? <Countdown deadline={r.respondBy} /> : "—"}</td>
+                <td>{date(r.deadline)}</td>
+                <td>
+                  {invited ? <Badge tone="info">{t("Invited")}</Badge> : <Badge>{t("Pool")}</Badge>} {quoted ? <Badge tone="ok">{t("Quote")} ✓</Badge> : null}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </ListPage>
   );
 }

@@ -7,7 +7,7 @@ import type { OrderOut } from "../generated/schema";
 import { t } from "../i18n";
 import { go, initialPosition, me } from "../nav";
 import { useSignal } from "../state";
-import { Badge, date, ErrorBox, Field, Loading, money, Timeline, useAction, useQuery } from "../ui";
+import { Badge, date, ErrorBox, Field, ListPage, money, Timeline, useAction, useQuery } from "../ui";
 
 const ORDER_FIELDS =
   "id companyId supplierId status deliveredAt disputeId lines { productId title quantity unitPrice { formatted } total { formatted } } shipping { formatted } total { minor formatted } escrow { funded { formatted } released { formatted } refunded { formatted } remaining { minor formatted } heldByDispute }";
@@ -15,37 +15,32 @@ const ORDER_FIELDS =
 export function OrdersPage() {
   const { data, error, loading } = useQuery<{ myOrders: { nodes: OrderOut[] } }>(`{ myOrders(first: 100) { nodes { ${ORDER_FIELDS} } } }`);
   return (
-    <section>
-      <h1>{t("Orders")}</h1>
-      <ErrorBox error={error} />
-      <Loading when={loading && !data}>
-        {!data?.myOrders.nodes.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
-        <table class="list">
-          <thead>
-            <tr>
-              <th>{t("Order")}</th>
-              <th>{t("Title")}</th>
-              <th>{t("Total")}</th>
-              <th>{t("Status")}</th>
+    <ListPage title={t("Orders")} error={error} loading={loading} items={data?.myOrders.nodes}>
+      <table class="list">
+        <thead>
+          <tr>
+            <th>{t("Order")}</th>
+            <th>{t("Title")}</th>
+            <th>{t("Total")}</th>
+            <th>{t("Status")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data?.myOrders.nodes.map((o) => (
+            <tr key={o.id}>
+              <td>
+                <a href={`#/order/${o.id}`}>{o.id.slice(-8)}</a>
+              </td>
+              <td>{o.lines.map((l) => l.title).join(", ")}</td>
+              <td>{money(o.total)}</td>
+              <td>
+                <Badge>{o.status}</Badge>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {data?.myOrders.nodes.map((o) => (
-              <tr key={o.id}>
-                <td>
-                  <a href={`#/order/${o.id}`}>{o.id.slice(-8)}</a>
-                </td>
-                <td>{o.lines.map((l) => l.title).join(", ")}</td>
-                <td>{money(o.total)}</td>
-                <td>
-                  <Badge>{o.status}</Badge>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </Loading>
-    </section>
+          ))}
+        </tbody>
+      </table>
+    </ListPage>
   );
 }
 

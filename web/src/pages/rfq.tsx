@@ -7,7 +7,7 @@ import type { CategoryOut, QuoteOut, RfqOut } from "../generated/schema";
 import { t } from "../i18n";
 import { go, me } from "../nav";
 import { useSignal } from "../state";
-import { Badge, cny, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Timeline, useAction, useQuery } from "../ui";
+import { Badge, cny, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Timeline, toggled, useAction, useQuery } from "../ui";
 import { useCatalogueBasics } from "./search";
 
 export const RFQ_FIELDS =
@@ -118,7 +118,7 @@ export function RfqComposer() {
             <input
               type="checkbox"
               checked={invited.includes(s.id)}
-              onChange={(e) => setInvited(e.currentTarget.checked ? [...invited, s.id] : invited.filter((i) => i !== s.id))}
+              onChange={(e) => setInvited(toggled(invited, s.id, e.currentTarget.checked))}
             />{" "}
             {s.companyName} <Badge>Lv{s.level}</Badge>
           </label>

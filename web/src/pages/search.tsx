@@ -6,7 +6,7 @@ import { gql } from "../api";
 import type { CategoryOut, FacetOut, ProductOut, ProductSearchInput, SupplierOut, TierOut } from "../generated/schema";
 import { t } from "../i18n";
 import { hashParams } from "../nav";
-import { Badge, cny, describe, ErrorBox } from "../ui";
+import { Badge, cny, describe, ErrorBox, toggled } from "../ui";
 
 const SEARCH = `query($s: ProductSearchInput!, $first: Int, $after: String) {
   products(search: $s, first: $first, after: $after) {
@@ -299,7 +299,7 @@ function Facet(props: {
                 type="checkbox"
                 checked={props.chosen.includes(v.value)}
                 onChange={(e) =>
-                  props.onValues(e.currentTarget.checked ? [...props.chosen, v.value] : props.chosen.filter((c) => c !== v.value))
+                  props.onValues(toggled(props.chosen, v.value, e.currentTarget.checked))
                 }
               />{" "}
               {v.value} <span class="muted">({v.count})</span>
