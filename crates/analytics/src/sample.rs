@@ -19,24 +19,31 @@ pub struct SampleProduct {
     pub title: String,
 }
 
-/// A small deterministic generator (PCG-style), so the same seed gives the same traffic.
-struct Dice(u64);
+/// A small deterministic generator (PCG-style): the same seed gives the same sample data — the
+/// demo's traffic and catalogue, and the test data of the analytics tests.
+pub struct Dice(pub u64);
 
 impl Dice {
-    fn next(&mut self) -> u64 {
+    pub fn roll(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.roll() % n.max(1)
     }
-    fn chance(&mut self, per_mille: u64) -> bool {
+    pub fn chance(&mut self, per_mille: u64) -> bool {
         self.below(1000) < per_mille
     }
-    fn weighted<'a, T>(&mut self, items: &'a [(T, u64)]) -> &'a T {
+    pub fn percent(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.roll() as usize) % items.len()]
+    }
+    pub fn weighted<'a, T>(&mut self, items: &'a [(T, u64)]) -> &'a T {
         let total: u64 = items.iter().map(|(_, w)| w).sum();
         let mut roll = self.below(total);
         for (item, w) in items {
@@ -47,10 +54,10 @@ impl Dice {
         }
         &items[0].0
     }
-    fn id(&mut self) -> Uuid {
+    pub fn id(&mut self) -> Uuid {
         Uuid::from_u64_pair(
-            self.next() << 31 ^ self.next(),
-            self.next() << 31 ^ self.next(),
+            self.roll() << 31 ^ self.roll(),
+            self.roll() << 31 ^ self.roll(),
         )
     }
 }

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use zhuchao_analytics::cube::{hour_of, HOUR_MS};
 use zhuchao_analytics::events::Line;
 use zhuchao_analytics::report::RfqRow;
+use zhuchao_analytics::sample::Dice;
 use zhuchao_analytics::{
     AnalyticsProjection, Dimension, Filter, Granularity, Source, TrafficEvent, TRAFFIC_KIND,
 };
@@ -16,23 +17,6 @@ use zhuchao_eventstore::{Metadata, Position, RecordedEvent, StreamName};
 
 const DAY: i64 = 24 * HOUR_MS;
 const START: i64 = 1_761_955_200_000; // 2025-11-01 00:00 UTC
-
-struct Dice(u64);
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 fn id(n: u64) -> Uuid {
     Uuid::from_u64_pair(0xABCD, n)
@@ -77,11 +61,11 @@ fn month(sessions: u64) -> Vec<TrafficEvent> {
                 at: step(&mut dice),
             });
         }
-        if !dice.chance(70) {
+        if !dice.percent(70) {
             continue;
         }
         for _ in 0..1 + dice.below(2) {
-            let results = if dice.chance(10) {
+            let results = if dice.percent(10) {
                 0
             } else {
                 1 + dice.below(50)
@@ -95,7 +79,7 @@ fn month(sessions: u64) -> Vec<TrafficEvent> {
                 at: step(&mut dice),
             });
         }
-        if !dice.chance(60) {
+        if !dice.percent(60) {
             continue;
         }
         let category = categories[dice.below(3) as usize];
@@ -109,7 +93,7 @@ fn month(sessions: u64) -> Vec<TrafficEvent> {
                 at: step(&mut dice),
             });
         }
-        if dice.chance(20) {
+        if dice.percent(20) {
             events.push(TrafficEvent::RfqSent {
                 session,
                 rfq: id(3_000_000 + s),
@@ -117,7 +101,7 @@ fn month(sessions: u64) -> Vec<TrafficEvent> {
                 at: step(&mut dice),
             });
         }
-        if !dice.chance(40) {
+        if !dice.percent(40) {
             continue;
         }
         events.push(TrafficEvent::AddedToCart {
@@ -128,7 +112,7 @@ fn month(sessions: u64) -> Vec<TrafficEvent> {
             quantity: 100,
             at: step(&mut dice),
         });
-        if !dice.chance(50) {
+        if !dice.percent(50) {
             continue;
         }
         let mut lines = vec![Line {
@@ -136,7 +120,7 @@ fn month(sessions: u64) -> Vec<TrafficEvent> {
             items: 100 * (1 + dice.below(5)),
             value: 1_000 + dice.below(100_000) as i64,
         }];
-        if dice.chance(30) {
+        if dice.percent(30) {
             lines.push(Line {
                 category: categories[dice.below(3) as usize],
                 items: 10,
@@ -144,7 +128,7 @@ fn month(sessions: u64) -> Vec<TrafficEvent> {
             });
         }
         // Some sessions order twice (from two suppliers' carts).
-        for n in 0..1 + u64::from(dice.chance(25)) {
+        for n in 0..1 + u64::from(dice.percent(25)) {
             let order = id(4_000_000 + s * 2 + n);
             events.push(TrafficEvent::OrderPlaced {
                 session,
@@ -153,7 +137,7 @@ fn month(sessions: u64) -> Vec<TrafficEvent> {
                 lines: lines.clone(),
                 at: step(&mut dice),
             });
-            if dice.chance(80) {
+            if dice.percent(80) {
                 events.push(TrafficEvent::PaymentMade {
                     session,
                     order,

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use uuid::Uuid;
+use zhuchao_analytics::sample::Dice;
 use zhuchao_app::marketplace::{MarketError, Marketplace, SupplierApplication};
 use zhuchao_app::processes::Processes;
 use zhuchao_app::CommandContext;
@@ -61,22 +62,6 @@ impl<T> Step<T> for Result<T, MarketError> {
             step: step.to_string(),
             source,
         })
-    }
-}
-
-/// A small deterministic generator, so every demo catalogue is the same.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() as usize) % items.len()]
     }
 }
 
@@ -718,7 +703,7 @@ async fn onboard_supplier<S: EventStore + Clone>(
     let mut products = Vec::with_capacity(PRODUCTS_PER_SUPPLIER);
     for p in 0..PRODUCTS_PER_SUPPLIER {
         let product = ProductId(Uuid::now_v7());
-        let base = 8 + (dice.next() % 400) as i64;
+        let base = 8 + (dice.roll() % 400) as i64;
         let pack = *dice.pick(&[10u64, 50, 100]);
         let sheet = ProductSheet {
             category,
@@ -746,10 +731,10 @@ async fn onboard_supplier<S: EventStore + Clone>(
             stock: if p % 9 == 0 {
                 0
             } else {
-                pack * (50 + dice.next() % 500)
+                pack * (50 + dice.roll() % 500)
             },
-            lead_time_days: (1 + dice.next() % 20) as u32,
-            shipping_cost: Money::cny(1000 + (dice.next() % 5) as i64 * 500),
+            lead_time_days: (1 + dice.roll() % 20) as u32,
+            shipping_cost: Money::cny(1000 + (dice.roll() % 5) as i64 * 500),
         };
         let attributes = attributes_for(plan, &mut dice);
         market
