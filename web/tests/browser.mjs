@@ -105,6 +105,20 @@ async function expectStatus(page, status) {
   assert.equal((await page.locator("h1 .badge").first().textContent())?.trim(), status);
 }
 
+/** The Ningbo buyer, signed in, having bought the new supplier's product and paid: on the order's page. */
+async function buyerWithPaidOrder() {
+  const buyer = await person();
+  await signIn(buyer, "buyer@ningbo-machinery.demo");
+  await buyer.goto(`${base}/#/product/${newProduct.id}`);
+  await buyer.getByRole("button", { name: "Add to cart" }).click();
+  await buyer.goto(`${base}/#/cart`);
+  await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
+  await buyer.getByRole("button", { name: "Place orders and pay" }).click();
+  await buyer.getByTestId("placed-order").click();
+  await expectStatus(buyer, "PAID");
+  return buyer;
+}
+
 const pngFile = (name) => ({
   name,
   mimeType: "image/png",
@@ -241,15 +255,7 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
 });
 
 await step("a delivered order goes back: return requested, approved, shipped back, received, refunded", async () => {
-  const buyer = await person();
-  await signIn(buyer, "buyer@ningbo-machinery.demo");
-  await buyer.goto(`${base}/#/product/${newProduct.id}`);
-  await buyer.getByRole("button", { name: "Add to cart" }).click();
-  await buyer.goto(`${base}/#/cart`);
-  await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
-  await buyer.getByRole("button", { name: "Place orders and pay" }).click();
-  await buyer.getByTestId("placed-order").click();
-  await expectStatus(buyer, "PAID");
+  const buyer = await buyerWithPaidOrder();
   const orderUrl = buyer.url();
 
   const supplier = await person();
@@ -338,15 +344,7 @@ await step("a buyer sends an RFQ; an invited supplier quotes; the buyer counters
 
 // ── Journey 3: a dispute argued by both sides and ruled by an agent ──────────────────────────
 await step("a buyer disputes a paid order with evidence; the supplier answers; an agent rules a split", async () => {
-  const buyer = await person();
-  await signIn(buyer, "buyer@ningbo-machinery.demo");
-  await buyer.goto(`${base}/#/product/${newProduct.id}`);
-  await buyer.getByRole("button", { name: "Add to cart" }).click();
-  await buyer.goto(`${base}/#/cart`);
-  await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
-  await buyer.getByRole("button", { name: "Place orders and pay" }).click();
-  await buyer.getByTestId("placed-order").click();
-  await expectStatus(buyer, "PAID");
+  const buyer = await buyerWithPaidOrder();
   await buyer.getByRole("button", { name: "Open a dispute" }).click();
   await buyer.getByLabel("Statement").fill("Half the bolts arrived with stripped threads.");
   await buyer.getByLabel("Claimed (¥)").fill("60");
