@@ -28,7 +28,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ZHUCHAO_DEMO")]
     demo: bool,
     /// A TOML file with any of: data, listen, demo, rfq_response_sla_secs, dispute_answer_secs,
-    /// auto_release_days.
+    /// auto_release_days, payment_window_secs.
     #[arg(long, env = "ZHUCHAO_CONFIG")]
     config: Option<PathBuf>,
     /// How long invited suppliers have to quote before an RFQ opens to the pool. Default: 86400
@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// Days after delivery when an undisputed escrow is released. Default: 7
     #[arg(long, env = "ZHUCHAO_AUTO_RELEASE_DAYS")]
     auto_release_days: Option<u32>,
+    /// How long a placed order waits for payment before it is cancelled and its reserved stock
+    /// given back. Default: 86400 (24 hours)
+    #[arg(long, env = "ZHUCHAO_PAYMENT_WINDOW_SECS")]
+    payment_window_secs: Option<u64>,
     /// The browser UI's directory (its `dist/` is served). Default: this checkout's web/
     #[arg(long, env = "ZHUCHAO_WEB")]
     web: Option<PathBuf>,
@@ -61,6 +65,7 @@ struct FileConfig {
     rfq_response_sla_secs: Option<u64>,
     dispute_answer_secs: Option<u64>,
     auto_release_days: Option<u32>,
+    payment_window_secs: Option<u64>,
 }
 
 struct Config {
@@ -92,6 +97,9 @@ fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
     }
     if let Some(days) = args.auto_release_days.or(file.auto_release_days) {
         settings.auto_release_days = i64::from(days);
+    }
+    if let Some(secs) = args.payment_window_secs.or(file.payment_window_secs) {
+        settings.payment_window_ms = secs.min(365 * 86_400) as i64 * 1000;
     }
     Ok(Config {
         store: args.store.filter(|s| s != "embedded"),
@@ -140,6 +148,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .context("loading the process checkpoint")?;
 
     if config.demo && store.head().await?.as_u64() == 0 {
+        demo::write_sample_files(&config.data.join("files"))
+            .context("writing the demo's sample files")?;
         seed_demo(&market, &mut processes).await?;
     }
     let checkpoint = config.data.join("processes.json");
@@ -270,6 +280,7 @@ mod tests {
             rfq_response_sla_secs: None,
             dispute_answer_secs: None,
             auto_release_days: None,
+            payment_window_secs: None,
             web: None,
             no_web_build: true,
             store: None,

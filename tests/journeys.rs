@@ -89,7 +89,8 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
         json!({ "c": [category["id"]], "code": code.as_str() }));
     let supplier_id = applied["id"].clone();
     let supplier = server.sign_in("sales@xinrui.test", "xinrui-2026!");
-    let submitted = server.mutate(Some(&supplier), "submitDocument", &format!("mutation {{ submitDocument(kind: \"MERGED_LICENCE\", file: \"files/xinrui-licence.pdf\") {{ {RESULT} }} }}"), json!({}));
+    let licence = server.upload(&supplier, "xinrui-licence.pdf", "%PDF-1.4 licence");
+    let submitted = server.mutate(Some(&supplier), "submitDocument", &format!("mutation($f: String!) {{ submitDocument(kind: \"MERGED_LICENCE\", file: $f) {{ {RESULT} }} }}"), json!({ "f": licence }));
 
     // An agent finds it in the review queue and approves the licence.
     let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
@@ -254,19 +255,14 @@ fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order
     let now = server.ok(None, "{ now }", json!({}))["now"]
         .as_f64()
         .expect("now");
+    let drawing = server.upload(&buyer, "d.pdf", "%PDF-1.4 drawing");
     let created = server.mutate(Some(&buyer), "createRfq", &format!("mutation($i: RfqInput!) {{ createRfq(input: $i) {{ {RESULT} }} }}"), json!({ "i": {
         "title": "非标法兰螺栓 M10×45 Custom flange bolts", "description": "per drawing", "categoryId": category["id"],
-        "quantity": 5000, "drawings": ["files/d.pdf"], "deadline": now + 7.0 * 86_400_000.0, "invitedSupplierIds": [a, b]
+        "quantity": 5000, "drawings": [drawing], "deadline": now + 7.0 * 86_400_000.0, "invitedSupplierIds": [a, b]
     }}));
     let rfq = created["id"].clone();
     let valid = now + 5.0 * 86_400_000.0;
     let quote = format!("mutation($r: UUID!, $v: Float!, $p: String!) {{ submitQuote(rfqId: $r, unitPrice: {{minor: $p, currency: \"CNY\"}}, leadTimeDays: 10, validUntil: $v) {{ {RESULT} }} }}");
-    server.mutate(
-        Some(&a_token),
-        "submitQuote",
-        &quote,
-        json!({ "r": rfq, "v": valid, "p": "75" }),
-    );
     let early = server.ok(
         Some(&c_token),
         &quote,
@@ -274,7 +270,8 @@ fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order
     );
     assert_eq!(early["submitQuote"]["userErrors"][0]["code"], "NOT_INVITED");
 
-    // b stays silent past the SLA: the RFQ opens to the pool, and c finds it in its inbox.
+    // Neither a nor b quotes within the SLA: the RFQ opens to the pool, and c finds it in its
+    // inbox.
     let inbox = eventually(
         &server,
         Some(&c_token),
@@ -302,7 +299,15 @@ fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order
         json!({ "r": rfq, "v": valid, "p": "70" }),
     );
     let c_quote = c_quoted["id"].clone();
+    // An invited supplier may still quote after the pool opened.
+    let a_quoted = server.mutate(
+        Some(&a_token),
+        "submitQuote",
+        &quote,
+        json!({ "r": rfq, "v": valid, "p": "75" }),
+    );
     server.caught_up(&c_quoted["position"]);
+    server.caught_up(&a_quoted["position"]);
 
     // The buyer sees both quotes, counters c's, c revises, the buyer accepts: an order exists.
     let seen = server.ok(

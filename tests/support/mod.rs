@@ -129,6 +129,20 @@ impl Server {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
     }
 
+    /// Uploads a file as `token`; returns the reference the upload answers.
+    pub fn upload(&self, token: &str, name: &str, content: &str) -> String {
+        let bearer = format!("Bearer {token}");
+        let (status, body) = self.http(
+            "POST",
+            "/files",
+            &[("Authorization", &bearer), ("x-filename", name)],
+            content,
+        );
+        assert_eq!(status, 200, "upload refused: {body}");
+        let answer: Value = serde_json::from_str(&body).expect("upload answer");
+        answer["ref"].as_str().expect("ref").to_string()
+    }
+
     /// Runs an operation that must succeed without GraphQL errors; returns `data`.
     pub fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let response = self.gql(token, query, variables);

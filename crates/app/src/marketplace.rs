@@ -10,19 +10,22 @@ use std::sync::Arc;
 use zhuchao_domain::category::Category;
 use zhuchao_domain::credit_code::CreditCode;
 use zhuchao_domain::credit_record::{CreditRecord, CreditRecordCommand};
-use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeEvent, DisputeReason};
+use zhuchao_domain::dispute::{
+    Dispute, DisputeCommand, DisputeEvent, DisputeReason, DisputeStatus,
+};
 use zhuchao_domain::escrow::Escrow;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::money::Money;
 use zhuchao_domain::order::{
-    CartItem, Order, OrderCommand, OrderEvent, OrderStatus, Party, ProductFacts,
+    merge_items, CartItem, Order, OrderCommand, OrderEvent, OrderState, OrderStatus, Party,
+    ProductFacts,
 };
-use zhuchao_domain::payment::{Capture, Payment, PaymentEvent};
+use zhuchao_domain::payment::{Capture, Payment, PaymentError as CaptureError, PaymentEvent};
 use zhuchao_domain::product::{Product, ProductCommand, ProductEvent, ProductSheet, ProductStatus};
 use zhuchao_domain::review::{Rate, Review, ReviewEvent};
-use zhuchao_domain::rfq::{QuotingSupplier, Rfq, RfqCommand, RfqEvent};
+use zhuchao_domain::rfq::{Invitee, QuotingSupplier, Rfq, RfqCommand, RfqEvent, RfqSpec};
 use zhuchao_domain::supplier::{
-    Contact, Supplier, SupplierCommand, SupplierEvent, DEFAULT_DEPOSIT,
+    Contact, Supplier, SupplierCommand, SupplierEvent, SupplierState, DEFAULT_DEPOSIT,
 };
 use zhuchao_domain::{Aggregate, Timestamp};
 use zhuchao_eventstore::{EventStore, StoreError};
@@ -37,7 +40,13 @@ pub struct Settings {
     pub rfq_response_sla_ms: Timestamp,
     pub auto_release_days: i64,
     pub dispute_answer_ms: Timestamp,
+    /// How long a placed order waits for its payment before it is cancelled and its stock
+    /// given back.
+    pub payment_window_ms: Timestamp,
 }
+
+/// The default payment window: 24 hours.
+pub const DEFAULT_PAYMENT_WINDOW_MS: Timestamp = 24 * zhuchao_domain::HOUR_MS;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -46,6 +55,7 @@ impl Default for Settings {
             rfq_response_sla_ms: zhuchao_domain::rfq::DEFAULT_RESPONSE_SLA_MS,
             auto_release_days: zhuchao_domain::escrow::DEFAULT_AUTO_RELEASE_DAYS,
             dispute_answer_ms: zhuchao_domain::dispute::DEFAULT_ANSWER_MS,
+            payment_window_ms: DEFAULT_PAYMENT_WINDOW_MS,
         }
     }
 }
@@ -114,6 +124,7 @@ pub struct Marketplace<S> {
     pub handler: CommandHandler<S>,
     pub settings: Settings,
     pub payments: Arc<dyn PaymentProvider>,
+    paying: Arc<InFlight>,
 }
 
 impl<S: Clone> Clone for Marketplace<S> {
@@ -122,7 +133,32 @@ impl<S: Clone> Clone for Marketplace<S> {
             handler: self.handler.clone(),
             settings: self.settings.clone(),
             payments: self.payments.clone(),
+            paying: self.paying.clone(),
         }
+    }
+}
+
+/// The orders being charged right now by this process: a second attempt waits its turn rather
+/// than charging the buyer twice.
+#[derive(Default)]
+struct InFlight(std::sync::Mutex<std::collections::BTreeSet<OrderId>>);
+
+struct Flight<'a>(&'a InFlight, OrderId);
+
+impl InFlight {
+    fn begin(&self, order: OrderId) -> Option<Flight<'_>> {
+        let mut orders = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        orders.insert(order).then_some(Flight(self, order))
+    }
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        self.0
+             .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.1);
     }
 }
 
@@ -143,11 +179,14 @@ impl<S: EventStore + Clone> Marketplace<S> {
             handler,
             settings,
             payments,
+            paying: Arc::default(),
         }
     }
 
     /// The buyer pays an order: the provider charges the order's total (once per idempotency
-    /// key) and the capture is recorded; the process managers then fund the order's escrow.
+    /// key) and the capture is recorded; the process managers then fund the order's escrow. An
+    /// order already paid under another key is refused before anything is charged; a charge
+    /// that lost the race to another key is refunded at once.
     pub async fn pay_order(
         &self,
         ctx: &CommandContext,
@@ -155,21 +194,45 @@ impl<S: EventStore + Clone> Marketplace<S> {
         company: CompanyId,
         idempotency_key: &str,
     ) -> Result<Executed<PaymentEvent>, MarketError> {
+        if idempotency_key.trim().is_empty() || idempotency_key.len() > 200 {
+            return Err(rejected(
+                "BAD_IDEMPOTENCY_KEY",
+                "the idempotency key must be 1 to 200 characters",
+            ));
+        }
         let o = self.handler.load::<Order>(order).await?.state;
         if o.company != Some(company) {
             return Err(MarketError::NotFound("order"));
         }
         let total = o.total.ok_or(MarketError::NotFound("order"))?;
-        let earlier = self.handler.load::<Payment>(order).await?.state.captured;
-        let retry = earlier
-            .as_ref()
-            .is_some_and(|p| p.idempotency_key == idempotency_key);
-        if o.status != OrderStatus::Placed && !retry {
+        let earlier = self.handler.load::<Payment>(order).await?;
+        match &earlier.state.captured {
+            Some(p) if p.idempotency_key == idempotency_key => {
+                return Ok(Executed {
+                    events: vec![],
+                    position: earlier.position,
+                })
+            }
+            Some(_) => {
+                return Err(rejected(
+                    "ALREADY_PAID",
+                    "the order is already paid by another payment",
+                ))
+            }
+            None => {}
+        }
+        if o.status != OrderStatus::Placed {
             return Err(rejected(
                 "NOT_PAYABLE",
                 format!("the order is {:?}, not awaiting payment", o.status),
             ));
         }
+        let Some(_flight) = self.paying.begin(order) else {
+            return Err(rejected(
+                "PAYMENT_IN_PROGRESS",
+                "another payment of this order is being made; try again in a moment",
+            ));
+        };
         let receipt = self
             .payments
             .charge(order, total, idempotency_key)
@@ -181,22 +244,41 @@ impl<S: EventStore + Clone> Marketplace<S> {
         let capture = Capture {
             order,
             amount: total,
-            payment_id: receipt.payment_id,
+            payment_id: receipt.payment_id.clone(),
             idempotency_key: idempotency_key.to_string(),
             at: self.handler.now(),
         };
-        Ok(self.handler.execute::<Payment>(order, capture, ctx).await?)
+        match self.handler.execute::<Payment>(order, capture, ctx).await {
+            Err(AppError::Rejected(CaptureError::AlreadyPaid)) => {
+                // Another process paid it between the check and the capture: give this back.
+                if let Err(e) = self.payments.refund(&receipt.payment_id).await {
+                    tracing::error!(%order, payment = %receipt.payment_id, error = %e,
+                        "a charge that could not be recorded was not refunded");
+                    return Err(MarketError::Unavailable(e.to_string()));
+                }
+                Err(rejected(
+                    "ALREADY_PAID",
+                    "the order is already paid by another payment; this charge was refunded",
+                ))
+            }
+            other => Ok(other?),
+        }
+    }
+
+    async fn supplier_standing(&self, supplier: SupplierId) -> Result<SupplierState, MarketError> {
+        let s = self.handler.load::<Supplier>(supplier).await?.state;
+        if s.id.is_none() {
+            return Err(MarketError::NotFound("supplier"));
+        }
+        Ok(s)
     }
 
     async fn supplier_may_sell(
         &self,
         supplier: SupplierId,
     ) -> Result<(bool, Vec<CategoryId>), MarketError> {
-        let s = self.handler.load::<Supplier>(supplier).await?.state;
-        if s.id.is_none() {
-            return Err(MarketError::NotFound("supplier"));
-        }
-        Ok((s.may_sell(), s.categories))
+        let s = self.supplier_standing(supplier).await?;
+        Ok((s.may_sell_at(self.handler.now()), s.categories))
     }
 
     /// Claims the credit code on the platform, then records the application.
@@ -208,6 +290,19 @@ impl<S: EventStore + Clone> Marketplace<S> {
         let code = CreditCode::parse(&a.credit_code)
             .map_err(|e| rejected("BAD_CREDIT_CODE", e.to_string()))?;
         let at = self.handler.now();
+        let apply = SupplierCommand::Apply {
+            id: a.id,
+            company_name: a.company_name.clone(),
+            credit_code: code.clone(),
+            categories: a.categories.clone(),
+            contact: a.contact.clone(),
+            deposit_required: self.settings.deposit,
+            at,
+        };
+        // The whole application is checked before the code is claimed: a refused one claims
+        // nothing.
+        let current = self.handler.load::<Supplier>(a.id).await?.state;
+        Supplier::decide(&current, apply.clone()).map_err(AppError::Rejected)?;
         self.handler
             .execute::<CreditRecord>(
                 code.as_str(),
@@ -219,15 +314,6 @@ impl<S: EventStore + Clone> Marketplace<S> {
                 ctx,
             )
             .await?;
-        let apply = SupplierCommand::Apply {
-            id: a.id,
-            company_name: a.company_name,
-            credit_code: code,
-            categories: a.categories,
-            contact: a.contact,
-            deposit_required: self.settings.deposit,
-            at,
-        };
         Ok(self.handler.execute::<Supplier>(a.id, apply, ctx).await?)
     }
 
@@ -244,8 +330,8 @@ impl<S: EventStore + Clone> Marketplace<S> {
         if !category.created {
             return Err(MarketError::NotFound("category"));
         }
-        let (_, categories) = self.supplier_may_sell(supplier).await?;
-        if !categories.contains(&sheet.category) {
+        let standing = self.supplier_standing(supplier).await?;
+        if !standing.categories.contains(&sheet.category) {
             return Err(rejected(
                 "CATEGORY_NOT_SERVED",
                 "the supplier did not register for this category",
@@ -254,6 +340,31 @@ impl<S: EventStore + Clone> Marketplace<S> {
         let command = ProductCommand::Draft {
             id,
             supplier,
+            supplier_may_list: standing.may_list(),
+            sheet,
+            attributes,
+            schema: category.schema,
+        };
+        Ok(self.handler.execute::<Product>(id, command, ctx).await?)
+    }
+
+    /// Revises a product against its category's current schema.
+    pub async fn revise_product(
+        &self,
+        ctx: &CommandContext,
+        id: ProductId,
+        supplier: SupplierId,
+        sheet: ProductSheet,
+        attributes: BTreeMap<String, String>,
+    ) -> Result<Executed<ProductEvent>, MarketError> {
+        let category = self.handler.load::<Category>(sheet.category).await?.state;
+        if !category.created {
+            return Err(MarketError::NotFound("category"));
+        }
+        let standing = self.supplier_standing(supplier).await?;
+        let command = ProductCommand::Revise {
+            supplier,
+            supplier_may_list: standing.may_list(),
             sheet,
             attributes,
             schema: category.schema,
@@ -278,7 +389,11 @@ impl<S: EventStore + Clone> Marketplace<S> {
             .await?)
     }
 
-    /// Places one order for the items of one supplier, priced from the products as they are now.
+    /// Places one order for the items of one supplier, priced from the products as they are
+    /// now. The stock is reserved first, product by product (each product's stream decides, so
+    /// concurrent buyers can never take more than there is), then the order is placed; if
+    /// anything is refused, what was reserved is given back. Placing again under the same id
+    /// answers the order already placed.
     #[allow(clippy::too_many_arguments)]
     pub async fn place_cart_order(
         &self,
@@ -289,6 +404,17 @@ impl<S: EventStore + Clone> Marketplace<S> {
         items: Vec<(ProductId, u64)>,
         address: String,
     ) -> Result<Executed<OrderEvent>, MarketError> {
+        let existing = self.handler.load::<Order>(id).await?;
+        if existing.version.is_some() {
+            return if existing.state.buyer == Some(buyer) {
+                Ok(Executed {
+                    events: vec![],
+                    position: existing.position,
+                })
+            } else {
+                Err(rejected("ALREADY_EXISTS", "this order id is taken"))
+            };
+        }
         let mut cart = Vec::with_capacity(items.len());
         for (product, quantity) in items {
             let p = self.handler.load::<Product>(product).await?.state;
@@ -302,7 +428,6 @@ impl<S: EventStore + Clone> Marketplace<S> {
                 published: p.status == ProductStatus::Published,
                 moq: sheet.moq,
                 pack_size: sheet.pack_size,
-                stock: sheet.stock,
                 tiers: sheet.tiers,
                 shipping_cost: sheet.shipping_cost,
             };
@@ -313,6 +438,12 @@ impl<S: EventStore + Clone> Marketplace<S> {
             .map(|i| i.facts.supplier)
             .ok_or_else(|| rejected("EMPTY_CART", "an order needs at least one item"))?;
         let (may_sell, _) = self.supplier_may_sell(supplier).await?;
+        let at = self.handler.now();
+        let mut wanted: Vec<(ProductId, u64)> = merge_items(cart.clone())
+            .into_iter()
+            .map(|i| (i.facts.product, i.quantity))
+            .collect();
+        wanted.sort();
         let command = OrderCommand::PlaceFromCart {
             id,
             buyer,
@@ -321,9 +452,95 @@ impl<S: EventStore + Clone> Marketplace<S> {
             supplier_may_sell: may_sell,
             items: cart,
             address,
-            at: self.handler.now(),
+            at,
         };
-        Ok(self.handler.execute::<Order>(id, command, ctx).await?)
+        // Every rule but the stock's first, so a refused cart reserves nothing.
+        Order::decide(&OrderState::default(), command.clone()).map_err(AppError::Rejected)?;
+        let mut reserved = Vec::with_capacity(wanted.len());
+        for (product, quantity) in &wanted {
+            let reserve = ProductCommand::Reserve {
+                order: id,
+                quantity: *quantity,
+                at,
+            };
+            if let Err(e) = self.handler.execute::<Product>(product, reserve, ctx).await {
+                self.release_reservations(ctx, id, &reserved, at).await;
+                return Err(e.into());
+            }
+            reserved.push(*product);
+        }
+        match self.handler.execute::<Order>(id, command, ctx).await {
+            Ok(placed) => Ok(placed),
+            Err(e) => {
+                self.release_reservations(ctx, id, &reserved, at).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Gives back what a placing reserved before it was refused. A failure here leaves the
+    /// reservation to the process managers' reservation check, which releases it later.
+    async fn release_reservations(
+        &self,
+        ctx: &CommandContext,
+        order: OrderId,
+        products: &[ProductId],
+        at: Timestamp,
+    ) {
+        for product in products {
+            let release = ProductCommand::Release { order, at };
+            if let Err(e) = self.handler.execute::<Product>(product, release, ctx).await {
+                tracing::warn!(%order, %product, error = %e, "reservation left for the reservation check");
+            }
+        }
+    }
+
+    /// Sends an RFQ: the spec is checked against the category's schema and every invited
+    /// supplier must be on the platform and allowed to sell.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_rfq(
+        &self,
+        ctx: &CommandContext,
+        id: RfqId,
+        buyer: UserId,
+        company: CompanyId,
+        spec: RfqSpec,
+        invited: Vec<SupplierId>,
+    ) -> Result<Executed<RfqEvent>, MarketError> {
+        let existing = self.handler.load::<Rfq>(id).await?;
+        if existing.version.is_some() {
+            return if existing.state.buyer == Some(buyer) {
+                Ok(Executed {
+                    events: vec![],
+                    position: existing.position,
+                })
+            } else {
+                Err(rejected("ALREADY_EXISTS", "this RFQ id is taken"))
+            };
+        }
+        let category = self.handler.load::<Category>(spec.category).await?.state;
+        let schema = category.created.then_some(category.schema);
+        let at = self.handler.now();
+        let mut invitees = Vec::with_capacity(invited.len().min(64));
+        for supplier in invited.into_iter().take(64) {
+            let s = self.handler.load::<Supplier>(supplier).await?.state;
+            invitees.push(Invitee {
+                id: supplier,
+                known: s.id.is_some(),
+                may_sell: s.may_sell_at(at),
+            });
+        }
+        let command = RfqCommand::Create {
+            id,
+            buyer,
+            company,
+            spec,
+            schema,
+            invited: invitees,
+            response_sla_ms: self.settings.rfq_response_sla_ms,
+            at,
+        };
+        Ok(self.handler.execute::<Rfq>(id, command, ctx).await?)
     }
 
     /// A supplier's quote on an RFQ; eligibility comes from the supplier's standing and categories.
@@ -358,7 +575,10 @@ impl<S: EventStore + Clone> Marketplace<S> {
         Ok(self.handler.execute::<Rfq>(rfq, command, ctx).await?)
     }
 
-    /// Opens a dispute on an order for the amount its escrow holds now.
+    /// Opens a dispute on an order for the amount its escrow holds now. The order's stream
+    /// decides that it has one dispute at a time and only while its money is held (a receipt
+    /// or a refund sent at the same moment is serialised there, so a ruling always finds its
+    /// money); then the dispute itself is opened.
     #[allow(clippy::too_many_arguments)]
     pub async fn open_dispute(
         &self,
@@ -367,6 +587,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         order: OrderId,
         opened_by: Party,
         by: UserId,
+        party: (Option<CompanyId>, Option<SupplierId>),
         reason: DisputeReason,
         statement: String,
         files: Vec<String>,
@@ -376,19 +597,21 @@ impl<S: EventStore + Clone> Marketplace<S> {
         let (Some(company), Some(supplier)) = (o.company, o.supplier) else {
             return Err(MarketError::NotFound("order"));
         };
-        if matches!(o.status, OrderStatus::Disputed | OrderStatus::Resolved) {
-            return Err(rejected(
-                "ALREADY_DISPUTED",
-                "this order already has a dispute",
-            ));
+        let existing = self.handler.load::<Dispute>(id).await?;
+        if existing.version.is_some() {
+            return if existing.state.order == Some(order)
+                && existing.state.status != DisputeStatus::Abandoned
+            {
+                Ok(Executed {
+                    events: vec![],
+                    position: existing.position,
+                })
+            } else {
+                Err(rejected("ALREADY_EXISTS", "this dispute id is taken"))
+            };
         }
         let held = self.handler.load::<Escrow>(order).await?.state.remaining();
-        if !held.is_positive() {
-            return Err(rejected(
-                "NOTHING_HELD",
-                "the escrow holds nothing for this order",
-            ));
-        }
+        let at = self.handler.now();
         let command = DisputeCommand::Open {
             id,
             order,
@@ -402,9 +625,71 @@ impl<S: EventStore + Clone> Marketplace<S> {
             claimed,
             held,
             answer_within_ms: self.settings.dispute_answer_ms,
+            at,
+        };
+        if !held.is_positive() {
+            return Err(rejected(
+                "NOTHING_HELD",
+                "the escrow holds nothing for this order",
+            ));
+        }
+        // The dispute's own rules first, so a refused one never marks the order.
+        Dispute::decide(&Default::default(), command.clone()).map_err(AppError::Rejected)?;
+        let mark = OrderCommand::OpenDispute {
+            dispute: id,
+            party: opened_by,
+            company: party.0,
+            supplier: party.1,
+            at,
+        };
+        self.handler.execute::<Order>(order, mark, ctx).await?;
+        match self.handler.execute::<Dispute>(id, command, ctx).await {
+            Ok(opened) => Ok(opened),
+            Err(e) => {
+                // The order must not stay held by a dispute that does not exist.
+                let end = OrderCommand::EndDispute { dispute: id, at };
+                if let Err(end_error) = self.handler.execute::<Order>(order, end, ctx).await {
+                    tracing::warn!(%order, dispute = %id, error = %end_error, "left to the dispute check");
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// An agent's ruling; a penalty may not exceed the supplier's deposit.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn rule_dispute(
+        &self,
+        ctx: &CommandContext,
+        dispute: DisputeId,
+        agent: UserId,
+        refund: Money,
+        release: Money,
+        penalty: Option<Money>,
+        warn: bool,
+        note: String,
+    ) -> Result<Executed<DisputeEvent>, MarketError> {
+        let d = self.handler.load::<Dispute>(dispute).await?.state;
+        let supplier = d.supplier.ok_or(MarketError::NotFound("dispute"))?;
+        let deposit_held = self
+            .supplier_standing(supplier)
+            .await?
+            .deposit_held
+            .unwrap_or(Money::cny(0));
+        let command = DisputeCommand::Rule {
+            agent,
+            refund,
+            release,
+            penalty,
+            deposit_held,
+            warn,
+            note,
             at: self.handler.now(),
         };
-        Ok(self.handler.execute::<Dispute>(id, command, ctx).await?)
+        Ok(self
+            .handler
+            .execute::<Dispute>(dispute, command, ctx)
+            .await?)
     }
 
     #[allow(clippy::too_many_arguments)]

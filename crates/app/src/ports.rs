@@ -79,7 +79,8 @@ pub enum PaymentError {
 }
 
 /// Takes the buyer's money into the platform's escrow account. Charging twice with one
-/// idempotency key charges once and returns the first receipt.
+/// idempotency key charges once and returns the first receipt; refunding a charge twice refunds
+/// it once.
 #[async_trait::async_trait]
 pub trait PaymentProvider: Send + Sync + 'static {
     async fn charge(
@@ -88,12 +89,30 @@ pub trait PaymentProvider: Send + Sync + 'static {
         amount: Money,
         idempotency_key: &str,
     ) -> Result<PaymentReceipt, PaymentError>;
+
+    /// Gives a charge back in full: one the platform could not record (the order was paid by
+    /// another attempt meanwhile).
+    async fn refund(&self, payment_id: &str) -> Result<(), PaymentError>;
 }
 
 /// The built-in provider: accepts every positive charge, remembers keys.
 #[derive(Default)]
 pub struct SimulatedPayments {
     charges: Mutex<HashMap<String, (OrderId, Money, PaymentReceipt)>>,
+    refunded: Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl SimulatedPayments {
+    /// What the provider holds now for `order`: charged minus refunded by the provider.
+    pub fn held_for(&self, order: OrderId) -> i64 {
+        let charges = self.charges.lock().unwrap_or_else(|p| p.into_inner());
+        let refunded = self.refunded.lock().unwrap_or_else(|p| p.into_inner());
+        charges
+            .values()
+            .filter(|(o, _, r)| *o == order && !refunded.contains(&r.payment_id))
+            .map(|(_, a, _)| a.minor)
+            .sum()
+    }
 }
 
 #[async_trait::async_trait]
@@ -125,5 +144,24 @@ impl PaymentProvider for SimulatedPayments {
             (order, amount, receipt.clone()),
         );
         Ok(receipt)
+    }
+
+    async fn refund(&self, payment_id: &str) -> Result<(), PaymentError> {
+        let known = self
+            .charges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .any(|(_, _, r)| r.payment_id == payment_id);
+        if !known {
+            return Err(PaymentError::Declined(format!(
+                "no charge {payment_id} to refund"
+            )));
+        }
+        self.refunded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(payment_id.to_string());
+        Ok(())
     }
 }

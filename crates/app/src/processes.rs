@@ -14,12 +14,13 @@ use zhuchao_domain::credit_record::{CreditEntry, CreditRecord, CreditRecordComma
 use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeEvent};
 use zhuchao_domain::escrow::{Escrow, EscrowCommand, EscrowEvent, PayoutReason};
 use zhuchao_domain::ids::*;
-use zhuchao_domain::order::{Order, OrderCommand, OrderEvent};
+use zhuchao_domain::order::{Order, OrderCommand, OrderEvent, OrderStatus};
 use zhuchao_domain::payment::{Payment, PaymentEvent};
+use zhuchao_domain::product::{Product, ProductCommand};
 use zhuchao_domain::review::{Review, ReviewEvent};
 use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqEvent};
 use zhuchao_domain::supplier::{Supplier, SupplierCommand, SupplierEvent};
-use zhuchao_domain::Aggregate;
+use zhuchao_domain::{Aggregate, EventCodecError};
 use zhuchao_eventstore::{EventStore, Position, RecordedEvent, StoreError};
 
 use crate::handler::{decode_recorded, CommandContext};
@@ -88,6 +89,13 @@ pub enum ProcessError {
     Checkpoint(#[from] std::io::Error),
     #[error(transparent)]
     Market(#[from] MarketError),
+    /// An event the processes cannot read: they stop here rather than skip a step of the
+    /// marketplace (a skipped money step is money lost).
+    #[error("the processes stopped at position {position}: {error}")]
+    Unreadable {
+        position: u64,
+        error: EventCodecError,
+    },
 }
 
 pub struct Processes<S> {
@@ -100,10 +108,14 @@ fn id_in(stream: &str, kind: &str) -> Option<Uuid> {
     stream.strip_prefix(kind)?.strip_prefix('-')?.parse().ok()
 }
 
-fn decode<A: Aggregate>(event: &RecordedEvent) -> Option<A::Event> {
-    decode_recorded::<A>(event)
-        .map_err(|e| tracing::error!(position = %event.position, error = %e, "process manager cannot read an event"))
-        .ok()
+fn decode<A: Aggregate>(event: &RecordedEvent) -> Result<A::Event, ProcessError> {
+    decode_recorded::<A>(event).map_err(|error| {
+        tracing::error!(position = %event.position, %error, "the processes cannot read an event and stop");
+        ProcessError::Unreadable {
+            position: event.position.as_u64(),
+            error,
+        }
+    })
 }
 
 impl<S: EventStore + Clone> Processes<S> {
@@ -187,58 +199,46 @@ impl<S: EventStore + Clone> Processes<S> {
     async fn handle(&mut self, event: &RecordedEvent) -> Result<(), ProcessError> {
         let stream = event.stream.as_str();
         let outcome = if let Some(id) = id_in(stream, Rfq::KIND) {
-            match decode::<Rfq>(event) {
-                Some(e) => {
-                    self.state.timers.on_rfq_event(RfqId(id), &e);
-                    self.on_rfq(event, RfqId(id), e).await
-                }
-                None => Ok(()),
-            }
+            let e = decode::<Rfq>(event)?;
+            self.state.timers.on_rfq_event(RfqId(id), &e);
+            self.on_rfq(event, RfqId(id), e).await
         } else if let Some(id) = id_in(stream, Order::KIND) {
-            match decode::<Order>(event) {
-                Some(e) => {
-                    self.state.timers.on_order_event(
-                        OrderId(id),
-                        &e,
-                        self.market.settings.auto_release_days,
-                    );
-                    self.on_order(event, OrderId(id), e).await
-                }
-                None => Ok(()),
-            }
+            let e = decode::<Order>(event)?;
+            let settings = &self.market.settings;
+            self.state.timers.on_order_event(
+                OrderId(id),
+                &e,
+                settings.auto_release_days,
+                settings.payment_window_ms,
+            );
+            self.on_order(event, OrderId(id), e).await
+        } else if let Some(id) = id_in(stream, Product::KIND) {
+            let e = decode::<Product>(event)?;
+            self.state.timers.on_product_event(ProductId(id), &e);
+            Ok(())
         } else if let Some(id) = id_in(stream, Escrow::KIND) {
-            match decode::<Escrow>(event) {
-                Some(e) => self.on_escrow(event, OrderId(id), e).await,
-                None => Ok(()),
-            }
+            let e = decode::<Escrow>(event)?;
+            self.on_escrow(event, OrderId(id), e).await
         } else if let Some(id) = id_in(stream, Payment::KIND) {
-            match decode::<Payment>(event) {
-                Some(PaymentEvent::PaymentCaptured(p)) => {
-                    let ctx = CommandContext::caused_by(event, "process:payment-escrow");
-                    let fund = EscrowCommand::Fund {
-                        payment_id: p.payment_id,
-                        idempotency_key: p.idempotency_key,
-                        amount: p.amount,
-                        at: p.at,
-                    };
-                    self.market
-                        .run::<Escrow>(&ctx, OrderId(id), fund)
-                        .await
-                        .map(|_| ())
-                }
-                None => Ok(()),
-            }
+            let PaymentEvent::PaymentCaptured(p) = decode::<Payment>(event)?;
+            let ctx = CommandContext::caused_by(event, "process:payment-escrow");
+            let fund = EscrowCommand::Fund {
+                payment_id: p.payment_id,
+                idempotency_key: p.idempotency_key,
+                amount: p.amount,
+                at: p.at,
+            };
+            self.market
+                .run::<Escrow>(&ctx, OrderId(id), fund)
+                .await
+                .map(|_| ())
         } else if let Some(id) = id_in(stream, Dispute::KIND) {
-            match decode::<Dispute>(event) {
-                Some(e) => {
-                    self.state.timers.on_dispute_event(DisputeId(id), &e);
-                    self.on_dispute(event, DisputeId(id), e).await
-                }
-                None => Ok(()),
-            }
+            let e = decode::<Dispute>(event)?;
+            self.state.timers.on_dispute_event(DisputeId(id), &e);
+            self.on_dispute(event, DisputeId(id), e).await
         } else if let Some(id) = id_in(stream, Review::KIND) {
-            match decode::<Review>(event) {
-                Some(ReviewEvent::OrderRated(r)) if r.low => {
+            match decode::<Review>(event)? {
+                ReviewEvent::OrderRated(r) if r.low => {
                     let ctx = CommandContext::caused_by(event, "process:low-ratings");
                     let record = SupplierCommand::RecordLowRating {
                         order: OrderId(id),
@@ -249,10 +249,9 @@ impl<S: EventStore + Clone> Processes<S> {
                 _ => Ok(()),
             }
         } else if let Some(id) = id_in(stream, Supplier::KIND) {
-            match decode::<Supplier>(event) {
-                Some(e) => self.on_supplier(event, SupplierId(id), e).await,
-                None => Ok(()),
-            }
+            let e = decode::<Supplier>(event)?;
+            self.schedule_document_expiry(SupplierId(id), &e).await?;
+            self.on_supplier(event, SupplierId(id), e).await
         } else {
             Ok(())
         };
@@ -265,6 +264,45 @@ impl<S: EventStore + Clone> Processes<S> {
             Err(other) => return Err(other.into()),
         }
         self.state.position = event.position.as_u64();
+        Ok(())
+    }
+
+    /// A document with an expiry sets a timer for it, from its submission and again from its
+    /// approval (the approval may come after the submitted date was already checked).
+    async fn schedule_document_expiry(
+        &mut self,
+        supplier: SupplierId,
+        e: &SupplierEvent,
+    ) -> Result<(), MarketError> {
+        let due = match e {
+            SupplierEvent::DocumentSubmitted(d) => d.expires_on,
+            SupplierEvent::DocumentApproved(d) => {
+                let s = self.market.handler.load::<Supplier>(supplier).await?.state;
+                s.documents.get(&d.kind).and_then(|doc| doc.expires_on)
+            }
+            _ => None,
+        };
+        if let Some(due) = due {
+            self.state
+                .timers
+                .schedule(due, TimerTask::ExpireDocuments(supplier));
+        }
+        Ok(())
+    }
+
+    /// Moves the stock of a cart order's products: released, shipped or restocked.
+    async fn move_stock(
+        &self,
+        ctx: &CommandContext,
+        order: OrderId,
+        command: impl Fn(OrderId) -> ProductCommand,
+    ) -> Result<(), MarketError> {
+        let lines = self.market.handler.load::<Order>(order).await?.state.lines;
+        for product in lines.iter().filter_map(|l| l.product) {
+            self.market
+                .run::<Product>(ctx, product, command(order))
+                .await?;
+        }
         Ok(())
     }
 
@@ -313,20 +351,36 @@ impl<S: EventStore + Clone> Processes<S> {
             OrderEvent::OrderReceived(r) => {
                 let release = EscrowCommand::Release {
                     payout: "receipt".into(),
-                    reason: PayoutReason::Receipt,
+                    reason: if r.automatic {
+                        PayoutReason::AutoRelease
+                    } else {
+                        PayoutReason::Receipt
+                    },
                     at: r.at,
                 };
                 self.market.run::<Escrow>(&ctx, order, release).await?;
             }
-            OrderEvent::OrderCancelled(c) if c.refund_due => {
-                let refund = EscrowCommand::Refund {
-                    payout: "cancellation".into(),
-                    amount: None,
-                    at: c.at,
-                };
-                self.market.run::<Escrow>(&ctx, order, refund).await?;
+            OrderEvent::OrderCancelled(c) => {
+                let at = c.at;
+                self.move_stock(&ctx, order, |order| ProductCommand::Release { order, at })
+                    .await?;
+                if c.refund_due {
+                    self.refund_cancelled(&ctx, order, at).await?;
+                }
+            }
+            // The money arrived after the order was cancelled: it goes back to the buyer.
+            OrderEvent::PaidAfterCancellation(p) => {
+                self.refund_cancelled(&ctx, order, p.at).await?;
+            }
+            OrderEvent::OrderShipped(s) => {
+                let at = s.at;
+                self.move_stock(&ctx, order, |order| ProductCommand::Ship { order, at })
+                    .await?;
             }
             OrderEvent::ReturnReceived(r) => {
+                let at = r.at;
+                self.move_stock(&ctx, order, |order| ProductCommand::Restock { order, at })
+                    .await?;
                 let refund = EscrowCommand::Refund {
                     payout: "return".into(),
                     amount: None,
@@ -336,6 +390,21 @@ impl<S: EventStore + Clone> Processes<S> {
             }
             _ => {}
         }
+        Ok(())
+    }
+
+    async fn refund_cancelled(
+        &self,
+        ctx: &CommandContext,
+        order: OrderId,
+        at: zhuchao_domain::Timestamp,
+    ) -> Result<(), MarketError> {
+        let refund = EscrowCommand::Refund {
+            payout: "cancellation".into(),
+            amount: None,
+            at,
+        };
+        self.market.run::<Escrow>(ctx, order, refund).await?;
         Ok(())
     }
 
@@ -386,13 +455,6 @@ impl<S: EventStore + Clone> Processes<S> {
                 self.market
                     .run::<Escrow>(&ctx, o.order, EscrowCommand::Hold { dispute, at: o.at })
                     .await?;
-                self.market
-                    .run::<Order>(
-                        &ctx,
-                        o.order,
-                        OrderCommand::MarkDisputed { dispute, at: o.at },
-                    )
-                    .await?;
             }
             DisputeEvent::DisputeRuled(r) => {
                 let split = EscrowCommand::Split {
@@ -415,6 +477,8 @@ impl<S: EventStore + Clone> Processes<S> {
                         amount: penalty,
                         reason: format!("dispute {dispute}"),
                         dispute: Some(dispute),
+                        // The ruling is made: what the deposit cannot cover is recorded as owed.
+                        record_shortfall: true,
                         at: r.at,
                     };
                     self.step(self.market.run::<Supplier>(&ctx, r.supplier, deduct).await)?;
@@ -454,6 +518,12 @@ impl<S: EventStore + Clone> Processes<S> {
                         .run::<Escrow>(&ctx, order, EscrowCommand::Unhold { dispute, at: w.at })
                         .await,
                 )?;
+                let end = OrderCommand::EndDispute { dispute, at: w.at };
+                self.market.run::<Order>(&ctx, order, end).await?;
+            }
+            DisputeEvent::DisputeAbandoned(a) => {
+                let end = OrderCommand::EndDispute { dispute, at: a.at };
+                self.market.run::<Order>(&ctx, a.order, end).await?;
             }
             _ => {}
         }
@@ -531,6 +601,42 @@ impl<S: EventStore + Clone> Processes<S> {
         }
     }
 
+    /// A reservation left by a placing that stopped halfway: the order id is claimed so it can
+    /// never be placed late, and the stock goes back. A placed order keeps its reservation.
+    async fn check_reservation(
+        &self,
+        ctx: &CommandContext,
+        product: ProductId,
+        order: OrderId,
+        now: zhuchao_domain::Timestamp,
+    ) -> Result<(), MarketError> {
+        self.market
+            .run::<Order>(ctx, order, OrderCommand::Abandon { at: now })
+            .await?;
+        let status = self.market.handler.load::<Order>(order).await?.state.status;
+        if matches!(status, OrderStatus::Abandoned | OrderStatus::Cancelled) {
+            self.market
+                .run::<Product>(ctx, product, ProductCommand::Release { order, at: now })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// An order held for a dispute whose opening stopped halfway: the dispute id is claimed so
+    /// it can never open late, which frees the order.
+    async fn check_dispute(
+        &self,
+        ctx: &CommandContext,
+        order: OrderId,
+        dispute: DisputeId,
+        now: zhuchao_domain::Timestamp,
+    ) -> Result<(), MarketError> {
+        self.market
+            .run::<Dispute>(ctx, dispute, DisputeCommand::Abandon { order, at: now })
+            .await
+            .map(|_| ())
+    }
+
     async fn fire(
         &self,
         task: TimerTask,
@@ -553,21 +659,37 @@ impl<S: EventStore + Clone> Processes<S> {
                 .run::<Rfq>(&ctx, rfq, RfqCommand::ExpireQuotes { at: now })
                 .await
                 .map(|_| ()),
-            TimerTask::AutoRelease {
-                order,
-                delivered_at,
-            } => {
-                let release = EscrowCommand::AutoRelease {
-                    payout: "auto-release".into(),
-                    delivered_at,
+            TimerTask::AutoRelease { order, .. } => {
+                let confirm = OrderCommand::AutoConfirm {
                     days: self.market.settings.auto_release_days,
                     at: now,
                 };
                 self.market
-                    .run::<Escrow>(&ctx, order, release)
+                    .run::<Order>(&ctx, order, confirm)
                     .await
                     .map(|_| ())
             }
+            TimerTask::ExpireUnpaid(order) => {
+                let expire = OrderCommand::ExpireUnpaid {
+                    window_ms: self.market.settings.payment_window_ms,
+                    at: now,
+                };
+                self.market
+                    .run::<Order>(&ctx, order, expire)
+                    .await
+                    .map(|_| ())
+            }
+            TimerTask::CheckReservation { product, order } => {
+                self.check_reservation(&ctx, product, order, now).await
+            }
+            TimerTask::CheckDispute { order, dispute } => {
+                self.check_dispute(&ctx, order, dispute, now).await
+            }
+            TimerTask::ExpireDocuments(supplier) => self
+                .market
+                .run::<Supplier>(&ctx, supplier, SupplierCommand::ExpireDocuments { at: now })
+                .await
+                .map(|_| ()),
             TimerTask::RuleDisputeByDefault(dispute) => self
                 .market
                 .run::<Dispute>(&ctx, dispute, DisputeCommand::RuleByDefault { at: now })

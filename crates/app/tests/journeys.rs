@@ -12,7 +12,7 @@ use zhuchao_domain::escrow::Escrow;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::money::Money;
 use zhuchao_domain::order::{Order, OrderCommand, OrderStatus, Party};
-use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqRequest, RfqStatus};
+use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqSpec, RfqStatus};
 use zhuchao_domain::supplier::Supplier;
 use zhuchao_domain::{DAY_MS, HOUR_MS};
 
@@ -209,6 +209,7 @@ async fn a_supplier_silent_in_a_dispute_loses_by_default_and_its_credit_record_s
             order,
             Party::Buyer,
             BUYER,
+            (Some(COMPANY), None),
             DisputeReason::NotAsDescribed,
             "grade 8.8 delivered, A2-70 ordered".into(),
             vec![],
@@ -284,47 +285,23 @@ async fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an
     );
     let rfq = RfqId(Uuid::now_v7());
     let now = world.clock_now();
-    let request = RfqRequest {
+    let spec = RfqSpec {
         title: "Flange bolts M10×45, Dacromet".into(),
         description: "per drawing".into(),
         category: world.category,
-        attributes: Default::default(),
+        attributes: [("thread".to_string(), "M10".to_string())].into(),
         quantity: 5000,
-        drawings: vec!["files/d.pdf".into()],
+        drawings: vec![support::file_ref("d.pdf")],
         target_price: None,
         deadline: now + 7 * DAY_MS,
     };
-    let create = RfqCommand::Create {
-        id: rfq,
-        buyer: BUYER,
-        company: COMPANY,
-        request,
-        invited: vec![a, b],
-        response_sla_ms: 24 * HOUR_MS,
-        at: now,
-    };
     world
         .market
-        .run::<Rfq>(&ctx("buyer"), rfq, create)
+        .create_rfq(&ctx("buyer"), rfq, BUYER, COMPANY, spec, vec![a, b])
         .await
         .expect("rfq");
     world.settle().await;
 
-    let quote_a = QuoteId(Uuid::now_v7());
-    world
-        .market
-        .submit_quote(
-            &ctx("a"),
-            rfq,
-            quote_a,
-            a,
-            Money::cny(75),
-            10,
-            now + 5 * DAY_MS,
-            String::new(),
-        )
-        .await
-        .expect("a quotes");
     let early = world
         .market
         .submit_quote(
@@ -350,7 +327,24 @@ async fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an
         .await
         .expect("rfq")
         .state;
-    assert!(state.pool_open, "b stayed silent, so the pool opened");
+    assert!(
+        state.pool_open,
+        "no invited supplier quoted, so the pool opened"
+    );
+    world
+        .market
+        .submit_quote(
+            &ctx("a"),
+            rfq,
+            QuoteId(Uuid::now_v7()),
+            a,
+            Money::cny(75),
+            10,
+            now + 5 * DAY_MS,
+            String::new(),
+        )
+        .await
+        .expect("an invited supplier may still quote");
 
     let quote_pool = QuoteId(Uuid::now_v7());
     world

@@ -11,7 +11,7 @@ use zhuchao_app::marketplace::MarketError;
 use zhuchao_domain::escrow::{Escrow, EscrowCommand, EscrowEvent, PayoutReason};
 use zhuchao_domain::ids::*;
 use zhuchao_domain::money::Money;
-use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqEvent, RfqRequest, RfqStatus};
+use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqEvent, RfqSpec, RfqStatus};
 use zhuchao_domain::{DomainEvent, DAY_MS, HOUR_MS};
 use zhuchao_eventstore::{Direction, EventStore, StreamFrom, StreamName};
 
@@ -32,7 +32,7 @@ async fn two_hundred_tasks_racing_to_accept_quotes_award_exactly_one() {
     }
     let rfq = RfqId(Uuid::now_v7());
     let now = world.clock_now();
-    let request = RfqRequest {
+    let spec = RfqSpec {
         title: "Custom studs".into(),
         description: String::new(),
         category: world.category,
@@ -44,19 +44,7 @@ async fn two_hundred_tasks_racing_to_accept_quotes_award_exactly_one() {
     };
     world
         .market
-        .run::<Rfq>(
-            &ctx("buyer"),
-            rfq,
-            RfqCommand::Create {
-                id: rfq,
-                buyer: BUYER,
-                company: COMPANY,
-                request,
-                invited: suppliers.clone(),
-                response_sla_ms: 24 * HOUR_MS,
-                at: now,
-            },
-        )
+        .create_rfq(&ctx("buyer"), rfq, BUYER, COMPANY, spec, suppliers.clone())
         .await
         .expect("rfq");
     let mut quotes = Vec::new();

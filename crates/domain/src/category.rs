@@ -102,6 +102,28 @@ impl CategorySchema {
     }
 }
 
+impl CategorySchema {
+    /// Like [`CategorySchema::normalise`], for a request that need not name every required
+    /// attribute (an RFQ asks for what matters to the buyer): what is given must be known and
+    /// valid; empty values are left out.
+    pub fn normalise_given(
+        &self,
+        input: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, AttributeValue>, AttributeError> {
+        let mut out = BTreeMap::new();
+        for (key, raw) in input {
+            let def = self
+                .get(key)
+                .ok_or_else(|| AttributeError::Unknown(key.clone()))?;
+            let raw = raw.trim();
+            if !raw.is_empty() {
+                out.insert(key.clone(), normalise_one(def, raw)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 fn normalise_one(def: &AttributeDef, raw: &str) -> Result<AttributeValue, AttributeError> {
     match &def.kind {
         AttributeKind::Enum { values } => values

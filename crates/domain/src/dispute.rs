@@ -31,6 +31,8 @@ pub enum DisputeStatus {
     UnderReview,
     Ruled,
     Withdrawn,
+    /// Never opened: the order was marked disputed but the dispute itself was not recorded.
+    Abandoned,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,7 +64,7 @@ impl DisputeState {
         match self.opened_by? {
             Party::Buyer => Some(Party::Supplier),
             Party::Supplier => Some(Party::Buyer),
-            Party::Agent => None,
+            Party::Agent | Party::Platform => None,
         }
     }
 
@@ -106,8 +108,16 @@ pub enum DisputeCommand {
         refund: Money,
         release: Money,
         penalty: Option<Money>,
+        /// What the supplier's deposit holds now: a penalty may not be more.
+        deposit_held: Money,
         warn: bool,
         note: String,
+        at: Timestamp,
+    },
+    /// Claims the id of a dispute that its order holds but that was never opened, so that it
+    /// can never open late; nothing if it exists.
+    Abandon {
+        order: OrderId,
         at: Timestamp,
     },
     /// Timer-driven: rules for the opener if the other side has not answered in time.
@@ -127,6 +137,7 @@ crate::event_data! {
     DisputeAssigned { agent: UserId, at: Timestamp }
     DisputeRuled { agent: Option<UserId>, refund: Money, release: Money, penalty: Option<Money>, warn: bool, note: String, by_default: bool, order: OrderId, supplier: SupplierId, at: Timestamp }
     DisputeWithdrawn { party: Party, at: Timestamp }
+    DisputeAbandoned { order: OrderId, at: Timestamp }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,13 +148,15 @@ pub enum DisputeEvent {
     DisputeAssigned(DisputeAssigned),
     DisputeRuled(DisputeRuled),
     DisputeWithdrawn(DisputeWithdrawn),
+    DisputeAbandoned(DisputeAbandoned),
 }
 crate::event_names!(DisputeEvent {
     DisputeOpened,
     EvidenceSubmitted,
     DisputeAssigned,
     DisputeRuled,
-    DisputeWithdrawn
+    DisputeWithdrawn,
+    DisputeAbandoned
 });
 
 impl DomainEvent for DisputeEvent {
@@ -187,6 +200,8 @@ pub enum DisputeError {
     BadSplit(Money),
     #[error("a penalty must be above zero and in the order's currency")]
     BadPenalty,
+    #[error("the penalty {asked} is more than the supplier's deposit holds ({held})")]
+    PenaltyExceedsDeposit { asked: Money, held: Money },
     #[error("only the side that opened the dispute may withdraw it")]
     NotOpener,
 }
@@ -231,7 +246,12 @@ impl Aggregate for Dispute {
                 at,
             } => {
                 if state.status != DisputeStatus::None {
-                    return Err(DisputeError::AlreadyOpen);
+                    // A retried opening of this very dispute finds it open.
+                    return if state.id == Some(id) && state.order == Some(order) {
+                        Ok(vec![])
+                    } else {
+                        Err(DisputeError::AlreadyOpen)
+                    };
                 }
                 if opened_by == Party::Agent {
                     return Err(DisputeError::NotAParty);
@@ -294,6 +314,7 @@ impl Aggregate for Dispute {
                 refund,
                 release,
                 penalty,
+                deposit_held,
                 warn,
                 note,
                 at,
@@ -310,8 +331,16 @@ impl Aggregate for Dispute {
                 if !parts_ok || refund.minor.checked_add(release.minor) != Some(held.minor) {
                     return Err(DisputeError::BadSplit(held));
                 }
-                if penalty.is_some_and(|p| !p.is_positive() || p.currency != held.currency) {
-                    return Err(DisputeError::BadPenalty);
+                if let Some(p) = penalty {
+                    if !p.is_positive() || p.currency != held.currency {
+                        return Err(DisputeError::BadPenalty);
+                    }
+                    if p.currency != deposit_held.currency || p.minor > deposit_held.minor {
+                        return Err(DisputeError::PenaltyExceedsDeposit {
+                            asked: p,
+                            held: deposit_held,
+                        });
+                    }
                 }
                 let (order, supplier) = (
                     state.order.ok_or(DisputeError::NotFound)?,
@@ -366,6 +395,12 @@ impl Aggregate for Dispute {
                     at,
                 })])
             }
+            C::Abandon { order, at } => {
+                if state.status != DisputeStatus::None {
+                    return Ok(vec![]);
+                }
+                Ok(vec![E::DisputeAbandoned(DisputeAbandoned { order, at })])
+            }
             C::Withdraw { party, by: _, at } => {
                 active(state)?;
                 if state.opened_by != Some(party) {
@@ -402,8 +437,13 @@ impl Aggregate for Dispute {
                 state.agent = Some(e.agent);
                 state.status = DisputeStatus::UnderReview;
             }
-            E::DisputeRuled(_) => state.status = DisputeStatus::Ruled,
+            E::DisputeRuled(e) => {
+                // A ruling without an assignment names its agent all the same.
+                state.agent = e.agent.or(state.agent);
+                state.status = DisputeStatus::Ruled;
+            }
             E::DisputeWithdrawn(_) => state.status = DisputeStatus::Withdrawn,
+            E::DisputeAbandoned(_) => state.status = DisputeStatus::Abandoned,
         }
         state
     }
@@ -474,8 +514,12 @@ mod tests {
             Dispute::decide(&empty, silent),
             Err(DisputeError::Missing("a statement"))
         );
+        let mut another = open_by(Party::Buyer, 10);
+        if let C::Open { id, .. } = &mut another {
+            *id = DisputeId(Uuid::from_u128(99))
+        }
         assert_eq!(
-            Dispute::decide(&opened(), open_by(Party::Buyer, 10)),
+            Dispute::decide(&opened(), another),
             Err(DisputeError::AlreadyOpen)
         );
         assert_eq!(
@@ -514,6 +558,7 @@ mod tests {
             refund: Money::cny(refund),
             release: Money::cny(release),
             penalty: penalty.map(Money::cny),
+            deposit_held: Money::cny(2_000_000),
             warn: true,
             note: "certificate does not match the batch".into(),
             at: 3,
@@ -538,11 +583,20 @@ mod tests {
             Dispute::decide(&state, no_note),
             Err(DisputeError::Missing("the reasons for the ruling"))
         );
+        assert_eq!(
+            Dispute::decide(&state, rule(6_000, 4_000, Some(2_000_001))),
+            Err(DisputeError::PenaltyExceedsDeposit {
+                asked: Money::cny(2_000_001),
+                held: Money::cny(2_000_000)
+            }),
+            "a penalty is never more than the deposit holds"
+        );
         let events = Dispute::decide(&state, rule(6_000, 4_000, Some(50_000))).unwrap();
         assert!(
             matches!(&events[0], DisputeEvent::DisputeRuled(r) if !r.by_default && r.warn && r.penalty == Some(Money::cny(50_000)))
         );
         let state = events.iter().fold(state, Dispute::evolve);
+        assert_eq!(state.agent, Some(AGENT));
         assert_eq!(
             Dispute::decide(&state, rule(6_000, 4_000, None)),
             Err(DisputeError::Closed(DisputeStatus::Ruled))
@@ -559,6 +613,46 @@ mod tests {
                 }
             ),
             Err(DisputeError::Closed(DisputeStatus::Ruled))
+        );
+    }
+
+    #[test]
+    fn a_ruling_without_an_assignment_names_its_agent() {
+        let events = Dispute::decide(
+            &opened(),
+            C::Rule {
+                agent: AGENT,
+                refund: Money::cny(10_000),
+                release: Money::cny(0),
+                penalty: None,
+                deposit_held: Money::cny(0),
+                warn: false,
+                note: "goods never shipped".into(),
+                at: 3,
+            },
+        )
+        .unwrap();
+        let state = events.iter().fold(opened(), Dispute::evolve);
+        assert_eq!(state.agent, Some(AGENT));
+    }
+
+    #[test]
+    fn opening_the_same_dispute_again_changes_nothing_and_an_abandoned_one_never_opens() {
+        let state = opened();
+        assert_eq!(
+            Dispute::decide(&state, open_by(Party::Buyer, 6_000)),
+            Ok(vec![])
+        );
+        let order = OrderId(Uuid::from_u128(11));
+        assert_eq!(
+            Dispute::decide(&state, C::Abandon { order, at: 9 }),
+            Ok(vec![])
+        );
+        let abandoned = run(DisputeState::default(), vec![C::Abandon { order, at: 9 }]);
+        assert_eq!(abandoned.status, DisputeStatus::Abandoned);
+        assert_eq!(
+            Dispute::decide(&abandoned, open_by(Party::Buyer, 6_000)),
+            Err(DisputeError::AlreadyOpen)
         );
     }
 

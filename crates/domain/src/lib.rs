@@ -14,6 +14,7 @@ pub mod category;
 pub mod credit_record;
 pub mod dispute;
 pub mod escrow;
+pub mod files;
 pub mod order;
 pub mod payment;
 pub mod product;

@@ -1,6 +1,10 @@
 //! Orders: from a cart of standard products (tier price by quantity, MOQ and pack size enforced)
 //! or from an accepted quote; then paid (escrow funded), shipped, delivered, received after
-//! inspection, completed — or cancelled before shipping, returned and refunded, or disputed.
+//! inspection (or by itself some days after delivery), completed — or cancelled before shipping
+//! (by a party, or by the platform when unpaid too long), returned and refunded, or disputed.
+//! The order's stream decides everything that must not happen twice or in the wrong order: one
+//! dispute at a time, no receipt while disputed, a payment that arrives after cancellation is
+//! refunded.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +25,6 @@ pub struct ProductFacts {
     pub published: bool,
     pub moq: u64,
     pub pack_size: u64,
-    pub stock: u64,
     pub tiers: Vec<PriceTier>,
     pub shipping_cost: Money,
 }
@@ -65,13 +68,40 @@ pub enum OrderStatus {
     Refunded,
     Disputed,
     Resolved,
+    /// Never placed: its stock reservations were given back after the placing stopped halfway.
+    Abandoned,
 }
+
+impl OrderStatus {
+    /// Nothing more can happen to the order.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Completed
+                | OrderStatus::Refunded
+                | OrderStatus::Resolved
+                | OrderStatus::Abandoned
+        )
+    }
+}
+
+/// The statuses a dispute may interrupt: the money is in escrow and no payout is on its way.
+pub const DISPUTABLE: [OrderStatus; 6] = [
+    OrderStatus::Paid,
+    OrderStatus::Shipped,
+    OrderStatus::Delivered,
+    OrderStatus::ReturnRequested,
+    OrderStatus::ReturnApproved,
+    OrderStatus::Returned,
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Party {
     Buyer,
     Supplier,
     Agent,
+    /// The marketplace itself, acting on a rule (an unpaid order's payment window, a deadline).
+    Platform,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -87,9 +117,12 @@ pub struct OrderState {
     /// Where the order is delivered.
     pub address: Option<String>,
     pub status: OrderStatus,
-    /// The status a dispute or a return request interrupted.
-    pub before_interruption: Option<OrderStatus>,
+    /// The status a return request interrupted.
+    pub before_return: Option<OrderStatus>,
+    /// The status a dispute interrupted.
+    pub before_dispute: Option<OrderStatus>,
     pub paid: bool,
+    pub placed_at: Option<Timestamp>,
     pub delivered_at: Option<Timestamp>,
     pub received_at: Option<Timestamp>,
     pub dispute: Option<DisputeId>,
@@ -119,7 +152,18 @@ pub enum OrderCommand {
         unit_price: Money,
         at: Timestamp,
     },
+    /// The escrow was funded. On a cancelled order the money is owed back at once.
     MarkPaid {
+        at: Timestamp,
+    },
+    /// Timer-driven: cancels an order still unpaid `window_ms` after it was placed.
+    ExpireUnpaid {
+        window_ms: Timestamp,
+        at: Timestamp,
+    },
+    /// Claims the id of an order whose placing stopped halfway (its stock was reserved but it
+    /// was never placed), so that it can never be placed late; nothing if it exists.
+    Abandon {
         at: Timestamp,
     },
     Ship {
@@ -133,6 +177,12 @@ pub enum OrderCommand {
     },
     ConfirmReceipt {
         company: CompanyId,
+        at: Timestamp,
+    },
+    /// Timer-driven: the buyer neither confirmed, returned nor disputed within `days` of
+    /// delivery, so the goods count as received.
+    AutoConfirm {
+        days: i64,
         at: Timestamp,
     },
     Complete {
@@ -173,7 +223,16 @@ pub enum OrderCommand {
         amount: Money,
         at: Timestamp,
     },
-    MarkDisputed {
+    /// A party opens a dispute: the order holds one at a time, while the money is in escrow.
+    OpenDispute {
+        dispute: DisputeId,
+        party: Party,
+        company: Option<CompanyId>,
+        supplier: Option<SupplierId>,
+        at: Timestamp,
+    },
+    /// The dispute ended without a ruling (withdrawn, or never opened): back to where it was.
+    EndDispute {
         dispute: DisputeId,
         at: Timestamp,
     },
@@ -188,19 +247,38 @@ pub enum OrderCommand {
 crate::event_data! {
     OrderPlaced { id: OrderId, buyer: UserId, company: CompanyId, supplier: SupplierId, source: OrderSource, lines: Vec<OrderLine>, shipping: Money, total: Money, address: String, at: Timestamp }
     OrderPaid { at: Timestamp }
+    PaidAfterCancellation { at: Timestamp }
+    OrderAbandoned { at: Timestamp }
     OrderShipped { carrier: String, tracking: String, at: Timestamp }
     OrderDelivered { at: Timestamp }
-    OrderReceived { at: Timestamp }
     OrderCompleted { at: Timestamp }
     OrderCancelled { party: Party, reason: String, refund_due: bool, at: Timestamp }
     ReturnRequested { reason: String, at: Timestamp }
     ReturnApproved { at: Timestamp }
-    ReturnRejected { reason: String, at: Timestamp }
     ReturnShipped { carrier: String, tracking: String, at: Timestamp }
+    OrderDisputeEnded { dispute: DisputeId, resumed: OrderStatus, delivered_at: Option<Timestamp>, at: Timestamp }
     ReturnReceived { at: Timestamp }
     OrderRefunded { amount: Money, at: Timestamp }
     OrderDisputed { dispute: DisputeId, at: Timestamp }
     OrderDisputeResolved { dispute: DisputeId, refunded: Money, released: Money, at: Timestamp }
+}
+
+/// The buyer confirmed receipt, or the auto-receipt timer did (`automatic`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderReceived {
+    pub at: Timestamp,
+    #[serde(default)]
+    pub automatic: bool,
+}
+
+/// The supplier refused a return: the order is back to where it was (`delivered_at` restarts
+/// the auto-receipt clock; absent in events written before it was recorded).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReturnRejected {
+    pub reason: String,
+    pub at: Timestamp,
+    #[serde(default)]
+    pub delivered_at: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -208,6 +286,8 @@ crate::event_data! {
 pub enum OrderEvent {
     OrderPlaced(OrderPlaced),
     OrderPaid(OrderPaid),
+    PaidAfterCancellation(PaidAfterCancellation),
+    OrderAbandoned(OrderAbandoned),
     OrderShipped(OrderShipped),
     OrderDelivered(OrderDelivered),
     OrderReceived(OrderReceived),
@@ -220,11 +300,14 @@ pub enum OrderEvent {
     ReturnReceived(ReturnReceived),
     OrderRefunded(OrderRefunded),
     OrderDisputed(OrderDisputed),
+    OrderDisputeEnded(OrderDisputeEnded),
     OrderDisputeResolved(OrderDisputeResolved),
 }
 crate::event_names!(OrderEvent {
     OrderPlaced,
     OrderPaid,
+    PaidAfterCancellation,
+    OrderAbandoned,
     OrderShipped,
     OrderDelivered,
     OrderReceived,
@@ -237,6 +320,7 @@ crate::event_names!(OrderEvent {
     ReturnReceived,
     OrderRefunded,
     OrderDisputed,
+    OrderDisputeEnded,
     OrderDisputeResolved
 });
 
@@ -264,8 +348,6 @@ pub enum OrderError {
     BelowMoq { title: String, moq: u64 },
     #[error("{title}: the quantity must be a multiple of the pack size {pack_size}")]
     NotWholePacks { title: String, pack_size: u64 },
-    #[error("{title}: only {stock} in stock")]
-    OutOfStock { title: String, stock: u64 },
     #[error("amounts are out of range or in more than one currency")]
     BadAmount,
     #[error("{0} is required")]
@@ -280,6 +362,10 @@ pub enum OrderError {
     ReturnWindowClosed,
     #[error("the order is held by another dispute")]
     OtherDispute,
+    #[error("this order already has a dispute")]
+    AlreadyDisputed,
+    #[error("only the buyer or the supplier of the order may dispute it")]
+    NotAParty,
 }
 
 fn text(value: &str, what: &'static str) -> Result<(), OrderError> {
@@ -287,6 +373,17 @@ fn text(value: &str, what: &'static str) -> Result<(), OrderError> {
         Err(OrderError::Missing(what))
     } else {
         Ok(())
+    }
+}
+
+/// A span of time in words, for reasons people read: `24 h`, `30 min`, `45 s`.
+fn span(ms: Timestamp) -> String {
+    if ms >= crate::HOUR_MS && ms % crate::HOUR_MS == 0 {
+        format!("{} h", ms / crate::HOUR_MS)
+    } else if ms >= 60_000 {
+        format!("{} min", ms / 60_000)
+    } else {
+        format!("{} s", ms / 1000)
     }
 }
 
@@ -298,6 +395,23 @@ fn status_in(state: &OrderState, allowed: &[OrderStatus]) -> Result<(), OrderErr
         Ok(())
     } else {
         Err(OrderError::WrongStatus(state.status))
+    }
+}
+
+/// The acting party's right to the order: its buyer's company, its supplier, or staff.
+fn party_of(
+    state: &OrderState,
+    party: Party,
+    company: Option<CompanyId>,
+    supplier: Option<SupplierId>,
+) -> Result<(), OrderError> {
+    match party {
+        Party::Buyer => buyer(state, company.ok_or(OrderError::NotBuyer)?),
+        Party::Supplier => seller(state, supplier.ok_or(OrderError::NotSupplier)?),
+        Party::Agent | Party::Platform if state.status == OrderStatus::None => {
+            Err(OrderError::NotFound)
+        }
+        Party::Agent | Party::Platform => Ok(()),
     }
 }
 
@@ -324,16 +438,32 @@ fn seller(state: &OrderState, supplier: SupplierId) -> Result<(), OrderError> {
     }
 }
 
+/// One cart item per product: lines of the same product are ordered (and priced) together.
+pub fn merge_items(items: Vec<CartItem>) -> Vec<CartItem> {
+    let mut merged: Vec<CartItem> = Vec::with_capacity(items.len());
+    for item in items {
+        match merged
+            .iter_mut()
+            .find(|m| m.facts.product == item.facts.product)
+        {
+            Some(m) => m.quantity = m.quantity.saturating_add(item.quantity),
+            None => merged.push(item),
+        }
+    }
+    merged
+}
+
 fn price_cart(
     supplier: SupplierId,
-    items: &[CartItem],
+    items: Vec<CartItem>,
 ) -> Result<(Vec<OrderLine>, Money, Money), OrderError> {
+    let items = merge_items(items);
     let first = items.first().ok_or(OrderError::EmptyCart)?;
     let currency = first.facts.shipping_cost.currency;
     let mut lines = Vec::with_capacity(items.len());
     let mut total = Money::zero(currency);
     let mut shipping = Money::zero(currency);
-    for item in items {
+    for item in &items {
         let f = &item.facts;
         if f.supplier != supplier {
             return Err(OrderError::MixedSuppliers);
@@ -351,12 +481,6 @@ fn price_cart(
             return Err(OrderError::NotWholePacks {
                 title: f.title.clone(),
                 pack_size: f.pack_size,
-            });
-        }
-        if item.quantity > f.stock {
-            return Err(OrderError::OutOfStock {
-                title: f.title.clone(),
-                stock: f.stock,
             });
         }
         let unit_price = tier_price(&f.tiers, item.quantity).ok_or(OrderError::BelowMoq {
@@ -421,7 +545,7 @@ impl Aggregate for Order {
                 if !supplier_may_sell {
                     return Err(OrderError::SupplierMayNotSell);
                 }
-                let (lines, shipping, total) = price_cart(supplier, &items)?;
+                let (lines, shipping, total) = price_cart(supplier, items)?;
                 Ok(vec![E::OrderPlaced(OrderPlaced {
                     id,
                     buyer,
@@ -489,8 +613,30 @@ impl Aggregate for Order {
                 if state.paid {
                     return Ok(vec![]);
                 }
+                if state.status == S::Cancelled {
+                    // The money came in after the order was cancelled: it goes back.
+                    return Ok(vec![E::PaidAfterCancellation(PaidAfterCancellation { at })]);
+                }
                 status_in(state, &[S::Placed])?;
                 Ok(vec![E::OrderPaid(OrderPaid { at })])
+            }
+            C::ExpireUnpaid { window_ms, at } => {
+                let due = state.placed_at.map(|p| p.saturating_add(window_ms));
+                if state.status != S::Placed || state.paid || due.is_none_or(|d| at < d) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![E::OrderCancelled(OrderCancelled {
+                    party: Party::Platform,
+                    reason: format!("not paid within {} of ordering", span(window_ms)),
+                    refund_due: false,
+                    at,
+                })])
+            }
+            C::Abandon { at } => {
+                if state.status != S::None {
+                    return Ok(vec![]);
+                }
+                Ok(vec![E::OrderAbandoned(OrderAbandoned { at })])
             }
             C::Ship {
                 supplier,
@@ -522,8 +668,23 @@ impl Aggregate for Order {
                 if state.delivered_at.is_none() {
                     events.push(E::OrderDelivered(OrderDelivered { at }));
                 }
-                events.push(E::OrderReceived(OrderReceived { at }));
+                events.push(E::OrderReceived(OrderReceived {
+                    at,
+                    automatic: false,
+                }));
                 Ok(events)
+            }
+            C::AutoConfirm { days, at } => {
+                let due = state
+                    .delivered_at
+                    .map(|d| d.saturating_add(days.saturating_mul(DAY_MS)));
+                if state.status != S::Delivered || due.is_none_or(|d| at < d) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![E::OrderReceived(OrderReceived {
+                    at,
+                    automatic: true,
+                })])
             }
             C::Complete { at } => {
                 if state.status == S::Completed {
@@ -539,11 +700,7 @@ impl Aggregate for Order {
                 reason,
                 at,
             } => {
-                match party {
-                    Party::Buyer => buyer(state, company.ok_or(OrderError::NotBuyer)?)?,
-                    Party::Supplier => seller(state, supplier.ok_or(OrderError::NotSupplier)?)?,
-                    Party::Agent => {}
-                }
+                party_of(state, party, company, supplier)?;
                 status_in(state, &[S::Placed, S::Paid])?;
                 text(&reason, "a reason")?;
                 Ok(vec![E::OrderCancelled(OrderCancelled {
@@ -559,9 +716,10 @@ impl Aggregate for Order {
                 at,
             } => {
                 buyer(state, company)?;
-                status_in(state, &[S::Delivered, S::Received])?;
+                // Returns come before receipt: receipt releases the money to the supplier.
+                status_in(state, &[S::Delivered])?;
                 text(&reason, "a reason")?;
-                let since = state.received_at.or(state.delivered_at).unwrap_or(at);
+                let since = state.delivered_at.unwrap_or(at);
                 if at > since + RETURN_WINDOW_DAYS * DAY_MS {
                     return Err(OrderError::ReturnWindowClosed);
                 }
@@ -580,7 +738,11 @@ impl Aggregate for Order {
                 seller(state, supplier)?;
                 status_in(state, &[S::ReturnRequested])?;
                 text(&reason, "a reason")?;
-                Ok(vec![E::ReturnRejected(ReturnRejected { reason, at })])
+                Ok(vec![E::ReturnRejected(ReturnRejected {
+                    reason,
+                    at,
+                    delivered_at: state.delivered_at,
+                })])
             }
             C::ShipReturn {
                 company,
@@ -613,24 +775,40 @@ impl Aggregate for Order {
                 }
                 Ok(vec![E::OrderRefunded(OrderRefunded { amount, at })])
             }
-            C::MarkDisputed { dispute, at } => {
-                if state.dispute == Some(dispute) && state.status == S::Disputed {
+            C::OpenDispute {
+                dispute,
+                party,
+                company,
+                supplier,
+                at,
+            } => {
+                if !matches!(party, Party::Buyer | Party::Supplier) {
+                    return Err(OrderError::NotAParty);
+                }
+                party_of(state, party, company, supplier)?;
+                if state.status == S::Disputed {
+                    return if state.dispute == Some(dispute) {
+                        Ok(vec![])
+                    } else {
+                        Err(OrderError::AlreadyDisputed)
+                    };
+                }
+                if state.status == S::Resolved {
+                    return Err(OrderError::AlreadyDisputed);
+                }
+                status_in(state, &DISPUTABLE)?;
+                Ok(vec![E::OrderDisputed(OrderDisputed { dispute, at })])
+            }
+            C::EndDispute { dispute, at } => {
+                if state.status != S::Disputed || state.dispute != Some(dispute) {
                     return Ok(vec![]);
                 }
-                status_in(
-                    state,
-                    &[
-                        S::Paid,
-                        S::Shipped,
-                        S::Delivered,
-                        S::Received,
-                        S::ReturnRequested,
-                        S::ReturnApproved,
-                        S::Returned,
-                        S::ReturnReceived,
-                    ],
-                )?;
-                Ok(vec![E::OrderDisputed(OrderDisputed { dispute, at })])
+                Ok(vec![E::OrderDisputeEnded(OrderDisputeEnded {
+                    dispute,
+                    resumed: state.before_dispute.unwrap_or(S::Paid),
+                    delivered_at: state.delivered_at,
+                    at,
+                })])
             }
             C::ResolveDispute {
                 dispute,
@@ -669,12 +847,15 @@ impl Aggregate for Order {
                 state.shipping = Some(e.shipping);
                 state.total = Some(e.total);
                 state.address = Some(e.address.clone());
+                state.placed_at = Some(e.at);
                 state.status = S::Placed;
             }
             E::OrderPaid(_) => {
                 state.paid = true;
                 state.status = S::Paid;
             }
+            E::PaidAfterCancellation(_) => state.paid = true,
+            E::OrderAbandoned(_) => state.status = S::Abandoned,
             E::OrderShipped(_) => state.status = S::Shipped,
             E::OrderDelivered(e) => {
                 state.delivered_at = Some(e.at);
@@ -687,20 +868,24 @@ impl Aggregate for Order {
             E::OrderCompleted(_) => state.status = S::Completed,
             E::OrderCancelled(_) => state.status = S::Cancelled,
             E::ReturnRequested(_) => {
-                state.before_interruption = Some(state.status);
+                state.before_return = Some(state.status);
                 state.status = S::ReturnRequested;
             }
             E::ReturnApproved(_) => state.status = S::ReturnApproved,
             E::ReturnRejected(_) => {
-                state.status = state.before_interruption.take().unwrap_or(S::Received)
+                state.status = state.before_return.take().unwrap_or(S::Delivered)
             }
             E::ReturnShipped(_) => state.status = S::Returned,
             E::ReturnReceived(_) => state.status = S::ReturnReceived,
             E::OrderRefunded(_) => state.status = S::Refunded,
             E::OrderDisputed(e) => {
-                state.before_interruption = Some(state.status);
+                state.before_dispute = Some(state.status);
                 state.dispute = Some(e.dispute);
                 state.status = S::Disputed;
+            }
+            E::OrderDisputeEnded(e) => {
+                state.status = e.resumed;
+                state.before_dispute = None;
             }
             E::OrderDisputeResolved(_) => state.status = S::Resolved,
         }
@@ -729,7 +914,6 @@ pub(crate) mod tests {
             published: true,
             moq: 100,
             pack_size: 50,
-            stock: 20_000,
             tiers: vec![
                 PriceTier {
                     min_quantity: 100,
@@ -816,6 +1000,26 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn lines_of_one_product_are_ordered_and_priced_together() {
+        let line = |quantity| CartItem {
+            facts: facts("M8 bolt"),
+            quantity,
+        };
+        let events =
+            Order::decide(&OrderState::default(), place(vec![line(600), line(600)])).unwrap();
+        let OrderEvent::OrderPlaced(p) = &events[0] else {
+            panic!()
+        };
+        assert_eq!(p.lines.len(), 1, "one line per product");
+        assert_eq!(p.lines[0].quantity, 1200);
+        assert_eq!(
+            p.lines[0].unit_price,
+            Money::cny(38),
+            "the 1,000+ tier of the two lines together"
+        );
+    }
+
+    #[test]
     fn carts_that_break_the_rules_are_refused() {
         let empty = OrderState::default();
         let one = |f: fn(&mut CartItem)| {
@@ -838,13 +1042,6 @@ pub(crate) mod tests {
             Err(OrderError::NotWholePacks {
                 title: "M8 bolt".into(),
                 pack_size: 50
-            })
-        );
-        assert_eq!(
-            one(|i| i.quantity = 50_000),
-            Err(OrderError::OutOfStock {
-                title: "M8 bolt".into(),
-                stock: 20_000
             })
         );
         assert_eq!(
@@ -1053,12 +1250,25 @@ pub(crate) mod tests {
 
     #[test]
     fn returns_run_requested_approved_shipped_received_refunded_within_the_window() {
-        let received = run(
-            shipped(),
+        let received = run(shipped(), vec![C::MarkDelivered { at: 10 }]);
+        let confirmed = run(
+            received.clone(),
             vec![C::ConfirmReceipt {
                 company: COMPANY,
                 at: 10,
             }],
+        );
+        assert_eq!(
+            Order::decide(
+                &confirmed,
+                C::RequestReturn {
+                    company: COMPANY,
+                    reason: "wrong grade".into(),
+                    at: 11
+                }
+            ),
+            Err(OrderError::WrongStatus(OrderStatus::Received)),
+            "receipt released the money: returns come before it"
         );
         let late = 10 + RETURN_WINDOW_DAYS * DAY_MS + 1;
         assert_eq!(
@@ -1101,7 +1311,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             rejected.status,
-            OrderStatus::Received,
+            OrderStatus::Delivered,
             "back to where it was"
         );
         assert_eq!(
@@ -1150,17 +1360,33 @@ pub(crate) mod tests {
         );
     }
 
+    fn dispute_by_buyer(dispute: DisputeId, at: Timestamp) -> C {
+        C::OpenDispute {
+            dispute,
+            party: Party::Buyer,
+            company: Some(COMPANY),
+            supplier: None,
+            at,
+        }
+    }
+
     #[test]
     fn a_dispute_holds_the_order_until_its_ruling() {
         let dispute = DisputeId(Uuid::from_u128(70));
         assert_eq!(
-            Order::decide(&placed(), C::MarkDisputed { dispute, at: 3 }),
+            Order::decide(&placed(), dispute_by_buyer(dispute, 3)),
             Err(OrderError::WrongStatus(OrderStatus::Placed))
         );
-        let state = run(shipped(), vec![C::MarkDisputed { dispute, at: 3 }]);
+        let state = run(shipped(), vec![dispute_by_buyer(dispute, 3)]);
         assert_eq!(
-            Order::decide(&state, C::MarkDisputed { dispute, at: 4 }),
-            Ok(vec![])
+            Order::decide(&state, dispute_by_buyer(dispute, 4)),
+            Ok(vec![]),
+            "the same dispute again changes nothing"
+        );
+        assert_eq!(
+            Order::decide(&state, dispute_by_buyer(DisputeId(Uuid::from_u128(71)), 4)),
+            Err(OrderError::AlreadyDisputed),
+            "one dispute at a time"
         );
         assert_eq!(
             Order::decide(
@@ -1207,6 +1433,203 @@ pub(crate) mod tests {
             ),
             Ok(vec![])
         );
+        assert_eq!(
+            Order::decide(&state, dispute_by_buyer(DisputeId(Uuid::from_u128(72)), 7)),
+            Err(OrderError::AlreadyDisputed),
+            "a ruled order is not disputed again"
+        );
+    }
+
+    #[test]
+    fn only_the_orders_parties_dispute_it_and_never_after_receipt() {
+        let dispute = DisputeId(Uuid::from_u128(70));
+        let rival = C::OpenDispute {
+            dispute,
+            party: Party::Buyer,
+            company: Some(RIVAL_COMPANY),
+            supplier: None,
+            at: 3,
+        };
+        assert_eq!(Order::decide(&shipped(), rival), Err(OrderError::NotBuyer));
+        let agent = C::OpenDispute {
+            dispute,
+            party: Party::Agent,
+            company: None,
+            supplier: None,
+            at: 3,
+        };
+        assert_eq!(Order::decide(&shipped(), agent), Err(OrderError::NotAParty));
+        let received = run(
+            shipped(),
+            vec![C::ConfirmReceipt {
+                company: COMPANY,
+                at: 3,
+            }],
+        );
+        assert_eq!(
+            Order::decide(&received, dispute_by_buyer(dispute, 4)),
+            Err(OrderError::WrongStatus(OrderStatus::Received)),
+            "the receipt released the money: nothing is left to dispute"
+        );
+        let disputed = run(shipped(), vec![dispute_by_buyer(dispute, 3)]);
+        assert_eq!(
+            Order::decide(
+                &disputed,
+                C::ConfirmReceipt {
+                    company: COMPANY,
+                    at: 4
+                }
+            ),
+            Err(OrderError::WrongStatus(OrderStatus::Disputed)),
+            "no receipt while the dispute holds the money"
+        );
+    }
+
+    #[test]
+    fn a_withdrawn_dispute_gives_the_order_back_where_it_was() {
+        let dispute = DisputeId(Uuid::from_u128(70));
+        let delivered = run(shipped(), vec![C::MarkDelivered { at: 3 }]);
+        let disputed = run(delivered, vec![dispute_by_buyer(dispute, 4)]);
+        let events = Order::decide(&disputed, C::EndDispute { dispute, at: 5 }).unwrap();
+        assert!(matches!(
+            &events[..],
+            [OrderEvent::OrderDisputeEnded(e)] if e.resumed == OrderStatus::Delivered && e.delivered_at == Some(3)
+        ));
+        let back = events.iter().fold(disputed, Order::evolve);
+        assert_eq!(back.status, OrderStatus::Delivered);
+        assert_eq!(
+            Order::decide(&back, C::EndDispute { dispute, at: 6 }),
+            Ok(vec![]),
+            "ending it twice changes nothing"
+        );
+        assert!(Order::decide(
+            &back,
+            C::ConfirmReceipt {
+                company: COMPANY,
+                at: 6
+            }
+        )
+        .is_ok());
+        assert!(
+            Order::decide(&back, dispute_by_buyer(DisputeId(Uuid::from_u128(71)), 6)).is_ok(),
+            "a new dispute may open"
+        );
+    }
+
+    #[test]
+    fn goods_count_as_received_some_days_after_delivery_unless_interrupted() {
+        let delivered = run(shipped(), vec![C::MarkDelivered { at: 10 }]);
+        let early = C::AutoConfirm {
+            days: 7,
+            at: 10 + 7 * DAY_MS - 1,
+        };
+        assert_eq!(Order::decide(&delivered, early), Ok(vec![]));
+        let due = || C::AutoConfirm {
+            days: 7,
+            at: 10 + 7 * DAY_MS,
+        };
+        assert!(matches!(
+            &Order::decide(&delivered, due()).unwrap()[..],
+            [OrderEvent::OrderReceived(r)] if r.automatic
+        ));
+        let disputed = run(
+            delivered,
+            vec![dispute_by_buyer(DisputeId(Uuid::from_u128(70)), 11)],
+        );
+        assert_eq!(
+            Order::decide(&disputed, due()),
+            Ok(vec![]),
+            "not while a dispute holds it"
+        );
+    }
+
+    #[test]
+    fn an_unpaid_order_is_cancelled_when_its_payment_window_closes() {
+        let window = 24 * crate::HOUR_MS;
+        assert_eq!(
+            Order::decide(
+                &placed(),
+                C::ExpireUnpaid {
+                    window_ms: window,
+                    at: window - 1
+                }
+            ),
+            Ok(vec![])
+        );
+        let events = Order::decide(
+            &placed(),
+            C::ExpireUnpaid {
+                window_ms: window,
+                at: window,
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            &events[..],
+            [OrderEvent::OrderCancelled(c)] if c.party == Party::Platform && !c.refund_due && c.reason.contains("24 h")
+        ));
+        assert_eq!(
+            Order::decide(
+                &paid(),
+                C::ExpireUnpaid {
+                    window_ms: window,
+                    at: 2 * window
+                }
+            ),
+            Ok(vec![]),
+            "a paid order stays"
+        );
+    }
+
+    #[test]
+    fn a_payment_that_arrives_after_cancellation_is_owed_back() {
+        let cancelled = run(
+            placed(),
+            vec![C::Cancel {
+                party: Party::Buyer,
+                company: Some(COMPANY),
+                supplier: None,
+                reason: "changed plans".into(),
+                at: 2,
+            }],
+        );
+        let events = Order::decide(&cancelled, C::MarkPaid { at: 3 }).unwrap();
+        assert!(matches!(
+            &events[..],
+            [OrderEvent::PaidAfterCancellation(_)]
+        ));
+        let state = events.iter().fold(cancelled, Order::evolve);
+        assert_eq!(state.status, OrderStatus::Cancelled);
+        assert!(state.paid);
+        let refunded = run(
+            state,
+            vec![C::MarkRefunded {
+                amount: Money::cny(39_500),
+                at: 4,
+            }],
+        );
+        assert_eq!(refunded.status, OrderStatus::Refunded);
+    }
+
+    #[test]
+    fn an_abandoned_order_id_can_never_be_placed() {
+        let abandoned = run(OrderState::default(), vec![C::Abandon { at: 1 }]);
+        assert_eq!(abandoned.status, OrderStatus::Abandoned);
+        assert_eq!(
+            Order::decide(
+                &abandoned,
+                place(vec![CartItem {
+                    facts: facts("M8 bolt"),
+                    quantity: 1000,
+                }])
+            ),
+            Err(OrderError::AlreadyExists)
+        );
+        assert_eq!(
+            Order::decide(&placed(), C::Abandon { at: 2 }),
+            Ok(vec![]),
+            "a placed order is not abandoned"
+        );
     }
 
     fn any_command() -> impl proptest::strategy::Strategy<Value = C> {
@@ -1247,7 +1670,7 @@ pub(crate) mod tests {
                 reason: "r".into(),
                 at
             }),
-            (company, at.clone()).prop_map(|(company, at)| C::ShipReturn {
+            (company.clone(), at.clone()).prop_map(|(company, at)| C::ShipReturn {
                 company,
                 carrier: "c".into(),
                 tracking: "t".into(),
@@ -1259,7 +1682,21 @@ pub(crate) mod tests {
                 amount: Money::cny(1),
                 at
             }),
-            (dispute.clone(), at.clone()).prop_map(|(dispute, at)| C::MarkDisputed { dispute, at }),
+            (dispute.clone(), company.clone(), at.clone()).prop_map(|(dispute, company, at)| {
+                C::OpenDispute {
+                    dispute,
+                    party: Party::Buyer,
+                    company: Some(company),
+                    supplier: None,
+                    at,
+                }
+            }),
+            (dispute.clone(), at.clone()).prop_map(|(dispute, at)| C::EndDispute { dispute, at }),
+            at.clone().prop_map(|at| C::AutoConfirm { days: 7, at }),
+            at.clone().prop_map(|at| C::ExpireUnpaid {
+                window_ms: DAY_MS,
+                at
+            }),
             (dispute, at).prop_map(|(dispute, at)| C::ResolveDispute {
                 dispute,
                 refunded: Money::cny(0),
@@ -1271,8 +1708,9 @@ pub(crate) mod tests {
 
     proptest::proptest! {
         /// Whatever happens to an order, it is paid at most once, never shipped unpaid, never
-        /// cancelled after shipping, never received before it was shipped, refunded only after a
-        /// paid cancellation or a received return, and only its own buyer and supplier move it.
+        /// cancelled after shipping, never received before it was shipped or while disputed,
+        /// refunded only after a paid cancellation or a received return, disputed only while
+        /// the money is held, and only its own buyer and supplier move it.
         #[test]
         fn order_invariants_hold_under_any_command_sequence(commands in proptest::collection::vec(any_command(), 1..80)) {
             let mut state = placed();
@@ -1280,7 +1718,7 @@ pub(crate) mod tests {
             for command in commands {
                 let by_outsider = match &command {
                     C::ConfirmReceipt { company, .. } | C::RequestReturn { company, .. } | C::ShipReturn { company, .. } => *company != COMPANY,
-                    C::Cancel { company, .. } => *company != Some(COMPANY),
+                    C::Cancel { company, .. } | C::OpenDispute { company, .. } => *company != Some(COMPANY),
                     C::Ship { supplier, .. } | C::ApproveReturn { supplier, .. } | C::RejectReturn { supplier, .. } | C::ConfirmReturnReceived { supplier, .. } => *supplier != SUPPLIER,
                     _ => false,
                 };
@@ -1292,9 +1730,12 @@ pub(crate) mod tests {
                 for e in &events {
                     match e {
                         OrderEvent::OrderPaid(_) => paid += 1,
+                        OrderEvent::PaidAfterCancellation(_) => { proptest::prop_assert!(cancelled); paid += 1 }
+                        OrderEvent::OrderDisputed(_) => proptest::prop_assert!(DISPUTABLE.contains(&state.status)),
                         OrderEvent::OrderShipped(_) => { proptest::prop_assert!(paid == 1 && !cancelled); shipped = true; }
                         OrderEvent::OrderCancelled(_) => { proptest::prop_assert!(!shipped); cancelled = true; }
-                        OrderEvent::OrderReceived(_) | OrderEvent::OrderDelivered(_) => proptest::prop_assert!(shipped),
+                        OrderEvent::OrderReceived(_) => proptest::prop_assert!(shipped && matches!(state.status, OrderStatus::Shipped | OrderStatus::Delivered), "received from {:?}", state.status),
+                        OrderEvent::OrderDelivered(_) => proptest::prop_assert!(shipped),
                         OrderEvent::ReturnReceived(_) => return_received = true,
                         OrderEvent::OrderRefunded(_) => proptest::prop_assert!((cancelled && paid == 1) || return_received),
                         OrderEvent::OrderCompleted(_) => proptest::prop_assert!(shipped && !cancelled),

@@ -1,14 +1,15 @@
 //! A sellable part: its attributes (validated against the category schema), title, minimum order
 //! quantity, pack size, price tiers, stock and lead time, and its life draft → published →
-//! unpublished / delisted.
+//! unpublished / delisted. Stock is the product's own rule: orders reserve it here, one stream
+//! per product, so it is never sold twice and never goes below zero.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{Aggregate, DomainEvent};
+use crate::aggregate::{Aggregate, DomainEvent, Timestamp};
 use crate::category::{AttributeError, AttributeValue, CategorySchema};
-use crate::ids::{CategoryId, ProductId, SupplierId, UserId};
+use crate::ids::{CategoryId, OrderId, ProductId, SupplierId, UserId};
 use crate::money::Money;
 
 /// From `min_quantity` pieces on, each costs `unit_price`.
@@ -61,15 +62,37 @@ pub enum ProductStatus {
 pub struct ProductState {
     pub id: Option<ProductId>,
     pub supplier: Option<SupplierId>,
+    /// The supplier's sheet; its `stock` is what is on hand (reserved pieces included).
     pub sheet: Option<ProductSheet>,
     pub attributes: BTreeMap<String, AttributeValue>,
     pub title: String,
     pub status: ProductStatus,
+    /// Pieces held for orders not yet shipped, by order.
+    pub reservations: BTreeMap<OrderId, u64>,
+    /// Pieces that left with an order's shipment, by order (a return brings them back once).
+    pub shipped: BTreeMap<OrderId, u64>,
+    /// Orders whose shipped pieces came back.
+    pub returned: std::collections::BTreeSet<OrderId>,
 }
 
 impl ProductState {
     pub fn exists(&self) -> bool {
         self.id.is_some()
+    }
+
+    /// Pieces on hand, reserved ones included.
+    pub fn on_hand(&self) -> u64 {
+        self.sheet.as_ref().map_or(0, |s| s.stock)
+    }
+
+    /// Pieces held for open orders.
+    pub fn reserved(&self) -> u64 {
+        self.reservations.values().sum()
+    }
+
+    /// Pieces a buyer may still order: on hand less what open orders hold.
+    pub fn available(&self) -> u64 {
+        self.on_hand().saturating_sub(self.reserved())
     }
 }
 
@@ -78,6 +101,8 @@ pub enum ProductCommand {
     Draft {
         id: ProductId,
         supplier: SupplierId,
+        /// Whether the supplier may still list products (it has not exited).
+        supplier_may_list: bool,
         sheet: ProductSheet,
         /// Raw attribute values as typed, e.g. `length` → `5/16 in`.
         attributes: BTreeMap<String, String>,
@@ -86,13 +111,37 @@ pub enum ProductCommand {
     },
     Revise {
         supplier: SupplierId,
+        supplier_may_list: bool,
         sheet: ProductSheet,
         attributes: BTreeMap<String, String>,
         schema: CategorySchema,
     },
+    /// Sets the pieces on hand (those reserved by open orders included).
     SetStock {
         supplier: SupplierId,
         stock: u64,
+    },
+    /// Holds `quantity` pieces for an order being placed. Replaying it for the same order
+    /// changes nothing.
+    Reserve {
+        order: OrderId,
+        quantity: u64,
+        at: Timestamp,
+    },
+    /// Gives an order's reservation back (cancelled, abandoned); nothing when it holds none.
+    Release {
+        order: OrderId,
+        at: Timestamp,
+    },
+    /// The order's pieces left the warehouse: its reservation is used up.
+    Ship {
+        order: OrderId,
+        at: Timestamp,
+    },
+    /// The order's shipped pieces came back with a return.
+    Restock {
+        order: OrderId,
+        at: Timestamp,
     },
     Publish {
         supplier: SupplierId,
@@ -129,6 +178,14 @@ pub struct ProductStockSet {
     pub stock: u64,
 }
 
+/// Pieces held, given back, shipped or returned for one order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StockMoved {
+    pub order: OrderId,
+    pub quantity: u64,
+    pub at: Timestamp,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProductDelisted {
     pub agent: UserId,
@@ -141,6 +198,10 @@ pub enum ProductEvent {
     ProductDrafted(ProductDrafted),
     ProductRevised(ProductRevised),
     ProductStockSet(ProductStockSet),
+    StockReserved(StockMoved),
+    StockReleased(StockMoved),
+    StockShipped(StockMoved),
+    StockReturned(StockMoved),
     ProductPublished(()),
     ProductUnpublished(()),
     ProductDelisted(ProductDelisted),
@@ -149,6 +210,10 @@ crate::event_names!(ProductEvent {
     ProductDrafted,
     ProductRevised,
     ProductStockSet,
+    StockReserved,
+    StockReleased,
+    StockShipped,
+    StockReturned,
     ProductPublished,
     ProductUnpublished,
     ProductDelisted
@@ -186,6 +251,14 @@ pub enum ProductError {
     SupplierMayNotSell,
     #[error("a delisting needs a reason")]
     ReasonMissing,
+    #[error("the supplier has exited and may not list products")]
+    SupplierExited,
+    #[error("{title}: only {available} available")]
+    OutOfStock { title: String, available: u64 },
+    #[error("{reserved} pieces are reserved by open orders; stock cannot be set below that")]
+    BelowReserved { reserved: u64 },
+    #[error("a reservation must be of at least one piece")]
+    ZeroReservation,
 }
 
 fn check_sheet(sheet: &ProductSheet) -> Result<(), ProductError> {
@@ -306,12 +379,16 @@ impl Aggregate for Product {
             Draft {
                 id,
                 supplier,
+                supplier_may_list,
                 sheet,
                 attributes,
                 schema,
             } => {
                 if state.exists() {
                     return Err(ProductError::AlreadyExists);
+                }
+                if !supplier_may_list {
+                    return Err(ProductError::SupplierExited);
                 }
                 check_sheet(&sheet)?;
                 let attributes = schema.normalise(&attributes)?;
@@ -326,12 +403,21 @@ impl Aggregate for Product {
             }
             Revise {
                 supplier,
+                supplier_may_list,
                 sheet,
                 attributes,
                 schema,
             } => {
                 owned_by(state, supplier)?;
+                if !supplier_may_list {
+                    return Err(ProductError::SupplierExited);
+                }
                 check_sheet(&sheet)?;
+                if sheet.stock < state.reserved() {
+                    return Err(ProductError::BelowReserved {
+                        reserved: state.reserved(),
+                    });
+                }
                 let attributes = schema.normalise(&attributes)?;
                 let title = build_title(&sheet, &schema, &attributes);
                 Ok(vec![ProductEvent::ProductRevised(ProductRevised {
@@ -342,10 +428,78 @@ impl Aggregate for Product {
             }
             SetStock { supplier, stock } => {
                 owned_by(state, supplier)?;
+                if stock < state.reserved() {
+                    return Err(ProductError::BelowReserved {
+                        reserved: state.reserved(),
+                    });
+                }
                 Ok(vec![ProductEvent::ProductStockSet(ProductStockSet {
                     stock,
                 })])
             }
+            Reserve {
+                order,
+                quantity,
+                at,
+            } => {
+                if !state.exists() {
+                    return Err(ProductError::NotFound);
+                }
+                if state.reservations.contains_key(&order) || state.shipped.contains_key(&order) {
+                    return Ok(vec![]);
+                }
+                if quantity == 0 {
+                    return Err(ProductError::ZeroReservation);
+                }
+                if quantity > state.available() {
+                    return Err(ProductError::OutOfStock {
+                        title: state.title.clone(),
+                        available: state.available(),
+                    });
+                }
+                Ok(vec![ProductEvent::StockReserved(StockMoved {
+                    order,
+                    quantity,
+                    at,
+                })])
+            }
+            Release { order, at } => Ok(state
+                .reservations
+                .get(&order)
+                .map(|&quantity| {
+                    ProductEvent::StockReleased(StockMoved {
+                        order,
+                        quantity,
+                        at,
+                    })
+                })
+                .into_iter()
+                .collect()),
+            Ship { order, at } => Ok(state
+                .reservations
+                .get(&order)
+                .map(|&quantity| {
+                    ProductEvent::StockShipped(StockMoved {
+                        order,
+                        quantity,
+                        at,
+                    })
+                })
+                .into_iter()
+                .collect()),
+            Restock { order, at } => Ok(state
+                .shipped
+                .get(&order)
+                .filter(|_| !state.returned.contains(&order))
+                .map(|&quantity| {
+                    ProductEvent::StockReturned(StockMoved {
+                        order,
+                        quantity,
+                        at,
+                    })
+                })
+                .into_iter()
+                .collect()),
             Publish {
                 supplier,
                 supplier_may_sell,
@@ -402,6 +556,25 @@ impl Aggregate for Product {
             ProductEvent::ProductStockSet(e) => {
                 if let Some(sheet) = &mut state.sheet {
                     sheet.stock = e.stock;
+                }
+            }
+            ProductEvent::StockReserved(e) => {
+                state.reservations.insert(e.order, e.quantity);
+            }
+            ProductEvent::StockReleased(e) => {
+                state.reservations.remove(&e.order);
+            }
+            ProductEvent::StockShipped(e) => {
+                state.reservations.remove(&e.order);
+                state.shipped.insert(e.order, e.quantity);
+                if let Some(sheet) = &mut state.sheet {
+                    sheet.stock = sheet.stock.saturating_sub(e.quantity);
+                }
+            }
+            ProductEvent::StockReturned(e) => {
+                state.returned.insert(e.order);
+                if let Some(sheet) = &mut state.sheet {
+                    sheet.stock = sheet.stock.saturating_add(e.quantity);
                 }
             }
             ProductEvent::ProductPublished(()) => state.status = ProductStatus::Published,
@@ -473,6 +646,7 @@ pub(crate) mod tests {
         ProductCommand::Draft {
             id: ProductId(Uuid::from_u128(3)),
             supplier: SUPPLIER,
+            supplier_may_list: true,
             sheet,
             attributes: attrs(),
             schema: schema(),
@@ -577,6 +751,7 @@ pub(crate) mod tests {
                 ProductCommand::Draft {
                     id: ProductId(Uuid::nil()),
                     supplier: SUPPLIER,
+                    supplier_may_list: true,
                     sheet: sheet(),
                     attributes: bad_attrs,
                     schema: schema()
@@ -690,6 +865,7 @@ pub(crate) mod tests {
             &state,
             ProductCommand::Revise {
                 supplier: SUPPLIER,
+                supplier_may_list: true,
                 sheet: s,
                 attributes: attrs(),
                 schema: schema(),
@@ -707,6 +883,192 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert_eq!(Product::evolve(revised, &events[0]).sheet.unwrap().stock, 0);
+    }
+
+    fn order(n: u128) -> OrderId {
+        OrderId(Uuid::from_u128(n))
+    }
+
+    fn apply(state: ProductState, command: ProductCommand) -> ProductState {
+        let events = Product::decide(&state, command).unwrap();
+        events.iter().fold(state, Product::evolve)
+    }
+
+    #[test]
+    fn orders_reserve_stock_and_never_take_more_than_is_available() {
+        let state = drafted();
+        assert_eq!(state.available(), 50_000);
+        let reserve = |n, quantity| ProductCommand::Reserve {
+            order: order(n),
+            quantity,
+            at: 1,
+        };
+        let state = apply(state, reserve(1, 30_000));
+        assert_eq!(state.available(), 20_000);
+        assert_eq!(state.on_hand(), 50_000, "reserved pieces are still on hand");
+        assert_eq!(
+            Product::decide(&state, reserve(1, 30_000)),
+            Ok(vec![]),
+            "the same order again takes nothing more"
+        );
+        assert_eq!(
+            Product::decide(&state, reserve(2, 20_050)),
+            Err(ProductError::OutOfStock {
+                title: state.title.clone(),
+                available: 20_000
+            })
+        );
+        let state = apply(state, reserve(2, 20_000));
+        assert_eq!(state.available(), 0);
+        assert_eq!(
+            Product::decide(&state, reserve(3, 1)),
+            Err(ProductError::OutOfStock {
+                title: state.title.clone(),
+                available: 0
+            })
+        );
+        assert_eq!(
+            Product::decide(&state, reserve(3, 0)),
+            Err(ProductError::ZeroReservation)
+        );
+    }
+
+    #[test]
+    fn cancelled_orders_give_stock_back_shipped_ones_use_it_returns_bring_it_back() {
+        let state = apply(
+            drafted(),
+            ProductCommand::Reserve {
+                order: order(1),
+                quantity: 1_000,
+                at: 1,
+            },
+        );
+        let state = apply(
+            state,
+            ProductCommand::Reserve {
+                order: order(2),
+                quantity: 2_000,
+                at: 1,
+            },
+        );
+        let released = apply(
+            state.clone(),
+            ProductCommand::Release {
+                order: order(1),
+                at: 2,
+            },
+        );
+        assert_eq!(released.available(), 48_000);
+        assert_eq!(
+            Product::decide(
+                &released,
+                ProductCommand::Release {
+                    order: order(1),
+                    at: 3
+                }
+            ),
+            Ok(vec![]),
+            "released once"
+        );
+        let shipped = apply(
+            released,
+            ProductCommand::Ship {
+                order: order(2),
+                at: 3,
+            },
+        );
+        assert_eq!(shipped.on_hand(), 48_000, "the pieces left the warehouse");
+        assert_eq!(shipped.available(), 48_000);
+        assert_eq!(
+            Product::decide(
+                &shipped,
+                ProductCommand::Release {
+                    order: order(2),
+                    at: 4
+                }
+            ),
+            Ok(vec![]),
+            "a shipped order holds no reservation"
+        );
+        let restock = || ProductCommand::Restock {
+            order: order(2),
+            at: 5,
+        };
+        let returned = apply(shipped, restock());
+        assert_eq!(returned.on_hand(), 50_000);
+        assert_eq!(returned.available(), 50_000);
+        assert_eq!(Product::decide(&returned, restock()), Ok(vec![]), "once");
+        assert_eq!(
+            Product::decide(
+                &returned,
+                ProductCommand::Restock {
+                    order: order(1),
+                    at: 6
+                }
+            ),
+            Ok(vec![]),
+            "an order that never shipped brings nothing back"
+        );
+    }
+
+    #[test]
+    fn stock_cannot_be_set_below_what_open_orders_hold() {
+        let state = apply(
+            drafted(),
+            ProductCommand::Reserve {
+                order: order(1),
+                quantity: 1_000,
+                at: 1,
+            },
+        );
+        assert_eq!(
+            Product::decide(
+                &state,
+                ProductCommand::SetStock {
+                    supplier: SUPPLIER,
+                    stock: 999
+                }
+            ),
+            Err(ProductError::BelowReserved { reserved: 1_000 })
+        );
+        let mut s = sheet();
+        s.stock = 10;
+        assert_eq!(
+            Product::decide(
+                &state,
+                ProductCommand::Revise {
+                    supplier: SUPPLIER,
+                    supplier_may_list: true,
+                    sheet: s,
+                    attributes: attrs(),
+                    schema: schema(),
+                }
+            ),
+            Err(ProductError::BelowReserved { reserved: 1_000 })
+        );
+        let state = apply(
+            state,
+            ProductCommand::SetStock {
+                supplier: SUPPLIER,
+                stock: 1_000,
+            },
+        );
+        assert_eq!(state.available(), 0);
+    }
+
+    #[test]
+    fn an_exited_supplier_lists_nothing() {
+        let mut command = draft(sheet());
+        if let ProductCommand::Draft {
+            supplier_may_list, ..
+        } = &mut command
+        {
+            *supplier_may_list = false;
+        }
+        assert_eq!(
+            Product::decide(&ProductState::default(), command),
+            Err(ProductError::SupplierExited)
+        );
     }
 
     #[test]

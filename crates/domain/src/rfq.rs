@@ -1,14 +1,16 @@
-//! Requests for quote: a buyer asks invited suppliers to quote for a non-standard part. If no
-//! invited supplier quotes within the response SLA, the RFQ opens to the category pool. Quotes are
-//! The RFQ also opens to the pool when the SLA passes with some invited supplier still silent, so
-//! the buyer is not left waiting on it. Quotes are sealed (a supplier sees only its own), revisable until the buyer decides, open to counter-offers,
-//! and valid until a date; accepting one awards the RFQ and leads to an order.
+//! Requests for quote: a buyer asks invited suppliers to quote for a non-standard part, its wanted
+//! attributes checked against the category's schema. If no invited supplier quotes within the
+//! response SLA, the RFQ opens to the category pool. Quotes are sealed (a supplier sees only its
+//! own), revisable until the buyer decides, open to counter-offers, and valid until a date;
+//! accepting one awards the RFQ and leads to an order. An RFQ that closes closes its quotes.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{Aggregate, DomainEvent, Timestamp, HOUR_MS};
+use crate::aggregate::{Aggregate, DomainEvent, Timestamp, DAY_MS, HOUR_MS};
+use crate::category::{AttributeError, AttributeValue, CategorySchema};
+use crate::files::FileRef;
 use crate::ids::{CategoryId, CompanyId, OrderId, QuoteId, RfqId, SupplierId, UserId};
 use crate::money::Money;
 
@@ -16,6 +18,10 @@ use crate::money::Money;
 pub const DEFAULT_RESPONSE_SLA_MS: Timestamp = 24 * HOUR_MS;
 /// Most suppliers one RFQ may invite.
 pub const MAX_INVITED: usize = 20;
+/// Furthest an RFQ's deadline may lie ahead.
+pub const MAX_DEADLINE_MS: Timestamp = 365 * DAY_MS;
+/// Longest a quote may stay valid.
+pub const MAX_QUOTE_VALIDITY_MS: Timestamp = 365 * DAY_MS;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RfqStatus {
@@ -87,17 +93,40 @@ impl RfqState {
     }
 }
 
+/// What the RFQ asks for, as stored: wanted attributes checked and normalised against the
+/// category's schema (numbers in its base unit).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RfqRequest {
     pub title: String,
     pub description: String,
     pub category: CategoryId,
-    /// Wanted attributes as typed, e.g. `length` → `35 mm`.
-    pub attributes: BTreeMap<String, String>,
+    pub attributes: BTreeMap<String, AttributeValue>,
     pub quantity: u64,
-    pub drawings: Vec<String>,
+    pub drawings: Vec<FileRef>,
     pub target_price: Option<Money>,
     pub deadline: Timestamp,
+}
+
+/// What the buyer fills in: wanted attributes as typed, e.g. `length` → `1-3/8 in`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RfqSpec {
+    pub title: String,
+    pub description: String,
+    pub category: CategoryId,
+    pub attributes: BTreeMap<String, String>,
+    pub quantity: u64,
+    pub drawings: Vec<FileRef>,
+    pub target_price: Option<Money>,
+    pub deadline: Timestamp,
+}
+
+/// What the caller knows about a supplier the buyer invites.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Invitee {
+    pub id: SupplierId,
+    /// The supplier exists on the platform.
+    pub known: bool,
+    pub may_sell: bool,
 }
 
 /// What the caller knows about a quoting supplier.
@@ -114,8 +143,10 @@ pub enum RfqCommand {
         id: RfqId,
         buyer: UserId,
         company: CompanyId,
-        request: RfqRequest,
-        invited: Vec<SupplierId>,
+        spec: RfqSpec,
+        /// The category's schema, `None` when there is no such category.
+        schema: Option<CategorySchema>,
+        invited: Vec<Invitee>,
         response_sla_ms: Timestamp,
         at: Timestamp,
     },
@@ -210,6 +241,30 @@ impl DomainEvent for RfqEvent {
     fn event_type(&self) -> &'static str {
         self.variant_name()
     }
+
+    fn schema_version(event_type: &str) -> u32 {
+        match event_type {
+            // v2 stores the wanted attributes checked and normalised against the schema.
+            "RfqCreated" => 2,
+            _ => 1,
+        }
+    }
+
+    fn upcast(event_type: &str, version: u32, mut body: serde_json::Value) -> serde_json::Value {
+        if event_type == "RfqCreated" && version < 2 {
+            // v1 kept them as typed: they stay text.
+            if let Some(attributes) = body
+                .pointer_mut("/request/attributes")
+                .and_then(|a| a.as_object_mut())
+            {
+                for value in attributes.values_mut() {
+                    let text = value.take();
+                    *value = serde_json::json!({ "Text": text });
+                }
+            }
+        }
+        body
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -224,6 +279,16 @@ pub enum RfqError {
     BadInvitations,
     #[error("the deadline must be after the response SLA ends")]
     DeadlineTooSoon,
+    #[error("the deadline may be at most a year ahead")]
+    DeadlineTooFar,
+    #[error("no such category")]
+    NoSuchCategory,
+    #[error("supplier {0} is not on the platform")]
+    UnknownSupplier(SupplierId),
+    #[error("supplier {0} may not quote now (not active)")]
+    InviteeMayNotSell(SupplierId),
+    #[error(transparent)]
+    Attribute(#[from] AttributeError),
     #[error("the quantity must be at least 1")]
     ZeroQuantity,
     #[error("prices must be above zero and in one currency")]
@@ -246,8 +311,40 @@ pub enum RfqError {
     NotYourRfq,
     #[error("the quote is no longer valid")]
     QuoteNotLive,
-    #[error("a quote must be valid for some time after it is made")]
+    #[error("a quote must be valid for some time after it is made, and at most a year")]
     BadValidity,
+}
+
+fn valid_for(valid_until: Timestamp, at: Timestamp) -> Result<(), RfqError> {
+    if valid_until <= at || valid_until > at.saturating_add(MAX_QUOTE_VALIDITY_MS) {
+        return Err(RfqError::BadValidity);
+    }
+    Ok(())
+}
+
+/// The quotes still live, closed by the RFQ closing: not selected when the buyer ends it,
+/// expired when its deadline passes.
+fn close_live_quotes(state: &RfqState, expired: bool, at: Timestamp) -> Vec<RfqEvent> {
+    state
+        .quotes
+        .values()
+        .filter(|q| q.status == QuoteStatus::Live)
+        .map(|q| {
+            if expired {
+                RfqEvent::QuoteExpired(QuoteExpired {
+                    quote: q.id,
+                    supplier: q.supplier,
+                    at,
+                })
+            } else {
+                RfqEvent::QuoteNotSelected(QuoteNotSelected {
+                    quote: q.id,
+                    supplier: q.supplier,
+                    at,
+                })
+            }
+        })
+        .collect()
 }
 
 fn positive(price: Money, like: Option<Money>) -> Result<(), RfqError> {
@@ -277,7 +374,8 @@ impl Aggregate for Rfq {
                 id,
                 buyer,
                 company,
-                request,
+                spec,
+                schema,
                 invited,
                 response_sla_ms,
                 at,
@@ -285,40 +383,61 @@ impl Aggregate for Rfq {
                 if state.id.is_some() {
                     return Err(RfqError::AlreadyExists);
                 }
-                if request.title.trim().is_empty() {
+                if spec.title.trim().is_empty() {
                     return Err(RfqError::Missing("a title"));
                 }
-                if request.quantity == 0 {
+                if spec.quantity == 0 {
                     return Err(RfqError::ZeroQuantity);
                 }
-                let distinct: BTreeSet<_> = invited.iter().collect();
+                let schema = schema.ok_or(RfqError::NoSuchCategory)?;
+                // Wanted attributes need not all be given, but what is given must fit.
+                let attributes = schema.normalise_given(&spec.attributes)?;
+                let distinct: BTreeSet<_> = invited.iter().map(|i| i.id).collect();
                 if invited.is_empty()
                     || invited.len() > MAX_INVITED
                     || distinct.len() != invited.len()
                 {
                     return Err(RfqError::BadInvitations);
                 }
-                if let Some(target) = request.target_price {
+                if let Some(unknown) = invited.iter().find(|i| !i.known) {
+                    return Err(RfqError::UnknownSupplier(unknown.id));
+                }
+                if let Some(idle) = invited.iter().find(|i| !i.may_sell) {
+                    return Err(RfqError::InviteeMayNotSell(idle.id));
+                }
+                if let Some(target) = spec.target_price {
                     positive(target, None)?;
                 }
-                let respond_by = at + response_sla_ms.max(0);
-                if request.deadline <= respond_by {
+                let respond_by = at.saturating_add(response_sla_ms.max(0));
+                if spec.deadline <= respond_by {
                     return Err(RfqError::DeadlineTooSoon);
+                }
+                if spec.deadline > at.saturating_add(MAX_DEADLINE_MS) {
+                    return Err(RfqError::DeadlineTooFar);
                 }
                 Ok(vec![E::RfqCreated(RfqCreated {
                     id,
                     buyer,
                     company,
-                    request,
-                    invited,
+                    request: RfqRequest {
+                        title: spec.title,
+                        description: spec.description,
+                        category: spec.category,
+                        attributes,
+                        quantity: spec.quantity,
+                        drawings: spec.drawings,
+                        target_price: spec.target_price,
+                        deadline: spec.deadline,
+                    },
+                    invited: invited.into_iter().map(|i| i.id).collect(),
                     respond_by,
                     at,
                 })])
             }
             C::OpenToPool { at } => {
-                // Driven by the SLA timer: a no-op once every invited supplier quoted, or closed.
-                let all_quoted = state.invited.iter().all(|s| state.quote_of(*s).is_some());
-                if state.pool_open || !state.deciding() || all_quoted || at < state.respond_by {
+                // Driven by the SLA timer: the pool opens only when no invited supplier quoted.
+                let any_quoted = state.invited.iter().any(|s| state.quote_of(*s).is_some());
+                if state.pool_open || !state.deciding() || any_quoted || at < state.respond_by {
                     return Ok(vec![]);
                 }
                 Ok(vec![E::RfqOpenedToPool(RfqOpenedToPool { at })])
@@ -352,9 +471,7 @@ impl Aggregate for Rfq {
                     return Err(RfqError::AlreadyQuoted);
                 }
                 positive(unit_price, state.target_price)?;
-                if valid_until <= at {
-                    return Err(RfqError::BadValidity);
-                }
+                valid_for(valid_until, at)?;
                 Ok(vec![E::QuoteSubmitted(QuoteSubmitted {
                     quote,
                     supplier: supplier.id,
@@ -387,9 +504,7 @@ impl Aggregate for Rfq {
                     return Err(RfqError::QuoteNotLive);
                 }
                 positive(unit_price, Some(q.unit_price))?;
-                if valid_until <= at {
-                    return Err(RfqError::BadValidity);
-                }
+                valid_for(valid_until, at)?;
                 Ok(vec![E::QuoteRevised(QuoteRevised {
                     quote,
                     supplier,
@@ -502,13 +617,17 @@ impl Aggregate for Rfq {
                 if reason.trim().is_empty() {
                     return Err(RfqError::Missing("a reason"));
                 }
-                Ok(vec![E::RfqCancelled(RfqCancelled { reason, at })])
+                let mut events = close_live_quotes(state, false, at);
+                events.push(E::RfqCancelled(RfqCancelled { reason, at }));
+                Ok(events)
             }
             C::Expire { at } => {
                 if !state.deciding() || at < state.deadline {
                     return Ok(vec![]);
                 }
-                Ok(vec![E::RfqExpired(RfqExpired { at })])
+                let mut events = close_live_quotes(state, true, at);
+                events.push(E::RfqExpired(RfqExpired { at }));
+                Ok(events)
             }
         }
     }
@@ -600,16 +719,27 @@ mod tests {
     const POOL: SupplierId = SupplierId(Uuid::from_u128(12));
     const DAY: Timestamp = 24 * HOUR_MS;
 
-    fn request() -> RfqRequest {
-        RfqRequest {
+    fn spec() -> RfqSpec {
+        RfqSpec {
             title: "Custom flange bolts M10×45, Dacromet".into(),
             description: "per drawing".into(),
             category: CategoryId(Uuid::from_u128(5)),
             attributes: BTreeMap::new(),
             quantity: 5000,
-            drawings: vec!["files/drawing.pdf".into()],
+            drawings: vec![FileRef::parse(
+                "/files/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/drawing.pdf",
+            )
+            .unwrap()],
             target_price: Some(Money::cny(80)),
             deadline: 7 * DAY,
+        }
+    }
+
+    fn invitee(id: SupplierId) -> Invitee {
+        Invitee {
+            id,
+            known: true,
+            may_sell: true,
         }
     }
 
@@ -618,8 +748,11 @@ mod tests {
             id: RfqId(Uuid::from_u128(100)),
             buyer: BUYER,
             company: CompanyId(Uuid::from_u128(3)),
-            request: request(),
-            invited: vec![INVITED_A, INVITED_B],
+            spec: spec(),
+            schema: Some(CategorySchema {
+                attributes: crate::category::hex_bolt_schema(),
+            }),
+            invited: vec![invitee(INVITED_A), invitee(INVITED_B)],
             response_sla_ms: DEFAULT_RESPONSE_SLA_MS,
             at: 0,
         }
@@ -665,14 +798,14 @@ mod tests {
             Rfq::decide(&empty, c)
         };
         assert_eq!(
-            with(|c| if let C::Create { request, .. } = c {
-                request.title.clear()
+            with(|c| if let C::Create { spec, .. } = c {
+                spec.title.clear()
             }),
             Err(RfqError::Missing("a title"))
         );
         assert_eq!(
-            with(|c| if let C::Create { request, .. } = c {
-                request.quantity = 0
+            with(|c| if let C::Create { spec, .. } = c {
+                spec.quantity = 0
             }),
             Err(RfqError::ZeroQuantity)
         );
@@ -684,19 +817,19 @@ mod tests {
         );
         assert_eq!(
             with(|c| if let C::Create { invited, .. } = c {
-                invited.push(INVITED_A)
+                invited.push(invitee(INVITED_A))
             }),
             Err(RfqError::BadInvitations)
         );
         assert_eq!(
-            with(|c| if let C::Create { request, .. } = c {
-                request.deadline = HOUR_MS
+            with(|c| if let C::Create { spec, .. } = c {
+                spec.deadline = HOUR_MS
             }),
             Err(RfqError::DeadlineTooSoon)
         );
         assert_eq!(
-            with(|c| if let C::Create { request, .. } = c {
-                request.target_price = Some(Money::cny(0))
+            with(|c| if let C::Create { spec, .. } = c {
+                spec.target_price = Some(Money::cny(0))
             }),
             Err(RfqError::BadPrice)
         );
@@ -748,17 +881,150 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_opens_for_a_silent_invitee_but_not_when_all_quoted() {
+    fn the_pool_opens_only_when_no_invited_supplier_quoted() {
+        let silent = open();
+        assert_eq!(
+            Rfq::decide(&silent, C::OpenToPool { at: DAY }),
+            Ok(vec![RfqEvent::RfqOpenedToPool(RfqOpenedToPool { at: DAY })])
+        );
         let one_quoted = run(open(), vec![quote(1, INVITED_A, 75, HOUR_MS)]);
         assert_eq!(one_quoted.status, RfqStatus::Quoted);
         assert_eq!(
             Rfq::decide(&one_quoted, C::OpenToPool { at: DAY }),
-            Ok(vec![RfqEvent::RfqOpenedToPool(RfqOpenedToPool { at: DAY })])
+            Ok(vec![]),
+            "one invited supplier answered: the buyer has a quote, the pool stays closed"
         );
-        let all_quoted = run(one_quoted, vec![quote(2, INVITED_B, 74, HOUR_MS)]);
+    }
+
+    #[test]
+    fn creation_checks_the_spec_against_the_category_and_the_invitees() {
+        let empty = RfqState::default();
+        let with_attributes = |pairs: &[(&str, &str)]| {
+            let mut c = create();
+            if let C::Create { spec, .. } = &mut c {
+                spec.attributes = pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+            }
+            Rfq::decide(&empty, c)
+        };
+        assert!(matches!(
+            with_attributes(&[("colour", "red")]),
+            Err(RfqError::Attribute(AttributeError::Unknown(k))) if k == "colour"
+        ));
+        assert!(matches!(
+            with_attributes(&[("thread", "M7")]),
+            Err(RfqError::Attribute(AttributeError::NotAllowed { .. }))
+        ));
+        assert!(matches!(
+            with_attributes(&[("length", "abc")]),
+            Err(RfqError::Attribute(AttributeError::BadNumber { .. }))
+        ));
+        let events = with_attributes(&[("length", "1 in"), ("thread", "m10")]).unwrap();
+        let RfqEvent::RfqCreated(created) = &events[0] else {
+            panic!("{events:?}")
+        };
         assert_eq!(
-            Rfq::decide(&all_quoted, C::OpenToPool { at: DAY }),
-            Ok(vec![])
+            created.request.attributes["length"],
+            AttributeValue::Number(25.4),
+            "inches are converted to the category's millimetres"
+        );
+        assert_eq!(
+            created.request.attributes["thread"],
+            AttributeValue::Enum("M10".into())
+        );
+
+        let mut no_category = create();
+        if let C::Create { schema, .. } = &mut no_category {
+            *schema = None;
+        }
+        assert_eq!(
+            Rfq::decide(&empty, no_category),
+            Err(RfqError::NoSuchCategory)
+        );
+        let ghost = SupplierId(Uuid::from_u128(99));
+        let mut unknown = create();
+        if let C::Create { invited, .. } = &mut unknown {
+            invited.push(Invitee {
+                id: ghost,
+                known: false,
+                may_sell: false,
+            });
+        }
+        assert_eq!(
+            Rfq::decide(&empty, unknown),
+            Err(RfqError::UnknownSupplier(ghost))
+        );
+        let mut idle = create();
+        if let C::Create { invited, .. } = &mut idle {
+            invited.push(Invitee {
+                id: ghost,
+                known: true,
+                may_sell: false,
+            });
+        }
+        assert_eq!(
+            Rfq::decide(&empty, idle),
+            Err(RfqError::InviteeMayNotSell(ghost))
+        );
+        let mut far = create();
+        if let C::Create { spec, .. } = &mut far {
+            spec.deadline = i64::MAX;
+        }
+        assert_eq!(Rfq::decide(&empty, far), Err(RfqError::DeadlineTooFar));
+    }
+
+    #[test]
+    fn a_quote_is_valid_for_at_most_a_year() {
+        let forever = C::SubmitQuote {
+            quote: QuoteId(Uuid::from_u128(9)),
+            supplier: eligible(INVITED_A),
+            unit_price: Money::cny(70),
+            lead_time_days: 1,
+            valid_until: i64::MAX,
+            note: String::new(),
+            at: HOUR_MS,
+        };
+        assert_eq!(Rfq::decide(&open(), forever), Err(RfqError::BadValidity));
+    }
+
+    #[test]
+    fn closing_an_rfq_closes_its_live_quotes() {
+        let quoted = run(
+            open(),
+            vec![
+                quote(1, INVITED_A, 75, HOUR_MS),
+                quote(2, INVITED_B, 72, HOUR_MS),
+            ],
+        );
+        let expired = run(quoted.clone(), vec![C::Expire { at: 7 * DAY }]);
+        assert_eq!(expired.status, RfqStatus::Expired);
+        assert!(expired
+            .quotes
+            .values()
+            .all(|q| q.status == QuoteStatus::Expired));
+        let cancelled = run(
+            quoted,
+            vec![C::Cancel {
+                buyer: BUYER,
+                reason: "design changed".into(),
+                at: 2 * HOUR_MS,
+            }],
+        );
+        assert!(cancelled
+            .quotes
+            .values()
+            .all(|q| q.status == QuoteStatus::NotSelected));
+    }
+
+    #[test]
+    fn v1_rfq_attributes_are_read_as_text() {
+        let body = serde_json::json!({ "request": { "attributes": { "finish": "Dacromet" } } });
+        let up = RfqEvent::upcast("RfqCreated", 1, body);
+        assert_eq!(
+            up.pointer("/request/attributes/finish"),
+            Some(&serde_json::json!({ "Text": "Dacromet" }))
         );
     }
 

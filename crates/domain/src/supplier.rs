@@ -1,6 +1,7 @@
 //! A supplier company's onboarding and standing: application with its credit code, documents
 //! reviewed by agents, the transaction deposit, going live, warnings, suspension, penalties and
-//! exit. Going live needs every mandatory document approved and the deposit paid in full.
+//! exit. Going live needs every mandatory document approved and the deposit paid in full; when an
+//! approved document expires the supplier stops selling until a new one is approved.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{Aggregate, DomainEvent, Timestamp};
 use crate::credit_code::CreditCode;
+use crate::files::FileRef;
 use crate::ids::{CategoryId, DisputeId, OrderId, SupplierId, UserId};
 use crate::money::Money;
 
@@ -55,12 +57,16 @@ pub enum DocumentKind {
 pub enum Review {
     Pending,
     Approved,
-    Rejected { reason: String },
+    Rejected {
+        reason: String,
+    },
+    /// Approved once, past its expiry date now.
+    Expired,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
-    pub file: String,
+    pub file: FileRef,
     pub expires_on: Option<Timestamp>,
     pub review: Review,
 }
@@ -72,6 +78,8 @@ pub enum SupplierStatus {
     Applied,
     UnderReview,
     Active,
+    /// Was active; a mandatory document expired, so it may not sell until a new one is approved.
+    Lapsed,
     Suspended,
     Exited,
 }
@@ -93,19 +101,60 @@ pub struct SupplierState {
     pub documents: BTreeMap<DocumentKind, Document>,
     pub deposit_required: Option<Money>,
     pub deposit_held: Option<Money>,
+    /// Every deposit payment recorded, by its payment reference: each counts once.
+    pub deposit_payments: BTreeMap<String, Money>,
     pub warnings: u32,
     pub low_rated_orders: std::collections::BTreeSet<OrderId>,
+    /// Has been active at least once: its profile is public from then on.
+    pub went_live: bool,
 }
 
 impl SupplierState {
     /// The mandatory documents are approved: the merged licence, or all three separate ones.
     pub fn verified(&self) -> bool {
-        let approved =
-            |k| matches!(self.documents.get(&k), Some(d) if d.review == Review::Approved);
+        self.verified_at(Timestamp::MIN)
+    }
+
+    /// The mandatory documents are approved and none of them has expired by `at`.
+    pub fn verified_at(&self, at: Timestamp) -> bool {
+        let approved = |k| {
+            matches!(self.documents.get(&k), Some(d) if d.review == Review::Approved
+                && d.expires_on.is_none_or(|e| e > at))
+        };
         approved(DocumentKind::MergedLicence)
             || (approved(DocumentKind::BusinessLicence)
                 && approved(DocumentKind::TaxRegistration)
                 && approved(DocumentKind::OrganisationCode))
+    }
+
+    /// What is still to pay for the deposit to be held in full.
+    pub fn deposit_due(&self) -> Money {
+        let required = self.deposit_required.unwrap_or(DEFAULT_DEPOSIT);
+        let held = self.deposit_held.map_or(0, |h| h.minor);
+        Money::new((required.minor - held).max(0), required.currency)
+    }
+
+    /// Whether a deposit payment of `amount` under `payment_ref` may be made now (before the
+    /// money is taken): the supplier has not exited, the reference is new, and the amount is
+    /// positive, in the deposit's currency and no more than is due.
+    pub fn check_deposit_payment(
+        &self,
+        amount: Money,
+        payment_ref: &str,
+    ) -> Result<(), SupplierError> {
+        live(self)?;
+        check_deposit_amount(self, amount, payment_ref)?;
+        if self.deposit_payments.contains_key(payment_ref) {
+            return Err(SupplierError::PaymentRefReused);
+        }
+        let due = self.deposit_due();
+        if !due.is_positive() {
+            return Err(SupplierError::NothingDue);
+        }
+        if amount.minor > due.minor {
+            return Err(SupplierError::MoreThanDue { asked: amount, due });
+        }
+        Ok(())
     }
 
     /// The deposit is held in full: the supplier trades escrow-protected.
@@ -125,6 +174,17 @@ impl SupplierState {
     pub fn may_sell(&self) -> bool {
         self.status == SupplierStatus::Active
     }
+
+    /// May sell at `at`: active, and no mandatory document expired by then (the expiry timer may
+    /// not have recorded it yet).
+    pub fn may_sell_at(&self, at: Timestamp) -> bool {
+        self.may_sell() && self.verified_at(at)
+    }
+
+    /// May still list products (drafts and revisions): anything but exited.
+    pub fn may_list(&self) -> bool {
+        !matches!(self.status, SupplierStatus::None | SupplierStatus::Exited)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -141,7 +201,7 @@ pub enum SupplierCommand {
     },
     SubmitDocument {
         kind: DocumentKind,
-        file: String,
+        file: FileRef,
         expires_on: Option<Timestamp>,
         at: Timestamp,
     },
@@ -156,9 +216,16 @@ pub enum SupplierCommand {
         reason: String,
         at: Timestamp,
     },
+    /// Records a deposit payment the platform received (see `check_deposit_payment` before
+    /// taking the money). The same reference again changes nothing.
     PayDeposit {
         amount: Money,
         payment_ref: String,
+        at: Timestamp,
+    },
+    /// Timer-driven: marks the approved documents whose expiry has passed; an active supplier
+    /// left without its mandatory documents lapses.
+    ExpireDocuments {
         at: Timestamp,
     },
     Warn {
@@ -175,10 +242,14 @@ pub enum SupplierCommand {
         agent: UserId,
         at: Timestamp,
     },
+    /// Takes a penalty from the deposit. More than it holds is refused, unless
+    /// `record_shortfall` (a ruling already made): then it takes what there is and records the
+    /// rest as owed.
     DeductPenalty {
         amount: Money,
         reason: String,
         dispute: Option<DisputeId>,
+        record_shortfall: bool,
         at: Timestamp,
     },
     Exit {
@@ -200,7 +271,9 @@ pub const LOW_RATINGS_PER_WARNING: u32 = 3;
 
 crate::event_data! {
     SupplierApplied { id: SupplierId, company_name: String, credit_code: CreditCode, categories: Vec<CategoryId>, contact: Contact, deposit_required: Money, at: Timestamp }
-    DocumentSubmitted { kind: DocumentKind, file: String, expires_on: Option<Timestamp>, at: Timestamp }
+    DocumentSubmitted { kind: DocumentKind, file: FileRef, expires_on: Option<Timestamp>, at: Timestamp }
+    DocumentExpired { kind: DocumentKind, expired_on: Timestamp, at: Timestamp }
+    SupplierLapsed { at: Timestamp }
     DocumentApproved { kind: DocumentKind, agent: UserId, at: Timestamp }
     DocumentRejected { kind: DocumentKind, agent: UserId, reason: String, at: Timestamp }
     DepositPaid { amount: Money, held: Money, payment_ref: String, at: Timestamp }
@@ -208,9 +281,21 @@ crate::event_data! {
     SupplierWarned { agent: UserId, reason: String, warnings: u32, at: Timestamp }
     SupplierSuspended { agent: UserId, reason: String, at: Timestamp }
     SupplierReinstated { agent: UserId, at: Timestamp }
-    PenaltyDeducted { amount: Money, held: Money, reason: String, dispute: Option<DisputeId>, at: Timestamp }
     SupplierExited { by: UserId, reason: String, deposit_returned: Money, at: Timestamp }
     LowRatingRecorded { order: OrderId, low_ratings: u32, at: Timestamp }
+}
+
+/// A penalty taken from the deposit; `shortfall` is what a ruling asked for beyond what the
+/// deposit held (absent in events written before it was recorded).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PenaltyDeducted {
+    pub amount: Money,
+    pub held: Money,
+    pub reason: String,
+    pub dispute: Option<DisputeId>,
+    #[serde(default)]
+    pub shortfall: Option<Money>,
+    pub at: Timestamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -218,6 +303,8 @@ crate::event_data! {
 pub enum SupplierEvent {
     SupplierApplied(SupplierApplied),
     DocumentSubmitted(DocumentSubmitted),
+    DocumentExpired(DocumentExpired),
+    SupplierLapsed(SupplierLapsed),
     DocumentApproved(DocumentApproved),
     DocumentRejected(DocumentRejected),
     DepositPaid(DepositPaid),
@@ -232,6 +319,8 @@ pub enum SupplierEvent {
 crate::event_names!(SupplierEvent {
     SupplierApplied,
     DocumentSubmitted,
+    DocumentExpired,
+    SupplierLapsed,
     DocumentApproved,
     DocumentRejected,
     DepositPaid,
@@ -274,6 +363,31 @@ pub enum SupplierError {
     WrongStatus(SupplierStatus),
     #[error("the supplier still has {0} open orders; they must settle before exit")]
     OpenOrders(u32),
+    #[error("this payment reference was already used for another deposit payment")]
+    PaymentRefReused,
+    #[error("the deposit is already held in full")]
+    NothingDue,
+    #[error("{asked} is more than the {due} still due for the deposit")]
+    MoreThanDue { asked: Money, due: Money },
+    #[error("the penalty {asked} is more than the deposit holds ({held})")]
+    PenaltyExceedsDeposit { asked: Money, held: Money },
+    #[error("the mandatory documents are not approved and valid; they must be renewed first")]
+    NotVerified,
+}
+
+fn check_deposit_amount(
+    state: &SupplierState,
+    amount: Money,
+    payment_ref: &str,
+) -> Result<(), SupplierError> {
+    let required = state.deposit_required.ok_or(SupplierError::NotFound)?;
+    if !amount.is_positive() || amount.currency != required.currency {
+        return Err(SupplierError::BadAmount);
+    }
+    if payment_ref.trim().is_empty() {
+        return Err(SupplierError::Missing("the payment reference"));
+    }
+    Ok(())
 }
 
 fn live(state: &SupplierState) -> Result<(), SupplierError> {
@@ -300,7 +414,7 @@ fn with_activation(
 ) -> Vec<SupplierEvent> {
     let before = matches!(
         state.status,
-        SupplierStatus::Applied | SupplierStatus::UnderReview
+        SupplierStatus::Applied | SupplierStatus::UnderReview | SupplierStatus::Lapsed
     );
     let after = events.iter().fold(state.clone(), Supplier::evolve);
     if before && after.verified() && after.deposit_in_full() {
@@ -368,9 +482,6 @@ impl Aggregate for Supplier {
                 at,
             } => {
                 live(state)?;
-                if file.trim().is_empty() {
-                    return Err(SupplierError::Missing("the document file"));
-                }
                 if expires_on.is_some_and(|e| e <= at) {
                     return Err(SupplierError::DocumentExpired);
                 }
@@ -424,16 +535,17 @@ impl Aggregate for Supplier {
                 at,
             } => {
                 live(state)?;
-                let required = state.deposit_required.ok_or(SupplierError::NotFound)?;
-                if !amount.is_positive() || amount.currency != required.currency {
-                    return Err(SupplierError::BadAmount);
-                }
-                if payment_ref.trim().is_empty() {
-                    return Err(SupplierError::Missing("the payment reference"));
+                check_deposit_amount(state, amount, &payment_ref)?;
+                if let Some(recorded) = state.deposit_payments.get(&payment_ref) {
+                    return if *recorded == amount {
+                        Ok(vec![])
+                    } else {
+                        Err(SupplierError::PaymentRefReused)
+                    };
                 }
                 let held = state
                     .deposit_held
-                    .unwrap_or(Money::zero(required.currency))
+                    .unwrap_or(Money::zero(amount.currency))
                     .checked_add(amount)
                     .map_err(|_| SupplierError::BadAmount)?;
                 let events = vec![E::DepositPaid(DepositPaid {
@@ -444,6 +556,29 @@ impl Aggregate for Supplier {
                 })];
                 Ok(with_activation(state, events, at))
             }
+            ExpireDocuments { at } => {
+                if state.status == SupplierStatus::Exited {
+                    return Ok(vec![]);
+                }
+                let mut events: Vec<SupplierEvent> = state
+                    .documents
+                    .iter()
+                    .filter(|(_, d)| d.review == Review::Approved)
+                    .filter_map(|(kind, d)| {
+                        let expired_on = d.expires_on.filter(|e| *e <= at)?;
+                        Some(E::DocumentExpired(DocumentExpired {
+                            kind: *kind,
+                            expired_on,
+                            at,
+                        }))
+                    })
+                    .collect();
+                let after = events.iter().fold(state.clone(), Supplier::evolve);
+                if state.status == SupplierStatus::Active && !after.verified() {
+                    events.push(E::SupplierLapsed(SupplierLapsed { at }));
+                }
+                Ok(events)
+            }
             Warn {
                 agent,
                 reason: why,
@@ -451,7 +586,10 @@ impl Aggregate for Supplier {
             } => {
                 live(state)?;
                 reason(&why)?;
-                if state.status != SupplierStatus::Active {
+                if !matches!(
+                    state.status,
+                    SupplierStatus::Active | SupplierStatus::Lapsed
+                ) {
                     return Err(SupplierError::WrongStatus(state.status));
                 }
                 let warnings = state.warnings + 1;
@@ -491,6 +629,9 @@ impl Aggregate for Supplier {
                 if state.status != SupplierStatus::Suspended {
                     return Err(SupplierError::WrongStatus(state.status));
                 }
+                if !state.verified_at(at) {
+                    return Err(SupplierError::NotVerified);
+                }
                 Ok(vec![E::SupplierReinstated(SupplierReinstated {
                     agent,
                     at,
@@ -500,24 +641,36 @@ impl Aggregate for Supplier {
                 amount,
                 reason: why,
                 dispute,
+                record_shortfall,
                 at,
             } => {
                 live(state)?;
                 reason(&why)?;
-                let held = state.deposit_held.ok_or(SupplierError::BadAmount)?;
+                let currency = state
+                    .deposit_required
+                    .map_or(crate::Currency::CNY, |m| m.currency);
+                let held = state.deposit_held.unwrap_or(Money::zero(currency));
                 if !amount.is_positive() || amount.currency != held.currency {
                     return Err(SupplierError::BadAmount);
                 }
-                // A penalty takes what the deposit holds, never more.
+                if amount.minor > held.minor && !record_shortfall {
+                    return Err(SupplierError::PenaltyExceedsDeposit {
+                        asked: amount,
+                        held,
+                    });
+                }
+                // The deposit gives what it holds; a ruling's remainder is recorded as owed.
                 let taken = Money::new(amount.minor.min(held.minor), held.currency);
                 let left = held
                     .checked_sub(taken)
                     .map_err(|_| SupplierError::BadAmount)?;
+                let shortfall = Money::new(amount.minor - taken.minor, currency);
                 Ok(vec![E::PenaltyDeducted(PenaltyDeducted {
                     amount: taken,
                     held: left,
                     reason: why,
                     dispute,
+                    shortfall: shortfall.is_positive().then_some(shortfall),
                     at,
                 })])
             }
@@ -555,7 +708,10 @@ impl Aggregate for Supplier {
                     at,
                 })];
                 if low_ratings.is_multiple_of(LOW_RATINGS_PER_WARNING)
-                    && state.status == SupplierStatus::Active
+                    && matches!(
+                        state.status,
+                        SupplierStatus::Active | SupplierStatus::Lapsed
+                    )
                 {
                     let warnings = state.warnings + 1;
                     let reason = format!("{low_ratings} low ratings from buyers");
@@ -614,10 +770,23 @@ impl Aggregate for Supplier {
                     };
                 }
             }
-            E::DepositPaid(e) => state.deposit_held = Some(e.held),
-            E::SupplierActivated(_) | E::SupplierReinstated(_) => {
-                state.status = SupplierStatus::Active
+            E::DepositPaid(e) => {
+                state.deposit_held = Some(e.held);
+                state
+                    .deposit_payments
+                    .insert(e.payment_ref.clone(), e.amount);
             }
+            E::SupplierActivated(_) => {
+                state.status = SupplierStatus::Active;
+                state.went_live = true;
+            }
+            E::SupplierReinstated(_) => state.status = SupplierStatus::Active,
+            E::DocumentExpired(e) => {
+                if let Some(d) = state.documents.get_mut(&e.kind) {
+                    d.review = Review::Expired;
+                }
+            }
+            E::SupplierLapsed(_) => state.status = SupplierStatus::Lapsed,
             E::SupplierWarned(e) => state.warnings = e.warnings,
             E::SupplierSuspended(_) => state.status = SupplierStatus::Suspended,
             E::PenaltyDeducted(e) => state.deposit_held = Some(e.held),
@@ -665,10 +834,14 @@ mod tests {
         })
     }
 
+    pub fn file(name: &str) -> FileRef {
+        FileRef::parse(&format!("/files/{}/{name}", "ab".repeat(32))).unwrap()
+    }
+
     fn submit(kind: DocumentKind) -> SupplierCommand {
         C::SubmitDocument {
             kind,
-            file: format!("files/{kind:?}.pdf"),
+            file: file(&format!("{kind:?}.pdf")),
             expires_on: Some(10_000),
             at: 1,
         }
@@ -711,7 +884,12 @@ mod tests {
         let events = Supplier::decide(&state, pay(1_000_000)).unwrap();
         assert_eq!(events.len(), 1, "half a deposit does not activate");
         let state = events.iter().fold(state, Supplier::evolve);
-        let events = Supplier::decide(&state, pay(1_000_000)).unwrap();
+        let second = C::PayDeposit {
+            amount: Money::cny(1_000_000),
+            payment_ref: "pay-2".into(),
+            at: 4,
+        };
+        let events = Supplier::decide(&state, second).unwrap();
         assert!(matches!(
             events.last(),
             Some(SupplierEvent::SupplierActivated(_))
@@ -755,24 +933,12 @@ mod tests {
                 &state,
                 C::SubmitDocument {
                     kind: MergedLicence,
-                    file: "f".into(),
+                    file: file("f.pdf"),
                     expires_on: Some(5),
                     at: 5
                 }
             ),
             Err(SupplierError::DocumentExpired)
-        );
-        assert_eq!(
-            Supplier::decide(
-                &state,
-                C::SubmitDocument {
-                    kind: MergedLicence,
-                    file: " ".into(),
-                    expires_on: None,
-                    at: 5
-                }
-            ),
-            Err(SupplierError::Missing("the document file"))
         );
         let state = run(state, vec![submit(MergedLicence)]);
         assert_eq!(
@@ -960,25 +1126,152 @@ mod tests {
 
     #[test]
     fn penalties_come_out_of_the_deposit_and_cost_the_guarantee() {
-        let penalty = |fen| C::DeductPenalty {
+        let penalty = |fen, record_shortfall| C::DeductPenalty {
             amount: Money::cny(fen),
             reason: "dispute lost".into(),
             dispute: None,
+            record_shortfall,
             at: 9,
         };
-        let state = run(active(), vec![penalty(500_000)]);
+        let state = run(active(), vec![penalty(500_000, false)]);
         assert_eq!(state.deposit_held, Some(Money::cny(1_500_000)));
         assert!(!state.guaranteed(), "the deposit is no longer full");
-        let events = Supplier::decide(&state, penalty(9_000_000)).unwrap();
-        assert!(
-            matches!(&events[0], SupplierEvent::PenaltyDeducted(p) if p.amount == Money::cny(1_500_000) && p.held == Money::cny(0))
+        assert_eq!(
+            Supplier::decide(&state, penalty(9_000_000, false)),
+            Err(SupplierError::PenaltyExceedsDeposit {
+                asked: Money::cny(9_000_000),
+                held: Money::cny(1_500_000)
+            }),
+            "an agent's penalty beyond the deposit is refused, not silently cut"
         );
-        let state = run(state, vec![pay(500_000)]);
+        let events = Supplier::decide(&state, penalty(9_000_000, true)).unwrap();
+        assert!(
+            matches!(&events[0], SupplierEvent::PenaltyDeducted(p) if p.amount == Money::cny(1_500_000) && p.held == Money::cny(0) && p.shortfall == Some(Money::cny(7_500_000))),
+            "a ruling's penalty takes what there is and records the rest: {events:?}"
+        );
+        let state = run(
+            state,
+            vec![C::PayDeposit {
+                amount: Money::cny(500_000),
+                payment_ref: "pay-2".into(),
+                at: 10,
+            }],
+        );
         assert!(state.guaranteed(), "topped up");
         assert_eq!(
-            Supplier::decide(&state, penalty(0)),
+            Supplier::decide(&state, penalty(0, false)),
             Err(SupplierError::BadAmount)
         );
+    }
+
+    #[test]
+    fn a_deposit_payment_counts_once_per_reference() {
+        let state = run(applied(), vec![pay(1_000_000)]);
+        assert_eq!(
+            Supplier::decide(&state, pay(1_000_000)),
+            Ok(vec![]),
+            "the same payment reported again"
+        );
+        assert_eq!(
+            Supplier::decide(&state, pay(5)),
+            Err(SupplierError::PaymentRefReused)
+        );
+        assert_eq!(state.deposit_held, Some(Money::cny(1_000_000)));
+        assert_eq!(
+            state.check_deposit_payment(Money::cny(1), "pay-1"),
+            Err(SupplierError::PaymentRefReused)
+        );
+        assert_eq!(
+            state.check_deposit_payment(Money::cny(1_000_001), "pay-2"),
+            Err(SupplierError::MoreThanDue {
+                asked: Money::cny(1_000_001),
+                due: Money::cny(1_000_000)
+            })
+        );
+        assert_eq!(
+            state.check_deposit_payment(Money::cny(1_000_000), "pay-2"),
+            Ok(())
+        );
+        let full = run(active(), vec![]);
+        assert_eq!(
+            full.check_deposit_payment(Money::cny(1), "pay-9"),
+            Err(SupplierError::NothingDue)
+        );
+    }
+
+    #[test]
+    fn an_expired_licence_stops_the_supplier_selling_until_a_new_one_is_approved() {
+        use DocumentKind::*;
+        let state = active();
+        assert!(state.may_sell_at(9_999));
+        assert!(
+            !state.may_sell_at(10_000),
+            "expired on the day, timer or not"
+        );
+        let early = Supplier::decide(&state, C::ExpireDocuments { at: 9_999 }).unwrap();
+        assert!(early.is_empty());
+        let events = Supplier::decide(&state, C::ExpireDocuments { at: 10_000 }).unwrap();
+        assert!(matches!(
+            &events[..],
+            [SupplierEvent::DocumentExpired(e), SupplierEvent::SupplierLapsed(_)] if e.kind == MergedLicence
+        ));
+        let lapsed = events.iter().fold(state, Supplier::evolve);
+        assert_eq!(lapsed.status, SupplierStatus::Lapsed);
+        assert!(!lapsed.verified());
+        assert!(!lapsed.may_sell());
+        assert_eq!(
+            Supplier::decide(&lapsed, C::ExpireDocuments { at: 20_000 }),
+            Ok(vec![]),
+            "expired once"
+        );
+        let renewed = run(
+            lapsed,
+            vec![
+                C::SubmitDocument {
+                    kind: MergedLicence,
+                    file: file("licence-2027.pdf"),
+                    expires_on: None,
+                    at: 10_001,
+                },
+                C::ApproveDocument {
+                    kind: MergedLicence,
+                    agent: AGENT,
+                    at: 10_002,
+                },
+            ],
+        );
+        assert_eq!(renewed.status, SupplierStatus::Active, "live again");
+        assert!(renewed.verified());
+    }
+
+    #[test]
+    fn a_suspended_supplier_is_reinstated_only_with_valid_documents() {
+        let suspended = run(
+            active(),
+            vec![C::Suspend {
+                agent: AGENT,
+                reason: "fake certificates".into(),
+                at: 5,
+            }],
+        );
+        assert_eq!(
+            Supplier::decide(
+                &suspended,
+                C::Reinstate {
+                    agent: AGENT,
+                    at: 10_000
+                }
+            ),
+            Err(SupplierError::NotVerified)
+        );
+        assert!(Supplier::decide(
+            &suspended,
+            C::Reinstate {
+                agent: AGENT,
+                at: 6
+            }
+        )
+        .is_ok());
     }
 
     #[test]

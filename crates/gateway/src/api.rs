@@ -31,6 +31,8 @@ pub struct Api {
     pub search: std::sync::Arc<zhuchao_search::SearchIndex>,
     pub analytics: std::sync::Arc<zhuchao_analytics::AnalyticsProjection>,
     pub traffic: zhuchao_analytics::TrafficRecorder,
+    /// Where uploads are kept: a file reference must name one of them.
+    pub files_dir: std::path::PathBuf,
 }
 
 pub fn api<'a>(ctx: &Context<'a>) -> &'a Api {

@@ -15,17 +15,65 @@ use zhuchao_domain::category::{
 };
 use zhuchao_domain::credit_code::CreditCode;
 use zhuchao_domain::dispute::DisputeReason;
+use zhuchao_domain::files::FileRef;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::money::Money;
 use zhuchao_domain::order::{Order, OrderCommand, Party};
 use zhuchao_domain::product::{PriceTier, ProductSheet};
-use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqRequest};
+use zhuchao_domain::rfq::RfqSpec;
 use zhuchao_domain::supplier::{Contact, DocumentKind, Supplier, SupplierCommand};
 use zhuchao_domain::units::Unit;
-use zhuchao_domain::{DAY_MS, HOUR_MS};
+use zhuchao_domain::DAY_MS;
 use zhuchao_eventstore::EventStore;
 
 use crate::auth::hash_password;
+
+/// The demo's sample files (a licence scan, a drawing, a photo of a delivery), as plain text so
+/// that they open anywhere: written to the files directory so their references resolve.
+const SAMPLE_FILES: [(&str, &str); 3] = [
+    (
+        "licence-sample.txt",
+        "营业执照（演示样本）Business licence — demo sample, not a real document.\n",
+    ),
+    (
+        "drawing-sample.txt",
+        "图纸（演示样本）Drawing — demo sample: flange bolt M10x45, Dacromet finish.\n",
+    ),
+    (
+        "photo-batch.txt",
+        "到货照片（演示样本）Delivery photo — demo sample: strength class 8.8 marked on the heads.\n",
+    ),
+];
+
+fn content_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The reference of a sample file, as the upload would answer it.
+pub fn sample_file(name: &str) -> FileRef {
+    let (name, content) = SAMPLE_FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .expect("a demo sample file");
+    FileRef::parse(&format!(
+        "/files/{}/{name}",
+        content_hash(content.as_bytes())
+    ))
+    .expect("a well-formed sample reference")
+}
+
+/// Writes the sample files where uploads are kept (files are named by their content hash).
+pub fn write_sample_files(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (_, content) in SAMPLE_FILES {
+        std::fs::write(dir.join(content_hash(content.as_bytes())), content)?;
+    }
+    Ok(())
+}
 
 /// Every demo account's password.
 pub const DEMO_PASSWORD: &str = "zhuchao-demo";
@@ -475,7 +523,7 @@ pub async fn seed<S: EventStore + Clone>(
         }
     }
     processes.catch_up().await?;
-    let (disputed, _, _, disputing_buyer) = orders[7];
+    let (disputed, _, disputing_company, disputing_buyer) = orders[7];
     market
         .open_dispute(
             &ctx,
@@ -483,10 +531,11 @@ pub async fn seed<S: EventStore + Clone>(
             disputed,
             Party::Buyer,
             disputing_buyer,
+            (Some(disputing_company), None),
             DisputeReason::NotAsDescribed,
             "收到的螺栓强度等级为 8.8，订单要求 A2-70 不锈钢。Grade 8.8 delivered, A2-70 ordered."
                 .into(),
-            vec!["files/demo/photo-batch.jpg".into()],
+            vec![sample_file("photo-batch.txt").to_string()],
             Money::cny(20_000),
         )
         .await
@@ -502,7 +551,7 @@ pub async fn seed<S: EventStore + Clone>(
             .take(2)
             .map(|(s, _)| *s)
             .collect();
-        let request = RfqRequest {
+        let spec = RfqSpec {
             title: [
                 "非标法兰螺栓 M10×45 达克罗 Flange bolts, Dacromet",
                 "耐高温轴承 6204 C3 High-temperature bearings",
@@ -514,25 +563,13 @@ pub async fn seed<S: EventStore + Clone>(
             category,
             attributes: BTreeMap::new(),
             quantity: [5000, 800, 40][i],
-            drawings: vec![format!("files/demo/drawing-{i}.pdf")],
+            drawings: vec![sample_file("drawing-sample.txt")],
             target_price: None,
             deadline: market.handler.now() + 10 * DAY_MS,
         };
         let at = market.handler.now();
         market
-            .run::<Rfq>(
-                &ctx,
-                rfq,
-                RfqCommand::Create {
-                    id: rfq,
-                    buyer: *buyer,
-                    company: *company,
-                    request,
-                    invited: invited.clone(),
-                    response_sla_ms: 24 * HOUR_MS,
-                    at,
-                },
-            )
+            .create_rfq(&ctx, rfq, *buyer, *company, spec, invited.clone())
             .await
             .at("RFQs")?;
         if i > 0 {
@@ -666,7 +703,7 @@ async fn onboard_supplier<S: EventStore + Clone>(
             id,
             SupplierCommand::SubmitDocument {
                 kind: DocumentKind::MergedLicence,
-                file: format!("files/demo/licence-{n}.pdf"),
+                file: sample_file("licence-sample.txt"),
                 expires_on: Some(at + 900 * DAY_MS),
                 at,
             },

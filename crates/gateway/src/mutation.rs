@@ -14,10 +14,11 @@ use zhuchao_app::Executed;
 use zhuchao_domain::account::{Account, AccountCommand, Role};
 use zhuchao_domain::category::{AttributeDef, AttributeKind, Category, CategoryCommand};
 use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeReason};
+use zhuchao_domain::files::FileRef;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::order::{Order, OrderCommand, Party};
 use zhuchao_domain::product::{PriceTier, Product, ProductCommand, ProductSheet};
-use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqRequest};
+use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqSpec};
 use zhuchao_domain::supplier::{Contact, DocumentKind, Supplier, SupplierCommand};
 use zhuchao_domain::units::Unit;
 
@@ -72,6 +73,79 @@ fn refused(error: UserError) -> async_graphql::Result<MutationResult> {
 fn money(field: &str, input: &MoneyInput) -> Result<zhuchao_domain::money::Money, UserError> {
     input.parse().map_err(|m| bad_input(field, m))
 }
+
+/// Earliest and latest instants a date input may name: 2000-01-01 and 2200-01-01 (UTC).
+const EARLIEST_MS: f64 = 946_684_800_000.0;
+const LATEST_MS: f64 = 7_258_118_400_000.0;
+
+/// A date given as milliseconds since the Unix epoch: a whole number between 2000 and 2200.
+fn timestamp(field: &str, ms: f64) -> Result<i64, UserError> {
+    if !ms.is_finite() || ms.fract() != 0.0 || !(EARLIEST_MS..=LATEST_MS).contains(&ms) {
+        return Err(bad_input(
+            field,
+            "a date is a whole number of milliseconds since 1970 (UTC), between the years 2000 and 2200",
+        ));
+    }
+    Ok(ms as i64)
+}
+
+/// Attribute values by key; the same key twice is refused rather than one silently winning.
+fn attribute_map(
+    field: &str,
+    input: &[AttributeInput],
+) -> Result<BTreeMap<String, String>, UserError> {
+    let mut out = BTreeMap::new();
+    for a in input {
+        if out.insert(a.key.clone(), a.value.clone()).is_some() {
+            return Err(bad_input(
+                field,
+                format!("attribute {:?} is given twice", a.key),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// References to files uploaded here (`POST /files`): well formed and present.
+fn uploaded(ctx: &Context<'_>, field: &str, refs: &[String]) -> Result<Vec<FileRef>, UserError> {
+    let dir = &api(ctx).files_dir;
+    refs.iter()
+        .map(|text| {
+            let file = FileRef::parse(text).map_err(|e| UserError {
+                code: "NOT_A_FILE".into(),
+                field: Some(field.into()),
+                message: e.to_string(),
+            })?;
+            if !dir.join(file.hash()).is_file() {
+                return Err(UserError {
+                    code: "NOT_A_FILE".into(),
+                    field: Some(field.into()),
+                    message: format!("{file} was never uploaded here"),
+                });
+            }
+            Ok(file)
+        })
+        .collect()
+}
+
+/// The id of a created thing: a new one, or, when the client gives an idempotency key, the
+/// same one for the same caller and key, so that a retried request finds what the first made.
+fn creation_id(kind: &str, caller: Uuid, key: Option<&str>) -> Result<Uuid, UserError> {
+    match key {
+        None => Ok(Uuid::now_v7()),
+        Some(k) if k.trim().is_empty() || k.len() > 200 => Err(bad_input(
+            "idempotencyKey",
+            "an idempotency key is 1 to 200 characters",
+        )),
+        Some(k) => Ok(Uuid::new_v5(
+            &IDEMPOTENT_IDS,
+            format!("{kind}\u{1f}{caller}\u{1f}{k}").as_bytes(),
+        )),
+    }
+}
+
+/// The namespace of ids derived from idempotency keys.
+const IDEMPOTENT_IDS: Uuid = Uuid::from_u128(0x6e3f_2b8e_8d3a_4c59_9a1e_5b7d_0c4f_21a7);
 
 fn enum_value<T: Copy + std::fmt::Debug>(
     field: &str,
@@ -170,11 +244,7 @@ impl ProductInput {
             lead_time_days: self.lead_time_days,
             shipping_cost: money("shippingCost", &self.shipping_cost)?,
         };
-        let attributes = self
-            .attributes
-            .iter()
-            .map(|a| (a.key.clone(), a.value.clone()))
-            .collect();
+        let attributes = attribute_map("attributes", &self.attributes)?;
         Ok((sheet, attributes))
     }
 }
@@ -530,11 +600,16 @@ impl MarketMutation {
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
         let kind = try_input!(enum_value("kind", &kind, &DOCUMENT_KINDS));
+        let file = try_input!(uploaded(ctx, "file", std::slice::from_ref(&file))).remove(0);
+        let expires_on = match expires_on {
+            Some(ms) => Some(try_input!(timestamp("expiresOn", ms))),
+            None => None,
+        };
         let a = api(ctx);
         let c = SupplierCommand::SubmitDocument {
             kind,
             file,
-            expires_on: expires_on.map(|e| e as i64),
+            expires_on,
             at: a.market.handler.now(),
         };
         outcome(
@@ -620,6 +695,8 @@ impl MarketMutation {
                     amount,
                     reason,
                     dispute: None,
+                    // An agent's own penalty: more than the deposit holds is refused.
+                    record_shortfall: false,
                     at,
                 }
             }
@@ -725,14 +802,22 @@ impl MarketMutation {
         )
     }
 
+    /// Suppliers: a new product, in draft. With an `idempotencyKey`, a retried request answers
+    /// the product the first one drafted.
     async fn draft_product(
         &self,
         ctx: &Context<'_>,
         input: ProductInput,
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
         let (sheet, attributes) = try_input!(input.parse());
-        let id = ProductId(Uuid::now_v7());
+        try_input!(uploaded(ctx, "images", &sheet.images));
+        let id = ProductId(try_input!(creation_id(
+            "product",
+            me.0,
+            idempotency_key.as_deref()
+        )));
         outcome(
             id.0,
             api(ctx)
@@ -750,30 +835,12 @@ impl MarketMutation {
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
         let (sheet, attributes) = try_input!(input.parse());
-        let a = api(ctx);
-        let schema = {
-            let views = a.views.views.read().await;
-            views
-                .categories
-                .get(&sheet.category)
-                .map(|c| c.schema.clone())
-        };
-        let Some(schema) = schema else {
-            return refused(bad_input("categoryId", "no such category"));
-        };
+        try_input!(uploaded(ctx, "images", &sheet.images));
         outcome(
             id,
-            a.market
-                .run::<Product>(
-                    &command_context(ctx),
-                    ProductId(id),
-                    ProductCommand::Revise {
-                        supplier: me,
-                        sheet,
-                        attributes,
-                        schema,
-                    },
-                )
+            api(ctx)
+                .market
+                .revise_product(&command_context(ctx), ProductId(id), me, sheet, attributes)
                 .await,
         )
     }
@@ -856,15 +923,22 @@ impl MarketMutation {
         )
     }
 
-    /// Buyers: order products of one supplier (tier prices and MOQ apply).
+    /// Buyers: order products of one supplier (tier prices and MOQ apply); the stock is
+    /// reserved at once. With an `idempotencyKey`, a retried request answers the order the
+    /// first one placed instead of placing another.
     async fn place_order(
         &self,
         ctx: &Context<'_>,
         lines: Vec<CartLineInput>,
         address: String,
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         let (user, company) = buyer(ctx)?;
-        let id = OrderId(Uuid::now_v7());
+        let id = OrderId(try_input!(creation_id(
+            "order",
+            user.0,
+            idempotency_key.as_deref()
+        )));
         let items = lines
             .into_iter()
             .map(|l| (ProductId(l.product_id), l.quantity))
@@ -873,7 +947,7 @@ impl MarketMutation {
             .market
             .place_cart_order(&command_context(ctx), id, user, company, items, address)
             .await;
-        if placed.is_ok() {
+        if placed.as_ref().is_ok_and(|p| !p.events.is_empty()) {
             crate::traffic::record_order_event(ctx, id, false).await;
         }
         outcome(id.0, placed)
@@ -1143,48 +1217,48 @@ impl MarketMutation {
         )
     }
 
-    /// Buyers: ask invited suppliers for quotes.
+    /// Buyers: ask invited suppliers for quotes. With an `idempotencyKey`, a retried request
+    /// answers the RFQ the first one sent.
     async fn create_rfq(
         &self,
         ctx: &Context<'_>,
         input: RfqInput,
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         let (user, company) = buyer(ctx)?;
         let target_price = match &input.target_price {
             Some(m) => Some(try_input!(money("targetPrice", m))),
             None => None,
         };
+        let attributes = try_input!(attribute_map("attributes", &input.attributes));
+        let drawings = try_input!(uploaded(ctx, "drawings", &input.drawings));
+        let deadline = try_input!(timestamp("deadline", input.deadline));
         let a = api(ctx);
-        let id = RfqId(Uuid::now_v7());
-        let request = RfqRequest {
+        let id = RfqId(try_input!(creation_id(
+            "rfq",
+            user.0,
+            idempotency_key.as_deref()
+        )));
+        let spec = RfqSpec {
             title: input.title,
             description: input.description,
             category: CategoryId(input.category_id),
-            attributes: input
-                .attributes
-                .into_iter()
-                .map(|a| (a.key, a.value))
-                .collect(),
+            attributes,
             quantity: input.quantity,
-            drawings: input.drawings,
+            drawings,
             target_price,
-            deadline: input.deadline as i64,
+            deadline,
         };
-        let c = RfqCommand::Create {
-            id,
-            buyer: user,
-            company,
-            request,
-            invited: input
-                .invited_supplier_ids
-                .into_iter()
-                .map(SupplierId)
-                .collect(),
-            response_sla_ms: a.market.settings.rfq_response_sla_ms,
-            at: a.market.handler.now(),
-        };
-        let sent = a.market.run::<Rfq>(&command_context(ctx), id, c).await;
-        if sent.is_ok() {
+        let invited = input
+            .invited_supplier_ids
+            .into_iter()
+            .map(SupplierId)
+            .collect();
+        let sent = a
+            .market
+            .create_rfq(&command_context(ctx), id, user, company, spec, invited)
+            .await;
+        if sent.as_ref().is_ok_and(|s| !s.events.is_empty()) {
             let category = Some(input.category_id);
             crate::traffic::record(ctx, |session, at| {
                 zhuchao_analytics::TrafficEvent::RfqSent {
@@ -1244,7 +1318,7 @@ impl MarketMutation {
                 me,
                 unit_price,
                 lead_time_days,
-                valid_until as i64,
+                try_input!(timestamp("validUntil", valid_until)),
                 note,
             )
             .await;
@@ -1269,7 +1343,7 @@ impl MarketMutation {
             supplier: me,
             unit_price,
             lead_time_days,
-            valid_until: valid_until as i64,
+            valid_until: try_input!(timestamp("validUntil", valid_until)),
             note,
             at: a.market.handler.now(),
         };
@@ -1369,11 +1443,25 @@ impl MarketMutation {
         statement: String,
         #[graphql(default)] files: Vec<String>,
         claimed: MoneyInput,
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         let (party, user) = party_of(ctx, OrderId(order_id)).await?;
         let reason = try_input!(enum_value("reason", &reason, &REASONS));
         let claimed = try_input!(money("claimed", &claimed));
-        let id = DisputeId(Uuid::now_v7());
+        let files = try_input!(uploaded(ctx, "files", &files))
+            .into_iter()
+            .map(|f| f.to_string())
+            .collect();
+        let id = DisputeId(try_input!(creation_id(
+            "dispute",
+            user.0,
+            idempotency_key.as_deref()
+        )));
+        let sides = match crate::api::viewer(ctx) {
+            Viewer::Buyer { company, .. } => (Some(*company), None),
+            Viewer::Supplier { supplier, .. } => (None, Some(*supplier)),
+            _ => (None, None),
+        };
         outcome(
             id.0,
             api(ctx)
@@ -1384,6 +1472,7 @@ impl MarketMutation {
                     OrderId(order_id),
                     party,
                     user,
+                    sides,
                     reason,
                     statement,
                     files,
@@ -1403,6 +1492,10 @@ impl MarketMutation {
         let order = dispute_order(ctx, DisputeId(dispute_id)).await?;
         let order = order.ok_or_else(|| crate::errors::not_found("dispute"))?;
         let (party, user) = party_of(ctx, order).await?;
+        let files = try_input!(uploaded(ctx, "files", &files))
+            .into_iter()
+            .map(|f| f.to_string())
+            .collect();
         let a = api(ctx);
         let c = DisputeCommand::SubmitEvidence {
             party,
@@ -1462,20 +1555,20 @@ impl MarketMutation {
             Some(p) => Some(try_input!(money("penalty", p))),
             None => None,
         };
-        let a = api(ctx);
-        let c = DisputeCommand::Rule {
-            agent,
-            refund,
-            release,
-            penalty,
-            warn,
-            note,
-            at: a.market.handler.now(),
-        };
         outcome(
             dispute_id,
-            a.market
-                .run::<Dispute>(&command_context(ctx), DisputeId(dispute_id), c)
+            api(ctx)
+                .market
+                .rule_dispute(
+                    &command_context(ctx),
+                    DisputeId(dispute_id),
+                    agent,
+                    refund,
+                    release,
+                    penalty,
+                    warn,
+                    note,
+                )
                 .await,
         )
     }

@@ -92,6 +92,7 @@ pub async fn start(
             search,
             analytics: analytics.clone(),
             traffic,
+            files_dir: data.join("files"),
         }),
         store,
     )

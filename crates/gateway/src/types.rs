@@ -155,9 +155,38 @@ pub struct ProductOut {
     pub moq: u64,
     pub pack_size: u64,
     pub tiers: Vec<TierOut>,
+    /// Pieces a buyer may order now: on hand less what open orders have reserved.
     pub stock: u64,
+    /// Pieces on hand, reserved ones included (what the supplier sets).
+    pub on_hand: u64,
+    /// Pieces held for orders placed and not yet shipped.
+    pub reserved: u64,
     pub lead_time_days: u32,
     pub shipping_cost: Option<MoneyOut>,
+}
+
+/// Checked attribute values as shown: numbers with their unit when the schema is at hand.
+pub fn attribute_outs(
+    attributes: &std::collections::BTreeMap<String, AttributeValue>,
+    schema_units: impl Fn(&str) -> Option<String>,
+) -> Vec<AttributeOut> {
+    attributes
+        .iter()
+        .map(|(k, v)| match v {
+            AttributeValue::Enum(s) | AttributeValue::Text(s) => AttributeOut {
+                key: k.clone(),
+                value: s.clone(),
+                number: None,
+            },
+            AttributeValue::Number(n) => AttributeOut {
+                key: k.clone(),
+                value: format!("{n} {}", schema_units(k).unwrap_or_default())
+                    .trim()
+                    .to_string(),
+                number: Some(*n),
+            },
+        })
+        .collect()
 }
 
 impl ProductOut {
@@ -167,24 +196,7 @@ impl ProductOut {
         schema_units: impl Fn(&str) -> Option<String>,
     ) -> Self {
         let sheet = p.sheet.clone();
-        let attributes = p
-            .attributes
-            .iter()
-            .map(|(k, v)| match v {
-                AttributeValue::Enum(s) | AttributeValue::Text(s) => AttributeOut {
-                    key: k.clone(),
-                    value: s.clone(),
-                    number: None,
-                },
-                AttributeValue::Number(n) => AttributeOut {
-                    key: k.clone(),
-                    value: format!("{n} {}", schema_units(k).unwrap_or_default())
-                        .trim()
-                        .to_string(),
-                    number: Some(*n),
-                },
-            })
-            .collect();
+        let attributes = attribute_outs(&p.attributes, schema_units);
         Self {
             id: id.0,
             supplier_id: p.supplier.map(|s| s.0),
@@ -212,7 +224,9 @@ impl ProductOut {
                         .collect()
                 })
                 .unwrap_or_default(),
-            stock: sheet.as_ref().map_or(0, |s| s.stock),
+            stock: p.available(),
+            on_hand: p.on_hand(),
+            reserved: p.reserved(),
             lead_time_days: sheet.as_ref().map_or(0, |s| s.lead_time_days),
             shipping_cost: sheet.as_ref().map(|s| s.shipping_cost.into()),
         }
@@ -338,13 +352,14 @@ impl SupplierOut {
                     let (review, reason) = match &d.review {
                         zhuchao_domain::supplier::Review::Pending => ("PENDING", None),
                         zhuchao_domain::supplier::Review::Approved => ("APPROVED", None),
+                        zhuchao_domain::supplier::Review::Expired => ("EXPIRED", None),
                         zhuchao_domain::supplier::Review::Rejected { reason } => {
                             ("REJECTED", Some(reason.clone()))
                         }
                     };
                     DocumentOut {
                         kind: error_code(&kind),
-                        file: d.file.clone(),
+                        file: d.file.to_string(),
                         expires_on: d.expires_on.map(|e| e as f64),
                         review: review.into(),
                         rejection_reason: reason,
@@ -458,20 +473,11 @@ impl RfqOut {
             category_id: r.category.map(|c| c.0),
             attributes: request
                 .as_ref()
-                .map(|q| {
-                    q.attributes
-                        .iter()
-                        .map(|(key, value)| AttributeOut {
-                            key: key.clone(),
-                            value: value.clone(),
-                            number: None,
-                        })
-                        .collect()
-                })
+                .map(|q| attribute_outs(&q.attributes, |_| None))
                 .unwrap_or_default(),
             drawings: request
                 .as_ref()
-                .map(|q| q.drawings.clone())
+                .map(|q| q.drawings.iter().map(|d| d.to_string()).collect())
                 .unwrap_or_default(),
             quantity: r.quantity,
             target_price: r.target_price.map(Into::into),
@@ -804,6 +810,8 @@ impl ProductSearchOut {
                     attributes: p.attributes.clone(),
                     title: p.title.clone(),
                     status: p.status,
+                    reservations: p.reservations.clone(),
+                    ..Default::default()
                 };
                 let category = p.sheet.category;
                 // Each edge's cursor resumes after it; the last one equals `endCursor`.

@@ -2,7 +2,7 @@
 //! stored source, so any event can rebuild it), each supplier's badges, and the categories' tree
 //! and attribute schemas — folded from the same events as the documents.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 use zhuchao_domain::category::{AttributeValue, CategoryEvent, CategorySchema};
@@ -10,7 +10,7 @@ use zhuchao_domain::ids::{CategoryId, OrderId, ProductId, SupplierId};
 use zhuchao_domain::order::OrderEvent;
 use zhuchao_domain::product::{tier_price, ProductEvent, ProductSheet, ProductStatus};
 use zhuchao_domain::review::ReviewEvent;
-use zhuchao_domain::supplier::{supplier_level, SupplierEvent, SupplierStatus};
+use zhuchao_domain::supplier::{supplier_level, DocumentKind, SupplierEvent, SupplierStatus};
 
 /// A product as the index stores it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,9 +21,19 @@ pub struct IndexedProduct {
     pub sheet: ProductSheet,
     pub attributes: BTreeMap<String, AttributeValue>,
     pub status: ProductStatus,
+    /// Pieces held for open orders, by order: `sheet.stock` is on hand, these included.
+    #[serde(default)]
+    pub reservations: BTreeMap<OrderId, u64>,
 }
 
 impl IndexedProduct {
+    /// Pieces a buyer may still order.
+    pub fn available(&self) -> u64 {
+        self.sheet
+            .stock
+            .saturating_sub(self.reservations.values().sum())
+    }
+
     /// The unit price at the minimum order quantity, in minor units.
     pub fn price_at_moq(&self) -> i64 {
         tier_price(&self.sheet.tiers, self.sheet.moq).map_or(i64::MAX, |m| m.minor)
@@ -66,7 +76,12 @@ pub struct Catalogue {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SupplierState {
     pub status: Option<SupplierStatus>,
+    /// Whether the mandatory documents are approved and in force (see
+    /// [`SupplierState::approved`]).
     pub documents_approved: bool,
+    /// The documents approved and not expired since.
+    #[serde(default)]
+    pub approved: BTreeSet<DocumentKind>,
     pub deposit_full: bool,
     pub held: i64,
     pub required: i64,
@@ -80,6 +95,18 @@ pub struct SupplierState {
 }
 
 impl SupplierState {
+    /// The domain's rule: the merged licence, or all three separate documents.
+    fn mandatory_approved(&self) -> bool {
+        self.approved.contains(&DocumentKind::MergedLicence)
+            || [
+                DocumentKind::BusinessLicence,
+                DocumentKind::TaxRegistration,
+                DocumentKind::OrganisationCode,
+            ]
+            .iter()
+            .all(|k| self.approved.contains(k))
+    }
+
     pub fn badges(&self) -> SupplierBadges {
         let active = self.status == Some(SupplierStatus::Active);
         let rating = self.rating_x10();
@@ -203,12 +230,20 @@ impl Catalogue {
                 s.status = Some(SupplierStatus::Applied);
                 s.required = e.deposit_required.minor;
             }
-            SupplierEvent::DocumentSubmitted(_) => {
+            SupplierEvent::DocumentSubmitted(e) => {
                 if s.status == Some(SupplierStatus::Applied) {
                     s.status = Some(SupplierStatus::UnderReview);
                 }
+                // A new version waits for its own review.
+                s.approved.remove(&e.kind);
             }
-            SupplierEvent::DocumentApproved(_) => s.documents_approved = true,
+            SupplierEvent::DocumentApproved(e) => {
+                s.approved.insert(e.kind);
+            }
+            SupplierEvent::DocumentExpired(e) => {
+                s.approved.remove(&e.kind);
+            }
+            SupplierEvent::SupplierLapsed(_) => s.status = Some(SupplierStatus::Lapsed),
             SupplierEvent::DepositPaid(e) => {
                 s.held = e.held.minor;
                 s.deposit_full = s.held >= s.required;
@@ -226,6 +261,7 @@ impl Catalogue {
             | SupplierEvent::SupplierWarned(_)
             | SupplierEvent::LowRatingRecorded(_) => {}
         }
+        s.documents_approved = s.mandatory_approved();
         s.badges() != before
     }
 
@@ -251,6 +287,7 @@ pub fn apply_product(
             sheet: e.sheet.clone(),
             attributes: e.attributes.clone(),
             status: ProductStatus::Draft,
+            reservations: BTreeMap::new(),
         }),
         other => {
             let mut p = before?;
@@ -261,6 +298,19 @@ pub fn apply_product(
                     p.title = e.title.clone();
                 }
                 ProductEvent::ProductStockSet(e) => p.sheet.stock = e.stock,
+                ProductEvent::StockReserved(e) => {
+                    p.reservations.insert(e.order, e.quantity);
+                }
+                ProductEvent::StockReleased(e) => {
+                    p.reservations.remove(&e.order);
+                }
+                ProductEvent::StockShipped(e) => {
+                    p.reservations.remove(&e.order);
+                    p.sheet.stock = p.sheet.stock.saturating_sub(e.quantity);
+                }
+                ProductEvent::StockReturned(e) => {
+                    p.sheet.stock = p.sheet.stock.saturating_add(e.quantity)
+                }
                 ProductEvent::ProductPublished(()) => p.status = ProductStatus::Published,
                 ProductEvent::ProductUnpublished(()) => p.status = ProductStatus::Unpublished,
                 ProductEvent::ProductDelisted(_) => p.status = ProductStatus::Delisted,

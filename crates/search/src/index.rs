@@ -43,6 +43,19 @@ pub enum SearchError {
     Store(#[from] zhuchao_eventstore::StoreError),
     #[error("search index directory: {0}")]
     Io(#[from] std::io::Error),
+    /// An event the index cannot read: it stops before it rather than index without it.
+    #[error("the search index stopped at position {position}: {error}")]
+    Unreadable {
+        position: u64,
+        error: zhuchao_domain::EventCodecError,
+    },
+}
+
+fn read<A: zhuchao_domain::Aggregate>(event: &RecordedEvent) -> Result<A::Event, SearchError> {
+    decode_recorded::<A>(event).map_err(|error| SearchError::Unreadable {
+        position: event.position.as_u64(),
+        error,
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -252,7 +265,7 @@ impl SearchIndex {
             f.visible,
             p.status == ProductStatus::Published && badges.may_sell,
         );
-        doc.add_u64(f.stock, p.sheet.stock);
+        doc.add_u64(f.stock, p.available());
         doc.add_u64(f.moq, p.sheet.moq);
         doc.add_i64(f.price, p.price_at_moq());
         doc.add_u64(f.lead_time, u64::from(p.sheet.lead_time_days));
@@ -294,9 +307,7 @@ impl SearchIndex {
                 continue;
             };
             if kind == Product::KIND {
-                let Ok(e) = decode_recorded::<Product>(event) else {
-                    continue;
-                };
+                let e = read::<Product>(event)?;
                 let id = ProductId(uuid);
                 let before = match touched.remove(&id) {
                     Some(p) => Some(p),
@@ -306,30 +317,21 @@ impl SearchIndex {
                     touched.insert(id, after);
                 }
             } else if kind == Supplier::KIND {
-                if let Ok(e) = decode_recorded::<Supplier>(event) {
-                    let id = SupplierId(uuid);
-                    if catalogue.apply_supplier(id, &e) {
-                        restamped.insert(id);
-                    }
+                let id = SupplierId(uuid);
+                if catalogue.apply_supplier(id, &read::<Supplier>(event)?) {
+                    restamped.insert(id);
                 }
             } else if kind == Order::KIND {
-                if let Some(supplier) = decode_recorded::<Order>(event)
-                    .ok()
-                    .and_then(|e| catalogue.apply_order(OrderId(uuid), &e))
+                if let Some(supplier) = catalogue.apply_order(OrderId(uuid), &read::<Order>(event)?)
                 {
                     restamped.insert(supplier);
                 }
             } else if kind == Review::KIND {
-                if let Some(supplier) = decode_recorded::<Review>(event)
-                    .ok()
-                    .and_then(|e| catalogue.apply_review(&e))
-                {
+                if let Some(supplier) = catalogue.apply_review(&read::<Review>(event)?) {
                     restamped.insert(supplier);
                 }
             } else if kind == Category::KIND {
-                if let Ok(e) = decode_recorded::<Category>(event) {
-                    catalogue.apply_category(CategoryId(uuid), &e);
-                }
+                catalogue.apply_category(CategoryId(uuid), &read::<Category>(event)?);
             }
         }
         // Suppliers whose badges changed: every product of theirs is written again with the

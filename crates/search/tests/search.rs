@@ -135,7 +135,7 @@ async fn world(products: usize) -> World {
                 id,
                 SupplierCommand::SubmitDocument {
                     kind: DocumentKind::MergedLicence,
-                    file: "f".into(),
+                    file: zhuchao_domain::files::FileRef::parse("/files/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/f.pdf").unwrap(),
                     expires_on: None,
                     at: 0,
                 },

@@ -31,6 +31,14 @@ pub struct World {
     pub category: CategoryId,
 }
 
+/// A reference to an uploaded file, as the upload answers it.
+pub fn file_ref(name: &str) -> zhuchao_domain::files::FileRef {
+    zhuchao_domain::files::FileRef::parse(&format!(
+        "/files/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/{name}"
+    ))
+    .expect("file ref")
+}
+
 pub fn ctx(actor: &str) -> CommandContext {
     CommandContext::new(actor)
 }
@@ -133,7 +141,7 @@ impl World {
                 id,
                 SupplierCommand::SubmitDocument {
                     kind: DocumentKind::MergedLicence,
-                    file: "files/licence.pdf".into(),
+                    file: file_ref("licence.pdf"),
                     expires_on: None,
                     at,
                 },

@@ -158,6 +158,7 @@ fn product(i: usize, cats: &[Category], dice: &mut Dice) -> IndexedProduct {
         ),
         sheet,
         attributes,
+        reservations: Default::default(),
         status: ProductStatus::Published,
     }
 }
@@ -279,6 +280,7 @@ async fn main() -> Result<()> {
                     completed_orders: 0,
                     score_sum: 0,
                     scores: 0,
+                    approved: Default::default(),
                 },
             )
         })
