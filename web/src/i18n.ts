@@ -21,7 +21,7 @@ const ZH: Record<string, string> = {
   "Categories": "类目", "All categories": "全部类目", "In stock": "有货", "Verified supplier": "认证供应商",
   "Guaranteed supplier": "保证金供应商", "Minimum supplier level": "最低供应商等级", "Any": "不限", "Sort": "排序",
   "Relevance": "相关度", "Unit price": "单价", "Supplier rating": "供应商评分", "Lead time": "交期", "Quantity": "数量",
-  "results": "个结果", "From": "从", "To": "到", "Next": "下一页", "Previous": "上一页", "MOQ": "起订量", "Stock": "库存",
+  "results": "个结果", "From": "从", "To": "到", "Next": "下一页", "Previous": "上一页", "MOQ": "起订量", "Stock": "库存", "reserved": "已预留",
   "days": "天", "Add to cart": "加入购物车", "Added to cart": "已加入购物车", "Attributes": "参数", "Price tiers": "阶梯价格",
   "Supplier": "供应商", "Level": "等级", "Rating": "评分", "Credit record": "信用记录", "Place orders and pay": "下单并支付",
   "Delivery address": "收货地址", "Your cart is empty.": "购物车是空的。", "Status": "状态", "History": "历史记录",

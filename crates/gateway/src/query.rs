@@ -26,7 +26,10 @@ pub struct Query(MarketQuery, crate::analytics_api::AnalyticsQuery);
 #[derive(Default)]
 pub struct MarketQuery;
 
-fn units_of(views: &Views, category: Option<CategoryId>) -> impl Fn(&str) -> Option<String> + '_ {
+pub(crate) fn units_of(
+    views: &Views,
+    category: Option<CategoryId>,
+) -> impl Fn(&str) -> Option<String> + '_ {
     move |key| {
         let c = views.categories.get(&category?)?;
         match &c.schema.get(key)?.kind {
@@ -330,7 +333,12 @@ impl MarketQuery {
             .rfqs
             .iter()
             .filter(|(_, r)| r.company == Some(company))
-            .map(|(id, r)| (id.0, RfqOut::from_state(*id, r, now, None)))
+            .map(|(id, r)| {
+                (
+                    id.0,
+                    RfqOut::from_state(*id, r, now, None, units_of(&views, r.category)),
+                )
+            })
             .collect();
         paginate(items, true, first, after)
     }
@@ -354,7 +362,12 @@ impl MarketQuery {
             .iter()
             .filter(|(_, r)| matches!(r.status, RfqStatus::Open | RfqStatus::Quoted))
             .filter(|(_, r)| rfq_visibility(&views, v, r).is_some())
-            .map(|(id, r)| (id.0, RfqOut::from_state(*id, r, now, Some(me))))
+            .map(|(id, r)| {
+                (
+                    id.0,
+                    RfqOut::from_state(*id, r, now, Some(me), units_of(&views, r.category)),
+                )
+            })
             .collect();
         paginate(items, true, first, after)
     }
@@ -370,7 +383,13 @@ impl MarketQuery {
         let views = api(ctx).views.views.read().await;
         let r = views.rfqs.get(&RfqId(id)).ok_or_else(|| not_found("RFQ"))?;
         let only = rfq_visibility(&views, viewer(ctx), r).ok_or_else(|| not_found("RFQ"))?;
-        Ok(RfqOut::from_state(RfqId(id), r, now, only))
+        Ok(RfqOut::from_state(
+            RfqId(id),
+            r,
+            now,
+            only,
+            units_of(&views, r.category),
+        ))
     }
 
     /// The caller's orders, newest first: its company's as a buyer, its own as a supplier.

@@ -79,8 +79,15 @@ impl Subscription {
                             .get(&supplier)
                             .is_some_and(|s| s.categories.contains(&c))
                     });
-                    (r.invited.contains(&supplier) || (r.pool_open && serves))
-                        .then(|| RfqOut::from_state(id, r, clock.now(), Some(supplier)))
+                    (r.invited.contains(&supplier) || (r.pool_open && serves)).then(|| {
+                        RfqOut::from_state(
+                            id,
+                            r,
+                            clock.now(),
+                            Some(supplier),
+                            crate::query::units_of(&v, r.category),
+                        )
+                    })
                 }
             }),
         )
@@ -117,7 +124,13 @@ impl Subscription {
                         .rfqs
                         .get(&RfqId(rfq_id))
                         .filter(|r| r.company == Some(company))?;
-                    Some(RfqOut::from_state(RfqId(rfq_id), r, clock.now(), None))
+                    Some(RfqOut::from_state(
+                        RfqId(rfq_id),
+                        r,
+                        clock.now(),
+                        None,
+                        crate::query::units_of(&v, r.category),
+                    ))
                 }
             }),
         )

@@ -458,6 +458,7 @@ impl RfqOut {
         r: &RfqState,
         now: i64,
         only_supplier: Option<SupplierId>,
+        units: impl Fn(&str) -> Option<String>,
     ) -> Self {
         let request = r.request.clone();
         Self {
@@ -473,7 +474,7 @@ impl RfqOut {
             category_id: r.category.map(|c| c.0),
             attributes: request
                 .as_ref()
-                .map(|q| attribute_outs(&q.attributes, |_| None))
+                .map(|q| attribute_outs(&q.attributes, units))
                 .unwrap_or_default(),
             drawings: request
                 .as_ref()

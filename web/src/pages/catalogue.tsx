@@ -10,7 +10,7 @@ import { Badge, describe, ErrorBox, Field, Loading, money, useAction, useQuery }
 import { useCatalogueBasics } from "./search";
 
 const PRODUCT_FIELDS =
-  "id title brand name description status categoryId moq packSize stock leadTimeDays shippingCost { minor } tiers { minQuantity unitPrice { minor formatted } } attributes { key value }";
+  "id title brand name description status categoryId moq packSize stock onHand reserved leadTimeDays shippingCost { minor } tiers { minQuantity unitPrice { minor formatted } } attributes { key value }";
 
 export function CataloguePage() {
   const [at, setAt] = useState<string | null>(initialPosition);
@@ -46,7 +46,10 @@ export function CataloguePage() {
                   <a href={`#/catalogue/${p.id}`}>{p.title}</a>
                 </td>
                 <td class="small">{p.tiers.map((x) => `≥${x.minQuantity}: ${money(x.unitPrice)}`).join(" · ")}</td>
-                <td>{p.stock.toLocaleString()}</td>
+                <td>
+                  {(p.onHand ?? p.stock).toLocaleString()}
+                  {p.reserved ? <span class="small"> ({t("reserved")} {p.reserved.toLocaleString()})</span> : null}
+                </td>
                 <td>
                   <Badge tone={p.status === "PUBLISHED" ? "ok" : "plain"}>{p.status}</Badge>
                 </td>
@@ -126,7 +129,7 @@ export function ProductEditor({ id }: { id: string }) {
           description: p.description,
           moq: String(p.moq),
           packSize: String(p.packSize),
-          stock: String(p.stock),
+          stock: String(p.onHand ?? p.stock),
           leadTimeDays: String(p.leadTimeDays),
           shipping: p.shippingCost ? String(Number(p.shippingCost.minor) / 100) : "0",
           tiers: p.tiers.map((x) => ({ minQuantity: String(x.minQuantity), price: String(Number(x.unitPrice.minor) / 100) })),
