@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zhuchao_domain::dispute::DisputeEvent;
+use zhuchao_domain::escrow::EscrowEvent;
 use zhuchao_domain::order::OrderEvent;
 use zhuchao_domain::rfq::RfqEvent;
 
@@ -19,8 +20,9 @@ pub const SESSION_IDLE_MS: i64 = 24 * HOUR_MS;
 /// Shown for a dimension the session did not tell.
 pub const UNKNOWN: &str = "(unknown)";
 
+/// The hour since 1970 of `at`, saturating at the ends of `u32` (year 491,000 and beyond).
 pub fn hour_of(at: Millis) -> u32 {
-    (at.max(0) / HOUR_MS) as u32
+    (at.max(0) / HOUR_MS).min(i64::from(u32::MAX)) as u32
 }
 
 /// What a session is cut by, fixed when it starts.
@@ -83,6 +85,12 @@ pub struct SessionCounters {
     pub items: u64,
     /// Value of the goods of paid orders (gross merchandise value: without shipping), minor units.
     pub gmv: i64,
+    /// Of the paid orders, those paid in a live session (API clients pay outside any), and
+    /// their value: what the conversion rate and its GMV decomposition count.
+    #[serde(default)]
+    pub session_paid_orders: u64,
+    #[serde(default)]
+    pub session_gmv: i64,
 }
 
 impl SessionCounters {
@@ -100,6 +108,8 @@ impl SessionCounters {
         self.paid_orders += o.paid_orders;
         self.items += o.items;
         self.gmv += o.gmv;
+        self.session_paid_orders += o.session_paid_orders;
+        self.session_gmv += o.session_gmv;
     }
 }
 
@@ -193,6 +203,13 @@ pub struct Analytics {
     pub disputes_by_day: BTreeMap<u32, HashMap<Uuid, DisputeCounters>>,
     /// Open disputes: their supplier and the day they opened.
     pub open_disputes: HashMap<Uuid, Uuid>,
+    /// Money given back to buyers (cancellations, returns, rulings; shipping included), per
+    /// hour and supplier, minor units.
+    #[serde(default)]
+    pub refunds_by_hour: BTreeMap<u32, HashMap<Uuid, i64>>,
+    /// Each order's supplier, from its escrow, for its refunds.
+    #[serde(default)]
+    pub escrow_suppliers: HashMap<Uuid, Uuid>,
     /// The latest event time seen, for ending idle sessions.
     pub clock: Millis,
     applied_since_sweep: u64,
@@ -386,9 +403,14 @@ impl Analytics {
                 supplier, lines, ..
             } => {
                 let c = self.session_counters(hour, dims);
+                let value = lines.iter().map(|l| l.value).sum::<i64>();
                 c.paid_orders += 1;
                 c.items += lines.iter().map(|l| l.items).sum::<u64>();
-                c.gmv += lines.iter().map(|l| l.value).sum::<i64>();
+                c.gmv += value;
+                if live.is_some() {
+                    c.session_paid_orders += 1;
+                    c.session_gmv += value;
+                }
                 self.order_lines(hour, dims, *supplier, lines, true);
             }
         }
@@ -472,6 +494,26 @@ impl Analytics {
             .or_default()
             .entry(supplier)
             .or_default()
+    }
+
+    pub fn apply_escrow(&mut self, order: Uuid, event: &EscrowEvent) {
+        match event {
+            EscrowEvent::EscrowOpened(e) => {
+                self.escrow_suppliers.insert(order, e.supplier.0);
+            }
+            EscrowEvent::EscrowRefunded(e) => {
+                let Some(supplier) = self.escrow_suppliers.get(&order).copied() else {
+                    return;
+                };
+                *self
+                    .refunds_by_hour
+                    .entry(hour_of(e.at))
+                    .or_default()
+                    .entry(supplier)
+                    .or_default() += e.amount.minor;
+            }
+            _ => {}
+        }
     }
 
     pub fn apply_order(&mut self, event: &OrderEvent) {

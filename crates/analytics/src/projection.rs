@@ -10,6 +10,7 @@ use futures::StreamExt as _;
 use tokio::sync::watch;
 use zhuchao_app::handler::decode_recorded;
 use zhuchao_domain::dispute::Dispute;
+use zhuchao_domain::escrow::Escrow;
 use zhuchao_domain::order::Order;
 use zhuchao_domain::rfq::Rfq;
 use zhuchao_domain::Aggregate;
@@ -27,6 +28,9 @@ pub enum AnalyticsError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// An event the projection cannot read: it stops before it rather than count without it.
+    #[error("analytics stopped at position {position}: {reason}")]
+    Unreadable { position: u64, reason: String },
 }
 
 pub struct AnalyticsProjection {
@@ -35,8 +39,11 @@ pub struct AnalyticsProjection {
     position: watch::Sender<u64>,
 }
 
-fn decode<A: Aggregate>(event: &RecordedEvent) -> Option<A::Event> {
-    decode_recorded::<A>(event).ok()
+fn decode<A: Aggregate>(event: &RecordedEvent) -> Result<A::Event, AnalyticsError> {
+    decode_recorded::<A>(event).map_err(|e| AnalyticsError::Unreadable {
+        position: event.position.as_u64(),
+        reason: e.to_string(),
+    })
 }
 
 impl AnalyticsProjection {
@@ -106,50 +113,54 @@ impl AnalyticsProjection {
             .is_ok_and(|r| r.is_ok())
     }
 
-    /// Folds a batch of events in (events at or before the checkpoint are skipped).
-    pub fn apply(&self, events: &[RecordedEvent]) {
-        let Some(last) = events.last() else {
-            return;
-        };
+    /// Folds a batch of events in (events at or before the checkpoint are skipped). Stops at
+    /// an event it cannot read: what came before it is kept, the checkpoint stays before it.
+    pub fn apply(&self, events: &[RecordedEvent]) -> Result<(), AnalyticsError> {
         let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        let mut outcome = Ok(());
         for event in events {
             if event.position.as_u64() <= state.position && state.position > 0 {
                 continue;
             }
-            let Some((kind, id)) = event.stream.as_str().split_once('-') else {
-                continue;
-            };
-            if kind == TRAFFIC_KIND {
-                match TrafficEvent::from_payload(&event.payload) {
-                    Ok(e) => state.apply_traffic(&e),
-                    Err(e) => tracing::warn!(
-                        position = event.position.as_u64(),
-                        "unreadable traffic event: {e}"
-                    ),
-                }
-                continue;
+            if let Err(e) = Self::apply_one(&mut state, event) {
+                outcome = Err(e);
+                break;
             }
-            let Ok(id) = id.parse::<uuid::Uuid>() else {
-                continue;
-            };
-            if kind == Rfq::KIND {
-                if let Some(e) = decode::<Rfq>(event) {
-                    state.apply_rfq(id, &e);
-                }
-            } else if kind == Order::KIND {
-                if let Some(e) = decode::<Order>(event) {
-                    state.apply_order(&e);
-                }
-            } else if kind == Dispute::KIND {
-                if let Some(e) = decode::<Dispute>(event) {
-                    state.apply_dispute(id, &e);
-                }
-            }
+            state.position = state.position.max(event.position.as_u64());
         }
-        state.position = state.position.max(last.position.as_u64());
         let position = state.position;
         drop(state);
         self.position.send_replace(position);
+        outcome
+    }
+
+    fn apply_one(state: &mut Analytics, event: &RecordedEvent) -> Result<(), AnalyticsError> {
+        let Some((kind, id)) = event.stream.as_str().split_once('-') else {
+            return Ok(());
+        };
+        if kind == TRAFFIC_KIND {
+            let e = TrafficEvent::from_payload(&event.payload).map_err(|e| {
+                AnalyticsError::Unreadable {
+                    position: event.position.as_u64(),
+                    reason: e.to_string(),
+                }
+            })?;
+            state.apply_traffic(&e);
+            return Ok(());
+        }
+        let Ok(id) = id.parse::<uuid::Uuid>() else {
+            return Ok(());
+        };
+        if kind == Rfq::KIND {
+            state.apply_rfq(id, &decode::<Rfq>(event)?);
+        } else if kind == Order::KIND {
+            state.apply_order(&decode::<Order>(event)?);
+        } else if kind == Dispute::KIND {
+            state.apply_dispute(id, &decode::<Dispute>(event)?);
+        } else if kind == Escrow::KIND {
+            state.apply_escrow(id, &decode::<Escrow>(event)?);
+        }
+        Ok(())
     }
 
     /// Follows the store from the checkpoint, saving the state at most every `save_every`.
@@ -174,8 +185,14 @@ impl AnalyticsProjection {
                             _ => break,
                         }
                     }
-                    self.apply(&batch);
+                    let applied = self.apply(&batch);
                     dirty = true;
+                    if let Err(e) = applied {
+                        // Keep what was counted up to the unreadable event, then stop.
+                        let me = self.clone();
+                        let _ = tokio::task::spawn_blocking(move || me.save()).await;
+                        return Err(e);
+                    }
                 }
                 Err(_) => {}
             }

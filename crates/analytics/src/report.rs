@@ -101,6 +101,10 @@ pub struct ReportRow {
     pub paid_orders: u64,
     pub items: u64,
     pub gmv: i64,
+    /// Refunded to buyers in the bucket (shipping included); `None` when cut or filtered by
+    /// what a refund does not carry (a session's region, source, campaign or device, or a
+    /// category).
+    pub refunded: Option<i64>,
 }
 
 impl ReportRow {
@@ -113,10 +117,22 @@ impl ReportRow {
         (self.paid_orders > 0).then(|| self.items as f64 / self.paid_orders as f64)
     }
 
-    /// Paid orders per session.
+    /// Orders paid in a session, per session. Orders paid outside any session (API clients)
+    /// are in GMV but not here, so the funnel's paid step bounds it.
     pub fn conversion_rate(&self) -> Option<f64> {
-        let sessions = self.sessions.as_ref()?.sessions;
-        (sessions > 0).then(|| self.paid_orders as f64 / sessions as f64)
+        let s = self.sessions.as_ref()?;
+        (s.sessions > 0).then(|| s.session_paid_orders as f64 / s.sessions as f64)
+    }
+
+    /// Average value of an order paid in a session, minor units.
+    pub fn session_order_value(&self) -> Option<f64> {
+        let s = self.sessions.as_ref()?;
+        (s.session_paid_orders > 0).then(|| s.session_gmv as f64 / s.session_paid_orders as f64)
+    }
+
+    /// GMV less what was refunded in the bucket.
+    pub fn net_gmv(&self) -> Option<i64> {
+        Some(self.gmv - self.refunded?)
     }
 }
 
@@ -135,11 +151,13 @@ fn row_of<'a>(rows: &'a mut Rows, bucket: Millis, key: &str, sessions: bool) -> 
             paid_orders: 0,
             items: 0,
             gmv: 0,
+            refunded: None,
         })
 }
 
 fn hours(from: Millis, to: Millis) -> std::ops::Range<u32> {
-    hour_of(from)..hour_of(to.max(from) + HOUR_MS - 1)
+    let start = hour_of(from);
+    start..hour_of(to.max(from).saturating_add(HOUR_MS - 1)).max(start)
 }
 
 fn uuid_key(id: Uuid) -> String {
@@ -237,6 +255,32 @@ impl Analytics {
                 row_of(&mut rows, bucket, &key, !product_level)
                     .products
                     .add(c);
+            }
+        }
+        // Refunds carry a supplier and a time only.
+        let refunds_apply = matches!(dimension, Dimension::Total | Dimension::Supplier)
+            && filter.category.is_none()
+            && filter.region.is_none()
+            && filter.source.is_none()
+            && filter.campaign.is_none()
+            && filter.device.is_none();
+        if refunds_apply {
+            for r in rows.values_mut() {
+                r.refunded = Some(0);
+            }
+            for (hour, by_supplier) in self.refunds_by_hour.range(hours(from, to)) {
+                let bucket = granularity.bucket(*hour);
+                for (supplier, amount) in by_supplier {
+                    if filter.supplier.is_some_and(|x| x != *supplier) {
+                        continue;
+                    }
+                    let key = match dimension {
+                        Dimension::Supplier => uuid_key(*supplier),
+                        _ => String::new(),
+                    };
+                    let row = row_of(&mut rows, bucket, &key, !product_level);
+                    *row.refunded.get_or_insert(0) += amount;
+                }
             }
         }
         rows.into_values()

@@ -210,7 +210,7 @@ fn day_of(at: i64) -> i64 {
 fn the_funnel_by_day_and_source_matches_a_naive_count() {
     let events = month(20_000);
     let p = AnalyticsProjection::in_memory();
-    p.apply(&recorded(&events));
+    p.apply(&recorded(&events)).expect("readable events");
     let t = truth(&events);
 
     // Naive: per (start day, source) the sessions, and those that reached each step.
@@ -269,7 +269,7 @@ fn the_funnel_by_day_and_source_matches_a_naive_count() {
 fn basket_value_gmv_and_its_decomposition_match_the_raw_payments() {
     let events = month(20_000);
     let p = AnalyticsProjection::in_memory();
-    p.apply(&recorded(&events));
+    p.apply(&recorded(&events)).expect("readable events");
     let t = truth(&events);
 
     // Naive per (payment day, region): paid orders, items, value; sessions per (start day, region).
@@ -345,7 +345,7 @@ fn basket_value_gmv_and_its_decomposition_match_the_raw_payments() {
 fn visitors_category_figures_and_searches_match_a_naive_count() {
     let events = month(8_000);
     let p = AnalyticsProjection::in_memory();
-    p.apply(&recorded(&events));
+    p.apply(&recorded(&events)).expect("readable events");
     let t = truth(&events);
 
     let mut visitors: BTreeMap<i64, BTreeSet<Uuid>> = BTreeMap::new();
@@ -445,7 +445,7 @@ fn visitors_category_figures_and_searches_match_a_naive_count() {
 fn a_rebuild_in_other_batches_through_a_saved_checkpoint_gives_identical_answers() {
     let events = recorded(&month(6_000));
     let once = AnalyticsProjection::in_memory();
-    once.apply(&events);
+    once.apply(&events).expect("readable events");
 
     // Given a projection fed in uneven batches, saved and reopened half way.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -454,7 +454,7 @@ fn a_rebuild_in_other_batches_through_a_saved_checkpoint_gives_identical_answers
     {
         let p = AnalyticsProjection::open(&file).expect("open");
         for chunk in events[..half].chunks(777) {
-            p.apply(chunk);
+            p.apply(chunk).expect("readable events");
         }
         p.save().expect("save");
     }
@@ -462,7 +462,7 @@ fn a_rebuild_in_other_batches_through_a_saved_checkpoint_gives_identical_answers
     assert_eq!(p.position(), half as u64);
     // Events it already has are skipped when they come again.
     for chunk in events[half - 500..].chunks(313) {
-        p.apply(chunk);
+        p.apply(chunk).expect("readable events");
     }
 
     // Then every answer is the same as folding everything at once.

@@ -87,7 +87,7 @@ fn main() -> anyhow::Result<()> {
             .collect();
         let t = Instant::now();
         for chunk in recorded.chunks(10_000) {
-            projection.apply(chunk);
+            projection.apply(chunk)?;
         }
         ingest += t.elapsed();
         let t = Instant::now();
