@@ -115,7 +115,7 @@ async fn reindex(data: &std::path::Path) -> anyhow::Result<()> {
         let Some(last) = batch.last() else { break };
         after = last.position;
         index.apply(&batch).context("indexing")?;
-        analytics.apply(&batch);
+        analytics.apply(&batch).context("counting analytics")?;
         let done = after.as_u64() * 100 / head;
         let bar = "█".repeat((done / 4) as usize);
         eprint!(

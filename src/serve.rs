@@ -11,8 +11,8 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 use zhuchao_app::marketplace::{Marketplace, Settings};
-use zhuchao_app::processes::{JsonCheckpoint, Processes};
-use zhuchao_app::{CommandHandler, SimulatedPayments, SystemClock, UuidV7Ids};
+use zhuchao_app::processes::{JsonCheckpoint, ProcessError, Processes};
+use zhuchao_app::{CommandHandler, Health, SimulatedPayments, SystemClock, UuidV7Ids};
 use zhuchao_eventstore::{EmbeddedStore, EventStore, SharedStore};
 use zhuchao_gateway::demo;
 
@@ -154,6 +154,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let checkpoint = config.data.join("processes.json");
     let restart_market = market.clone();
+    let health = Health::default();
+    let process_health = health.clone();
     tokio::spawn(async move {
         // A failure (say, the disk filling up) stops the process managers; they start again from
         // their checkpoint, and every step they replay is idempotent.
@@ -175,8 +177,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                     }
                 },
             };
-            if let Err(e) = processes.run(Duration::from_secs(1)).await {
-                tracing::error!(error = %e, "process managers stopped; restarting in 5 s");
+            match processes.run(Duration::from_secs(1)).await {
+                // An event they cannot read stops them for good: skipping it could lose a step
+                // of the money's way; readiness shows it until the cause is fixed.
+                Err(e @ ProcessError::Unreadable { .. }) => {
+                    process_health.stopped("process managers", e);
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "process managers stopped; restarting in 5 s")
+                }
+                Ok(()) => tracing::error!("the store's subscription ended; restarting in 5 s"),
             }
             tokio::time::sleep(Duration::from_secs(5)).await;
         }
@@ -188,6 +199,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         market,
         &config.data,
         Duration::from_secs(600),
+        health,
     )
     .await
     .context("starting the read side")?;

@@ -44,10 +44,15 @@ async fn node(
     market: &Marketplace<SharedStore>,
     dir: &std::path::Path,
 ) -> String {
-    let node =
-        zhuchao_gateway::node::start(store.clone(), market.clone(), dir, Duration::from_secs(60))
-            .await
-            .expect("node");
+    let node = zhuchao_gateway::node::start(
+        store.clone(),
+        market.clone(),
+        dir,
+        Duration::from_secs(60),
+        zhuchao_app::Health::default(),
+    )
+    .await
+    .expect("node");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

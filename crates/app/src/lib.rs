@@ -3,12 +3,14 @@
 //! carry the marketplace from one aggregate to the next (accepted quote → order → escrow → …).
 
 pub mod handler;
+pub mod health;
 pub mod marketplace;
 pub mod ports;
 pub mod processes;
 pub mod timers;
 
 pub use handler::{AppError, CommandContext, CommandHandler, Executed};
+pub use health::Health;
 pub use ports::{
     Clock, IdGenerator, ManualClock, PaymentProvider, SimulatedPayments, SystemClock, UuidV7Ids,
 };

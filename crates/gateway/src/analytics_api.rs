@@ -202,13 +202,16 @@ pub struct FunnelStepOut {
     pub rate: Option<f64>,
 }
 
-/// GMV = sessions × conversion rate × average order value.
+/// The GMV of orders paid in a session = sessions × conversion rate × average order value.
+/// Orders paid outside any session (API clients) count in the row's `gmv`, not here.
 #[derive(SimpleObject)]
 pub struct GmvDecompositionOut {
     pub sessions: u64,
-    /// Paid orders per session.
+    /// Orders paid in a session, per session.
     pub conversion_rate: Option<f64>,
+    /// Of the orders paid in a session.
     pub average_order_value: Option<MoneyOut>,
+    /// Of the orders paid in a session.
     pub gmv: MoneyOut,
 }
 
@@ -229,7 +232,15 @@ pub struct AnalyticsRowOut {
     pub orders: u64,
     pub paid_orders: u64,
     pub items: u64,
+    /// Gross merchandise value: the goods of the orders paid in the bucket (shipping not
+    /// included), before any refund.
     pub gmv: MoneyOut,
+    /// Given back to buyers in the bucket (cancellations, returns, rulings; shipping included).
+    /// Absent when cut or filtered by what a refund does not carry (region, source, campaign,
+    /// device, category).
+    pub refunded: Option<MoneyOut>,
+    /// GMV less `refunded`.
+    pub net_gmv: Option<MoneyOut>,
     pub average_order_value: Option<MoneyOut>,
     pub items_per_order: Option<f64>,
     /// Sessions → searched → viewed a product → cart or RFQ → ordered → paid (cut by category
@@ -269,6 +280,7 @@ impl AnalyticsRowOut {
     fn from_row(r: ReportRow) -> Self {
         let aov = r.average_order_value();
         let conversion = r.conversion_rate();
+        let session_aov = r.session_order_value();
         let mut previous: Option<u64> = None;
         let funnel = r
             .funnel
@@ -301,14 +313,16 @@ impl AnalyticsRowOut {
             paid_orders: r.paid_orders,
             items: r.items,
             gmv: cny(r.gmv),
+            refunded: r.refunded.map(cny),
+            net_gmv: r.net_gmv().map(cny),
             average_order_value: aov.map(|v| cny(v.round() as i64)),
             items_per_order: r.items_per_order(),
             funnel,
             decomposition: r.sessions.map(|s| GmvDecompositionOut {
                 sessions: s.sessions,
                 conversion_rate: conversion,
-                average_order_value: aov.map(|v| cny(v.round() as i64)),
-                gmv: cny(r.gmv),
+                average_order_value: session_aov.map(|v| cny(v.round() as i64)),
+                gmv: cny(s.session_gmv),
             }),
         }
     }
@@ -382,60 +396,33 @@ impl From<GranularityIn> for Granularity {
     }
 }
 
-/// Milliseconds of an RFC 3339 date or date-time (UTC offsets honoured).
+/// Milliseconds of a calendar date (`2026-11-01`, midnight UTC) or an RFC 3339 date-time
+/// (`2026-11-01T08:00:00Z`, offsets honoured), between the years 2000 and 2200. What is not a
+/// real date (`2026-11-31`, `T30:00:00Z`) is refused, never rolled over.
 fn millis(field: &str, text: &str) -> async_graphql::Result<i64> {
-    let bad = || {
+    use time::format_description::well_known::Rfc3339;
+    let bad = |why: &str| {
         api_error(
             "BAD_REQUEST",
-            format!("{field} must be a date (2026-11-01) or a date-time (2026-11-01T08:00:00Z)"),
+            format!(
+                "{field} {why}: give a date (2026-11-01) or a date-time (2026-11-01T08:00:00Z)"
+            ),
         )
     };
     let text = text.trim();
-    let (date, time) = text.split_once(['T', ' ']).unwrap_or((text, "00:00:00Z"));
-    let parts: Vec<i64> = date
-        .split('-')
-        .map(|p| p.parse().map_err(|_| bad()))
-        .collect::<Result<_, _>>()?;
-    let [y, m, d] = parts[..] else {
-        return Err(bad());
+    let at = if text.len() == 10 {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(text, &format)
+            .map_err(|_| bad("is not a date"))?
+            .midnight()
+            .assume_utc()
+    } else {
+        time::OffsetDateTime::parse(text, &Rfc3339).map_err(|_| bad("is not a date"))?
     };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return Err(bad());
+    if !(2000..2200).contains(&at.year()) {
+        return Err(bad("must lie between the years 2000 and 2200"));
     }
-    let (clock, offset_min) = match time.find(['Z', 'z', '+', '-']) {
-        Some(i) => {
-            let (c, o) = time.split_at(i);
-            let offset = match o {
-                "Z" | "z" => 0,
-                o => {
-                    let sign = if o.starts_with('-') { -1 } else { 1 };
-                    let (h, mi) = o[1..].split_once(':').unwrap_or((&o[1..], "0"));
-                    sign * (h.parse::<i64>().map_err(|_| bad())? * 60
-                        + mi.parse::<i64>().map_err(|_| bad())?)
-                }
-            };
-            (c, offset)
-        }
-        None => (time, 0),
-    };
-    let hms: Vec<f64> = clock
-        .split(':')
-        .map(|p| p.parse().map_err(|_| bad()))
-        .collect::<Result<_, _>>()?;
-    let (h, mi, s) = (
-        *hms.first().unwrap_or(&0.0),
-        *hms.get(1).unwrap_or(&0.0),
-        *hms.get(2).unwrap_or(&0.0),
-    );
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Ok(days * 86_400_000 + ((h * 3600.0 + mi * 60.0 + s) * 1000.0) as i64 - offset_min * 60_000)
+    Ok((at.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
 fn range(from: &str, to: &str) -> async_graphql::Result<(i64, i64)> {
@@ -598,7 +585,7 @@ mod tests {
 
     #[test]
     fn dates_read_and_print_in_utc() {
-        assert_eq!(millis("from", "1970-01-01").unwrap(), 0);
+        assert_eq!(millis("from", "2000-01-01").unwrap(), 946_684_800_000);
         assert_eq!(
             millis("from", "2026-11-25T08:30:00Z").unwrap(),
             1_795_595_400_000
@@ -611,5 +598,12 @@ mod tests {
         assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
         assert!(millis("from", "25/11/2026").is_err());
         assert!(millis("from", "2026-13-01").is_err());
+        assert!(millis("from", "2026-11-31").is_err(), "no November 31st");
+        assert!(
+            millis("from", "2026-11-25T30:00:00Z").is_err(),
+            "no hour 30"
+        );
+        assert!(millis("from", "491937-01-01").is_err());
+        assert!(millis("from", "1999-12-31").is_err());
     }
 }

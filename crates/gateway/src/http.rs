@@ -244,10 +244,16 @@ async fn graphql_ws(
         })
 }
 
-/// The gateway's routes: POST /graphql, GET /graphql (GraphiQL), GET /graphql/ws, GET /health.
-pub fn router<S: EventStore + Clone>(schema: ZhuchaoSchema, store: S) -> Router {
+/// The gateway's routes: POST /graphql, GET /graphql (GraphiQL), GET /graphql/ws, GET /health
+/// (the store answers) and GET /health/ready (and every follower of the store is running).
+pub fn router<S: EventStore + Clone>(
+    schema: ZhuchaoSchema,
+    store: S,
+    health: zhuchao_app::Health,
+) -> Router {
     let state = AppState { schema };
     let store = Arc::new(store);
+    let ready_health = health.clone();
     Router::new()
         .route("/graphql", get(graphiql).post(graphql_post))
         .route("/graphql/ws", get(graphql_ws))
@@ -256,18 +262,40 @@ pub fn router<S: EventStore + Clone>(schema: ZhuchaoSchema, store: S) -> Router 
             "/health",
             get(move || {
                 let store = store.clone();
+                let health = health.clone();
                 async move {
                     match store.head().await {
-                        Ok(head) => {
-                            Json(serde_json::json!({ "status": "ok", "head": head.as_u64() }))
-                                .into_response()
-                        }
+                        Ok(head) => Json(serde_json::json!({
+                            "status": "ok",
+                            "head": head.as_u64(),
+                            "stopped": health.stopped_components(),
+                        }))
+                        .into_response(),
                         Err(e) => error_response(
                             StatusCode::SERVICE_UNAVAILABLE,
                             "UNAVAILABLE",
                             &e.to_string(),
                         ),
                     }
+                }
+            }),
+        )
+        .route(
+            "/health/ready",
+            get(move || {
+                let health = ready_health.clone();
+                async move {
+                    let stopped = health.stopped_components();
+                    let status = if stopped.is_empty() {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    };
+                    let body = serde_json::json!({
+                        "status": if stopped.is_empty() { "ready" } else { "stopped" },
+                        "stopped": stopped,
+                    });
+                    (status, Json(body)).into_response()
                 }
             }),
         )

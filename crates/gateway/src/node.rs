@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::Router;
 use zhuchao_app::marketplace::Marketplace;
+use zhuchao_app::Health;
 use zhuchao_eventstore::{EventStore, SharedStore, StoreError};
 
 use crate::api::Api;
@@ -37,21 +38,25 @@ pub struct Node {
 
 /// Opens the node's projections in `data`, follows `store`, and waits (up to `catch_up`) until
 /// they hold every event already stored.
+/// A follower that stops is reported to `health`, which `/health/ready` shows.
 pub async fn start(
     store: SharedStore,
     market: Marketplace<SharedStore>,
     data: &Path,
     catch_up: Duration,
+    health: Health,
 ) -> Result<Node, NodeError> {
     let search = Arc::new(zhuchao_search::SearchIndex::open(&data.join("search"))?);
     let follower = search.clone();
     let follow_store = store.clone();
+    let stopped = health.clone();
     tokio::spawn(async move {
-        if let Err(e) = follower
+        match follower
             .follow(follow_store, Duration::from_millis(100))
             .await
         {
-            tracing::error!(error = %e, "the search index stopped following the store");
+            Err(e) => stopped.stopped("search index", e),
+            Ok(()) => stopped.stopped("search index", "the store's subscription ended"),
         }
     });
     let analytics = Arc::new(zhuchao_analytics::AnalyticsProjection::open(
@@ -59,14 +64,16 @@ pub async fn start(
     )?);
     let follower = analytics.clone();
     let follow_store = store.clone();
+    let stopped = health.clone();
     tokio::spawn(async move {
-        if let Err(e) = follower.follow(follow_store, Duration::from_secs(10)).await {
-            tracing::error!(error = %e, "analytics stopped following the store");
+        match follower.follow(follow_store, Duration::from_secs(10)).await {
+            Err(e) => stopped.stopped("analytics", e),
+            Ok(()) => stopped.stopped("analytics", "the store's subscription ended"),
         }
     });
     let traffic =
         zhuchao_analytics::TrafficRecorder::start(store.clone(), Duration::from_millis(200));
-    let views = ViewsHandle::start(store.clone());
+    let views = ViewsHandle::start(store.clone(), health.clone());
     let head = store.head().await?.as_u64();
     views
         .wait_for(head, catch_up)
@@ -95,6 +102,7 @@ pub async fn start(
             files_dir: data.join("files"),
         }),
         store,
+        health,
     )
     .merge(files);
     Ok(Node { router, analytics })

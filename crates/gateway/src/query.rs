@@ -79,6 +79,11 @@ fn supplier_out(views: &Views, viewer: &Viewer, id: SupplierId) -> Option<Suppli
     let s = views.suppliers.get(&id)?;
     let private =
         viewer.is_staff() || matches!(viewer, Viewer::Supplier { supplier, .. } if *supplier == id);
+    // An applicant's profile (name, credit code) is public only once it has been verified and
+    // gone live.
+    if !private && !s.went_live {
+        return None;
+    }
     let credit = s
         .credit_code
         .as_ref()

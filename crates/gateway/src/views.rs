@@ -47,62 +47,69 @@ pub struct Views {
     pub reviews: HashMap<OrderId, OrderRated>,
 }
 
-fn decode<A: Aggregate>(event: &RecordedEvent) -> Option<A::Event> {
-    zhuchao_app::handler::decode_recorded::<A>(event)
-        .map_err(|e| tracing::error!(position = %event.position, error = %e, "read model cannot read an event"))
-        .ok()
+/// An event the read models cannot read, at this position: they stop before it.
+#[derive(Debug, thiserror::Error)]
+#[error("the read models stopped at position {position}: {error}")]
+pub struct Unreadable {
+    pub position: u64,
+    pub error: zhuchao_domain::EventCodecError,
+}
+
+fn decode<A: Aggregate>(event: &RecordedEvent) -> Result<A::Event, Unreadable> {
+    zhuchao_app::handler::decode_recorded::<A>(event).map_err(|error| Unreadable {
+        position: event.position.as_u64(),
+        error,
+    })
 }
 
 fn fold<A: Aggregate, K: Ord>(
     map: &mut BTreeMap<K, A::State>,
     key: K,
     event: &RecordedEvent,
-) -> Option<A::Event> {
+) -> Result<A::Event, Unreadable> {
     let e = decode::<A>(event)?;
     let state = map.remove(&key).unwrap_or_default();
     map.insert(key, A::evolve(state, &e));
-    Some(e)
+    Ok(e)
 }
 
 impl Views {
-    pub fn apply(&mut self, event: &RecordedEvent) {
+    pub fn apply(&mut self, event: &RecordedEvent) -> Result<(), Unreadable> {
         let Some((kind, id)) = event.stream.as_str().split_once('-') else {
-            return;
+            return Ok(());
         };
         let uuid = id.parse::<Uuid>().ok();
         match (kind, uuid) {
             (k, _) if k == Account::KIND => {
-                if let Some(e) = decode::<Account>(event) {
-                    let state = self.accounts.remove(id).unwrap_or_default();
-                    let state = Account::evolve(state, &e);
-                    if let Some(user) = state.id {
-                        self.account_by_id.insert(user, id.to_string());
-                    }
-                    self.accounts.insert(id.to_string(), state);
+                let e = decode::<Account>(event)?;
+                let state = self.accounts.remove(id).unwrap_or_default();
+                let state = Account::evolve(state, &e);
+                if let Some(user) = state.id {
+                    self.account_by_id.insert(user, id.to_string());
                 }
+                self.accounts.insert(id.to_string(), state);
             }
             (k, _) if k == CreditRecord::KIND => {
-                if let Some(e) = decode::<CreditRecord>(event) {
-                    let state = self.credit.remove(id).unwrap_or_default();
-                    self.credit
-                        .insert(id.to_string(), CreditRecord::evolve(state, &e));
-                }
+                let e = decode::<CreditRecord>(event)?;
+                let state = self.credit.remove(id).unwrap_or_default();
+                self.credit
+                    .insert(id.to_string(), CreditRecord::evolve(state, &e));
             }
             (k, Some(u)) if k == Supplier::KIND => {
-                fold::<Supplier, _>(&mut self.suppliers, SupplierId(u), event);
+                fold::<Supplier, _>(&mut self.suppliers, SupplierId(u), event)?;
             }
             (k, Some(u)) if k == Category::KIND => {
-                fold::<Category, _>(&mut self.categories, CategoryId(u), event);
+                fold::<Category, _>(&mut self.categories, CategoryId(u), event)?;
             }
             (k, Some(u)) if k == Product::KIND => {
-                fold::<Product, _>(&mut self.products, ProductId(u), event);
+                fold::<Product, _>(&mut self.products, ProductId(u), event)?;
             }
             (k, Some(u)) if k == Rfq::KIND => {
-                fold::<Rfq, _>(&mut self.rfqs, RfqId(u), event);
+                fold::<Rfq, _>(&mut self.rfqs, RfqId(u), event)?;
             }
             (k, Some(u)) if k == Order::KIND => {
-                if let Some(OrderEvent::OrderCompleted(_)) =
-                    fold::<Order, _>(&mut self.orders, OrderId(u), event)
+                if let OrderEvent::OrderCompleted(_) =
+                    fold::<Order, _>(&mut self.orders, OrderId(u), event)?
                 {
                     if let Some(supplier) = self.orders.get(&OrderId(u)).and_then(|o| o.supplier) {
                         self.supplier_stats
@@ -113,25 +120,24 @@ impl Views {
                 }
             }
             (k, Some(u)) if k == Escrow::KIND => {
-                if let Some(e) = decode::<Escrow>(event) {
-                    let state = self.escrows.remove(&OrderId(u)).unwrap_or_default();
-                    self.escrows.insert(OrderId(u), Escrow::evolve(state, &e));
-                }
+                let e = decode::<Escrow>(event)?;
+                let state = self.escrows.remove(&OrderId(u)).unwrap_or_default();
+                self.escrows.insert(OrderId(u), Escrow::evolve(state, &e));
             }
             (k, Some(u)) if k == Dispute::KIND => {
-                fold::<Dispute, _>(&mut self.disputes, DisputeId(u), event);
+                fold::<Dispute, _>(&mut self.disputes, DisputeId(u), event)?;
             }
             (k, Some(u)) if k == Review::KIND => {
-                if let Some(ReviewEvent::OrderRated(r)) = decode::<Review>(event) {
-                    let stats = self.supplier_stats.entry(r.supplier).or_default();
-                    stats.rating_sum +=
-                        u64::from(r.quality) + u64::from(r.delivery) + u64::from(r.service);
-                    stats.ratings += 3;
-                    self.reviews.insert(OrderId(u), r);
-                }
+                let ReviewEvent::OrderRated(r) = decode::<Review>(event)?;
+                let stats = self.supplier_stats.entry(r.supplier).or_default();
+                stats.rating_sum +=
+                    u64::from(r.quality) + u64::from(r.delivery) + u64::from(r.service);
+                stats.ratings += 3;
+                self.reviews.insert(OrderId(u), r);
             }
             _ => {}
         }
+        Ok(())
     }
 
     pub fn account_of(&self, user: UserId) -> Option<&AccountState> {
@@ -156,8 +162,9 @@ pub struct NotCaughtUp {
 }
 
 impl ViewsHandle {
-    /// Starts the projection: catches up with the store, then follows it.
-    pub fn start<S: EventStore + Clone>(store: S) -> Self {
+    /// Starts the projection: catches up with the store, then follows it. An event it cannot
+    /// read stops it there, reported to `health`.
+    pub fn start<S: EventStore + Clone>(store: S, health: zhuchao_app::Health) -> Self {
         let views = Arc::new(RwLock::new(Views::default()));
         let (position_tx, position) = watch::channel(0);
         let (applied, _) = broadcast::channel(1024);
@@ -171,12 +178,15 @@ impl ViewsHandle {
             while let Some(next) = events.next().await {
                 match next {
                     Ok(event) => {
-                        views.write().await.apply(&event);
+                        if let Err(e) = views.write().await.apply(&event) {
+                            health.stopped("read models", e);
+                            return;
+                        }
                         position_tx.send_replace(event.position.as_u64());
                         let _ = applied.send(Arc::new(event));
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, "read-model projection stopped");
+                        health.stopped("read models", e);
                         return;
                     }
                 }
