@@ -5,9 +5,8 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{day, Server};
+use support::{day, Server, RESULT};
 
-const RESULT: &str = "id position userErrors { code field message }";
 const ANALYTICS: &str = "query($from: String!, $to: String!, $d: AnalyticsDimension!, $f: AnalyticsFilter) { analytics(from: $from, to: $to, dimension: $d, filter: $f) { bucket key sessions visitors pageViews searches productViews carts orders paidOrders gmv { minor } averageOrderValue { minor } funnel { name count rate } decomposition { sessions conversionRate gmv { minor } } } }";
 
 fn code(response: &Value) -> &str {

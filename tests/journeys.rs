@@ -3,55 +3,9 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use serde_json::{json, Value};
-use support::{cny, Server, PASSWORD};
+use support::{cny, eventually, fastener_category, Server, PASSWORD, RESULT};
 use zhuchao_domain::credit_code::CreditCode;
-
-const RESULT: &str = "id position userErrors { code field message }";
-
-/// Polls `query` until `done` holds for its data (the process managers work asynchronously).
-fn eventually(
-    server: &Server,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let started = Instant::now();
-    loop {
-        let response = server.gql(token, query, variables.clone());
-        let data = response["data"].clone();
-        if response.get("errors").is_none() && done(&data) {
-            return data;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "gave up waiting; last answer: {response}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn fastener_category(server: &Server) -> Value {
-    let data = server.ok(
-        None,
-        "{ categories { edges { node { id name } } } }",
-        json!({}),
-    );
-    data["categories"]["edges"]
-        .as_array()
-        .expect("categories")
-        .iter()
-        .map(|e| e["node"].clone())
-        .find(|n| {
-            n["name"]
-                .as_str()
-                .is_some_and(|name| name.contains("Hex bolts"))
-        })
-        .expect("the demo has hex bolts")
-}
 
 fn product_input(category: &Value, name: &str) -> Value {
     json!({

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
@@ -224,4 +225,49 @@ pub fn day(offset_days: i64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// What every mutation answers.
+pub const RESULT: &str = "id position userErrors { code field message }";
+
+/// Polls `query` until `done` holds for its data (the process managers work asynchronously).
+pub fn eventually(
+    server: &Server,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let started = Instant::now();
+    loop {
+        let response = server.gql(token, query, variables.clone());
+        let data = response["data"].clone();
+        if response.get("errors").is_none() && done(&data) {
+            return data;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "gave up waiting; last answer: {response}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+pub fn fastener_category(server: &Server) -> Value {
+    let data = server.ok(
+        None,
+        "{ categories { edges { node { id name } } } }",
+        json!({}),
+    );
+    data["categories"]["edges"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .map(|e| e["node"].clone())
+        .find(|n| {
+            n["name"]
+                .as_str()
+                .is_some_and(|name| name.contains("Hex bolts"))
+        })
+        .expect("the demo has hex bolts")
 }

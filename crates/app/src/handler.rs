@@ -1,6 +1,7 @@
 //! Command handling: load an aggregate's stream, fold it, decide, append the new events with the
 //! expected version. A concurrent writer makes the append fail with a version conflict; the
-//! handler then reloads and decides again, a bounded number of times.
+//! handler then waits a short random while (so that a crowd of writers spreads out) and
+//! decides again, a bounded number of times.
 
 use std::fmt::Display;
 use std::sync::Arc;
@@ -15,7 +16,9 @@ use zhuchao_eventstore::{
 use crate::ports::{Clock, IdGenerator};
 
 /// How many times a command is decided again after losing a race.
-pub const MAX_ATTEMPTS: usize = 8;
+pub const MAX_ATTEMPTS: usize = 16;
+/// Longest wait before deciding again, in milliseconds (it doubles from 1 up to this).
+const MAX_BACKOFF_MS: u64 = 64;
 
 /// Who acts and why: becomes every new event's metadata.
 #[derive(Clone, Debug)]
@@ -156,7 +159,13 @@ impl<S: EventStore + Clone> CommandHandler<S> {
     {
         let id = id.to_string();
         let stream = stream_of::<A>(&id)?;
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                // Random in [0, 2^attempt) ms, at most MAX_BACKOFF_MS: full jitter.
+                let ceiling = (1u64 << attempt.min(16)).min(MAX_BACKOFF_MS);
+                let wait = (self.ids.new_id().as_u128() as u64) % ceiling;
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
             let loaded = self.load::<A>(&id).await.map_err(|e| match e {
                 LoadError::Store(s) => AppError::Store(s),
                 LoadError::Codec(c) => AppError::Codec(c),

@@ -148,7 +148,8 @@ struct Flight<'a>(&'a InFlight, OrderId);
 impl InFlight {
     fn begin(&self, order: OrderId) -> Option<Flight<'_>> {
         let mut orders = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        orders.insert(order).then_some(Flight(self, order))
+        // Lazily: a Flight made and dropped here would lock the set again.
+        orders.insert(order).then(|| Flight(self, order))
     }
 }
 
@@ -472,6 +473,19 @@ impl<S: EventStore + Clone> Marketplace<S> {
         match self.handler.execute::<Order>(id, command, ctx).await {
             Ok(placed) => Ok(placed),
             Err(e) => {
+                // A retry of the same placing may have placed it meanwhile: its reservations
+                // are that order's, and the answer is the order.
+                let now = self.handler.load::<Order>(id).await?;
+                if now.version.is_some() {
+                    return if now.state.buyer == Some(buyer) {
+                        Ok(Executed {
+                            events: vec![],
+                            position: now.position,
+                        })
+                    } else {
+                        Err(e.into())
+                    };
+                }
                 self.release_reservations(ctx, id, &reserved, at).await;
                 Err(e.into())
             }

@@ -263,3 +263,59 @@ async fn commands_that_lose_a_race_are_decided_again_and_applied() {
         .version;
     assert_eq!(after, before.map(|v| v + 6));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_payments_of_one_order_with_twenty_keys_charge_it_once() {
+    let mut world = World::new().await;
+    let supplier = world.active_supplier(1).await;
+    let product = world.published_product(supplier).await;
+    let order = OrderId(Uuid::now_v7());
+    world
+        .market
+        .place_cart_order(
+            &ctx("buyer"),
+            order,
+            BUYER,
+            COMPANY,
+            vec![(product, 1000)],
+            "宁波".into(),
+        )
+        .await
+        .expect("placed");
+    world.settle().await;
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let market = world.market.clone();
+            tokio::spawn(async move {
+                market
+                    .pay_order(&ctx("buyer"), order, COMPANY, &format!("key-{i}"))
+                    .await
+            })
+        })
+        .collect();
+    let mut paid = 0;
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(_) => paid += 1,
+            Err(e) => assert!(
+                ["ALREADY_PAID", "PAYMENT_IN_PROGRESS"].contains(&e.code().as_str()),
+                "{e}"
+            ),
+        }
+    }
+    assert_eq!(paid, 1);
+    let total = world
+        .market
+        .handler
+        .load::<zhuchao_domain::order::Order>(order)
+        .await
+        .expect("order")
+        .state
+        .total
+        .expect("total");
+    assert_eq!(
+        world.payments.held_for(order),
+        total.minor,
+        "whatever was charged and not recorded was refunded"
+    );
+}

@@ -27,6 +27,8 @@ pub struct World {
     pub clock: ManualClock,
     pub market: Marketplace<EmbeddedStore>,
     pub processes: Processes<EmbeddedStore>,
+    /// The provider behind `market`, to see what it charged.
+    pub payments: Arc<SimulatedPayments>,
     pub agent: UserId,
     pub category: CategoryId,
 }
@@ -50,11 +52,8 @@ impl World {
         let clock = ManualClock::at(START);
         let handler =
             CommandHandler::new(store.clone(), Arc::new(clock.clone()), Arc::new(UuidV7Ids));
-        let market = Marketplace::new(
-            handler,
-            Settings::default(),
-            Arc::new(SimulatedPayments::default()),
-        );
+        let payments = Arc::new(SimulatedPayments::default());
+        let market = Marketplace::new(handler, Settings::default(), payments.clone());
         let processes = Processes::new(
             market.clone(),
             Box::new(JsonCheckpoint {
@@ -69,6 +68,7 @@ impl World {
             clock,
             market,
             processes,
+            payments,
             agent: UserId(Uuid::now_v7()),
             category,
         };
