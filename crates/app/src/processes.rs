@@ -372,6 +372,13 @@ impl<S: EventStore + Clone> Processes<S> {
             OrderEvent::PaidAfterCancellation(p) => {
                 self.refund_cancelled(&ctx, order, p.at).await?;
             }
+            // A ruling ends an order that may never have shipped: its reservation goes back
+            // (nothing when the goods had left).
+            OrderEvent::OrderDisputeResolved(r) => {
+                let at = r.at;
+                self.move_stock(&ctx, order, |order| ProductCommand::Release { order, at })
+                    .await?;
+            }
             OrderEvent::OrderShipped(s) => {
                 let at = s.at;
                 self.move_stock(&ctx, order, |order| ProductCommand::Ship { order, at })
