@@ -26,6 +26,10 @@ pub struct CommandContext {
     pub correlation_id: Uuid,
     pub causation_id: Option<Uuid>,
     pub actor: String,
+    /// Set when the client made the request idempotent: the new events' ids are derived from
+    /// it (and the stream and version they are written at), so a retried append of the same
+    /// decision is recognised by the store and written once.
+    pub command_id: Option<Uuid>,
 }
 
 impl CommandContext {
@@ -34,7 +38,14 @@ impl CommandContext {
             correlation_id: Uuid::now_v7(),
             causation_id: None,
             actor: actor.into(),
+            command_id: None,
         }
+    }
+
+    /// The same context for a command the client identified (see `command_id`).
+    pub fn identified_by(mut self, command_id: Uuid) -> Self {
+        self.command_id = Some(command_id);
+        self
     }
 
     /// The context of a command caused by a stored event (for process managers).
@@ -43,6 +54,7 @@ impl CommandContext {
             correlation_id: event.metadata.correlation_id,
             causation_id: Some(event.id),
             actor: actor.into(),
+            command_id: None,
         }
     }
 }
@@ -181,7 +193,8 @@ impl<S: EventStore + Clone> CommandHandler<S> {
                 None => ExpectedVersion::NoStream,
                 Some(v) => ExpectedVersion::Exact(v),
             };
-            let new_events = self.to_new_events(&events, context)?;
+            let first_version = loaded.version.map_or(0, |v| v + 1);
+            let new_events = self.to_new_events(&stream, first_version, &events, context)?;
             match self.store.append(&stream, expected, new_events).await {
                 Ok(result) => {
                     tracing::debug!(stream = %stream, actor = %context.actor, count = events.len(), "command applied");
@@ -191,6 +204,11 @@ impl<S: EventStore + Clone> CommandHandler<S> {
                     });
                 }
                 Err(StoreError::WrongExpectedVersion { .. }) => continue,
+                // A twin of this identified command wrote a different decision at this version
+                // first (its time differs): decide again on what it wrote.
+                Err(StoreError::DuplicateEventId { .. }) if context.command_id.is_some() => {
+                    continue
+                }
                 Err(e) => return Err(AppError::Store(e)),
             }
         }
@@ -199,19 +217,29 @@ impl<S: EventStore + Clone> CommandHandler<S> {
 
     fn to_new_events<E: DomainEvent>(
         &self,
+        stream: &StreamName,
+        first_version: u64,
         events: &[E],
         context: &CommandContext,
     ) -> Result<Vec<NewEvent>, StoreError> {
         let now = self.clock.now();
         events
             .iter()
-            .map(|event| {
+            .enumerate()
+            .map(|(i, event)| {
                 let (event_type, schema_version, body) = event.encode();
                 let mut metadata =
                     Metadata::new(context.correlation_id, now).by(context.actor.clone());
                 metadata.causation_id = context.causation_id;
+                let id = match context.command_id {
+                    Some(command) => Uuid::new_v5(
+                        &command,
+                        format!("{}@{}", stream.as_str(), first_version + i as u64).as_bytes(),
+                    ),
+                    None => self.ids.new_id(),
+                };
                 Ok(NewEvent {
-                    id: self.ids.new_id(),
+                    id,
                     event_type: event_type.to_string(),
                     schema_version,
                     payload: body.to_string(),

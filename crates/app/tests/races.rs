@@ -319,3 +319,54 @@ async fn twenty_payments_of_one_order_with_twenty_keys_charge_it_once() {
         "whatever was charged and not recorded was refunded"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_identified_placing_sent_five_times_at_once_places_and_reserves_once() {
+    let mut world = World::new().await;
+    let supplier = world.active_supplier(1).await;
+    let product = world.published_product(supplier).await;
+    let order = OrderId(Uuid::now_v7());
+    let tasks: Vec<_> = (0..5)
+        .map(|_| {
+            let market = world.market.clone();
+            tokio::spawn(async move {
+                market
+                    .place_cart_order(
+                        &ctx("buyer").identified_by(order.0),
+                        order,
+                        BUYER,
+                        COMPANY,
+                        vec![(product, 1000)],
+                        "宁波".into(),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await
+            .expect("task")
+            .expect("every try answers the order");
+    }
+    world.settle().await;
+    let p = world
+        .market
+        .handler
+        .load::<zhuchao_domain::product::Product>(product)
+        .await
+        .expect("product")
+        .state;
+    assert_eq!(p.reserved(), 1000, "reserved once");
+    let stream = StreamName::new(format!("order-{order}")).expect("stream");
+    let events = world
+        .store
+        .read_stream(&stream, StreamFrom::Start, Direction::Forwards, 10)
+        .await
+        .expect("read");
+    assert_eq!(events.len(), 1, "placed once");
+    assert_eq!(
+        events[0].id,
+        Uuid::new_v5(&order.0, format!("order-{order}@0").as_bytes()),
+        "the event's id comes from the command, so a resent append is recognised"
+    );
+}

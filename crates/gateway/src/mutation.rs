@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use uuid::Uuid;
 use zhuchao_app::marketplace::{MarketError, SupplierApplication};
-use zhuchao_app::Executed;
+use zhuchao_app::{CommandContext, Executed};
 use zhuchao_domain::account::{Account, AccountCommand, Role};
 use zhuchao_domain::category::{AttributeDef, AttributeKind, Category, CategoryCommand};
 use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeReason};
@@ -141,6 +141,15 @@ fn creation_id(kind: &str, caller: Uuid, key: Option<&str>) -> Result<Uuid, User
             &IDEMPOTENT_IDS,
             format!("{kind}\u{1f}{caller}\u{1f}{k}").as_bytes(),
         )),
+    }
+}
+
+/// The context of a creating command: identified by the created id when the client gave an
+/// idempotency key, so that a retried request's events are recognised by the store.
+fn creating_context(ctx: &Context<'_>, id: Uuid, key: &Option<String>) -> CommandContext {
+    match key {
+        Some(_) => command_context(ctx).identified_by(id),
+        None => command_context(ctx),
     }
 }
 
@@ -822,7 +831,13 @@ impl MarketMutation {
             id.0,
             api(ctx)
                 .market
-                .draft_product(&command_context(ctx), id, me, sheet, attributes)
+                .draft_product(
+                    &creating_context(ctx, id.0, &idempotency_key),
+                    id,
+                    me,
+                    sheet,
+                    attributes,
+                )
                 .await,
         )
     }
@@ -945,7 +960,14 @@ impl MarketMutation {
             .collect();
         let placed = api(ctx)
             .market
-            .place_cart_order(&command_context(ctx), id, user, company, items, address)
+            .place_cart_order(
+                &creating_context(ctx, id.0, &idempotency_key),
+                id,
+                user,
+                company,
+                items,
+                address,
+            )
             .await;
         if placed.as_ref().is_ok_and(|p| !p.events.is_empty()) {
             crate::traffic::record_order_event(ctx, id, false).await;
@@ -1256,7 +1278,14 @@ impl MarketMutation {
             .collect();
         let sent = a
             .market
-            .create_rfq(&command_context(ctx), id, user, company, spec, invited)
+            .create_rfq(
+                &creating_context(ctx, id.0, &idempotency_key),
+                id,
+                user,
+                company,
+                spec,
+                invited,
+            )
             .await;
         if sent.as_ref().is_ok_and(|s| !s.events.is_empty()) {
             let category = Some(input.category_id);
@@ -1467,7 +1496,7 @@ impl MarketMutation {
             api(ctx)
                 .market
                 .open_dispute(
-                    &command_context(ctx),
+                    &creating_context(ctx, id.0, &idempotency_key),
                     id,
                     OrderId(order_id),
                     party,
