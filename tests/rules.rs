@@ -705,6 +705,23 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
         "keys are per buyer"
     );
 
+    // The same for an account: a retried registration answers the account it opened.
+    let register = "mutation($k: String) { registerBuyer(companyName: \"温州阀门\", name: \"李工\", email: \"li@wenzhou-valves.test\", password: \"valves-2026!\", idempotencyKey: $k) { id userErrors { code } } }";
+    let opened = server.ok(None, register, json!({ "k": "signup-1" }));
+    let reopened = server.ok(None, register, json!({ "k": "signup-1" }));
+    assert_eq!(opened["registerBuyer"]["userErrors"], json!([]), "{opened}");
+    assert_eq!(
+        reopened["registerBuyer"]["userErrors"],
+        json!([]),
+        "{reopened}"
+    );
+    assert_eq!(
+        opened["registerBuyer"]["id"],
+        reopened["registerBuyer"]["id"]
+    );
+    let unkeyed = server.ok(None, register, json!({ "k": null }));
+    assert_eq!(code_of(&unkeyed["registerBuyer"]), "EMAIL_TAKEN");
+
     // The same for a dispute.
     let id = delivered_order(&server, &buyer, &supplier, &product, moq);
     let keyed_dispute = "mutation($o: UUID!) { openDispute(orderId: $o, reason: \"DAMAGED\", statement: \"crushed boxes\", claimed: {minor: \"500\", currency: \"CNY\"}, idempotencyKey: \"case-1\") { id userErrors { code } } }";

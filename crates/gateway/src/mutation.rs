@@ -501,7 +501,8 @@ impl MarketMutation {
         register(ctx, email, name, password, role).await
     }
 
-    /// Opens a buyer account and its company.
+    /// Opens a buyer account and its company. With an `idempotencyKey`, a retried request
+    /// answers the account the first one opened.
     async fn register_buyer(
         &self,
         ctx: &Context<'_>,
@@ -509,15 +510,20 @@ impl MarketMutation {
         name: String,
         email: String,
         password: String,
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         if company_name.trim().is_empty() {
             return refused(bad_input("companyName", "a company name is required"));
         }
+        // The caller is anonymous: the key is scoped to the email it registers.
+        let scope = Uuid::new_v5(&IDEMPOTENT_IDS, email.trim().to_lowercase().as_bytes());
+        let key = idempotency_key.as_deref();
+        let user = UserId(try_input!(creation_id("account", scope, key)));
         let role = Role::Buyer {
-            company: CompanyId(Uuid::now_v7()),
+            company: CompanyId(try_input!(creation_id("company", scope, key))),
             company_name: company_name.trim().to_string(),
         };
-        register(ctx, email, name, password, role).await
+        register_as(ctx, user, email, name, password, role).await
     }
 
     /// Applies as a supplier: opens the staff account and records the application.
@@ -1690,6 +1696,19 @@ async fn register(
     password: String,
     role: Role,
 ) -> async_graphql::Result<MutationResult> {
+    register_as(ctx, UserId(Uuid::now_v7()), email, name, password, role).await
+}
+
+/// Opens account `user`; when the email's account is already `user` (a retried request), it
+/// answers that account.
+async fn register_as(
+    ctx: &Context<'_>,
+    user: UserId,
+    email: String,
+    name: String,
+    password: String,
+    role: Role,
+) -> async_graphql::Result<MutationResult> {
     if password.chars().count() < 8 {
         return refused(bad_input(
             "password",
@@ -1705,7 +1724,15 @@ async fn register(
         .map_err(|_| crate::errors::api_error("INTERNAL", "password hashing failed"))?
         .map_err(|e| crate::errors::api_error("INTERNAL", e))?;
     let a = api(ctx);
-    let user = UserId(Uuid::now_v7());
+    if let Ok(existing) = a.market.handler.load::<Account>(&email).await {
+        if existing.state.id == Some(user) {
+            return Ok(MutationResult {
+                id: Some(user.0),
+                position: Some(existing.position.to_string()),
+                user_errors: vec![],
+            });
+        }
+    }
     let c = AccountCommand::Register {
         id: user,
         email: email.clone(),
