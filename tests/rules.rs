@@ -817,3 +817,62 @@ fn conversion_counts_only_orders_paid_in_a_session() {
         "orders paid without a session are not conversions: {row}"
     );
 }
+
+#[test]
+fn an_unreadable_event_stops_the_followers_and_readiness_says_which() {
+    use zhuchao_eventstore::{EmbeddedStore, EventStore, ExpectedVersion, Metadata, NewEvent};
+    let data = tempfile::tempdir().expect("tempdir");
+    {
+        let store = EmbeddedStore::open(data.path().join("store")).expect("store");
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let stream =
+                zhuchao_eventstore::StreamName::new(format!("order-{}", uuid::Uuid::now_v7()))
+                    .expect("stream");
+            store
+                .append(
+                    &stream,
+                    ExpectedVersion::NoStream,
+                    vec![NewEvent {
+                        id: uuid::Uuid::now_v7(),
+                        event_type: "OrderPlaced".into(),
+                        schema_version: 1,
+                        payload: "{\"written\": \"by a broken release\"}".into(),
+                        metadata: Metadata::new(uuid::Uuid::now_v7(), 1_764_000_000_000),
+                    }],
+                )
+                .await
+                .expect("append");
+        });
+    }
+    let server = Server::start(data.path(), false, &[]);
+    let ready = || server.http("GET", "/health/ready", &[], "");
+    let started = std::time::Instant::now();
+    let (status, body) = loop {
+        let (status, body) = ready();
+        let all = [
+            "read models",
+            "search index",
+            "analytics",
+            "process managers",
+        ]
+        .iter()
+        .all(|f| body.contains(f));
+        if all || started.elapsed().as_secs() > 20 {
+            break (status, body);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(status, 503, "{body}");
+    for follower in [
+        "read models",
+        "search index",
+        "analytics",
+        "process managers",
+    ] {
+        assert!(body.contains(follower), "{follower} stopped: {body}");
+    }
+    let (status, _) = server.http("GET", "/health", &[], "");
+    assert_eq!(status, 200, "the store itself answers");
+    server.ok(None, "{ now }", json!({}));
+}

@@ -562,3 +562,41 @@ async fn three_low_ratings_warn_the_supplier() {
         |e| matches!(e, CreditEntry::Warning { reason, .. } if reason.contains("low ratings"))
     ));
 }
+
+#[tokio::test]
+async fn an_event_the_processes_cannot_read_stops_them_there_instead_of_being_skipped() {
+    use zhuchao_app::processes::ProcessError;
+    use zhuchao_eventstore::{EventStore, ExpectedVersion, Metadata, NewEvent, StreamName};
+    let mut world = World::new().await;
+    world.settle().await;
+    let before = world.processes.state().position;
+    let stream = StreamName::new(format!("order-{}", Uuid::now_v7())).expect("stream");
+    let written = world
+        .store
+        .append(
+            &stream,
+            ExpectedVersion::NoStream,
+            vec![NewEvent {
+                id: Uuid::now_v7(),
+                event_type: "OrderPlaced".into(),
+                schema_version: 1,
+                payload: "{\"not\": \"an order\"}".into(),
+                metadata: Metadata::new(Uuid::now_v7(), world.clock_now()),
+            }],
+        )
+        .await
+        .expect("append");
+    for _ in 0..2 {
+        match world.processes.catch_up().await {
+            Err(ProcessError::Unreadable { position, .. }) => {
+                assert_eq!(position, written.position.as_u64())
+            }
+            other => panic!("expected the processes to stop: {other:?}"),
+        }
+        assert!(
+            world.processes.state().position < written.position.as_u64(),
+            "the checkpoint stays before the unreadable event"
+        );
+        assert!(world.processes.state().position >= before);
+    }
+}

@@ -74,20 +74,27 @@ pub async fn start(
     let traffic =
         zhuchao_analytics::TrafficRecorder::start(store.clone(), Duration::from_millis(200));
     let views = ViewsHandle::start(store.clone(), health.clone());
+    // Caught up, unless a follower stopped on the way: the node then serves what it has, and
+    // its readiness names what stopped.
     let head = store.head().await?.as_u64();
-    views
-        .wait_for(head, catch_up)
-        .await
-        .map_err(|_| NodeError::NotCaughtUp("the read models", catch_up))?;
     let deadline = tokio::time::Instant::now() + catch_up;
-    while search.position() < head {
+    loop {
+        let behind = [
+            ("the read models", views.position()),
+            ("the search index", search.position()),
+            ("analytics", analytics.position()),
+        ]
+        .into_iter()
+        .find(|(_, at)| *at < head);
+        let Some((lagging, _)) = behind else { break };
+        if !health.ready() {
+            tracing::error!(stopped = ?health.stopped_components(), "starting with stopped followers");
+            break;
+        }
         if tokio::time::Instant::now() > deadline {
-            return Err(NodeError::NotCaughtUp("the search index", catch_up));
+            return Err(NodeError::NotCaughtUp(lagging, catch_up));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    if !analytics.wait_for(head, catch_up).await {
-        return Err(NodeError::NotCaughtUp("analytics", catch_up));
     }
     let tokens = Tokens::load_or_create(data).map_err(NodeError::Tokens)?;
     let files = crate::web::files(data.join("files"), tokens.clone());
