@@ -722,6 +722,44 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
     let unkeyed = server.ok(None, register, json!({ "k": null }));
     assert_eq!(code_of(&unkeyed["registerBuyer"]), "EMAIL_TAKEN");
 
+    // The same for a product, retried after it landed and at once.
+    let category = fastener_category(&server);
+    let draft = format!("mutation($i: ProductInput!, $k: String) {{ draftProduct(input: $i, idempotencyKey: $k) {{ {RESULT} }} }}");
+    let input = json!({
+        "categoryId": category["id"], "brand": "固力", "keyword": "六角螺栓", "name": "DIN 933 keyed", "moq": 100, "packSize": 100,
+        "tiers": [{ "minQuantity": 100, "unitPrice": cny(50) }], "stock": 1000, "leadTimeDays": 3, "shippingCost": cny(0),
+        "attributes": [{ "key": "thread", "value": "M8" }, { "key": "length", "value": "30" }, { "key": "material", "value": "A2" }]
+    });
+    let drafts = at_once(10, |_| {
+        server.ok(Some(&supplier), &draft, json!({ "i": input, "k": "sku-1" }))["draftProduct"]
+            .clone()
+    });
+    let later = server.ok(Some(&supplier), &draft, json!({ "i": input, "k": "sku-1" }));
+    assert!(
+        drafts.iter().all(|d| d["userErrors"] == json!([])),
+        "{drafts:?}"
+    );
+    assert!(drafts.iter().all(|d| d["id"] == drafts[0]["id"]));
+    assert_eq!(later["draftProduct"]["id"], drafts[0]["id"], "{later}");
+
+    // And an RFQ.
+    let now = server.ok(None, "{ now }", json!({}))["now"]
+        .as_f64()
+        .expect("now");
+    let supplier_id =
+        server.ok(Some(&supplier), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone();
+    let rfqs = at_once(10, |_| {
+        server.ok(Some(&buyer), &format!("mutation($i: RfqInput!) {{ createRfq(input: $i, idempotencyKey: \"rfq-1\") {{ {RESULT} }} }}"), json!({ "i": {
+            "title": "非标螺栓", "categoryId": category["id"], "quantity": 100, "deadline": now + 3.0 * 86_400_000.0,
+            "invitedSupplierIds": [supplier_id]
+        }}))["createRfq"].clone()
+    });
+    assert!(
+        rfqs.iter().all(|r| r["userErrors"] == json!([])),
+        "{rfqs:?}"
+    );
+    assert!(rfqs.iter().all(|r| r["id"] == rfqs[0]["id"]));
+
     // The same for a dispute.
     let id = delivered_order(&server, &buyer, &supplier, &product, moq);
     let keyed_dispute = "mutation($o: UUID!) { openDispute(orderId: $o, reason: \"DAMAGED\", statement: \"crushed boxes\", claimed: {minor: \"500\", currency: \"CNY\"}, idempotencyKey: \"case-1\") { id userErrors { code } } }";
@@ -756,6 +794,21 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
     );
     let (status, body) = server.http("GET", "/health/ready", &[], "");
     assert_eq!((status, body.contains("ready")), (200, true), "{body}");
+
+    // An order of a supplier suspended after it was placed cannot be paid.
+    let placed = place(&server, &buyer, &product, moq);
+    assert_eq!(placed["userErrors"], json!([]), "{placed}");
+    let act = format!("mutation($s: UUID!, $a: String!) {{ actOnSupplier(supplierId: $s, action: $a, reason: \"audit\") {{ {RESULT} }} }}");
+    server.mutate(
+        Some(&agent),
+        "actOnSupplier",
+        &act,
+        json!({ "s": supplier_id, "a": "SUSPEND" }),
+    );
+    let refused = pay(&server, &buyer, &placed["id"], "after-suspension");
+    assert_eq!(code_of(&refused), "SUPPLIER_NOT_SELLING", "{refused}");
+    let exit = server.ok(Some(&agent), &act, json!({ "s": supplier_id, "a": "EXIT" }));
+    assert_eq!(code_of(&exit["actOnSupplier"]), "OPEN_ORDERS", "{exit}");
 }
 
 #[test]
@@ -875,4 +928,82 @@ fn an_unreadable_event_stops_the_followers_and_readiness_says_which() {
     let (status, _) = server.http("GET", "/health", &[], "");
     assert_eq!(status, 200, "the store itself answers");
     server.ok(None, "{ now }", json!({}));
+}
+
+/// A supplier that applied, had its licence approved and paid its deposit, with one published
+/// product of `stock` pieces sold one by one: (token, supplier id, product id).
+fn new_active_supplier(server: &Server, n: u32, stock: u64) -> (String, Value, Value) {
+    let category = fastener_category(server);
+    let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
+    let code =
+        CreditCode::with_check_character(&format!("91330206MA2H{n:04}X")[..17]).expect("code");
+    let email = format!("exit{n}@supplier.test");
+    let applied = server.mutate(None, "applySupplier",
+        &format!("mutation($c: [UUID!]!, $code: String!, $e: String!) {{ applySupplier(companyName: \"北仑退出测试{n}号\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000002\", email: $e, password: \"exit-2026!\") {{ {RESULT} }} }}"),
+        json!({ "c": [category["id"]], "code": code.as_str(), "e": email }));
+    let id = applied["id"].clone();
+    let token = server.sign_in(&email, "exit-2026!");
+    let licence = server.upload(&token, "licence.pdf", &format!("%PDF licence {n}"));
+    server.mutate(Some(&token), "submitDocument", &format!("mutation($f: String!) {{ submitDocument(kind: \"MERGED_LICENCE\", file: $f) {{ {RESULT} }} }}"), json!({ "f": licence }));
+    server.mutate(Some(&agent), "reviewDocument", &format!("mutation($s: UUID!) {{ reviewDocument(supplierId: $s, kind: \"MERGED_LICENCE\", approve: true) {{ {RESULT} }} }}"), json!({ "s": id }));
+    server.mutate(Some(&token), "payDeposit", &format!("mutation {{ payDeposit(amount: {{minor: \"2000000\", currency: \"CNY\"}}, paymentRef: \"d-{n}\") {{ {RESULT} }} }}"), json!({}));
+    let drafted = server.mutate(Some(&token), "draftProduct", &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ {RESULT} }} }}"), json!({ "i": {
+        "categoryId": category["id"], "brand": "退出", "keyword": "六角螺栓", "name": format!("DIN 933 exit {n}"), "moq": 1, "packSize": 1,
+        "tiers": [{ "minQuantity": 1, "unitPrice": cny(100) }], "stock": stock, "leadTimeDays": 3, "shippingCost": cny(0),
+        "attributes": [{ "key": "thread", "value": "M8" }, { "key": "length", "value": "30" }, { "key": "material", "value": "A2" }]
+    }}));
+    let published = server.mutate(
+        Some(&token),
+        "publishProduct",
+        &format!("mutation($p: UUID!) {{ publishProduct(id: $p) {{ {RESULT} }} }}"),
+        json!({ "p": drafted["id"] }),
+    );
+    server.caught_up(&published["position"]);
+    (token, id, drafted["id"].clone())
+}
+
+#[test]
+fn a_supplier_exited_while_orders_arrive_keeps_no_order_that_can_be_paid() {
+    let (_data, server) = demo(&[]);
+    let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
+    let buyers = [
+        server.sign_in("buyer@ningbo-machinery.demo", PASSWORD),
+        server.sign_in("buyer@suzhou-automation.demo", PASSWORD),
+    ];
+    for trial in 0..3 {
+        let (_, supplier, product) = new_active_supplier(&server, 10 + trial, 1000);
+        let exit = format!("mutation($s: UUID!) {{ actOnSupplier(supplierId: $s, action: \"EXIT\", reason: \"leaves\") {{ {RESULT} }} }}");
+        let answers = at_once(33, |i| {
+            if i % 11 == 0 {
+                server.ok(Some(&agent), &exit, json!({ "s": supplier }))["actOnSupplier"].clone()
+            } else {
+                place(&server, &buyers[i % 2], &product, 1)
+            }
+        });
+        let exited = answers
+            .iter()
+            .enumerate()
+            .any(|(i, a)| i % 11 == 0 && a["userErrors"] == json!([]));
+        if !exited {
+            continue;
+        }
+        // Exited: every order that got through is cancelled or cannot be paid.
+        for (i, a) in answers.iter().enumerate() {
+            if i % 11 == 0 || a["userErrors"] != json!([]) {
+                continue;
+            }
+            let buyer = &buyers[i % 2];
+            let paid = pay(&server, buyer, &a["id"], &format!("exit-{}", a["id"]));
+            assert_ne!(
+                paid["userErrors"],
+                json!([]),
+                "paid an exited supplier: {a}"
+            );
+            let o = order(&server, buyer, &a["id"]);
+            assert!(
+                o["escrow"]["funded"].is_null(),
+                "money went into an exited supplier's escrow: {o}"
+            );
+        }
+    }
 }

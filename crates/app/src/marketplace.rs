@@ -228,6 +228,15 @@ impl<S: EventStore + Clone> Marketplace<S> {
                 format!("the order is {:?}, not awaiting payment", o.status),
             ));
         }
+        // No money goes into escrow for a supplier that has stopped selling (exited,
+        // suspended, lapsed) since the order was placed; the order lapses unpaid.
+        let supplier = o.supplier.ok_or(MarketError::NotFound("order"))?;
+        if !self.supplier_may_sell(supplier).await?.0 {
+            return Err(rejected(
+                "SUPPLIER_NOT_SELLING",
+                "the supplier may not sell now; this order cannot be paid",
+            ));
+        }
         let Some(_flight) = self.paying.begin(order) else {
             return Err(rejected(
                 "PAYMENT_IN_PROGRESS",
@@ -327,6 +336,9 @@ impl<S: EventStore + Clone> Marketplace<S> {
         sheet: ProductSheet,
         attributes: BTreeMap<String, String>,
     ) -> Result<Executed<ProductEvent>, MarketError> {
+        if let Some(earlier) = self.earlier_product(id, supplier).await? {
+            return earlier;
+        }
         let category = self.handler.load::<Category>(sheet.category).await?.state;
         if !category.created {
             return Err(MarketError::NotFound("category"));
@@ -346,7 +358,35 @@ impl<S: EventStore + Clone> Marketplace<S> {
             attributes,
             schema: category.schema,
         };
-        Ok(self.handler.execute::<Product>(id, command, ctx).await?)
+        match self.handler.execute::<Product>(id, command, ctx).await {
+            Ok(drafted) => Ok(drafted),
+            // A concurrent retry drafted it first.
+            Err(e) => match self.earlier_product(id, supplier).await? {
+                Some(earlier) => earlier,
+                None => Err(e.into()),
+            },
+        }
+    }
+
+    /// The answer to a retried draft: the product already drafted under this id (by this
+    /// supplier), or `None` if there is none yet.
+    #[allow(clippy::type_complexity)]
+    async fn earlier_product(
+        &self,
+        id: ProductId,
+        supplier: SupplierId,
+    ) -> Result<Option<Result<Executed<ProductEvent>, MarketError>>, MarketError> {
+        let existing = self.handler.load::<Product>(id).await?;
+        Ok(existing.version.is_some().then(|| {
+            if existing.state.supplier == Some(supplier) {
+                Ok(Executed {
+                    events: vec![],
+                    position: existing.position,
+                })
+            } else {
+                Err(rejected("ALREADY_EXISTS", "this product id is taken"))
+            }
+        }))
     }
 
     /// Revises a product against its category's current schema.
@@ -471,7 +511,26 @@ impl<S: EventStore + Clone> Marketplace<S> {
             reserved.push(*product);
         }
         match self.handler.execute::<Order>(id, command, ctx).await {
-            Ok(placed) => Ok(placed),
+            Ok(placed) => {
+                // The supplier may have stopped selling while this was placed (an exit decided
+                // on a count of open orders that did not see this one yet): then the order is
+                // cancelled at once, which gives its stock back.
+                if self.supplier_may_sell(supplier).await?.0 {
+                    return Ok(placed);
+                }
+                let cancel = OrderCommand::Cancel {
+                    party: Party::Platform,
+                    company: None,
+                    supplier: None,
+                    reason: "the supplier stopped selling while the order was placed".into(),
+                    at: self.handler.now(),
+                };
+                self.handler.execute::<Order>(id, cancel, ctx).await?;
+                Err(rejected(
+                    "SUPPLIER_NOT_SELLING",
+                    "the supplier stopped selling while the order was placed; it was cancelled",
+                ))
+            }
             Err(e) => {
                 // A retry of the same placing may have placed it meanwhile: its reservations
                 // are that order's, and the answer is the order.
@@ -554,7 +613,20 @@ impl<S: EventStore + Clone> Marketplace<S> {
             response_sla_ms: self.settings.rfq_response_sla_ms,
             at,
         };
-        Ok(self.handler.execute::<Rfq>(id, command, ctx).await?)
+        match self.handler.execute::<Rfq>(id, command, ctx).await {
+            Ok(sent) => Ok(sent),
+            Err(e) => {
+                // A concurrent retry sent it first.
+                let now = self.handler.load::<Rfq>(id).await?;
+                if now.version.is_some() && now.state.buyer == Some(buyer) {
+                    return Ok(Executed {
+                        events: vec![],
+                        position: now.position,
+                    });
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// A supplier's quote on an RFQ; eligibility comes from the supplier's standing and categories.

@@ -14,6 +14,7 @@ use zhuchao_domain::credit_record::{CreditEntry, CreditRecord, CreditRecordComma
 use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeEvent};
 use zhuchao_domain::escrow::{Escrow, EscrowCommand, EscrowEvent, PayoutReason};
 use zhuchao_domain::ids::*;
+use zhuchao_domain::money::Money;
 use zhuchao_domain::order::{Order, OrderCommand, OrderEvent, OrderStatus};
 use zhuchao_domain::payment::{Payment, PaymentEvent};
 use zhuchao_domain::product::{Product, ProductCommand};
@@ -550,11 +551,23 @@ impl<S: EventStore + Clone> Processes<S> {
                 reason: w.reason,
                 at: w.at,
             },
-            SupplierEvent::PenaltyDeducted(p) => CreditEntry::Penalty {
-                supplier,
-                amount: p.amount,
-                reason: p.reason,
-                at: p.at,
+            // The record shows the penalty ruled; what the deposit could not cover is named.
+            SupplierEvent::PenaltyDeducted(p) => match p.shortfall.filter(|s| s.is_positive()) {
+                Some(short) => CreditEntry::Penalty {
+                    supplier,
+                    amount: Money::new(p.amount.minor + short.minor, p.amount.currency),
+                    reason: format!(
+                        "{} ({} taken from the deposit, {} owed beyond it)",
+                        p.reason, p.amount, short
+                    ),
+                    at: p.at,
+                },
+                None => CreditEntry::Penalty {
+                    supplier,
+                    amount: p.amount,
+                    reason: p.reason,
+                    at: p.at,
+                },
             },
             SupplierEvent::SupplierExited(x) => CreditEntry::Exited {
                 supplier,

@@ -600,3 +600,111 @@ async fn an_event_the_processes_cannot_read_stops_them_there_instead_of_being_sk
         assert!(world.processes.state().position >= before);
     }
 }
+
+#[tokio::test]
+async fn rulings_decided_together_record_the_penalty_they_ruled_and_what_the_deposit_lacked() {
+    let mut world = World::new().await;
+    let supplier = world.active_supplier(1).await;
+    let product = world.published_product(supplier).await;
+    let mut disputes = Vec::new();
+    for _ in 0..2 {
+        let order = OrderId(Uuid::now_v7());
+        world
+            .market
+            .place_cart_order(
+                &ctx("buyer"),
+                order,
+                BUYER,
+                COMPANY,
+                vec![(product, 100)],
+                "宁波".into(),
+            )
+            .await
+            .expect("place");
+        world.settle().await;
+        world
+            .market
+            .pay_order(&ctx("buyer"), order, COMPANY, &format!("pay-{order}"))
+            .await
+            .expect("pay");
+        world.settle().await;
+        let dispute = DisputeId(Uuid::now_v7());
+        world
+            .market
+            .open_dispute(
+                &ctx("buyer"),
+                dispute,
+                order,
+                Party::Buyer,
+                BUYER,
+                (Some(COMPANY), None),
+                DisputeReason::NotShipped,
+                "nothing came".into(),
+                vec![],
+                Money::cny(100),
+            )
+            .await
+            .expect("dispute");
+        world.settle().await;
+        let held = world
+            .market
+            .handler
+            .load::<Escrow>(order)
+            .await
+            .expect("escrow")
+            .state
+            .remaining();
+        disputes.push((dispute, held));
+    }
+    // Both rulings are decided before either penalty is taken: each sees the whole deposit.
+    let deposit = Money::cny(2_000_000);
+    for (dispute, held) in &disputes {
+        world
+            .market
+            .rule_dispute(
+                &ctx("agent"),
+                *dispute,
+                world.agent,
+                *held,
+                Money::cny(0),
+                Some(deposit),
+                false,
+                "refund and penalty".into(),
+            )
+            .await
+            .expect("ruled");
+    }
+    world.settle().await;
+    let s = world
+        .market
+        .handler
+        .load::<Supplier>(supplier)
+        .await
+        .expect("supplier")
+        .state;
+    assert_eq!(s.deposit_held, Some(Money::cny(0)), "never below zero");
+    let record = world
+        .market
+        .handler
+        .load::<CreditRecord>(s.credit_code.expect("code").as_str())
+        .await
+        .expect("record")
+        .state;
+    let penalties: Vec<_> = record
+        .history
+        .iter()
+        .filter_map(|e| match e {
+            CreditEntry::Penalty { amount, reason, .. } => Some((*amount, reason.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(penalties.len(), 2);
+    assert!(
+        penalties.iter().all(|(amount, _)| *amount == deposit),
+        "each entry shows the penalty ruled: {penalties:?}"
+    );
+    assert!(
+        penalties.iter().any(|(_, reason)| reason.contains("owed")),
+        "the shortfall is named: {penalties:?}"
+    );
+}

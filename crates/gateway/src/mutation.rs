@@ -716,6 +716,20 @@ impl MarketMutation {
                 }
             }
             "EXIT" => {
+                // Counted once the read models hold everything stored so far, so an order
+                // placed before this request is seen; one placed while it is decided is
+                // cancelled by its own placing, and cannot be paid.
+                let head = a
+                    .market
+                    .handler
+                    .store()
+                    .head()
+                    .await
+                    .map_err(|e| crate::errors::api_error("INTERNAL", e.to_string()))?;
+                a.views
+                    .wait_for(head.as_u64(), crate::api::READ_YOUR_WRITES_WAIT)
+                    .await
+                    .map_err(|e| crate::errors::api_error("NOT_CAUGHT_UP", e.to_string()))?;
                 let open = {
                     let views = a.views.views.read().await;
                     views
@@ -736,7 +750,7 @@ impl MarketMutation {
             other => {
                 return refused(bad_input(
                     "action",
-                    format!("{other:?} is not WARN, SUSPEND, REINSTATE or EXIT"),
+                    format!("{other:?} is not WARN, SUSPEND, REINSTATE, PENALISE or EXIT"),
                 ))
             }
         };
