@@ -438,6 +438,15 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
         json!({ "c": [category["id"]], "code": code.as_str() }));
     let id = applied["id"].clone();
     let supplier = server.sign_in("rules@supplier.test", "rules-2026!");
+    let nowhere = server.ok(None,
+        &format!("mutation($code: String!) {{ applySupplier(companyName: \"无类目公司\", creditCode: $code, categoryIds: [\"00000000-0000-7000-8000-000000000001\"], contactName: \"周\", phone: \"13900000009\", email: \"nowhere@supplier.test\", password: \"nowhere-2026!\") {{ {RESULT} }} }}"),
+        json!({ "code": CreditCode::with_check_character("91330206MA2H0003X").expect("code").as_str() }));
+    assert_eq!(code_of(&nowhere["applySupplier"]), "NO_SUCH_CATEGORY");
+    let no_account = server.gql(None, "mutation { signIn(email: \"nowhere@supplier.test\", password: \"nowhere-2026!\") { token userErrors { code } } }", json!({}));
+    assert!(
+        no_account["data"]["signIn"]["token"].is_null(),
+        "nothing left behind: {no_account}"
+    );
     let profile = "query($s: UUID!) { supplier(id: $s) { status verified companyName depositHeld { minor } } }";
 
     // An applicant is not public; its agents and itself see it.

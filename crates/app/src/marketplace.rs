@@ -299,6 +299,20 @@ impl<S: EventStore + Clone> Marketplace<S> {
     ) -> Result<Executed<SupplierEvent>, MarketError> {
         let code = CreditCode::parse(&a.credit_code)
             .map_err(|e| rejected("BAD_CREDIT_CODE", e.to_string()))?;
+        for category in &a.categories {
+            if !self
+                .handler
+                .load::<Category>(*category)
+                .await?
+                .state
+                .created
+            {
+                return Err(rejected(
+                    "NO_SUCH_CATEGORY",
+                    format!("category {category} does not exist"),
+                ));
+            }
+        }
         let at = self.handler.now();
         let apply = SupplierCommand::Apply {
             id: a.id,

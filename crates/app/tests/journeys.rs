@@ -708,3 +708,34 @@ async fn rulings_decided_together_record_the_penalty_they_ruled_and_what_the_dep
         "the shortfall is named: {penalties:?}"
     );
 }
+
+#[tokio::test]
+async fn an_application_for_a_category_that_does_not_exist_claims_nothing() {
+    use zhuchao_app::marketplace::SupplierApplication;
+    use zhuchao_domain::credit_code::CreditCode;
+    use zhuchao_domain::supplier::Contact;
+    let world = World::new().await;
+    let code = CreditCode::with_check_character("91330200MA2000077").expect("code");
+    let apply = |category| SupplierApplication {
+        id: SupplierId(Uuid::now_v7()),
+        company_name: "宁波无类目有限公司".into(),
+        credit_code: code.as_str().to_string(),
+        categories: vec![category],
+        contact: Contact {
+            name: "王经理".into(),
+            phone: "13800000000".into(),
+            email: String::new(),
+        },
+    };
+    let refused = world
+        .market
+        .apply_supplier(&ctx("supplier"), apply(CategoryId(Uuid::now_v7())))
+        .await
+        .expect_err("no such category");
+    assert_eq!(refused.code(), "NO_SUCH_CATEGORY");
+    world
+        .market
+        .apply_supplier(&ctx("supplier"), apply(world.category))
+        .await
+        .expect("the credit code was not claimed by the refused application");
+}

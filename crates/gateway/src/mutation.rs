@@ -565,6 +565,16 @@ impl MarketMutation {
                     message: "this credit code is already registered on the platform".into(),
                 });
             }
+            if let Some(unknown) = category_ids
+                .iter()
+                .find(|c| !views.categories.contains_key(&CategoryId(**c)))
+            {
+                return refused(UserError {
+                    code: "NO_SUCH_CATEGORY".into(),
+                    field: Some("categoryIds".into()),
+                    message: format!("category {unknown} does not exist"),
+                });
+            }
             if zhuchao_domain::account::normalise_email(&email)
                 .is_ok_and(|e| views.accounts.contains_key(&e))
             {
