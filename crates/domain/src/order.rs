@@ -415,27 +415,20 @@ fn party_of(
     }
 }
 
-/// Ownership is checked before status, so nobody learns the state of an order that is not theirs.
+/// Ownership is checked before status, so nobody learns the state of an order that is not theirs;
+/// and another company's order answers as if it did not exist, so ids cannot be probed.
 fn buyer(state: &OrderState, company: CompanyId) -> Result<(), OrderError> {
-    if state.status == OrderStatus::None {
+    if state.status == OrderStatus::None || state.company != Some(company) {
         return Err(OrderError::NotFound);
     }
-    if state.company == Some(company) {
-        Ok(())
-    } else {
-        Err(OrderError::NotBuyer)
-    }
+    Ok(())
 }
 
 fn seller(state: &OrderState, supplier: SupplierId) -> Result<(), OrderError> {
-    if state.status == OrderStatus::None {
+    if state.status == OrderStatus::None || state.supplier != Some(supplier) {
         return Err(OrderError::NotFound);
     }
-    if state.supplier == Some(supplier) {
-        Ok(())
-    } else {
-        Err(OrderError::NotSupplier)
-    }
+    Ok(())
 }
 
 /// One cart item per product: lines of the same product are ordered (and priced) together.
@@ -1133,7 +1126,7 @@ pub(crate) mod tests {
                     at: 3
                 }
             ),
-            Err(OrderError::NotBuyer)
+            Err(OrderError::NotFound)
         );
         let state = run(state, vec![C::MarkDelivered { at: 3 }]);
         assert_eq!(
@@ -1189,7 +1182,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             Order::decide(&paid(), ship(RIVAL, "SF1")),
-            Err(OrderError::NotSupplier)
+            Err(OrderError::NotFound)
         );
         assert_eq!(
             Order::decide(&paid(), ship(SUPPLIER, " ")),
@@ -1216,11 +1209,11 @@ pub(crate) mod tests {
         assert!(matches!(&events[0], OrderEvent::OrderCancelled(c) if c.refund_due));
         assert_eq!(
             Order::decide(&paid(), cancel(Party::Buyer, Some(RIVAL_COMPANY), None)),
-            Err(OrderError::NotBuyer)
+            Err(OrderError::NotFound)
         );
         assert_eq!(
             Order::decide(&paid(), cancel(Party::Supplier, None, Some(RIVAL))),
-            Err(OrderError::NotSupplier)
+            Err(OrderError::NotFound)
         );
         assert_eq!(
             Order::decide(&shipped(), cancel(Party::Agent, None, None)),
@@ -1322,7 +1315,7 @@ pub(crate) mod tests {
                     at: 12
                 }
             ),
-            Err(OrderError::NotSupplier)
+            Err(OrderError::NotFound)
         );
         let state = run(
             requested,
@@ -1450,7 +1443,7 @@ pub(crate) mod tests {
             supplier: None,
             at: 3,
         };
-        assert_eq!(Order::decide(&shipped(), rival), Err(OrderError::NotBuyer));
+        assert_eq!(Order::decide(&shipped(), rival), Err(OrderError::NotFound));
         let agent = C::OpenDispute {
             dispute,
             party: Party::Agent,

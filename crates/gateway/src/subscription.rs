@@ -46,6 +46,15 @@ fn stream_id(stream: &str, kind: &str) -> Option<Uuid> {
 
 pub struct Subscription;
 
+/// Who may not subscribe: anonymous callers must sign in; signed-in ones of another role are
+/// forbidden.
+fn refusal(viewer: &Viewer) -> async_graphql::Error {
+    match viewer {
+        Viewer::Anonymous => unauthenticated(),
+        _ => crate::errors::forbidden(),
+    }
+}
+
 #[Subscription]
 impl Subscription {
     /// Suppliers: an RFQ appears in the inbox (invited, or opened to the pool of its categories).
@@ -53,12 +62,12 @@ impl Subscription {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<impl Stream<Item = RfqOut>> {
-        let Viewer::Supplier { supplier, .. } = ctx
+        let viewer = ctx
             .data_opt::<Viewer>()
             .cloned()
-            .unwrap_or(Viewer::Anonymous)
-        else {
-            return Err(unauthenticated());
+            .unwrap_or(Viewer::Anonymous);
+        let Viewer::Supplier { supplier, .. } = viewer else {
+            return Err(refusal(&viewer));
         };
         let a = api(ctx);
         let views = a.views.clone();
@@ -99,12 +108,12 @@ impl Subscription {
         ctx: &Context<'_>,
         rfq_id: Uuid,
     ) -> async_graphql::Result<impl Stream<Item = RfqOut>> {
-        let Viewer::Buyer { company, .. } = ctx
+        let viewer = ctx
             .data_opt::<Viewer>()
             .cloned()
-            .unwrap_or(Viewer::Anonymous)
-        else {
-            return Err(unauthenticated());
+            .unwrap_or(Viewer::Anonymous);
+        let Viewer::Buyer { company, .. } = viewer else {
+            return Err(refusal(&viewer));
         };
         let a = api(ctx);
         let views = a.views.clone();
