@@ -108,3 +108,44 @@ async fn a_subscription_for_another_role_is_forbidden_not_unauthenticated() {
     let answer = subscribe_as(&server, &buyer, "subscription { rfqInbox { id } }").await;
     assert_eq!(code(&answer), "FORBIDDEN", "{answer}");
 }
+
+/// The complexity limit counts page sizes: a hundred-kilobyte request cannot ask for megabytes.
+#[test]
+fn aliases_of_large_pages_are_refused_as_too_complex() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let aliases: String = (0..1200)
+        .map(|i| format!("a{i}: products(first: 100) {{ edges {{ node {{ id }} }} }} "))
+        .collect();
+    let body = json!({ "query": format!("{{ {aliases} }}") }).to_string();
+    assert!(body.len() < 256 * 1024);
+    let (status, answer) = server.http(
+        "POST",
+        "/graphql",
+        &[("Content-Type", "application/json")],
+        &body,
+    );
+    assert!(
+        answer.len() < 10_000,
+        "{status}: {} bytes answered",
+        answer.len()
+    );
+    let answer: Value = serde_json::from_str(&answer).expect("JSON");
+    assert!(answer["data"].is_null(), "{answer}");
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("complex")),
+        "{answer}"
+    );
+    // One large page is still fine.
+    let page = server.ok(
+        None,
+        "{ products(first: 100) { edges { node { id title stock moq } } } }",
+        json!({}),
+    );
+    assert_eq!(
+        page["products"]["edges"].as_array().map(Vec::len),
+        Some(100)
+    );
+}

@@ -23,6 +23,15 @@ pub type Store = SharedStore;
 pub const READ_YOUR_WRITES_WAIT: Duration = Duration::from_secs(5);
 /// Largest page of any list.
 pub const MAX_PAGE: usize = 100;
+/// A page's size when the client does not say.
+pub const DEFAULT_PAGE: usize = 20;
+
+/// What a page costs against the complexity limit: what one item costs, times how many items
+/// may come back — so aliases of large pages cannot multiply a small request into a huge answer.
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let items = first.map_or(DEFAULT_PAGE, |n| (n.max(1) as usize).min(MAX_PAGE));
+    items.saturating_mul(child_complexity).saturating_add(1)
+}
 
 pub struct Api {
     pub market: Marketplace<Store>,
@@ -151,7 +160,7 @@ pub fn paginate<T: OutputType>(
     let first = match first {
         Some(n) if n < 0 => return Err(api_error("BAD_REQUEST", "first cannot be negative")),
         Some(n) => (n as usize).min(MAX_PAGE),
-        None => 20,
+        None => DEFAULT_PAGE,
     };
     let start = match after {
         Some(c) => {

@@ -133,6 +133,7 @@ impl MarketQuery {
     }
 
     /// The catalogue's categories with their attribute schemas.
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn categories(
         &self,
         ctx: &Context<'_>,
@@ -153,6 +154,7 @@ impl MarketQuery {
     /// Parametric search over published products: free text (Chinese or English), a category
     /// subtree, attribute values and ranges in any unit the category knows, stock, MOQ at the
     /// wanted quantity, badges; with the total and disjunctive facet counts for the category.
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn products(
         &self,
         ctx: &Context<'_>,
@@ -207,6 +209,7 @@ impl MarketQuery {
     }
 
     /// Suppliers: their own products in every state (drafts, unpublished, delisted), newest first.
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn my_products(
         &self,
         ctx: &Context<'_>,
@@ -303,6 +306,7 @@ impl MarketQuery {
     }
 
     /// Active suppliers (agents see every status).
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn suppliers(
         &self,
         ctx: &Context<'_>,
@@ -323,6 +327,7 @@ impl MarketQuery {
     }
 
     /// The buyer company's RFQs, newest first, with every quote.
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn my_rfqs(
         &self,
         ctx: &Context<'_>,
@@ -350,6 +355,7 @@ impl MarketQuery {
 
     /// A supplier's RFQ inbox: RFQs it is invited to and open pool RFQs of its categories,
     /// newest first, with the SLA time left and its own quote only.
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn rfq_inbox(
         &self,
         ctx: &Context<'_>,
@@ -398,6 +404,7 @@ impl MarketQuery {
     }
 
     /// The caller's orders, newest first: its company's as a buyer, its own as a supplier.
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn my_orders(
         &self,
         ctx: &Context<'_>,
@@ -443,6 +450,7 @@ impl MarketQuery {
     }
 
     /// Agents: suppliers with documents waiting for review, oldest first.
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn review_queue(
         &self,
         ctx: &Context<'_>,
@@ -463,6 +471,7 @@ impl MarketQuery {
     }
 
     /// Agents: disputes waiting for a ruling, oldest first.
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn dispute_queue(
         &self,
         ctx: &Context<'_>,
@@ -502,6 +511,7 @@ impl MarketQuery {
 
     /// What happened to an order, RFQ, dispute, product or supplier, event by event — for those
     /// allowed to see it. `stream` is `order-<id>`, `rfq-<id>`, `escrow-<id>`, `dispute-<id>`, ….
+    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,
