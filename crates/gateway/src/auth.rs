@@ -133,7 +133,9 @@ impl Tokens {
         mac.verify_slice(&signature).ok()?;
         let (user, expires) = body.split_once('.')?;
         let expires: Timestamp = expires.parse().ok()?;
-        if expires <= now {
+        // Expired, or living longer than any token is issued for (a key that leaked once must
+        // not mint tokens that outlive its rotation).
+        if expires <= now || expires > now.saturating_add(TOKEN_LIFETIME_MS) {
             return None;
         }
         Some(UserId(user.parse().ok()?))
@@ -164,6 +166,17 @@ mod tests {
             tokens.verify(&token, 1_000 + TOKEN_LIFETIME_MS),
             None,
             "expired"
+        );
+        let far = format!(
+            "{}.{}",
+            UserId(uuid::Uuid::nil()).0.simple(),
+            7_258_118_400_000i64
+        );
+        let forever = format!("{far}.{}", URL_SAFE_NO_PAD.encode(tokens.mac(&far)));
+        assert_eq!(
+            tokens.verify(&forever, 1_000),
+            None,
+            "a genuine signature on a year-2200 expiry is still refused"
         );
         let mut forged = token.clone();
         forged.replace_range(0..1, if token.starts_with('0') { "1" } else { "0" });
