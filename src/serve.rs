@@ -210,6 +210,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(dist) => app.merge(zhuchao_gateway::web::ui(dist)),
         None => app,
     };
+    let app = app.layer(axum::middleware::map_response(
+        zhuchao_gateway::http::security_headers,
+    ));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;

@@ -149,3 +149,38 @@ fn aliases_of_large_pages_are_refused_as_too_complex() {
         Some(100)
     );
 }
+
+/// Clickjacking and sniffing: the UI, the API and uploads may not be framed by other sites, and
+/// no answer's type is guessed.
+#[test]
+fn every_answer_forbids_framing_and_sniffing() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), false, &[]);
+    for (method, path, body) in [
+        ("GET", "/", ""),
+        ("GET", "/graphql", ""),
+        ("POST", "/graphql", "{\"query\":\"{ now }\"}"),
+        ("GET", "/health", ""),
+        ("GET", "/files/x/y", ""),
+    ] {
+        let (_, headers, _) =
+            server.http_with_headers(method, path, &[("Content-Type", "application/json")], body);
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(
+            header("x-frame-options"),
+            Some("DENY"),
+            "{path}: {headers:?}"
+        );
+        assert!(
+            header("content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'none'")),
+            "{path}: {headers:?}"
+        );
+        assert_eq!(header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(header("referrer-policy"), Some("no-referrer"), "{path}");
+    }
+}

@@ -80,6 +80,18 @@ impl Server {
         headers: &[(&str, &str)],
         body: &str,
     ) -> (u16, String) {
+        let (status, _, body) = self.http_with_headers(method, path, headers, body);
+        (status, body)
+    }
+
+    /// Like [`Server::http`], also answering the response's headers (lowercased names).
+    pub fn http_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, Vec<(String, String)>, String) {
         let mut stream = TcpStream::connect(&self.address).expect("connect");
         let mut request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -99,11 +111,14 @@ impl Server {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, dechunk(&body))
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let answer_headers = head
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+            .collect();
+        (status, answer_headers, dechunk(body))
     }
 
     /// Runs a GraphQL operation; returns the whole response (`data` and `errors`).

@@ -301,3 +301,24 @@ pub fn router<S: EventStore + Clone>(
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
+
+/// Headers every answer carries: other sites may not frame the marketplace (clickjacking), the
+/// browser may not guess content types (an uploaded file is never run as a page), and links do
+/// not leak the page's address to other sites.
+pub async fn security_headers(mut response: Response) -> Response {
+    use axum::http::HeaderValue;
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
