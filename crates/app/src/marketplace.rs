@@ -11,7 +11,7 @@ use zhuchao_domain::category::Category;
 use zhuchao_domain::credit_code::CreditCode;
 use zhuchao_domain::credit_record::{CreditRecord, CreditRecordCommand};
 use zhuchao_domain::dispute::{
-    Dispute, DisputeCommand, DisputeEvent, DisputeReason, DisputeStatus,
+    Dispute, DisputeCommand, DisputeEvent, DisputeReason, DisputeState, DisputeStatus,
 };
 use zhuchao_domain::escrow::Escrow;
 use zhuchao_domain::ids::*;
@@ -21,9 +21,11 @@ use zhuchao_domain::order::{
     ProductFacts,
 };
 use zhuchao_domain::payment::{Capture, Payment, PaymentError as CaptureError, PaymentEvent};
-use zhuchao_domain::product::{Product, ProductCommand, ProductEvent, ProductSheet, ProductStatus};
+use zhuchao_domain::product::{
+    Product, ProductCommand, ProductEvent, ProductSheet, ProductState, ProductStatus,
+};
 use zhuchao_domain::review::{Rate, Review, ReviewEvent};
-use zhuchao_domain::rfq::{Invitee, QuotingSupplier, Rfq, RfqCommand, RfqEvent, RfqSpec};
+use zhuchao_domain::rfq::{Invitee, QuotingSupplier, Rfq, RfqCommand, RfqEvent, RfqSpec, RfqState};
 use zhuchao_domain::supplier::{
     Contact, Supplier, SupplierCommand, SupplierEvent, SupplierState, DEFAULT_DEPOSIT,
 };
@@ -350,7 +352,8 @@ impl<S: EventStore + Clone> Marketplace<S> {
         sheet: ProductSheet,
         attributes: BTreeMap<String, String>,
     ) -> Result<Executed<ProductEvent>, MarketError> {
-        if let Some(earlier) = self.earlier_product(id, supplier).await? {
+        let ours = |p: &ProductState| p.supplier == Some(supplier);
+        if let Some(earlier) = self.earlier::<Product>(id, "product", ours).await? {
             return earlier;
         }
         let category = self.handler.load::<Category>(sheet.category).await?.state;
@@ -375,30 +378,35 @@ impl<S: EventStore + Clone> Marketplace<S> {
         match self.handler.execute::<Product>(id, command, ctx).await {
             Ok(drafted) => Ok(drafted),
             // A concurrent retry drafted it first.
-            Err(e) => match self.earlier_product(id, supplier).await? {
+            Err(e) => match self.earlier::<Product>(id, "product", ours).await? {
                 Some(earlier) => earlier,
                 None => Err(e.into()),
             },
         }
     }
 
-    /// The answer to a retried draft: the product already drafted under this id (by this
-    /// supplier), or `None` if there is none yet.
+    /// The answer to a retried creation: `None` while nothing exists under `id`; the thing
+    /// already made (nothing written) when `ours` says the caller made it; ALREADY_EXISTS when
+    /// someone else holds the id.
     #[allow(clippy::type_complexity)]
-    async fn earlier_product(
+    async fn earlier<A: Aggregate>(
         &self,
-        id: ProductId,
-        supplier: SupplierId,
-    ) -> Result<Option<Result<Executed<ProductEvent>, MarketError>>, MarketError> {
-        let existing = self.handler.load::<Product>(id).await?;
+        id: impl std::fmt::Display,
+        what: &str,
+        ours: impl FnOnce(&A::State) -> bool,
+    ) -> Result<Option<Result<Executed<A::Event>, MarketError>>, MarketError> {
+        let existing = self.handler.load::<A>(id).await?;
         Ok(existing.version.is_some().then(|| {
-            if existing.state.supplier == Some(supplier) {
+            if ours(&existing.state) {
                 Ok(Executed {
                     events: vec![],
                     position: existing.position,
                 })
             } else {
-                Err(rejected("ALREADY_EXISTS", "this product id is taken"))
+                Err(rejected(
+                    "ALREADY_EXISTS",
+                    format!("this {what} id is taken"),
+                ))
             }
         }))
     }
@@ -459,16 +467,9 @@ impl<S: EventStore + Clone> Marketplace<S> {
         items: Vec<(ProductId, u64)>,
         address: String,
     ) -> Result<Executed<OrderEvent>, MarketError> {
-        let existing = self.handler.load::<Order>(id).await?;
-        if existing.version.is_some() {
-            return if existing.state.buyer == Some(buyer) {
-                Ok(Executed {
-                    events: vec![],
-                    position: existing.position,
-                })
-            } else {
-                Err(rejected("ALREADY_EXISTS", "this order id is taken"))
-            };
+        let ours = |o: &OrderState| o.buyer == Some(buyer);
+        if let Some(earlier) = self.earlier::<Order>(id, "order", ours).await? {
+            return earlier;
         }
         let mut cart = Vec::with_capacity(items.len());
         for (product, quantity) in items {
@@ -548,19 +549,14 @@ impl<S: EventStore + Clone> Marketplace<S> {
             Err(e) => {
                 // A retry of the same placing may have placed it meanwhile: its reservations
                 // are that order's, and the answer is the order.
-                let now = self.handler.load::<Order>(id).await?;
-                if now.version.is_some() {
-                    return if now.state.buyer == Some(buyer) {
-                        Ok(Executed {
-                            events: vec![],
-                            position: now.position,
-                        })
-                    } else {
+                match self.earlier::<Order>(id, "order", ours).await? {
+                    Some(Ok(placed)) => Ok(placed),
+                    Some(Err(_)) => Err(e.into()),
+                    None => {
+                        self.release_reservations(ctx, id, &reserved, at).await;
                         Err(e.into())
-                    };
+                    }
                 }
-                self.release_reservations(ctx, id, &reserved, at).await;
-                Err(e.into())
             }
         }
     }
@@ -594,16 +590,9 @@ impl<S: EventStore + Clone> Marketplace<S> {
         spec: RfqSpec,
         invited: Vec<SupplierId>,
     ) -> Result<Executed<RfqEvent>, MarketError> {
-        let existing = self.handler.load::<Rfq>(id).await?;
-        if existing.version.is_some() {
-            return if existing.state.buyer == Some(buyer) {
-                Ok(Executed {
-                    events: vec![],
-                    position: existing.position,
-                })
-            } else {
-                Err(rejected("ALREADY_EXISTS", "this RFQ id is taken"))
-            };
+        let ours = |r: &RfqState| r.buyer == Some(buyer);
+        if let Some(earlier) = self.earlier::<Rfq>(id, "RFQ", ours).await? {
+            return earlier;
         }
         let category = self.handler.load::<Category>(spec.category).await?.state;
         let schema = category.created.then_some(category.schema);
@@ -631,14 +620,10 @@ impl<S: EventStore + Clone> Marketplace<S> {
             Ok(sent) => Ok(sent),
             Err(e) => {
                 // A concurrent retry sent it first.
-                let now = self.handler.load::<Rfq>(id).await?;
-                if now.version.is_some() && now.state.buyer == Some(buyer) {
-                    return Ok(Executed {
-                        events: vec![],
-                        position: now.position,
-                    });
+                match self.earlier::<Rfq>(id, "RFQ", ours).await? {
+                    Some(Ok(sent)) => Ok(sent),
+                    _ => Err(e.into()),
                 }
-                Err(e.into())
             }
         }
     }
@@ -697,18 +682,10 @@ impl<S: EventStore + Clone> Marketplace<S> {
         let (Some(company), Some(supplier)) = (o.company, o.supplier) else {
             return Err(MarketError::NotFound("order"));
         };
-        let existing = self.handler.load::<Dispute>(id).await?;
-        if existing.version.is_some() {
-            return if existing.state.order == Some(order)
-                && existing.state.status != DisputeStatus::Abandoned
-            {
-                Ok(Executed {
-                    events: vec![],
-                    position: existing.position,
-                })
-            } else {
-                Err(rejected("ALREADY_EXISTS", "this dispute id is taken"))
-            };
+        let ours =
+            |d: &DisputeState| d.order == Some(order) && d.status != DisputeStatus::Abandoned;
+        if let Some(earlier) = self.earlier::<Dispute>(id, "dispute", ours).await? {
+            return earlier;
         }
         let held = self.handler.load::<Escrow>(order).await?.state.remaining();
         let at = self.handler.now();
