@@ -3,11 +3,9 @@
 
 mod support;
 
-use std::time::Duration;
-
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use serde_json::{json, Value};
-use support::{Server, PASSWORD, RESULT};
+use support::{next_json, Server, PASSWORD, RESULT};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -43,22 +41,6 @@ fn another_companys_order_answers_as_if_it_did_not_exist() {
             on_real["data"]["cancelOrder"]["userErrors"][0]["code"],
             "NOT_FOUND"
         );
-    }
-}
-
-async fn next_json<S>(socket: &mut S) -> Value
-where
-    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
-            .await
-            .expect("a message in time")
-            .expect("open")
-            .expect("readable");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).expect("JSON");
-        }
     }
 }
 

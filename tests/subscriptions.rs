@@ -5,27 +5,11 @@ mod support;
 
 use std::time::Duration;
 
-use futures::{SinkExt, StreamExt};
-use serde_json::{json, Value};
-use support::{Server, PASSWORD};
+use futures::SinkExt;
+use serde_json::json;
+use support::{next_json, Server, PASSWORD};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-
-async fn next_json<S>(socket: &mut S) -> Value
-where
-    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
-            .await
-            .expect("a message in time")
-            .expect("open")
-            .expect("readable");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).expect("JSON");
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supplier_hears_of_a_new_rfq_in_its_inbox() {

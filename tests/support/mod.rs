@@ -286,3 +286,26 @@ pub fn fastener_category(server: &Server) -> Value {
         })
         .expect("the demo has hex bolts")
 }
+
+/// The next JSON message of a WebSocket, waiting at most 20 s.
+pub async fn next_json<S>(socket: &mut S) -> Value
+where
+    S: futures::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures::StreamExt;
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(20), socket.next())
+            .await
+            .expect("a message in time")
+            .expect("open")
+            .expect("readable");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            return serde_json::from_str(&text).expect("JSON");
+        }
+    }
+}
