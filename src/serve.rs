@@ -218,10 +218,25 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
     print_welcome(address, &config.data, config.demo);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    // On a signal, requests in flight get a few seconds to finish; open WebSockets and slow
+    // clients do not hold the process beyond that.
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let signalled = stopping.clone();
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        signalled.notify_one();
+    });
+    tokio::select! {
+        served = served => served.context("serving HTTP")?,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!("stopping with connections still open after {SHUTDOWN_GRACE:?}"),
+    }
     analytics.save().context("saving analytics")?;
     println!(
         "Zhuchao stopped; every change is kept in {}.",
@@ -229,6 +244,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// How long requests in flight may take to finish once the server is told to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 async fn seed_demo(
     market: &Marketplace<SharedStore>,

@@ -164,9 +164,9 @@ fn the_http_edge_refuses_what_it_should() {
         &[("Content-Type", "application/json")],
         &json!({ "query": costly }).to_string(),
     );
-    assert_eq!(status, 400, "too complex: {}", &body[..body.len().min(300)]);
+    assert_eq!(status, 400, "too large: {}", &body[..body.len().min(300)]);
     assert!(
-        body.contains("too complex"),
+        body.contains("QUERY_TOO_LARGE"),
         "{}",
         &body[..body.len().min(300)]
     );

@@ -33,6 +33,14 @@ pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
     items.saturating_mul(child_complexity).saturating_add(1)
 }
 
+/// What one search costs beyond its page: a request may run at most a few dozen searches, so
+/// aliases cannot turn one request into hundreds of them.
+pub const SEARCH_COST: usize = 200;
+
+pub fn search_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    page_cost(first, child_complexity).saturating_add(SEARCH_COST)
+}
+
 pub struct Api {
     pub market: Marketplace<Store>,
     pub views: ViewsHandle,

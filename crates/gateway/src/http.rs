@@ -34,6 +34,7 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 pub fn schema(api: Api) -> ZhuchaoSchema {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(api)
+        .extension(crate::limits::Bounded)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
@@ -145,7 +146,11 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         user_agent: text(header::USER_AGENT.as_str()),
         host: text(header::HOST.as_str()),
     };
-    let mut response = state.schema.execute(request.data(viewer).data(visit)).await;
+    let started = std::sync::Arc::new(crate::limits::ExecutionStarted::default());
+    let mut response = state
+        .schema
+        .execute(request.data(viewer).data(visit).data(started.clone()))
+        .await;
     // Every error carries a stable code: parse and validation errors get BAD_REQUEST.
     for error in &mut response.errors {
         let coded = error
@@ -168,14 +173,30 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     } else {
         "application/json"
     };
-    let status = if response.errors.iter().any(|e| {
-        e.message.contains("Query is nested too deep") || e.message.contains("Query is too complex")
-    }) {
+    // A request error (the document does not parse, is not valid, is refused by a limit, or its
+    // variables do not fit) means nothing ran: the answer has no `data`, and is a 400 to a
+    // client that understands GraphQL over HTTP (and for a limit, to every client).
+    let request_error = !response.errors.is_empty() && !started.happened();
+    let status = if request_error
+        && (graphql_response_json
+            || response.errors.iter().any(|e| {
+                e.message.contains("Query is nested too deep")
+                    || e.message.contains("Query is too complex")
+                    || e.extensions.as_ref().is_some_and(|x| {
+                        matches!(x.get("code"), Some(async_graphql::Value::String(c)) if c.starts_with("QUERY_TOO_"))
+                    })
+            }))
+    {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    match serde_json::to_vec(&response) {
+    let body = if request_error {
+        serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_vec(&response)
+    };
+    match body {
         Ok(bytes) => (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
         Err(_) => error_response(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod demo;
 pub mod errors;
 pub mod http;
+pub mod limits;
 pub mod mutation;
 pub mod node;
 pub mod query;

@@ -154,7 +154,7 @@ impl MarketQuery {
     /// Parametric search over published products: free text (Chinese or English), a category
     /// subtree, attribute values and ranges in any unit the category knows, stock, MOQ at the
     /// wanted quantity, badges; with the total and disjunctive facet counts for the category.
-    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::api::search_cost(first, child_complexity)")]
     async fn products(
         &self,
         ctx: &Context<'_>,

@@ -697,6 +697,11 @@ pub struct ProductSearchInput {
     pub sort: Option<String>,
 }
 
+/// Longest search text (and attribute key or value in a filter), in characters.
+pub const MAX_SEARCH_TEXT: usize = 200;
+/// Most filters in one search, and most values one filter accepts.
+pub const MAX_SEARCH_FILTERS: usize = 50;
+
 impl ProductSearchInput {
     pub fn into_query(
         self,
@@ -726,6 +731,33 @@ impl ProductSearchInput {
                 }),
             }
         };
+        let too_long = |what: &str, limit: usize| {
+            crate::errors::api_error(
+                "BAD_REQUEST",
+                format!("{what} is longer than a search needs (at most {limit})"),
+            )
+        };
+        if self
+            .text
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > MAX_SEARCH_TEXT)
+        {
+            return Err(too_long("the search text", MAX_SEARCH_TEXT));
+        }
+        if self.values.len() + self.ranges.len() > MAX_SEARCH_FILTERS {
+            return Err(too_long("the list of filters", MAX_SEARCH_FILTERS));
+        }
+        for filter in &self.values {
+            if filter.values.len() > MAX_SEARCH_FILTERS {
+                return Err(too_long("a filter's list of values", MAX_SEARCH_FILTERS));
+            }
+            if std::iter::once(&filter.key)
+                .chain(&filter.values)
+                .any(|v| v.chars().count() > MAX_SEARCH_TEXT)
+            {
+                return Err(too_long("a filter's value", MAX_SEARCH_TEXT));
+            }
+        }
         let price = (
             minor("minPrice", &self.min_price)?,
             minor("maxPrice", &self.max_price)?,
