@@ -311,3 +311,54 @@ fn every_answer_forbids_framing_and_sniffing() {
         assert_eq!(header("referrer-policy"), Some("no-referrer"), "{path}");
     }
 }
+
+/// GraphQL over HTTP: the `graphql-http` package's server audit finds no error and no warning;
+/// what it notes is only the deliberate refusal of GraphQL over GET, named here.
+#[test]
+fn the_graphql_over_http_audit_passes() {
+    let _side_by_side = side_by_side();
+    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        let required = std::env::var("ZHUCHAO_BROWSER_TESTS").is_ok_and(|v| v == "required");
+        assert!(
+            !required,
+            "Node.js is required for the GraphQL-over-HTTP audit"
+        );
+        eprintln!("SKIPPED: the GraphQL-over-HTTP audit needs Node.js (CI has it)");
+        return;
+    }
+    if !web.join("node_modules/graphql-http").exists() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&web)
+            .status()
+            .expect("npm runs");
+        assert!(status.success(), "npm ci failed");
+    }
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), false, &[]);
+    let audit = std::process::Command::new("node")
+        .arg("tests/audit.mjs")
+        .arg(format!("http://{}/graphql", server.address))
+        .current_dir(&web)
+        .output()
+        .expect("node runs");
+    let report = String::from_utf8_lossy(&audit.stdout);
+    assert!(
+        audit.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&audit.stderr)
+    );
+    let mut deliberate: Vec<&str> = report
+        .lines()
+        .filter_map(|l| l.strip_prefix("deliberate\t"))
+        .filter_map(|l| l.split('\t').next())
+        .collect();
+    deliberate.sort();
+    assert_eq!(deliberate, ["5A70", "6A70", "D6D5"], "{report}");
+    assert!(report.contains(" audits, 0 not ok"), "{report}");
+}

@@ -59,6 +59,36 @@ fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// A GraphQL-over-HTTP request body: the spec's four parameters and nothing else, so that a
+/// misspelt parameter is an error instead of an empty query.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestBody {
+    query: String,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<serde_json::Value>,
+    #[allow(dead_code)] // accepted as the spec says; no extension is used yet
+    extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl RequestBody {
+    fn into_request(self) -> Result<async_graphql::Request, String> {
+        let mut request = async_graphql::Request::new(self.query);
+        if let Some(name) = self.operation_name {
+            request = request.operation_name(name);
+        }
+        match self.variables {
+            None | Some(serde_json::Value::Null) => {}
+            Some(variables @ serde_json::Value::Object(_)) => {
+                request = request.variables(async_graphql::Variables::from_json(variables));
+            }
+            Some(_) => return Err("variables must be an object".into()),
+        }
+        Ok(request)
+    }
+}
+
 fn api_of(state: &AppState) -> &Api {
     state
         .schema
@@ -103,15 +133,13 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             "batched requests are not accepted",
         );
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+    let request = match serde_json::from_slice::<RequestBody>(&body) {
+        Ok(body) => body.into_request(),
+        Err(e) => Err(format!("not a GraphQL request: {e}")),
+    };
+    let request = match request {
         Ok(r) => r,
-        Err(e) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &format!("not a GraphQL request: {e}"),
-            )
-        }
+        Err(message) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
     };
     let token = headers
         .get(header::AUTHORIZATION)
@@ -206,7 +234,24 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     }
 }
 
-async fn graphiql() -> Html<String> {
+/// GET /graphql: GraphiQL for a browser; a query sent by GET is refused (queries are POSTed, so
+/// that no link or image can run one).
+async fn graphiql(uri: axum::http::Uri) -> Response {
+    let has_query = uri.query().is_some_and(|q| {
+        q.split('&')
+            .any(|p| p == "query" || p.starts_with("query="))
+    });
+    if has_query {
+        let mut refused = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "GraphQL requests are POSTed as JSON; GET /graphql serves GraphiQL",
+        );
+        refused
+            .headers_mut()
+            .insert(header::ALLOW, axum::http::HeaderValue::from_static("POST"));
+        return refused;
+    }
     Html(
         GraphiQLSource::build()
             .endpoint("/graphql")
@@ -214,6 +259,7 @@ async fn graphiql() -> Html<String> {
             .title("Zhuchao GraphQL")
             .finish(),
     )
+    .into_response()
 }
 
 async fn graphql_ws(
