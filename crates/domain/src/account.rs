@@ -1,8 +1,11 @@
 //! People who sign in (stream `account-<email>`, so an email registers once): their role —
 //! admin, agent, buyer of a company, staff of a supplier — and their password hash (hashed at
-//! the edge; the domain never sees a password).
+//! the edge; the domain never sees a password), and which of their sessions are still good.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::aggregate::{Aggregate, DomainEvent, Timestamp};
 use crate::ids::{CompanyId, SupplierId, UserId};
@@ -27,6 +30,21 @@ pub struct AccountState {
     pub name: String,
     pub role: Option<Role>,
     pub password_hash: String,
+    /// Sessions begun at or before this instant are over (signed out everywhere, or the
+    /// password changed) — except `kept_session`, the one that changed the password.
+    pub sessions_valid_after: Timestamp,
+    pub kept_session: Option<Uuid>,
+    /// Sessions signed out one by one, with when they would have expired anyway.
+    pub signed_out: BTreeMap<Uuid, Timestamp>,
+}
+
+impl AccountState {
+    /// Whether the session `session`, begun at `began`, may still act for this account.
+    pub fn session_is_live(&self, session: Uuid, began: Timestamp) -> bool {
+        self.id.is_some()
+            && !self.signed_out.contains_key(&session)
+            && (began > self.sessions_valid_after || self.kept_session == Some(session))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -39,10 +57,20 @@ pub enum AccountCommand {
         password_hash: String,
         at: Timestamp,
     },
+    /// Every session begun before `at` ends, except `kept_session` (the one changing it).
     ChangePassword {
         password_hash: String,
         at: Timestamp,
+        kept_session: Option<Uuid>,
     },
+    /// One session ends ("sign out on this device"); `expires` is when it would have anyway.
+    SignOut {
+        session: Uuid,
+        expires: Timestamp,
+        at: Timestamp,
+    },
+    /// Every session begun until `at` ends ("sign out on all devices").
+    SignOutEverywhere { at: Timestamp },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,6 +87,21 @@ pub struct AccountRegistered {
 pub struct PasswordChanged {
     pub password_hash: String,
     pub at: Timestamp,
+    /// Events before sessions existed have none: every session then ends.
+    #[serde(default)]
+    pub kept_session: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignedOut {
+    pub session: Uuid,
+    pub expires: Timestamp,
+    pub at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignedOutEverywhere {
+    pub at: Timestamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,10 +109,14 @@ pub struct PasswordChanged {
 pub enum AccountEvent {
     AccountRegistered(AccountRegistered),
     PasswordChanged(PasswordChanged),
+    SignedOut(SignedOut),
+    SignedOutEverywhere(SignedOutEverywhere),
 }
 crate::event_names!(AccountEvent {
     AccountRegistered,
-    PasswordChanged
+    PasswordChanged,
+    SignedOut,
+    SignedOutEverywhere
 });
 
 impl DomainEvent for AccountEvent {
@@ -143,14 +190,44 @@ impl Aggregate for Account {
                     at,
                 })])
             }
-            AccountCommand::ChangePassword { password_hash, at } => {
+            AccountCommand::ChangePassword {
+                password_hash,
+                at,
+                kept_session,
+            } => {
                 if state.id.is_none() {
                     return Err(AccountError::NotFound);
                 }
                 Ok(vec![AccountEvent::PasswordChanged(PasswordChanged {
                     password_hash,
                     at,
+                    kept_session,
                 })])
+            }
+            AccountCommand::SignOut {
+                session,
+                expires,
+                at,
+            } => {
+                if state.id.is_none() {
+                    return Err(AccountError::NotFound);
+                }
+                if state.signed_out.contains_key(&session) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![AccountEvent::SignedOut(SignedOut {
+                    session,
+                    expires,
+                    at,
+                })])
+            }
+            AccountCommand::SignOutEverywhere { at } => {
+                if state.id.is_none() {
+                    return Err(AccountError::NotFound);
+                }
+                Ok(vec![AccountEvent::SignedOutEverywhere(
+                    SignedOutEverywhere { at },
+                )])
             }
         }
     }
@@ -164,7 +241,20 @@ impl Aggregate for Account {
                 state.role = Some(e.role.clone());
                 state.password_hash = e.password_hash.clone();
             }
-            AccountEvent::PasswordChanged(e) => state.password_hash = e.password_hash.clone(),
+            AccountEvent::PasswordChanged(e) => {
+                state.password_hash = e.password_hash.clone();
+                state.sessions_valid_after = state.sessions_valid_after.max(e.at);
+                state.kept_session = e.kept_session;
+            }
+            AccountEvent::SignedOut(e) => {
+                // A session past its expiry needs no entry: it is over anyway.
+                state.signed_out.retain(|_, expires| *expires > e.at);
+                state.signed_out.insert(e.session, e.expires);
+            }
+            AccountEvent::SignedOutEverywhere(e) => {
+                state.sessions_valid_after = state.sessions_valid_after.max(e.at);
+                state.kept_session = None;
+            }
         }
         state
     }
@@ -217,7 +307,8 @@ mod tests {
                 &AccountState::default(),
                 AccountCommand::ChangePassword {
                     password_hash: "x".into(),
-                    at: 0
+                    at: 0,
+                    kept_session: None,
                 }
             ),
             Err(AccountError::NotFound)
@@ -227,9 +318,81 @@ mod tests {
             AccountCommand::ChangePassword {
                 password_hash: "h2".into(),
                 at: 1,
+                kept_session: None,
             },
         )
         .unwrap();
         assert_eq!(Account::evolve(state, &changed[0]).password_hash, "h2");
+    }
+
+    fn registered() -> AccountState {
+        Account::replay(
+            &Account::decide(&AccountState::default(), register("li@example.com", "李")).unwrap(),
+        )
+    }
+
+    fn run(state: AccountState, command: AccountCommand) -> AccountState {
+        let events = Account::decide(&state, command).expect("accepted");
+        events.iter().fold(state, Account::evolve)
+    }
+
+    #[test]
+    fn signing_out_ends_that_session_only() {
+        // Given two sessions of one account
+        let (phone, laptop) = (Uuid::from_u128(10), Uuid::from_u128(11));
+        let state = registered();
+        assert!(state.session_is_live(phone, 100) && state.session_is_live(laptop, 100));
+        // When the phone signs out
+        let signed_out = SignOutOf(phone, 100 + 1_000, 200);
+        let state = run(state, signed_out.command());
+        // Then the phone's session is over and the laptop's is not
+        assert!(!state.session_is_live(phone, 100));
+        assert!(state.session_is_live(laptop, 100));
+        // and signing out again records nothing
+        assert_eq!(Account::decide(&state, signed_out.command()), Ok(vec![]));
+        // and an entry is kept only until its session would have expired anyway
+        let later = run(state, SignOutOf(laptop, 5_000, 2_000).command());
+        assert_eq!(later.signed_out.keys().collect::<Vec<_>>(), [&laptop]);
+    }
+
+    struct SignOutOf(Uuid, Timestamp, Timestamp);
+    impl SignOutOf {
+        fn command(&self) -> AccountCommand {
+            AccountCommand::SignOut {
+                session: self.0,
+                expires: self.1,
+                at: self.2,
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_password_or_signing_out_everywhere_ends_every_earlier_session() {
+        // Given sessions begun at 100 (the one changing the password) and 150
+        let (changing, other) = (Uuid::from_u128(20), Uuid::from_u128(21));
+        let state = registered();
+        // When the password changes at 200 from the first
+        let state = run(
+            state,
+            AccountCommand::ChangePassword {
+                password_hash: "h2".into(),
+                at: 200,
+                kept_session: Some(changing),
+            },
+        );
+        // Then only the session that changed it goes on; sessions begun later are fine
+        assert!(state.session_is_live(changing, 100));
+        assert!(!state.session_is_live(other, 150));
+        assert!(!state.session_is_live(other, 200), "begun the same instant");
+        assert!(state.session_is_live(other, 201));
+        // When signing out everywhere at 300, the kept session ends too
+        let state = run(state, AccountCommand::SignOutEverywhere { at: 300 });
+        assert!(!state.session_is_live(changing, 100));
+        assert!(!state.session_is_live(other, 250));
+        assert!(state.session_is_live(other, 301));
+        assert!(
+            !AccountState::default().session_is_live(other, 301),
+            "no account"
+        );
     }
 }
