@@ -362,3 +362,335 @@ fn the_graphql_over_http_audit_passes() {
     assert_eq!(deliberate, ["5A70", "6A70", "D6D5"], "{report}");
     assert!(report.contains(" audits, 0 not ok"), "{report}");
 }
+
+const SIGN_IN: &str =
+    "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token userErrors { code } } }";
+
+/// Password guessing: an account takes ten attempts and then must wait, from any address; a
+/// client address takes sixty over any accounts; one request signs in once. The wait is said
+/// in HTTP (429, Retry-After) and in the error (`TOO_MANY_ATTEMPTS`, `retryAfterSeconds`).
+#[test]
+fn password_guessing_is_slowed_per_account_and_per_address() {
+    let _side_by_side = side_by_side();
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let sign_in = |email: &str, password: &str| {
+        let body = json!({ "query": SIGN_IN, "variables": { "e": email, "p": password } });
+        let (status, headers, answer) = server.http_with_headers(
+            "POST",
+            "/graphql",
+            &[("Content-Type", "application/json")],
+            &body.to_string(),
+        );
+        let retry_after = headers
+            .iter()
+            .find(|(k, _)| k == "retry-after")
+            .map(|(_, v)| v.clone());
+        (
+            status,
+            retry_after,
+            serde_json::from_str::<Value>(&answer).expect("JSON"),
+        )
+    };
+    let victim = "buyer@ningbo-machinery.demo";
+    for guess in 0..10 {
+        let (status, _, answer) = sign_in(victim, &format!("guess-{guess}"));
+        assert_eq!(status, 200);
+        assert_eq!(
+            answer["data"]["signIn"]["userErrors"][0]["code"],
+            "BAD_CREDENTIALS"
+        );
+    }
+    let (status, retry_after, answer) = sign_in(victim, PASSWORD);
+    assert_eq!(
+        status, 429,
+        "the eleventh attempt waits, even with the right password: {answer}"
+    );
+    let seconds: u64 = retry_after.expect("Retry-After").parse().expect("seconds");
+    assert!((1..=7).contains(&seconds), "{seconds}");
+    assert_eq!(
+        answer["errors"][0]["extensions"]["code"],
+        "TOO_MANY_ATTEMPTS"
+    );
+    assert_eq!(
+        answer["errors"][0]["extensions"]["retryAfterSeconds"],
+        seconds
+    );
+    assert!(answer["data"]["signIn"]["token"].is_null(), "{answer}");
+    // Other accounts are not locked by it.
+    server.sign_in("supplier1@zhuchao.demo", PASSWORD);
+
+    // Aliases cannot multiply attempts: a request runs one password mutation.
+    let aliased = format!(
+        "mutation {{ {} }}",
+        (0..50)
+            .map(|i| format!("a{i}: signIn(email: \"supplier7@zhuchao.demo\", password: \"guess-{i}\") {{ token }}"))
+            .collect::<String>()
+    );
+    let (status, answer) = server.http(
+        "POST",
+        "/graphql",
+        &[("Content-Type", "application/json")],
+        &json!({ "query": aliased }).to_string(),
+    );
+    assert!(
+        answer.contains("ONE_PASSWORD_PER_REQUEST"),
+        "{status}: {answer}"
+    );
+    assert!(!answer.contains("\"data\""), "nothing ran: {answer}");
+
+    // Spreading guesses over many accounts: the address runs out after sixty attempts.
+    let mut refused_at = None;
+    for n in 0..62 {
+        let (status, _, _) = sign_in(&format!("nobody{n}@example.com"), "guess-1");
+        if status == 429 {
+            refused_at = Some(n);
+            break;
+        }
+    }
+    // The address has spent one on each of the 12 attempts above, and regains about one a second.
+    let refused_at = refused_at.expect("the address is slowed down");
+    assert!(
+        (40..=60).contains(&refused_at),
+        "refused after {refused_at} more attempts"
+    );
+}
+
+/// Weak passwords: too short, too common, only spaces, control characters, megabytes — each is
+/// refused with a reason, at registration and at a password change.
+#[test]
+fn weak_passwords_are_refused_with_a_reason() {
+    let _side_by_side = side_by_side();
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let register = "mutation($p: String!) { registerBuyer(companyName: \"甬江紧固件采购\", name: \"王芳\", email: \"wang.fang@yongjiang.test\", password: $p) { userErrors { code field message } } }";
+    let huge = "x".repeat(200 * 1024);
+    for weak in [
+        "12345678",
+        "password",
+        "        ",
+        "\0\0\0\0\0\0\0\0",
+        "wang.fang@yongjiang.test",
+        huge.as_str(),
+    ] {
+        let answer = server.ok(None, register, json!({ "p": weak }));
+        let error = &answer["registerBuyer"]["userErrors"][0];
+        assert_eq!(
+            error["code"],
+            "WEAK_PASSWORD",
+            "{:?}: {answer}",
+            &weak[..weak.len().min(20)]
+        );
+        assert_eq!(error["field"], "password");
+        assert!(
+            error["message"].as_str().is_some_and(|m| m.len() > 20),
+            "{error}"
+        );
+    }
+    let answer = server.ok(None, register, json!({ "p": "甬江 螺栓 仓库 corridor" }));
+    assert_eq!(answer["registerBuyer"]["userErrors"], json!([]), "{answer}");
+    let token = server.sign_in("wang.fang@yongjiang.test", "甬江 螺栓 仓库 corridor");
+    let change = "mutation($c: String!, $n: String!) { changePassword(current: $c, new: $n) { userErrors { code field } } }";
+    let answer = server.ok(
+        Some(&token),
+        change,
+        json!({ "c": "甬江 螺栓 仓库 corridor", "n": "qwertyuiop" }),
+    );
+    assert_eq!(
+        answer["changePassword"]["userErrors"][0]["code"], "WEAK_PASSWORD",
+        "{answer}"
+    );
+    assert_eq!(answer["changePassword"]["userErrors"][0]["field"], "new");
+}
+
+/// Sessions end when told to: signing out ends this device's token, a new password ends every
+/// other session, signing out everywhere ends them all — and a live subscription closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::await_holding_lock)] // the guard only keeps the latency test away
+async fn sessions_end_on_sign_out_and_on_a_new_password() {
+    let _side_by_side = side_by_side();
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let email = "buyer@ningbo-machinery.demo";
+    let new_password = "Ningbo flanges at dawn 2027";
+    let me = "{ me { email } }";
+    let works = |token: &str| {
+        tokio::task::block_in_place(|| {
+            server
+                .http(
+                    "POST",
+                    "/graphql",
+                    &[
+                        ("Content-Type", "application/json"),
+                        ("Authorization", &format!("Bearer {token}")),
+                    ],
+                    &json!({ "query": me }).to_string(),
+                )
+                .0
+                == 200
+        })
+    };
+    let sign_in = |password: &str| tokio::task::block_in_place(|| server.sign_in(email, password));
+    let run = |token: &str, query: &str, variables: Value| {
+        tokio::task::block_in_place(|| server.ok(Some(token), query, variables))
+    };
+    let (phone, laptop, tablet) = (sign_in(PASSWORD), sign_in(PASSWORD), sign_in(PASSWORD));
+    assert!(works(&phone) && works(&laptop) && works(&tablet));
+
+    // Signing out on the phone ends the phone's session only, at once.
+    let out = run(
+        &phone,
+        &format!("mutation {{ signOut {{ {RESULT} }} }}"),
+        json!({}),
+    );
+    assert_eq!(out["signOut"]["userErrors"], json!([]), "{out}");
+    assert!(!works(&phone), "the signed-out token is refused");
+    assert!(works(&laptop));
+
+    // A new password, set on the laptop, ends the tablet's session but not the laptop's.
+    let changed = run(
+        &laptop,
+        "mutation($c: String!, $n: String!) { changePassword(current: $c, new: $n) { userErrors { code } } }",
+        json!({ "c": PASSWORD, "n": new_password }),
+    );
+    assert_eq!(
+        changed["changePassword"]["userErrors"],
+        json!([]),
+        "{changed}"
+    );
+    assert!(!works(&tablet), "sessions begun before the change end");
+    assert!(works(&laptop), "the session that changed it goes on");
+
+    // A subscription on a session closes when that session is signed out everywhere.
+    let watcher = sign_in(new_password);
+    let mut request = format!("ws://{}/graphql/ws", server.address)
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    socket
+        .send(Message::text(
+            json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {watcher}") } }).to_string(),
+        ))
+        .await
+        .expect("init");
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    socket
+        .send(Message::text(
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { orderUpdates { id } }" } }).to_string(),
+        ))
+        .await
+        .expect("subscribe");
+    let everywhere = run(
+        &laptop,
+        &format!("mutation {{ signOut(everywhere: true) {{ {RESULT} }} }}"),
+        json!({}),
+    );
+    assert_eq!(
+        everywhere["signOut"]["userErrors"],
+        json!([]),
+        "{everywhere}"
+    );
+    assert!(!works(&laptop) && !works(&watcher), "every session ended");
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        use futures::StreamExt;
+        while let Some(Ok(message)) = socket.next().await {
+            if message.is_close() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the subscription was still open 5 s after signing out everywhere"
+    );
+    // Signing in again with the new password begins a new session.
+    assert!(works(&sign_in(new_password)));
+}
+
+/// Documents: a file is read by those who may see what it is attached to — a supplier's
+/// licence by that supplier and agents, an RFQ's drawing by the buyer's company and the
+/// suppliers it is open to — and by its uploader; to anyone else it does not exist.
+#[test]
+fn files_are_readable_only_by_the_parties_of_what_they_belong_to() {
+    let _side_by_side = side_by_side();
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
+    let supplier = server.sign_in("supplier1@zhuchao.demo", PASSWORD);
+    let rival = server.sign_in("supplier7@zhuchao.demo", PASSWORD);
+    let buyer = server.sign_in("buyer@ningbo-machinery.demo", PASSWORD);
+    let registered = server.ok(None, "mutation { registerBuyer(companyName: \"新来的采购\", name: \"赵磊\", email: \"zhao.lei@newcomer.test\", password: \"quiet harbour lanterns 9\") { userErrors { code } } }", json!({}));
+    assert_eq!(
+        registered["registerBuyer"]["userErrors"],
+        json!([]),
+        "{registered}"
+    );
+    let newcomer = server.sign_in("zhao.lei@newcomer.test", "quiet harbour lanterns 9");
+    let read = |token: &str, file: &str| {
+        server
+            .http(
+                "GET",
+                file,
+                &[("Authorization", &format!("Bearer {token}"))],
+                "",
+            )
+            .0
+    };
+    let supplier_id =
+        server.ok(Some(&supplier), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone();
+    let profile = server.ok(
+        Some(&agent),
+        "query($s: UUID!) { supplier(id: $s) { documents { file } } }",
+        json!({ "s": supplier_id }),
+    );
+    let licence = profile["supplier"]["documents"][0]["file"]
+        .as_str()
+        .expect("a document")
+        .to_string();
+    assert_eq!(read(&agent, &licence), 200);
+    assert_eq!(read(&supplier, &licence), 200);
+    assert_eq!(read(&rival, &licence), 404, "another supplier");
+    assert_eq!(
+        read(&newcomer, &licence),
+        404,
+        "a buyer who registered a minute ago"
+    );
+    assert_eq!(read(&buyer, &licence), 404);
+
+    // An RFQ's drawing: the uploader reads it before it is attached, the invited supplier after.
+    let drawing = server.upload(&buyer, "drawing.pdf", "%PDF a flange drawing");
+    assert_eq!(read(&buyer, &drawing), 200, "its uploader");
+    assert_eq!(read(&supplier, &drawing), 404, "attached to nothing yet");
+    let category = support::fastener_category(&server);
+    let in_ten_days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as f64
+        + 10.0 * 86_400_000.0;
+    let created = server.mutate(
+        Some(&buyer),
+        "createRfq",
+        &format!("mutation($i: RfqInput!) {{ createRfq(input: $i) {{ {RESULT} }} }}"),
+        json!({ "i": {
+            "title": "非标法兰 Custom flange", "categoryId": category["id"], "quantity": 40,
+            "drawings": [drawing], "deadline": in_ten_days,
+            "invitedSupplierIds": [supplier_id]
+        }}),
+    );
+    server.caught_up(&created["position"]);
+    assert_eq!(read(&supplier, &drawing), 200, "the invited supplier");
+    assert_eq!(read(&agent, &drawing), 200);
+    assert_eq!(read(&newcomer, &drawing), 404, "another company");
+    assert_eq!(
+        read(&rival, &drawing),
+        404,
+        "a supplier the RFQ is not open to"
+    );
+}

@@ -2,7 +2,7 @@
 // that pick a screen. Every screen lives in pages/.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { gql, ME, setToken, startVisit, syncFileCookie, token, trackPage } from "./api";
+import { gql, ME, RESULT, setToken, startVisit, syncFileCookie, token, trackPage } from "./api";
 import type { MeOut } from "./generated/schema";
 import { lang, setLang, t } from "./i18n";
 import { useSignal } from "./state";
@@ -81,7 +81,9 @@ function Nav({ user }: { user: MeOut | null }) {
             </span>
             <button
               class="link"
-              onClick={() => {
+              onClick={async () => {
+                // End the session on the server too, so the token is worthless if it leaked.
+                await gql(`mutation { signOut { ${RESULT} } }`).catch(() => {});
                 setToken(null);
                 me.set(null);
                 go("/search");

@@ -12,7 +12,7 @@ use zhuchao_app::CommandContext;
 use zhuchao_domain::ids::{CompanyId, SupplierId, UserId};
 use zhuchao_eventstore::SharedStore;
 
-use crate::auth::{Tokens, Viewer};
+use crate::auth::{Session, Viewer};
 use crate::errors::{api_error, forbidden, unauthenticated};
 use crate::views::ViewsHandle;
 
@@ -44,7 +44,8 @@ pub fn search_cost(first: Option<i32>, child_complexity: usize) -> usize {
 pub struct Api {
     pub market: Marketplace<Store>,
     pub views: ViewsHandle,
-    pub tokens: Tokens,
+    pub sessions: crate::sessions::Sessions,
+    pub throttle: crate::throttle::Throttle,
     pub search: std::sync::Arc<zhuchao_search::SearchIndex>,
     pub analytics: std::sync::Arc<zhuchao_analytics::AnalyticsProjection>,
     pub traffic: zhuchao_analytics::TrafficRecorder,
@@ -58,6 +59,19 @@ pub fn api<'a>(ctx: &Context<'a>) -> &'a Api {
 
 pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
     ctx.data_opt::<Viewer>().unwrap_or(&Viewer::Anonymous)
+}
+
+/// The session the request's token names (none for anonymous callers).
+pub fn session<'a>(ctx: &Context<'a>) -> Option<&'a Session> {
+    ctx.data_opt::<Session>()
+}
+
+/// The client's network address, as this server sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+pub fn client_address(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
+    ctx.data_opt::<ClientAddress>().map(|a| a.0)
 }
 
 pub fn command_context(ctx: &Context<'_>) -> CommandContext {

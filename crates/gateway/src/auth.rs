@@ -1,6 +1,6 @@
 //! Who is calling: passwords are checked against argon2 hashes, and a signed token (HMAC-SHA256
-//! over the user id and an expiry, with a secret kept in the data directory) names the caller on
-//! every later request, across server restarts.
+//! over the user, the session and when it began, with a secret kept in the data directory) names
+//! the caller's session on every later request, across server restarts.
 
 use std::path::Path;
 
@@ -17,6 +17,22 @@ use zhuchao_domain::Timestamp;
 
 /// How long a sign-in lasts.
 pub const TOKEN_LIFETIME_MS: Timestamp = 12 * 60 * 60 * 1000;
+/// How far ahead of this server's clock another node's may be when it issues a token.
+pub const CLOCK_SKEW_MS: Timestamp = 60 * 1000;
+
+/// One sign-in: a token names it, and signing out ends it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub user: UserId,
+    pub id: uuid::Uuid,
+    pub began: Timestamp,
+}
+
+impl Session {
+    pub fn expires(&self) -> Timestamp {
+        self.began.saturating_add(TOKEN_LIFETIME_MS)
+    }
+}
 
 /// The caller of a request, as established from its token.
 #[derive(Clone, Debug, PartialEq)]
@@ -119,26 +135,42 @@ impl Tokens {
         mac.finalize().into_bytes().to_vec()
     }
 
-    pub fn issue(&self, user: UserId, now: Timestamp) -> String {
-        let body = format!("{}.{}", user.0.simple(), now + TOKEN_LIFETIME_MS);
-        format!("{body}.{}", URL_SAFE_NO_PAD.encode(self.mac(&body)))
+    /// A token for a new session of `user`, begun `now`.
+    pub fn issue(&self, user: UserId, now: Timestamp) -> (String, Session) {
+        let session = Session {
+            user,
+            id: uuid::Uuid::new_v4(),
+            began: now,
+        };
+        let body = format!("{}.{}.{}", user.0.simple(), session.id.simple(), now);
+        let token = format!("{body}.{}", URL_SAFE_NO_PAD.encode(self.mac(&body)));
+        (token, session)
     }
 
-    /// The user a token names, if it is genuine and not expired.
-    pub fn verify(&self, token: &str, now: Timestamp) -> Option<UserId> {
+    /// The session a token names, if the token is genuine and its session has not expired.
+    /// Whether the session was ended (signed out) is the account's to say.
+    pub fn verify(&self, token: &str, now: Timestamp) -> Option<Session> {
         let (body, signature) = token.rsplit_once('.')?;
         let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
         let mut mac = HmacSha256::new_from_slice(&self.secret).ok()?;
         mac.update(body.as_bytes());
         mac.verify_slice(&signature).ok()?;
-        let (user, expires) = body.split_once('.')?;
-        let expires: Timestamp = expires.parse().ok()?;
-        // Expired, or living longer than any token is issued for (a key that leaked once must
-        // not mint tokens that outlive its rotation).
-        if expires <= now || expires > now.saturating_add(TOKEN_LIFETIME_MS) {
+        let mut parts = body.split('.');
+        let (user, id, began) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
             return None;
         }
-        Some(UserId(user.parse().ok()?))
+        let session = Session {
+            user: UserId(user.parse().ok()?),
+            id: id.parse().ok()?,
+            began: began.parse().ok()?,
+        };
+        // Expired, or begun in the future (a key that leaked once must not mint tokens that
+        // outlive its rotation).
+        if session.expires() <= now || session.began > now.saturating_add(CLOCK_SKEW_MS) {
+            return None;
+        }
+        Some(session)
     }
 }
 
@@ -160,30 +192,37 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let tokens = Tokens::load_or_create(&dir).unwrap();
         let user = UserId(uuid::Uuid::now_v7());
-        let token = tokens.issue(user, 1_000);
-        assert_eq!(tokens.verify(&token, 2_000), Some(user));
+        let (token, session) = tokens.issue(user, 1_000);
+        assert_eq!(session.user, user);
+        assert_eq!(tokens.verify(&token, 2_000), Some(session));
+        assert_ne!(
+            tokens.issue(user, 1_000).1.id,
+            session.id,
+            "one session per sign-in"
+        );
         assert_eq!(
             tokens.verify(&token, 1_000 + TOKEN_LIFETIME_MS),
             None,
             "expired"
         );
         let far = format!(
-            "{}.{}",
-            UserId(uuid::Uuid::nil()).0.simple(),
+            "{}.{}.{}",
+            user.0.simple(),
+            session.id.simple(),
             7_258_118_400_000i64
         );
         let forever = format!("{far}.{}", URL_SAFE_NO_PAD.encode(tokens.mac(&far)));
         assert_eq!(
             tokens.verify(&forever, 1_000),
             None,
-            "a genuine signature on a year-2200 expiry is still refused"
+            "a genuine signature on a session begun in 2200 is still refused"
         );
         let mut forged = token.clone();
         forged.replace_range(0..1, if token.starts_with('0') { "1" } else { "0" });
         assert_eq!(tokens.verify(&forged, 2_000), None, "tampered");
         assert_eq!(
             Tokens::load_or_create(&dir).unwrap().verify(&token, 2_000),
-            Some(user),
+            Some(session),
             "survives a restart"
         );
         std::fs::remove_dir_all(dir).unwrap();

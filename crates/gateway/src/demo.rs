@@ -30,11 +30,7 @@ use crate::auth::hash_password;
 
 /// The demo's sample files (a licence scan, a drawing, a photo of a delivery), as plain text so
 /// that they open anywhere: written to the files directory so their references resolve.
-const SAMPLE_FILES: [(&str, &str); 3] = [
-    (
-        "licence-sample.txt",
-        "营业执照（演示样本）Business licence — demo sample, not a real document.\n",
-    ),
+const SAMPLE_FILES: [(&str, &str); 2] = [
     (
         "drawing-sample.txt",
         "图纸（演示样本）Drawing — demo sample: flange bolt M10x45, Dacromet finish.\n",
@@ -66,10 +62,28 @@ pub fn sample_file(name: &str) -> FileRef {
     .expect("a well-formed sample reference")
 }
 
+/// Supplier `n`'s own licence scan: each supplier's file is its own (files are read by whoever
+/// may see what they belong to, and identical files would be one file).
+fn licence_sample(n: usize) -> String {
+    format!("营业执照（演示样本）Business licence of demo supplier {n} — a sample, not a real document.\n")
+}
+
+pub fn licence_file(n: usize) -> FileRef {
+    FileRef::parse(&format!(
+        "/files/{}/licence-{n}.txt",
+        content_hash(licence_sample(n).as_bytes())
+    ))
+    .expect("a well-formed sample reference")
+}
+
 /// Writes the sample files where uploads are kept (files are named by their content hash).
 pub fn write_sample_files(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for (_, content) in SAMPLE_FILES {
+        std::fs::write(dir.join(content_hash(content.as_bytes())), content)?;
+    }
+    for n in 1..=plans().len() * SUPPLIERS_PER_CATEGORY {
+        let content = licence_sample(n);
         std::fs::write(dir.join(content_hash(content.as_bytes())), content)?;
     }
     Ok(())
@@ -368,7 +382,7 @@ pub async fn seed<S: EventStore + Clone>(
             let cmd = account(&email, person, role);
             let user = match &cmd {
                 AccountCommand::Register { id, .. } => *id,
-                AccountCommand::ChangePassword { .. } => unreachable!("a registration"),
+                _ => unreachable!("a registration"),
             };
             market
                 .run::<Account>(&admin_ctx, &email, cmd)
@@ -703,7 +717,7 @@ async fn onboard_supplier<S: EventStore + Clone>(
             id,
             SupplierCommand::SubmitDocument {
                 kind: DocumentKind::MergedLicence,
-                file: sample_file("licence-sample.txt"),
+                file: licence_file(n),
                 expires_on: Some(at + 900 * DAY_MS),
                 at,
             },

@@ -3,21 +3,22 @@
 //! a body-size limit, the caller's token checked before anything runs, and an Origin check on the
 //! WebSocket upgrade. GraphiQL is served at GET /graphql for browsers.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::{Data, Schema};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use zhuchao_eventstore::EventStore;
 
-use crate::api::Api;
-use crate::auth::Viewer;
+use crate::api::{Api, ClientAddress};
+use crate::auth::{Session, Viewer};
 use crate::mutation::Mutation;
 use crate::query::Query;
 use crate::subscription::Subscription;
@@ -96,21 +97,25 @@ fn api_of(state: &AppState) -> &Api {
         .expect("the schema is built with its Api")
 }
 
-/// The caller named by a bearer token (anonymous without one); an invalid token is an error.
-async fn viewer_from_token(api: &Api, token: Option<&str>) -> Result<Viewer, ()> {
+/// The caller named by a bearer token (anonymous without one); a token that is not genuine, has
+/// expired or whose session ended is an error.
+async fn viewer_from_token(
+    api: &Api,
+    token: Option<&str>,
+) -> Result<(Viewer, Option<Session>), ()> {
     let Some(token) = token else {
-        return Ok(Viewer::Anonymous);
+        return Ok((Viewer::Anonymous, None));
     };
-    let user = api
-        .tokens
-        .verify(token.trim(), api.market.handler.now())
-        .ok_or(())?;
-    let views = api.views.views.read().await;
-    let account = views.account_of(user).ok_or(())?;
-    Ok(Viewer::from_role(user, account.role.as_ref().ok_or(())?))
+    let (viewer, session) = api.sessions.caller(token).await.ok_or(())?;
+    Ok((viewer, Some(session)))
 }
 
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -148,7 +153,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         });
-    let viewer = match viewer_from_token(api_of(&state), token).await {
+    let (viewer, session) = match viewer_from_token(api_of(&state), token).await {
         Ok(v) => v,
         Err(()) => {
             return error_response(
@@ -175,10 +180,14 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         host: text(header::HOST.as_str()),
     };
     let started = std::sync::Arc::new(crate::limits::ExecutionStarted::default());
-    let mut response = state
-        .schema
-        .execute(request.data(viewer).data(visit).data(started.clone()))
-        .await;
+    let mut request = request.data(viewer).data(visit).data(started.clone());
+    if let Some(session) = session {
+        request = request.data(session);
+    }
+    if let Some(ConnectInfo(peer)) = extensions.get::<ConnectInfo<SocketAddr>>() {
+        request = request.data(ClientAddress(peer.ip()));
+    }
+    let mut response = state.schema.execute(request).await;
     // Every error carries a stable code: parse and validation errors get BAD_REQUEST.
     for error in &mut response.errors {
         let coded = error
@@ -219,13 +228,39 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     } else {
         StatusCode::OK
     };
+    // A client told to wait is told so in HTTP's own words too.
+    let retry_after = response.errors.iter().find_map(|e| {
+        let x = e.extensions.as_ref()?;
+        match (x.get("code"), x.get("retryAfterSeconds")) {
+            (Some(async_graphql::Value::String(c)), Some(async_graphql::Value::Number(n)))
+                if c == "TOO_MANY_ATTEMPTS" =>
+            {
+                n.as_u64()
+            }
+            _ => None,
+        }
+    });
+    let status = if retry_after.is_some() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else {
+        status
+    };
     let body = if request_error {
         serde_json::to_vec(&serde_json::json!({ "errors": response.errors }))
     } else {
         serde_json::to_vec(&response)
     };
     match body {
-        Ok(bytes) => (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+        Ok(bytes) => {
+            let mut answer =
+                (status, [(header::CONTENT_TYPE, content_type)], bytes).into_response();
+            if let Some(seconds) = retry_after {
+                answer
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, seconds.into());
+            }
+            answer
+        }
         Err(_) => error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
             "INTERNAL",
@@ -291,20 +326,37 @@ async fn graphql_ws(
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             let on_init_state = state.clone();
-            GraphQLWebSocket::new(socket, schema, protocol)
+            // The connection lasts as long as the session it began with: once that is signed
+            // out (or expires) the incoming side ends, and with it every subscription.
+            let (began_tx, began_rx) = tokio::sync::oneshot::channel::<Session>();
+            let sessions = api_of(&state).sessions.clone();
+            let session_over = async move {
+                match began_rx.await {
+                    Ok(session) => sessions.ended(session).await,
+                    Err(_) => std::future::pending().await,
+                }
+            };
+            let (sink, stream) = futures::StreamExt::split(socket);
+            let stream = futures::StreamExt::take_until(stream, Box::pin(session_over));
+            GraphQLWebSocket::new_with_pair(sink, stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
                     let token = payload
                         .get("authorization")
                         .or_else(|| payload.get("token"))
                         .and_then(|v| v.as_str())
                         .map(|t| t.trim_start_matches("Bearer ").to_string());
-                    let viewer = viewer_from_token(api_of(&on_init_state), token.as_deref())
-                        .await
-                        .map_err(|()| {
-                            async_graphql::Error::new("the token is invalid or expired")
-                        })?;
+                    let (viewer, session) =
+                        viewer_from_token(api_of(&on_init_state), token.as_deref())
+                            .await
+                            .map_err(|()| {
+                                async_graphql::Error::new("the token is invalid or expired")
+                            })?;
                     let mut data = Data::default();
                     data.insert(viewer);
+                    if let Some(session) = session {
+                        data.insert(session);
+                        let _ = began_tx.send(session);
+                    }
                     Ok(data)
                 })
                 .serve()

@@ -2,6 +2,7 @@
 //! the event stream, queries guarded by role and ownership, mutations that run the application's
 //! use cases and answer with the position they wrote, and subscriptions.
 
+pub mod access;
 pub mod analytics_api;
 pub mod api;
 pub mod auth;
@@ -11,8 +12,11 @@ pub mod http;
 pub mod limits;
 pub mod mutation;
 pub mod node;
+pub mod password_policy;
 pub mod query;
+pub mod sessions;
 pub mod subscription;
+pub mod throttle;
 pub mod traffic;
 pub mod types;
 pub mod views;

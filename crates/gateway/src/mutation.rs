@@ -363,6 +363,7 @@ impl MarketMutation {
                 ..Default::default()
             });
         };
+        attempt(ctx, &email)?;
         // The account's own stream, not a read model: a sign-in right after registering works.
         let found = match api.market.handler.load::<Account>(&email).await {
             Ok(loaded) if loaded.state.id.is_some() => Some(loaded.state),
@@ -399,7 +400,7 @@ impl MarketMutation {
         if !ok {
             return Ok(wrong());
         }
-        let token = api.tokens.issue(user, api.market.handler.now());
+        let (token, _) = api.sessions.begin(user);
         let (role_name, company_id, company_name, supplier_id) = match role {
             Role::Admin => ("ADMIN", None, None, None),
             Role::Agent => ("AGENT", None, None, None),
@@ -424,7 +425,8 @@ impl MarketMutation {
         })
     }
 
-    /// Changes the signed-in user's password.
+    /// Changes the signed-in user's password, after checking the current one. Every other
+    /// session of the account ends; this one goes on.
     async fn change_password(
         &self,
         ctx: &Context<'_>,
@@ -438,6 +440,7 @@ impl MarketMutation {
             views.account_of(user).map(|acc| acc.email.clone())
         };
         let email = email.ok_or_else(|| crate::errors::not_found("account"))?;
+        attempt(ctx, &email)?;
         let account = a
             .market
             .handler
@@ -456,26 +459,63 @@ impl MarketMutation {
                 message: "the current password is wrong".into(),
             });
         }
-        if new.chars().count() < 8 {
-            return refused(bad_input("new", "a password needs at least 8 characters"));
+        if let Err(m) = crate::password_policy::check(&new, &[&account.email, &account.name]) {
+            return refused(UserError {
+                code: "WEAK_PASSWORD".into(),
+                field: Some("new".into()),
+                message: m,
+            });
         }
         let hash = tokio::task::spawn_blocking(move || hash_password(&new))
             .await
             .map_err(|_| crate::errors::api_error("INTERNAL", "password hashing failed"))?
             .map_err(|e| crate::errors::api_error("INTERNAL", e))?;
-        outcome(
-            user.0,
-            a.market
-                .run::<Account>(
-                    &command_context(ctx),
-                    email,
-                    AccountCommand::ChangePassword {
-                        password_hash: hash,
-                        at: a.market.handler.now(),
-                    },
-                )
-                .await,
-        )
+        let changed = a
+            .market
+            .run::<Account>(
+                &command_context(ctx),
+                email,
+                AccountCommand::ChangePassword {
+                    password_hash: hash,
+                    at: a.market.handler.now(),
+                    kept_session: crate::api::session(ctx).map(|s| s.id),
+                },
+            )
+            .await;
+        sessions_ended(ctx, user, changed).await
+    }
+
+    /// Ends the caller's session ("sign out"), or with `everywhere` every session of the
+    /// account on every device. Tokens of ended sessions are refused from the moment this
+    /// answers, and live subscriptions on them close within a second or two.
+    async fn sign_out(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] everywhere: bool,
+    ) -> async_graphql::Result<MutationResult> {
+        let user = crate::api::signed_in(ctx)?;
+        let session = *crate::api::session(ctx).ok_or_else(crate::errors::unauthenticated)?;
+        let a = api(ctx);
+        let email = {
+            let views = a.views.views.read().await;
+            views.account_of(user).map(|acc| acc.email.clone())
+        };
+        let email = email.ok_or_else(|| crate::errors::not_found("account"))?;
+        let at = a.market.handler.now();
+        let command = if everywhere {
+            AccountCommand::SignOutEverywhere { at }
+        } else {
+            AccountCommand::SignOut {
+                session: session.id,
+                expires: session.expires(),
+                at,
+            }
+        };
+        let ended = a
+            .market
+            .run::<Account>(&command_context(ctx), email, command)
+            .await;
+        sessions_ended(ctx, user, ended).await
     }
 
     /// Admins: open an account for an agent (`AGENT`) or another admin (`ADMIN`).
@@ -1713,6 +1753,42 @@ async fn party_of(ctx: &Context<'_>, order: OrderId) -> async_graphql::Result<(P
     }
 }
 
+/// Answers a command that ended sessions once this node's read models hold it, so that the
+/// ended tokens are refused from the moment the client has the answer.
+async fn sessions_ended<E>(
+    ctx: &Context<'_>,
+    user: UserId,
+    result: Result<Executed<E>, MarketError>,
+) -> async_graphql::Result<MutationResult> {
+    if let Ok(done) = &result {
+        api(ctx)
+            .views
+            .wait_for(done.position.as_u64(), crate::api::READ_YOUR_WRITES_WAIT)
+            .await
+            .map_err(|e| crate::errors::api_error("NOT_CAUGHT_UP", e.to_string()))?;
+    }
+    outcome(user.0, result)
+}
+
+/// Takes one password attempt for `account` from the caller's address, or refuses with how
+/// long to wait (`TOO_MANY_ATTEMPTS`, with `retryAfterSeconds`; over HTTP a 429).
+fn attempt(ctx: &Context<'_>, account: &str) -> async_graphql::Result<()> {
+    use async_graphql::ErrorExtensions;
+    api(ctx)
+        .throttle
+        .attempt(account, crate::api::client_address(ctx))
+        .map_err(|wait| {
+            let seconds = wait.as_secs() + 1;
+            async_graphql::Error::new(format!(
+                "too many password attempts for this account or from this address; try again in {seconds} s"
+            ))
+            .extend_with(move |_, e| {
+                e.set("code", "TOO_MANY_ATTEMPTS");
+                e.set("retryAfterSeconds", seconds);
+            })
+        })
+}
+
 async fn register(
     ctx: &Context<'_>,
     email: String,
@@ -1733,16 +1809,21 @@ async fn register_as(
     password: String,
     role: Role,
 ) -> async_graphql::Result<MutationResult> {
-    if password.chars().count() < 8 {
-        return refused(bad_input(
-            "password",
-            "a password needs at least 8 characters",
-        ));
-    }
     let email = match zhuchao_domain::account::normalise_email(&email) {
         Ok(e) => e,
         Err(e) => return refused(bad_input("email", e.to_string())),
     };
+    let about_the_user: Vec<&str> = match &role {
+        Role::Buyer { company_name, .. } => vec![&email, &name, company_name],
+        _ => vec![&email, &name],
+    };
+    if let Err(m) = crate::password_policy::check(&password, &about_the_user) {
+        return refused(UserError {
+            code: "WEAK_PASSWORD".into(),
+            field: Some("password".into()),
+            message: m,
+        });
+    }
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|_| crate::errors::api_error("INTERNAL", "password hashing failed"))?

@@ -97,12 +97,19 @@ pub async fn start(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let tokens = Tokens::load_or_create(data).map_err(NodeError::Tokens)?;
-    let files = crate::web::files(data.join("files"), tokens.clone());
+    let clock = market.clone();
+    let sessions = crate::sessions::Sessions::new(
+        tokens,
+        views.clone(),
+        Arc::new(move || clock.handler.now()),
+    );
+    let files = crate::web::files(data.join("files"), sessions.clone(), views.clone());
     let router = router(
         schema(Api {
             market,
             views,
-            tokens,
+            sessions,
+            throttle: Default::default(),
             search,
             analytics: analytics.clone(),
             traffic,

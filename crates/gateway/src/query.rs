@@ -9,10 +9,11 @@ use zhuchao_domain::account::Role;
 use zhuchao_domain::dispute::DisputeStatus;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::product::ProductStatus;
-use zhuchao_domain::rfq::{RfqState, RfqStatus};
+use zhuchao_domain::rfq::RfqStatus;
 use zhuchao_domain::supplier::{Review, SupplierStatus};
 use zhuchao_eventstore::{Direction, EventStore, StreamFrom, StreamName};
 
+use crate::access::{may_see_order, rfq_visibility};
 use crate::api::{api, caught_up, paginate, signed_in, staff, viewer, MAX_PAGE};
 use crate::auth::Viewer;
 use crate::errors::{api_error, forbidden, not_found};
@@ -38,40 +39,6 @@ pub(crate) fn units_of(
             }
             _ => None,
         }
-    }
-}
-
-/// What `viewer` may see of an RFQ: `Some(None)` everything, `Some(Some(s))` supplier `s`'s own
-/// quote only, `None` nothing.
-fn rfq_visibility(views: &Views, viewer: &Viewer, r: &RfqState) -> Option<Option<SupplierId>> {
-    match viewer {
-        Viewer::Admin { .. } | Viewer::Agent { .. } => Some(None),
-        Viewer::Buyer { company, .. } if r.company == Some(*company) => Some(None),
-        Viewer::Supplier { supplier, .. } => {
-            let invited = r.invited.contains(supplier);
-            let quoted = r.quotes.values().any(|q| q.supplier == *supplier);
-            let serves = r.category.is_some_and(|c| {
-                views
-                    .suppliers
-                    .get(supplier)
-                    .is_some_and(|s| s.categories.contains(&c))
-            });
-            (invited || quoted || (r.pool_open && serves)).then_some(Some(*supplier))
-        }
-        _ => None,
-    }
-}
-
-fn may_see_order(
-    viewer: &Viewer,
-    company: Option<CompanyId>,
-    supplier: Option<SupplierId>,
-) -> bool {
-    match viewer {
-        Viewer::Admin { .. } | Viewer::Agent { .. } => true,
-        Viewer::Buyer { company: c, .. } => company == Some(*c),
-        Viewer::Supplier { supplier: s, .. } => supplier == Some(*s),
-        Viewer::Anonymous => false,
     }
 }
 

@@ -31,8 +31,18 @@ pub struct SupplierStats {
     pub ratings: u64,
 }
 
+/// What an uploaded file belongs to, by the events that refer to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileUse {
+    SupplierDocument(SupplierId),
+    RfqDrawing(RfqId),
+    DisputeEvidence(DisputeId),
+}
+
 #[derive(Default)]
 pub struct Views {
+    /// Every object each uploaded file (by content hash) was ever attached to.
+    pub file_uses: HashMap<String, Vec<FileUse>>,
     pub accounts: HashMap<String, AccountState>,
     pub account_by_id: HashMap<UserId, String>,
     pub suppliers: BTreeMap<SupplierId, SupplierState>,
@@ -97,6 +107,12 @@ impl Views {
             }
             (k, Some(u)) if k == Supplier::KIND => {
                 fold::<Supplier, _>(&mut self.suppliers, SupplierId(u), event)?;
+                let files: Vec<String> = self.suppliers[&SupplierId(u)]
+                    .documents
+                    .values()
+                    .map(|d| d.file.hash().to_string())
+                    .collect();
+                self.attach(files, FileUse::SupplierDocument(SupplierId(u)));
             }
             (k, Some(u)) if k == Category::KIND => {
                 fold::<Category, _>(&mut self.categories, CategoryId(u), event)?;
@@ -106,6 +122,12 @@ impl Views {
             }
             (k, Some(u)) if k == Rfq::KIND => {
                 fold::<Rfq, _>(&mut self.rfqs, RfqId(u), event)?;
+                let files: Vec<String> = self.rfqs[&RfqId(u)]
+                    .request
+                    .iter()
+                    .flat_map(|r| r.drawings.iter().map(|f| f.hash().to_string()))
+                    .collect();
+                self.attach(files, FileUse::RfqDrawing(RfqId(u)));
             }
             (k, Some(u)) if k == Order::KIND => {
                 if let OrderEvent::OrderCompleted(_) =
@@ -126,6 +148,14 @@ impl Views {
             }
             (k, Some(u)) if k == Dispute::KIND => {
                 fold::<Dispute, _>(&mut self.disputes, DisputeId(u), event)?;
+                let files: Vec<String> = self.disputes[&DisputeId(u)]
+                    .evidence
+                    .iter()
+                    .flat_map(|e| &e.files)
+                    .filter_map(|f| zhuchao_domain::files::FileRef::parse(f).ok())
+                    .map(|f| f.hash().to_string())
+                    .collect();
+                self.attach(files, FileUse::DisputeEvidence(DisputeId(u)));
             }
             (k, Some(u)) if k == Review::KIND => {
                 let ReviewEvent::OrderRated(r) = decode::<Review>(event)?;
@@ -138,6 +168,15 @@ impl Views {
             _ => {}
         }
         Ok(())
+    }
+
+    fn attach(&mut self, hashes: Vec<String>, to: FileUse) {
+        for hash in hashes {
+            let uses = self.file_uses.entry(hash).or_default();
+            if !uses.contains(&to) {
+                uses.push(to);
+            }
+        }
     }
 
     pub fn account_of(&self, user: UserId) -> Option<&AccountState> {

@@ -90,16 +90,23 @@ async fn serve_ui(dir: &Path, path: &str) -> Response {
 #[derive(Clone)]
 struct Files {
     dir: Arc<PathBuf>,
-    tokens: Arc<crate::auth::Tokens>,
+    sessions: crate::sessions::Sessions,
+    views: crate::views::ViewsHandle,
 }
 
 /// `POST /files` (signed in; the file's name in `X-Filename`) stores a file and answers its
-/// reference; `GET /files/<hash>/<name>` (signed in) returns it. References are content hashes: unguessable,
-/// and the same file uploaded twice is stored once.
-pub fn files(dir: PathBuf, tokens: crate::auth::Tokens) -> Router {
+/// reference; `GET /files/<hash>/<name>` returns it to whoever may see what it is attached to
+/// (and to its uploader). References are content hashes, and the same file uploaded twice is
+/// stored once; who uploaded each is kept beside it (`<hash>.by`).
+pub fn files(
+    dir: PathBuf,
+    sessions: crate::sessions::Sessions,
+    views: crate::views::ViewsHandle,
+) -> Router {
     let state = Files {
         dir: Arc::new(dir),
-        tokens: Arc::new(tokens),
+        sessions,
+        views,
     };
     Router::new()
         .route("/files", post(upload))
@@ -116,9 +123,9 @@ fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-/// Whether the request carries a valid sign-in token: the `Authorization` header, or the
-/// `zhuchao_token` cookie the browser UI sets for `/files` (images cannot send headers).
-fn signed_in(files: &Files, headers: &HeaderMap) -> bool {
+/// The caller a request's token names: the `Authorization` header, or the `zhuchao_token`
+/// cookie the browser UI sets for `/files` (images cannot send headers).
+async fn caller(files: &Files, headers: &HeaderMap) -> Option<crate::auth::Viewer> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -130,23 +137,27 @@ fn signed_in(files: &Files, headers: &HeaderMap) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|c| c.trim().strip_prefix("zhuchao_token=").map(percent_decode));
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    bearer
-        .into_iter()
-        .chain(cookie)
-        .any(|t| files.tokens.verify(&t, now).is_some())
+    for token in bearer.into_iter().chain(cookie) {
+        if let Some((viewer, _)) = files.sessions.caller(&token).await {
+            return Some(viewer);
+        }
+    }
+    None
+}
+
+/// Who uploaded the file `hash` (one user id per line).
+fn uploaders(dir: &Path, hash: &str) -> PathBuf {
+    dir.join(format!("{hash}.by"))
 }
 
 async fn upload(State(files): State<Files>, headers: HeaderMap, body: Bytes) -> Response {
-    if !signed_in(&files, &headers) {
+    let Some(user) = caller(&files, &headers).await.and_then(|v| v.user()) else {
         return refuse(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",
             "sign in to upload files",
         );
-    }
+    };
     if body.is_empty() {
         return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the file is empty");
     }
@@ -184,6 +195,18 @@ async fn upload(State(files): State<Files>, headers: HeaderMap, body: Bytes) -> 
             tokio::fs::File::open(&tmp).await?.sync_all().await?;
             tokio::fs::rename(&tmp, &path).await?;
         }
+        let by = uploaders(&files.dir, &hash);
+        let known = tokio::fs::read_to_string(&by).await.unwrap_or_default();
+        if !known.lines().any(|l| l == user.0.to_string()) {
+            use tokio::io::AsyncWriteExt;
+            let mut list = tokio::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&by)
+                .await?;
+            list.write_all(format!("{}\n", user.0).as_bytes()).await?;
+            list.sync_all().await?;
+        }
         std::io::Result::Ok(())
     }
     .await;
@@ -215,16 +238,29 @@ async fn download(
     headers: HeaderMap,
     UrlPath((hash, name)): UrlPath<(String, String)>,
 ) -> Response {
-    // Documents are business papers: only signed-in users, holding the (unguessable) reference
-    // from a screen they may see, read them.
-    if !signed_in(&files, &headers) {
+    // Documents are business papers: only those who may see what a file is attached to read
+    // it; to anyone else it does not exist.
+    let Some(viewer) = caller(&files, &headers).await else {
         return refuse(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",
             "sign in to see files",
         );
-    }
+    };
     if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
+        return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file");
+    }
+    let uploaded_by_viewer = match viewer.user() {
+        Some(user) => tokio::fs::read_to_string(uploaders(&files.dir, &hash))
+            .await
+            .is_ok_and(|list| list.lines().any(|l| l == user.0.to_string())),
+        None => false,
+    };
+    let allowed = {
+        let views = files.views.views.read().await;
+        crate::access::may_read_file(&views, &viewer, &hash, uploaded_by_viewer)
+    };
+    if !allowed {
         return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file");
     }
     match tokio::fs::read(files.dir.join(&hash)).await {
