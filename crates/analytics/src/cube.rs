@@ -407,9 +407,12 @@ impl Analytics {
                 c.paid_orders += 1;
                 c.items += lines.iter().map(|l| l.items).sum::<u64>();
                 c.gmv += value;
-                if live.is_some() {
-                    c.session_paid_orders += 1;
-                    c.session_gmv += value;
+                // Counted, like the funnel, in the hour the session started: the conversion
+                // rate is a share of the sessions of its own bucket.
+                if let Some(start_hour) = live {
+                    let s = self.session_counters(start_hour, dims);
+                    s.session_paid_orders += 1;
+                    s.session_gmv += value;
                 }
                 self.order_lines(hour, dims, *supplier, lines, true);
             }

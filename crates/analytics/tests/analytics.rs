@@ -273,19 +273,29 @@ fn basket_value_gmv_and_its_decomposition_match_the_raw_payments() {
     let t = truth(&events);
 
     // Naive per (payment day, region): paid orders, items, value; sessions per (start day, region).
+    // The decomposition's share, per (start day, region): orders paid in sessions started
+    // that day, and their value.
     let mut paid: BTreeMap<(i64, String), (u64, u64, i64)> = BTreeMap::new();
+    let mut by_start: BTreeMap<(i64, String), (u64, i64)> = BTreeMap::new();
     for e in &events {
         if let TrafficEvent::PaymentMade {
             session, lines, at, ..
         } = e
         {
-            let region = t.start[session].2.clone();
-            let row = paid.entry((day_of(*at), region)).or_default();
+            let (started, _, region, _) = &t.start[session];
+            let value = lines.iter().map(|l| l.value).sum::<i64>();
+            let row = paid.entry((day_of(*at), region.clone())).or_default();
             row.0 += 1;
             row.1 += lines.iter().map(|l| l.items).sum::<u64>();
-            row.2 += lines.iter().map(|l| l.value).sum::<i64>();
+            row.2 += value;
+            let row = by_start
+                .entry((day_of(*started), region.clone()))
+                .or_default();
+            row.0 += 1;
+            row.1 += value;
         }
     }
+    let mut crossing_midnight = 0;
     let rows = p.read().report(
         START,
         START + 31 * DAY,
@@ -311,16 +321,35 @@ fn basket_value_gmv_and_its_decomposition_match_the_raw_payments() {
             checked += 1;
             assert_eq!(r.average_order_value(), Some(value as f64 / orders as f64));
             assert_eq!(r.items_per_order(), Some(items as f64 / orders as f64));
-            let sessions = r.sessions.as_ref().expect("session row").sessions as f64;
-            if sessions > 0.0 {
-                // GMV = traffic × conversion × basket value.
-                let rebuilt = sessions
-                    * r.conversion_rate().expect("conversion")
-                    * r.average_order_value().expect("aov");
-                assert!((rebuilt - value as f64).abs() < 1e-6 * value as f64);
-            }
+        }
+        let (session_orders, session_value) = by_start
+            .get(&(r.bucket, r.key.clone()))
+            .copied()
+            .unwrap_or_default();
+        if session_orders != orders {
+            crossing_midnight += 1;
+        }
+        let s = r.sessions.as_ref().expect("session row");
+        assert_eq!(
+            (s.session_paid_orders, s.session_gmv),
+            (session_orders, session_value),
+            "orders of sessions started on {} in {}",
+            r.bucket,
+            r.key
+        );
+        if session_orders > 0 {
+            // GMV of the bucket's sessions = traffic × conversion × basket value; the
+            // conversion is a share of the bucket's own sessions, as the funnel is.
+            let rebuilt = s.sessions as f64
+                * r.conversion_rate().expect("conversion")
+                * r.session_order_value().expect("aov");
+            assert!((rebuilt - session_value as f64).abs() < 1e-6 * session_value as f64);
         }
     }
+    assert!(
+        crossing_midnight > 0,
+        "some sessions start one day and pay the next"
+    );
     assert!(
         checked > 50,
         "the month has paid orders in most day × region cells"
