@@ -185,6 +185,93 @@ fn another_companys_order_answers_as_if_it_did_not_exist() {
     }
 }
 
+/// Enumeration: registering, as a buyer or as a supplier, answers a taken email exactly as it
+/// answers a free one — and opens nothing, takes over nothing.
+#[test]
+fn registering_does_not_tell_whether_an_email_has_an_account() {
+    let _side_by_side = side_by_side();
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let register = "mutation($e: String!) { registerBuyer(companyName: \"探针机械\", name: \"探针\", email: $e, password: \"nowhere-2026!\") { id position userErrors { code field message } } }";
+    let shape = |answer: &Value| -> Value {
+        let r = &answer["registerBuyer"];
+        json!({
+            "id": r["id"].as_str().map(|id| id.len()),
+            "position": r["position"].is_string(),
+            "userErrors": r["userErrors"],
+        })
+    };
+    let taken = server.ok(
+        None,
+        register,
+        json!({ "e": "buyer@ningbo-machinery.demo" }),
+    );
+    let free = server.ok(None, register, json!({ "e": "nobody@probe.test" }));
+    assert_eq!(shape(&taken), shape(&free), "{taken} / {free}");
+    assert_eq!(taken["registerBuyer"]["userErrors"], json!([]));
+
+    // The owner's account is untouched: the prober's password does not open it, the owner's does.
+    let probe = server.ok(
+        None,
+        "mutation { signIn(email: \"buyer@ningbo-machinery.demo\", password: \"nowhere-2026!\") { token userErrors { code } } }",
+        json!({}),
+    );
+    assert!(probe["signIn"]["token"].is_null(), "{probe}");
+    let owner = server.sign_in("buyer@ningbo-machinery.demo", PASSWORD);
+    let me = server.ok(Some(&owner), "{ me { id companyName } }", json!({}));
+    assert_ne!(me["me"]["id"], taken["registerBuyer"]["id"]);
+    assert_ne!(me["me"]["companyName"], "探针机械");
+
+    // The same for a supplier's application: a taken email is answered as recorded, and no
+    // application is made.
+    let apply = "mutation($e: String!, $code: String!, $c: [UUID!]!) { applySupplier(companyName: \"探针紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"探针\", phone: \"13900000000\", email: $e, password: \"nowhere-2026!\") { id position userErrors { code field message } } }";
+    let category = support::fastener_category(&server);
+    let code = |body: &str| {
+        zhuchao_domain::credit_code::CreditCode::with_check_character(body)
+            .expect("code")
+            .as_str()
+            .to_string()
+    };
+    let shape = |answer: &Value| -> Value {
+        let r = &answer["applySupplier"];
+        json!({
+            "id": r["id"].as_str().map(|id| id.len()),
+            "position": r["position"].is_string(),
+            "userErrors": r["userErrors"],
+        })
+    };
+    let taken = server.ok(
+        None,
+        apply,
+        json!({ "e": "supplier1@zhuchao.demo", "code": code("91330206MA2H0071X"), "c": [category["id"]] }),
+    );
+    let free = server.ok(
+        None,
+        apply,
+        json!({ "e": "sales@probe.test", "code": code("91330206MA2H0072X"), "c": [category["id"]] }),
+    );
+    assert_eq!(shape(&taken), shape(&free), "{taken} / {free}");
+    assert_eq!(taken["applySupplier"]["userErrors"], json!([]));
+    let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
+    let lookup = "query($s: UUID!, $at: String) { supplier(id: $s, atLeast: $at) { id } }";
+    let at = &free["applySupplier"]["position"];
+    let recorded = server.ok(
+        Some(&agent),
+        lookup,
+        json!({ "s": free["applySupplier"]["id"], "at": at }),
+    );
+    assert_eq!(recorded["supplier"]["id"], free["applySupplier"]["id"]);
+    let none = server.gql(
+        Some(&agent),
+        lookup,
+        json!({ "s": taken["applySupplier"]["id"], "at": at }),
+    );
+    assert_eq!(
+        none["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{none}"
+    );
+}
+
 /// What subscribing to `query` answers for a caller signed in with `token`.
 async fn subscribe_as(server: &Server, token: &str, query: &str) -> Value {
     let mut request = format!("ws://{}/graphql/ws", server.address)

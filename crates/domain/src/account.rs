@@ -71,6 +71,9 @@ pub enum AccountCommand {
     },
     /// Every session begun until `at` ends ("sign out on all devices").
     SignOutEverywhere { at: Timestamp },
+    /// Someone tried to register this account's email again: the answer they got does not
+    /// say the email is taken, and the account keeps a record of the attempt.
+    NoteRegistrationAttempt { at: Timestamp },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -105,18 +108,25 @@ pub struct SignedOutEverywhere {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationAttempted {
+    pub at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum AccountEvent {
     AccountRegistered(AccountRegistered),
     PasswordChanged(PasswordChanged),
     SignedOut(SignedOut),
     SignedOutEverywhere(SignedOutEverywhere),
+    RegistrationAttempted(RegistrationAttempted),
 }
 crate::event_names!(AccountEvent {
     AccountRegistered,
     PasswordChanged,
     SignedOut,
-    SignedOutEverywhere
+    SignedOutEverywhere,
+    RegistrationAttempted
 });
 
 impl DomainEvent for AccountEvent {
@@ -229,6 +239,14 @@ impl Aggregate for Account {
                     SignedOutEverywhere { at },
                 )])
             }
+            AccountCommand::NoteRegistrationAttempt { at } => {
+                if state.id.is_none() {
+                    return Err(AccountError::NotFound);
+                }
+                Ok(vec![AccountEvent::RegistrationAttempted(
+                    RegistrationAttempted { at },
+                )])
+            }
         }
     }
 
@@ -255,6 +273,8 @@ impl Aggregate for Account {
                 state.sessions_valid_after = state.sessions_valid_after.max(e.at);
                 state.kept_session = None;
             }
+            // A record for the account's owner; nothing about the account changes.
+            AccountEvent::RegistrationAttempted(_) => {}
         }
         state
     }
@@ -289,6 +309,20 @@ mod tests {
         assert_eq!(
             Account::decide(&state, register("li.wei@example.com", "x")),
             Err(AccountError::EmailTaken)
+        );
+        let attempt = Account::decide(&state, AccountCommand::NoteRegistrationAttempt { at: 5 })
+            .expect("an attempt on a taken email is noted");
+        assert_eq!(
+            Account::evolve(state.clone(), &attempt[0]),
+            state,
+            "and changes nothing about the account"
+        );
+        assert_eq!(
+            Account::decide(
+                &AccountState::default(),
+                AccountCommand::NoteRegistrationAttempt { at: 5 }
+            ),
+            Err(AccountError::NotFound)
         );
         assert!(matches!(
             Account::decide(&AccountState::default(), register("not-an-email", "x")),

@@ -538,7 +538,9 @@ impl MarketMutation {
                 ))
             }
         };
-        register(ctx, email, name, password, role).await
+        Ok(register(ctx, email, name, password, role, WhenTaken::Say)
+            .await?
+            .answer)
     }
 
     /// Opens a buyer account and its company. With an `idempotencyKey`, a retried request
@@ -563,7 +565,11 @@ impl MarketMutation {
             company: CompanyId(try_input!(creation_id("company", scope, key))),
             company_name: company_name.trim().to_string(),
         };
-        register_as(ctx, user, email, name, password, role).await
+        Ok(
+            register_as(ctx, user, email, name, password, role, WhenTaken::Conceal)
+                .await?
+                .answer,
+        )
     }
 
     /// Applies as a supplier: opens the staff account and records the application.
@@ -615,15 +621,6 @@ impl MarketMutation {
                     message: format!("category {unknown} does not exist"),
                 });
             }
-            if zhuchao_domain::account::normalise_email(&email)
-                .is_ok_and(|e| views.accounts.contains_key(&e))
-            {
-                return refused(UserError {
-                    code: "EMAIL_TAKEN".into(),
-                    field: Some("email".into()),
-                    message: "an account with this email already exists".into(),
-                });
-            }
         }
         let account = register(
             ctx,
@@ -631,10 +628,15 @@ impl MarketMutation {
             contact_name.clone(),
             password,
             Role::Supplier { supplier: id },
+            WhenTaken::Conceal,
         )
         .await?;
-        if !account.user_errors.is_empty() {
-            return Ok(account);
+        if !account.opened {
+            // A taken email answers like an application that was recorded.
+            return Ok(MutationResult {
+                id: account.answer.user_errors.is_empty().then_some(id.0),
+                ..account.answer
+            });
         }
         let applied = a
             .market
@@ -1789,14 +1791,40 @@ fn attempt(ctx: &Context<'_>, account: &str) -> async_graphql::Result<()> {
         })
 }
 
+/// Who may learn that an email already has an account: an admin opening a staff account is
+/// told; an anonymous caller registering gets the same answer as for a free email, so that
+/// registration cannot be used to find out who has an account.
+#[derive(Clone, Copy, PartialEq)]
+enum WhenTaken {
+    Say,
+    Conceal,
+}
+
+/// What opening an account answered, and whether it opened one (a concealed taken email
+/// answers as if it had).
+struct Registration {
+    answer: MutationResult,
+    opened: bool,
+}
+
 async fn register(
     ctx: &Context<'_>,
     email: String,
     name: String,
     password: String,
     role: Role,
-) -> async_graphql::Result<MutationResult> {
-    register_as(ctx, UserId(Uuid::now_v7()), email, name, password, role).await
+    when_taken: WhenTaken,
+) -> async_graphql::Result<Registration> {
+    register_as(
+        ctx,
+        UserId(Uuid::now_v7()),
+        email,
+        name,
+        password,
+        role,
+        when_taken,
+    )
+    .await
 }
 
 /// Opens account `user`; when the email's account is already `user` (a retried request), it
@@ -1808,22 +1836,30 @@ async fn register_as(
     name: String,
     password: String,
     role: Role,
-) -> async_graphql::Result<MutationResult> {
+    when_taken: WhenTaken,
+) -> async_graphql::Result<Registration> {
+    let not_opened = |answer: async_graphql::Result<MutationResult>| {
+        answer.map(|answer| Registration {
+            answer,
+            opened: false,
+        })
+    };
     let email = match zhuchao_domain::account::normalise_email(&email) {
         Ok(e) => e,
-        Err(e) => return refused(bad_input("email", e.to_string())),
+        Err(e) => return not_opened(refused(bad_input("email", e.to_string()))),
     };
     let about_the_user: Vec<&str> = match &role {
         Role::Buyer { company_name, .. } => vec![&email, &name, company_name],
         _ => vec![&email, &name],
     };
     if let Err(m) = crate::password_policy::check(&password, &about_the_user) {
-        return refused(UserError {
+        return not_opened(refused(UserError {
             code: "WEAK_PASSWORD".into(),
             field: Some("password".into()),
             message: m,
-        });
+        }));
     }
+    // Hashed whether or not the email is free, so the answer takes as long either way.
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|_| crate::errors::api_error("INTERNAL", "password hashing failed"))?
@@ -1831,25 +1867,53 @@ async fn register_as(
     let a = api(ctx);
     if let Ok(existing) = a.market.handler.load::<Account>(&email).await {
         if existing.state.id == Some(user) {
-            return Ok(MutationResult {
-                id: Some(user.0),
-                position: Some(existing.position.to_string()),
-                user_errors: vec![],
+            return Ok(Registration {
+                answer: MutationResult {
+                    id: Some(user.0),
+                    position: Some(existing.position.to_string()),
+                    user_errors: vec![],
+                },
+                opened: true,
             });
         }
     }
+    let at = a.market.handler.now();
     let c = AccountCommand::Register {
         id: user,
         email: email.clone(),
         name,
         role,
         password_hash: hash,
-        at: a.market.handler.now(),
+        at,
     };
-    outcome(
-        user.0,
-        a.market
-            .run::<Account>(&command_context(ctx), email, c)
-            .await,
-    )
+    let opened = a
+        .market
+        .run::<Account>(&command_context(ctx), email.clone(), c)
+        .await;
+    match opened {
+        Err(e) if when_taken == WhenTaken::Conceal && e.code() == "EMAIL_TAKEN" => {
+            // The account's owner gets a record of the attempt; the caller an answer shaped
+            // like an opened account's, with a position that is as fresh.
+            let noted = a
+                .market
+                .run::<Account>(
+                    &command_context(ctx),
+                    email,
+                    AccountCommand::NoteRegistrationAttempt { at },
+                )
+                .await;
+            Ok(Registration {
+                answer: MutationResult {
+                    id: Some(user.0),
+                    position: noted.ok().map(|done| done.position.to_string()),
+                    user_errors: vec![],
+                },
+                opened: false,
+            })
+        }
+        result => {
+            let opened = result.is_ok();
+            outcome(user.0, result).map(|answer| Registration { answer, opened })
+        }
+    }
 }

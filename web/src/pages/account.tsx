@@ -1,7 +1,7 @@
 // Signing in, registering a buyer company, and a supplier's application (company, credit code,
 // categories, contact); documents and the deposit follow in onboarding.
 import { useState } from "preact/hooks";
-import { gql, mutate, RESULT, signIn, ME } from "../api";
+import { gql, mutate, RESULT, signIn, ME, UserErrors } from "../api";
 import type { MeOut } from "../generated/schema";
 import { t } from "../i18n";
 import { go, hashParams, me } from "../nav";
@@ -53,6 +53,19 @@ export function SignInPage() {
   );
 }
 
+/** Signs in with the details just registered. Registration answers a taken email like a free one,
+ * so a refused sign-in here most likely means the email already had an account. */
+async function signInAfterRegistering(email: string, password: string): Promise<MeOut> {
+  try {
+    return await signIn(email, password);
+  } catch (e) {
+    if (e instanceof UserErrors && e.errors.some((x) => x.code === "BAD_CREDENTIALS")) {
+      throw new Error(t("Signing in with these details failed. If this email already has an account, sign in with its password."));
+    }
+    throw e;
+  }
+}
+
 export function RegisterBuyerPage() {
   const [form, setForm] = useState({ companyName: "", name: "", email: "", password: "" });
   const { busy, error, run } = useAction();
@@ -68,7 +81,7 @@ export function RegisterBuyerPage() {
             `mutation($c: String!, $n: String!, $e: String!, $p: String!) { registerBuyer(companyName: $c, name: $n, email: $e, password: $p) { ${RESULT} } }`,
             { c: form.companyName, n: form.name, e: form.email, p: form.password },
           );
-          me.set(await signIn(form.email, form.password));
+          me.set(await signInAfterRegistering(form.email, form.password));
           go("/search");
         });
       }}
@@ -111,7 +124,7 @@ export function ApplySupplierPage() {
             `mutation($n: String!, $c: String!, $k: [UUID!]!, $cn: String!, $ph: String!, $e: String!, $p: String!) { applySupplier(companyName: $n, creditCode: $c, categoryIds: $k, contactName: $cn, phone: $ph, email: $e, password: $p) { ${RESULT} } }`,
             { n: form.companyName, c: form.creditCode.trim().toUpperCase(), k: chosen, cn: form.contactName, ph: form.phone, e: form.email, p: form.password },
           );
-          me.set(await signIn(form.email, form.password));
+          me.set(await signInAfterRegistering(form.email, form.password));
           const fresh = await gql<{ me: MeOut }>(`{ ${ME} }`);
           me.set(fresh.me);
           go("/onboarding", applied.position);
