@@ -211,7 +211,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         None => app,
     };
     let app = app.layer(axum::middleware::map_response(
-        zhuchao_gateway::http::security_headers,
+        zhuchao_gateway::headers::security_headers,
     ));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

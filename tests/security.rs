@@ -363,16 +363,18 @@ fn aliases_of_large_pages_are_refused_as_too_complex() {
     );
 }
 
-/// Clickjacking and sniffing: the UI, the API and uploads may not be framed by other sites, and
-/// no answer's type is guessed.
+/// Item 7, headers: the UI, the API, GraphiQL and uploads may not be framed by other sites, may
+/// run only their own origin's scripts (none inline), embed no plugin, and no answer's type is
+/// guessed.
 #[test]
-fn every_answer_forbids_framing_and_sniffing() {
+fn every_answer_carries_a_strict_content_security_policy() {
     let _side_by_side = side_by_side();
     let data = tempfile::tempdir().expect("tempdir");
     let server = Server::start(data.path(), false, &[]);
     for (method, path, body) in [
         ("GET", "/", ""),
         ("GET", "/graphql", ""),
+        ("GET", "/graphiql/start.js", ""),
         ("POST", "/graphql", "{\"query\":\"{ now }\"}"),
         ("GET", "/health", ""),
         ("GET", "/files/x/y", ""),
@@ -390,13 +392,68 @@ fn every_answer_forbids_framing_and_sniffing() {
             Some("DENY"),
             "{path}: {headers:?}"
         );
-        assert!(
-            header("content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'none'")),
-            "{path}: {headers:?}"
+        let policy = header("content-security-policy").unwrap_or_default();
+        let directive = |name: &str| {
+            policy
+                .split(';')
+                .map(str::trim)
+                .find_map(|d| d.strip_prefix(name).map(str::trim))
+                .unwrap_or_else(|| panic!("{path}: no {name} in {policy}"))
+        };
+        assert_eq!(directive("default-src"), "'self'", "{path}");
+        assert_eq!(
+            directive("script-src"),
+            "'self'",
+            "{path}: no inline or foreign scripts"
         );
+        assert_eq!(directive("style-src"), "'self'", "{path}");
+        assert_eq!(directive("connect-src"), "'self'", "{path}");
+        assert_eq!(directive("object-src"), "'none'", "{path}");
+        assert_eq!(directive("base-uri"), "'none'", "{path}");
+        assert_eq!(directive("frame-ancestors"), "'none'", "{path}");
         assert_eq!(header("x-content-type-options"), Some("nosniff"), "{path}");
         assert_eq!(header("referrer-policy"), Some("no-referrer"), "{path}");
     }
+}
+
+/// Item 7, third-party scripts: GraphiQL's page loads only files the binary serves itself, and
+/// each of them is there.
+#[test]
+fn graphiql_loads_nothing_from_another_site() {
+    let _side_by_side = side_by_side();
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), false, &[]);
+    let (status, page) = server.http("GET", "/graphql", &[], "");
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"graphiql\""), "{page}");
+    assert!(!page.contains("//"), "the page names another site: {page}");
+    assert!(
+        !page.contains("<script>"),
+        "the page has an inline script: {page}"
+    );
+    let references: Vec<&str> = page
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("/graphiql/"))
+        .collect();
+    assert_eq!(references.len(), 5, "{references:?}");
+    for reference in references {
+        let (status, headers, body) = server.http_with_headers("GET", reference, &[], "");
+        assert_eq!(status, 200, "{reference}");
+        let kind = headers
+            .iter()
+            .find(|(k, _)| k == "content-type")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let expected = if reference.ends_with(".css") {
+            "text/css"
+        } else {
+            "text/javascript"
+        };
+        assert!(kind.starts_with(expected), "{reference}: {kind}");
+        assert!(body.len() > 200, "{reference} is empty");
+    }
+    let (status, _) = server.http("GET", "/graphiql/unknown.js", &[], "");
+    assert_eq!(status, 404);
 }
 
 /// GraphQL over HTTP: the `graphql-http` package's server audit finds no error and no warning;

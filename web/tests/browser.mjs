@@ -18,12 +18,27 @@ const browser = await chromium.launch({
 const steps = [];
 let failed = false;
 const open = new Set();
+/** What any page was refused by the Content-Security-Policy, or fetched from another origin. */
+const refused = [];
+
+/** Records on `page` every CSP refusal and every request that leaves the marketplace's origin. */
+function watch(page) {
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) refused.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on("request", (r) => {
+    const url = r.url();
+    if (!url.startsWith(base) && !url.startsWith("data:") && !url.startsWith(base.replace(/^http/, "ws")))
+      refused.push(`${page.url()}: request to another origin ${url}`);
+  });
+}
 
 /** A fresh browser profile (its own sign-in and cart), in English unless told. */
 async function person(locale = "en-US", viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ locale, viewport });
   const page = await context.newPage();
   page.on("pageerror", (e) => console.error(`  page error: ${e.message}`));
+  watch(page);
   open.add(page);
   page.on("close", () => open.delete(page));
   await page.goto(`${base}/#/search`);
@@ -426,6 +441,37 @@ await step("the agent's analytics dashboard shows traffic, funnel and GMV; Chine
   );
   await shot(agent, "21-supplier-profile");
   await agent.context().close();
+});
+
+await step("GraphiQL runs from the binary's own files under the page policy", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  watch(page);
+  open.add(page);
+  await page.goto(`${base}/graphql`);
+  await page.locator(".graphiql-query-editor .CodeMirror").first().click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("{ categories { nodes { name } } }");
+  await page.locator(".graphiql-execute-button").click();
+  await page.locator(".result-window", { hasText: '"name"' }).waitFor();
+  const before = refused.length;
+  // The policy is enforced: an inline script injected into the page does not run.
+  await page.evaluate(() => {
+    const s = document.createElement("script");
+    s.textContent = "window.__inline = 1";
+    document.body.append(s);
+  });
+  assert.equal(await page.evaluate(() => window.__inline), undefined, "an inline script ran");
+  await page.waitForTimeout(100);
+  const mine = refused.splice(before);
+  assert.ok(mine.length > 0, "the browser reported no refusal of the inline script");
+  assert.ok(mine.every((r) => r.includes("inline")), mine.join("\n"));
+  await shot(page, "22-graphiql");
+  await context.close();
+});
+
+await step("no page was refused anything by the Content-Security-Policy or reached another origin", async () => {
+  assert.deepEqual(refused, []);
 });
 
 await browser.close();

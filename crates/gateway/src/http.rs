@@ -6,13 +6,13 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{Data, Schema};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use zhuchao_eventstore::EventStore;
@@ -287,14 +287,7 @@ async fn graphiql(uri: axum::http::Uri) -> Response {
             .insert(header::ALLOW, axum::http::HeaderValue::from_static("POST"));
         return refused;
     }
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql/ws")
-            .title("Zhuchao GraphQL")
-            .finish(),
-    )
-    .into_response()
+    crate::graphiql::page()
 }
 
 async fn graphql_ws(
@@ -377,6 +370,7 @@ pub fn router<S: EventStore + Clone>(
         .route("/graphql", get(graphiql).post(graphql_post))
         .route("/graphql/ws", get(graphql_ws))
         .with_state(state)
+        .merge(crate::graphiql::assets())
         .route(
             "/health",
             get(move || {
@@ -419,25 +413,4 @@ pub fn router<S: EventStore + Clone>(
             }),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-}
-
-/// Headers every answer carries: other sites may not frame the marketplace (clickjacking), the
-/// browser may not guess content types (an uploaded file is never run as a page), and links do
-/// not leak the page's address to other sites.
-pub async fn security_headers(mut response: Response) -> Response {
-    use axum::http::HeaderValue;
-    let headers = response.headers_mut();
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers
-        .entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static("frame-ancestors 'none'"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    response
 }

@@ -8,6 +8,8 @@ pub mod api;
 pub mod auth;
 pub mod demo;
 pub mod errors;
+pub mod graphiql;
+pub mod headers;
 pub mod http;
 pub mod limits;
 pub mod mutation;
