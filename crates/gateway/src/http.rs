@@ -200,6 +200,7 @@ async fn graphql_post(
                 .get_or_insert_with(Default::default)
                 .set("code", "BAD_REQUEST");
         }
+        tidy_input_error(error);
     }
     let graphql_response_json = headers
         .get(header::ACCEPT)
@@ -266,6 +267,21 @@ async fn graphql_post(
             "INTERNAL",
             "the response could not be encoded",
         ),
+    }
+}
+
+/// An input a validator refused (`text_limits`) names its field: the message starts there,
+/// without the parser's "Failed to parse" preamble and "occurred while parsing" trailer.
+fn tidy_input_error(error: &mut async_graphql::ServerError) {
+    let Some(async_graphql::Value::String(field)) =
+        error.extensions.as_ref().and_then(|e| e.get("field"))
+    else {
+        return;
+    };
+    if let Some(start) = error.message.find(&format!("{field}: ")) {
+        let tail = &error.message[start..];
+        let end = tail.find(" (occurred while parsing").unwrap_or(tail.len());
+        error.message = tail[..end].to_string();
     }
 }
 

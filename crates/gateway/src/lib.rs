@@ -18,6 +18,7 @@ pub mod password_policy;
 pub mod query;
 pub mod sessions;
 pub mod subscription;
+pub mod text_limits;
 pub mod throttle;
 pub mod traffic;
 pub mod types;

@@ -200,8 +200,10 @@ const REASONS: [DisputeReason; 6] = [
 
 #[derive(InputObject)]
 pub struct AttributeInput {
+    #[graphql(validator(custom = "crate::text_limits::CODE.of(\"key\")"))]
     pub key: String,
     /// As typed: `M8`, `30 mm`, `5/16 in`.
+    #[graphql(validator(custom = "crate::text_limits::VALUE.of(\"value\")"))]
     pub value: String,
 }
 
@@ -214,19 +216,30 @@ pub struct TierInput {
 #[derive(InputObject)]
 pub struct ProductInput {
     pub category_id: Uuid,
+    #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"brand\")"))]
     pub brand: String,
+    #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"keyword\")"))]
     pub keyword: String,
+    #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"name\")"))]
     pub name: String,
-    #[graphql(default)]
+    #[graphql(
+        default,
+        validator(custom = "crate::text_limits::DESCRIPTION.of(\"description\")")
+    )]
     pub description: String,
-    #[graphql(default)]
+    #[graphql(
+        default,
+        validator(custom = "crate::text_limits::FILES.of(\"images\")")
+    )]
     pub images: Vec<String>,
     pub moq: u64,
     pub pack_size: u64,
+    #[graphql(validator(max_items = 20))]
     pub tiers: Vec<TierInput>,
     pub stock: u64,
     pub lead_time_days: u32,
     pub shipping_cost: MoneyInput,
+    #[graphql(validator(max_items = 100))]
     pub attributes: Vec<AttributeInput>,
 }
 
@@ -260,13 +273,20 @@ impl ProductInput {
 
 #[derive(InputObject)]
 pub struct AttributeDefInput {
+    #[graphql(validator(custom = "crate::text_limits::CODE.of(\"key\")"))]
     pub key: String,
+    #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"label\")"))]
     pub label: String,
     /// `ENUM`, `NUMBER` or `TEXT`.
+    #[graphql(validator(custom = "crate::text_limits::CODE.of(\"kind\")"))]
     pub kind: String,
-    #[graphql(default)]
+    #[graphql(
+        default,
+        validator(custom = "crate::text_limits::ATTRIBUTE_VALUES.of(\"values\")")
+    )]
     pub values: Vec<String>,
     /// For numbers: the base unit symbol (`mm`, `kg`, `bar`, `N·m`, …).
+    #[graphql(validator(custom = "crate::text_limits::CODE.of(\"unit\")"))]
     pub unit: Option<String>,
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -312,18 +332,26 @@ pub struct CartLineInput {
 
 #[derive(InputObject)]
 pub struct RfqInput {
+    #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"title\")"))]
     pub title: String,
-    #[graphql(default)]
+    #[graphql(
+        default,
+        validator(custom = "crate::text_limits::DESCRIPTION.of(\"description\")")
+    )]
     pub description: String,
     pub category_id: Uuid,
-    #[graphql(default)]
+    #[graphql(default, validator(max_items = 100))]
     pub attributes: Vec<AttributeInput>,
     pub quantity: u64,
-    #[graphql(default)]
+    #[graphql(
+        default,
+        validator(custom = "crate::text_limits::FILES.of(\"drawings\")")
+    )]
     pub drawings: Vec<String>,
     pub target_price: Option<MoneyInput>,
     /// Milliseconds since the Unix epoch.
     pub deadline: f64,
+    #[graphql(validator(max_items = 100))]
     pub invited_supplier_ids: Vec<Uuid>,
 }
 
@@ -349,8 +377,8 @@ impl MarketMutation {
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        password: String,
+        #[graphql(validator(custom = "crate::text_limits::EMAIL.of(\"email\")"))] email: String,
+        #[graphql(validator(max_length = 1024))] password: String,
     ) -> async_graphql::Result<SignInResult> {
         let api = api(ctx);
         let Ok(email) = zhuchao_domain::account::normalise_email(&email) else {
@@ -430,7 +458,7 @@ impl MarketMutation {
     async fn change_password(
         &self,
         ctx: &Context<'_>,
-        current: String,
+        #[graphql(validator(max_length = 1024))] current: String,
         new: String,
     ) -> async_graphql::Result<MutationResult> {
         let user = crate::api::signed_in(ctx)?;
@@ -522,10 +550,10 @@ impl MarketMutation {
     async fn create_staff_account(
         &self,
         ctx: &Context<'_>,
-        email: String,
-        name: String,
+        #[graphql(validator(custom = "crate::text_limits::EMAIL.of(\"email\")"))] email: String,
+        #[graphql(validator(custom = "crate::text_limits::PERSON.of(\"name\")"))] name: String,
         password: String,
-        role: String,
+        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"role\")"))] role: String,
     ) -> async_graphql::Result<MutationResult> {
         admin(ctx)?;
         let role = match role.to_uppercase().as_str() {
@@ -548,10 +576,12 @@ impl MarketMutation {
     async fn register_buyer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(validator(custom = "crate::text_limits::COMPANY.of(\"companyName\")"))]
         company_name: String,
-        name: String,
-        email: String,
+        #[graphql(validator(custom = "crate::text_limits::PERSON.of(\"name\")"))] name: String,
+        #[graphql(validator(custom = "crate::text_limits::EMAIL.of(\"email\")"))] email: String,
         password: String,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         if company_name.trim().is_empty() {
@@ -577,12 +607,15 @@ impl MarketMutation {
     async fn apply_supplier(
         &self,
         ctx: &Context<'_>,
+        #[graphql(validator(custom = "crate::text_limits::COMPANY.of(\"companyName\")"))]
         company_name: String,
+        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"creditCode\")"))]
         credit_code: String,
-        category_ids: Vec<Uuid>,
+        #[graphql(validator(max_items = 50))] category_ids: Vec<Uuid>,
+        #[graphql(validator(custom = "crate::text_limits::PERSON.of(\"contactName\")"))]
         contact_name: String,
-        phone: String,
-        email: String,
+        #[graphql(validator(custom = "crate::text_limits::PHONE.of(\"phone\")"))] phone: String,
+        #[graphql(validator(custom = "crate::text_limits::EMAIL.of(\"email\")"))] email: String,
         password: String,
     ) -> async_graphql::Result<MutationResult> {
         let id = SupplierId(Uuid::now_v7());
@@ -661,8 +694,8 @@ impl MarketMutation {
     async fn submit_document(
         &self,
         ctx: &Context<'_>,
-        kind: String,
-        file: String,
+        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"kind\")"))] kind: String,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"file\")"))] file: String,
         expires_on: Option<f64>,
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
@@ -690,9 +723,11 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         supplier_id: Uuid,
-        kind: String,
+        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"kind\")"))] kind: String,
         approve: bool,
-        reason: Option<String>,
+        #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: Option<
+            String,
+        >,
     ) -> async_graphql::Result<MutationResult> {
         let agent = staff(ctx)?;
         let kind = try_input!(enum_value("kind", &kind, &DOCUMENT_KINDS));
@@ -720,6 +755,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         amount: MoneyInput,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"paymentRef\")"))]
         payment_ref: String,
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
@@ -742,8 +778,8 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         supplier_id: Uuid,
-        action: String,
-        reason: String,
+        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"action\")"))] action: String,
+        #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
         penalty: Option<MoneyInput>,
     ) -> async_graphql::Result<MutationResult> {
         let agent = staff(ctx)?;
@@ -818,9 +854,9 @@ impl MarketMutation {
     async fn create_category(
         &self,
         ctx: &Context<'_>,
-        name: String,
+        #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"name\")"))] name: String,
         parent_id: Option<Uuid>,
-        attributes: Vec<AttributeDefInput>,
+        #[graphql(validator(max_items = 500))] attributes: Vec<AttributeDefInput>,
     ) -> async_graphql::Result<MutationResult> {
         admin(ctx)?;
         let attributes = try_input!(attribute_defs(attributes));
@@ -844,7 +880,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        attributes: Vec<AttributeDefInput>,
+        #[graphql(validator(max_items = 500))] attributes: Vec<AttributeDefInput>,
     ) -> async_graphql::Result<MutationResult> {
         admin(ctx)?;
         let attributes = try_input!(attribute_defs(attributes));
@@ -867,7 +903,9 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        groups: Vec<Vec<String>>,
+        #[graphql(validator(custom = "crate::text_limits::SYNONYMS.of(\"groups\")"))] groups: Vec<
+            Vec<String>,
+        >,
     ) -> async_graphql::Result<MutationResult> {
         admin(ctx)?;
         outcome(
@@ -889,6 +927,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         input: ProductInput,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
@@ -994,7 +1033,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         id: Uuid,
-        reason: String,
+        #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
     ) -> async_graphql::Result<MutationResult> {
         let agent = staff(ctx)?;
         outcome(
@@ -1016,8 +1055,10 @@ impl MarketMutation {
     async fn place_order(
         &self,
         ctx: &Context<'_>,
-        lines: Vec<CartLineInput>,
+        #[graphql(validator(max_items = 500))] lines: Vec<CartLineInput>,
+        #[graphql(validator(custom = "crate::text_limits::ADDRESS.of(\"address\")"))]
         address: String,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         let (user, company) = buyer(ctx)?;
@@ -1052,6 +1093,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         order_id: Uuid,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: String,
     ) -> async_graphql::Result<MutationResult> {
         let (_, company) = buyer(ctx)?;
@@ -1075,7 +1117,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         order_id: Uuid,
-        reason: String,
+        #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
     ) -> async_graphql::Result<MutationResult> {
         let (party, company, supplier_id) = match crate::api::viewer(ctx) {
             Viewer::Buyer { company, .. } => (Party::Buyer, Some(*company), None),
@@ -1103,7 +1145,9 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         order_id: Uuid,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"carrier\")"))]
         carrier: String,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"tracking\")"))]
         tracking: String,
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
@@ -1188,7 +1232,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         order_id: Uuid,
-        reason: String,
+        #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
     ) -> async_graphql::Result<MutationResult> {
         let (_, company) = buyer(ctx)?;
         let a = api(ctx);
@@ -1214,7 +1258,9 @@ impl MarketMutation {
         ctx: &Context<'_>,
         order_id: Uuid,
         approve: bool,
-        reason: Option<String>,
+        #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: Option<
+            String,
+        >,
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
         let a = api(ctx);
@@ -1240,7 +1286,9 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         order_id: Uuid,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"carrier\")"))]
         carrier: String,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"tracking\")"))]
         tracking: String,
     ) -> async_graphql::Result<MutationResult> {
         let (_, company) = buyer(ctx)?;
@@ -1292,7 +1340,11 @@ impl MarketMutation {
         quality: u8,
         delivery: u8,
         service: u8,
-        #[graphql(default)] comment: String,
+        #[graphql(
+            default,
+            validator(custom = "crate::text_limits::DESCRIPTION.of(\"comment\")")
+        )]
+        comment: String,
     ) -> async_graphql::Result<MutationResult> {
         let (user, company) = buyer(ctx)?;
         outcome(
@@ -1317,6 +1369,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         input: RfqInput,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         let (user, company) = buyer(ctx)?;
@@ -1377,7 +1430,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         rfq_id: Uuid,
-        reason: String,
+        #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
     ) -> async_graphql::Result<MutationResult> {
         let (user, _) = buyer(ctx)?;
         let a = api(ctx);
@@ -1405,7 +1458,11 @@ impl MarketMutation {
         unit_price: MoneyInput,
         lead_time_days: u32,
         valid_until: f64,
-        #[graphql(default)] note: String,
+        #[graphql(
+            default,
+            validator(custom = "crate::text_limits::DESCRIPTION.of(\"note\")")
+        )]
+        note: String,
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
         let unit_price = try_input!(money("unitPrice", &unit_price));
@@ -1434,7 +1491,11 @@ impl MarketMutation {
         unit_price: MoneyInput,
         lead_time_days: u32,
         valid_until: f64,
-        #[graphql(default)] note: String,
+        #[graphql(
+            default,
+            validator(custom = "crate::text_limits::DESCRIPTION.of(\"note\")")
+        )]
+        note: String,
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
         let unit_price = try_input!(money("unitPrice", &unit_price));
@@ -1462,7 +1523,11 @@ impl MarketMutation {
         rfq_id: Uuid,
         quote_id: Uuid,
         unit_price: MoneyInput,
-        #[graphql(default)] note: String,
+        #[graphql(
+            default,
+            validator(custom = "crate::text_limits::DESCRIPTION.of(\"note\")")
+        )]
+        note: String,
     ) -> async_graphql::Result<MutationResult> {
         let (user, _) = buyer(ctx)?;
         let unit_price = try_input!(money("unitPrice", &unit_price));
@@ -1540,10 +1605,13 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         order_id: Uuid,
-        reason: String,
+        #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
+        #[graphql(validator(custom = "crate::text_limits::DESCRIPTION.of(\"statement\")"))]
         statement: String,
-        #[graphql(default)] files: Vec<String>,
+        #[graphql(default, validator(custom = "crate::text_limits::FILES.of(\"files\")"))]
+        files: Vec<String>,
         claimed: MoneyInput,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<MutationResult> {
         let (party, user) = party_of(ctx, OrderId(order_id)).await?;
@@ -1587,8 +1655,9 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         dispute_id: Uuid,
-        text: String,
-        #[graphql(default)] files: Vec<String>,
+        #[graphql(validator(custom = "crate::text_limits::DESCRIPTION.of(\"text\")"))] text: String,
+        #[graphql(default, validator(custom = "crate::text_limits::FILES.of(\"files\")"))]
+        files: Vec<String>,
     ) -> async_graphql::Result<MutationResult> {
         let order = dispute_order(ctx, DisputeId(dispute_id)).await?;
         let order = order.ok_or_else(|| crate::errors::not_found("dispute"))?;
@@ -1647,7 +1716,7 @@ impl MarketMutation {
         release: MoneyInput,
         penalty: Option<MoneyInput>,
         warn: bool,
-        note: String,
+        #[graphql(validator(custom = "crate::text_limits::DESCRIPTION.of(\"note\")"))] note: String,
     ) -> async_graphql::Result<MutationResult> {
         let agent = staff(ctx)?;
         let refund = try_input!(money("refund", &refund));

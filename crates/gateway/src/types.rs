@@ -40,8 +40,10 @@ impl From<Money> for MoneyOut {
 #[derive(InputObject, Clone, Debug)]
 pub struct MoneyInput {
     /// Minor units (fen, cents) as a decimal string.
+    #[graphql(validator(custom = "crate::text_limits::CODE.of(\"minor\")"))]
     pub minor: String,
     /// CNY, USD or EUR.
+    #[graphql(validator(custom = "crate::text_limits::CODE.of(\"currency\")"))]
     pub currency: String,
 }
 
