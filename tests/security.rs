@@ -20,6 +20,9 @@ fn side_by_side() -> std::sync::RwLockReadGuard<'static, ()> {
     MEASURING.read().unwrap_or_else(|e| e.into_inner())
 }
 
+/// GraphiQL's (graphql-js's) full introspection query.
+const INTROSPECTION: &str = "query IntrospectionQuery { __schema { queryType { name kind } mutationType { name kind } subscriptionType { name kind } types { ...FullType } directives { name description locations args { ...InputValue } } } } fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } } fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue } fragment TypeRef on __Type { kind name ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind } } } } } } } } } }";
+
 /// Requests an anonymous attacker can send, each at most 256 KiB.
 fn hostile_requests() -> Vec<(&'static str, String)> {
     let gql = |query: String| json!({ "query": query }).to_string();
@@ -64,6 +67,16 @@ fn hostile_requests() -> Vec<(&'static str, String)> {
             "a sign-in",
             gql("mutation { signIn(email: \"buyer@ningbo-machinery.demo\", password: \"guess\") { token } }".into()),
         ),
+        (
+            "as many aliased introspections as fit",
+            gql(format!(
+                "{{ {} }}",
+                (0..55)
+                    .map(|i| format!("a{i}: __schema {{ types {{ name fields {{ name args {{ name type {{ name }} }} type {{ name ofType {{ name }} }} }} }} }}"))
+                    .collect::<String>()
+            )),
+        ),
+        ("the full introspection", gql(INTROSPECTION.into())),
     ];
     for (name, body) in &requests {
         assert!(body.len() <= 256 * 1024, "{name}: {} bytes", body.len());
@@ -192,6 +205,47 @@ fn aliases_of_large_pages_are_refused_as_too_complex() {
     );
 }
 
+/// Item 2, for introspection: the schema's own lists count too — GraphiQL's full introspection
+/// runs; a second copy of it, or many aliases of the schema's types, are refused before any is
+/// built (the entries are counted against the schema itself, and counting stops at the limit).
+#[test]
+fn introspection_is_answered_once_per_request() {
+    let _side_by_side = side_by_side();
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), false, &[]);
+    let full = server.gql(None, INTROSPECTION, json!({}));
+    assert!(full.get("errors").is_none(), "{full}");
+    assert!(
+        full["data"]["__schema"]["types"]
+            .as_array()
+            .map_or(0, Vec::len)
+            > 50
+    );
+    let twice = INTROSPECTION
+        .replacen("__schema", "a: __schema", 1)
+        .replacen(
+            "query IntrospectionQuery {",
+            "query IntrospectionQuery { b: __schema { types { ...FullType } }",
+            1,
+        );
+    let aliases = format!(
+        "{{ {} }}",
+        (0..55)
+            .map(|i| format!(
+                "a{i}: __schema {{ types {{ name fields {{ name args {{ name }} }} }} }}"
+            ))
+            .collect::<String>()
+    );
+    for query in [twice.as_str(), aliases.as_str()] {
+        let answer = server.gql(None, query, json!({}));
+        assert!(answer["data"].is_null(), "{answer}");
+        assert_eq!(
+            answer["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+            "{answer}"
+        );
+    }
+}
+
 /// Item 3, password guessing: an account takes ten attempts and then must wait, from any address; a
 /// client address takes sixty over any accounts; one request signs in once. The wait is said in
 /// HTTP (429, Retry-After) and in the error (`TOO_MANY_ATTEMPTS`, `retryAfterSeconds`).
@@ -279,6 +333,62 @@ fn password_guessing_is_slowed_per_account_and_per_address() {
     assert!(
         (40..=60).contains(&refused_at),
         "refused after {refused_at} more attempts"
+    );
+}
+
+/// Item 3, over the WebSocket: password attempts sent on a socket count against its client's
+/// address as they do over HTTP, so a socket cannot spray guesses across accounts unslowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::await_holding_lock)]
+async fn password_guessing_over_a_websocket_is_slowed_per_address() {
+    let _side_by_side = side_by_side();
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), false, &[]);
+    let mut request = format!("ws://{}/graphql/ws", server.address)
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    socket
+        .send(Message::text(
+            json!({ "type": "connection_init", "payload": {} }).to_string(),
+        ))
+        .await
+        .expect("init");
+    assert_eq!(next_json(&mut socket).await["type"], "connection_ack");
+    let attempts = 70;
+    for n in 0..attempts {
+        let query = format!(
+            "mutation {{ signIn(email: \"spray{n}@probe.test\", password: \"Winter2024!\") {{ token }} }}"
+        );
+        socket
+            .send(Message::text(
+                json!({ "id": n.to_string(), "type": "subscribe", "payload": { "query": query } })
+                    .to_string(),
+            ))
+            .await
+            .expect("subscribe");
+    }
+    let mut answered = 0;
+    let mut slowed = 0;
+    while answered < attempts {
+        let message = next_json(&mut socket).await;
+        if message["type"] != "next" {
+            continue;
+        }
+        answered += 1;
+        if message["payload"]["errors"][0]["extensions"]["code"] == "TOO_MANY_ATTEMPTS" {
+            slowed += 1;
+        }
+    }
+    assert!(
+        slowed >= 5,
+        "{slowed} of {attempts} attempts were slowed down"
     );
 }
 
@@ -423,11 +533,29 @@ async fn sessions_end_on_sign_out_and_on_a_new_password() {
         "{everywhere}"
     );
     assert!(!works(&laptop) && !works(&watcher), "every session ended");
+    // An operation sent on the socket before it closes is not answered for the ended session.
+    let _ = socket
+        .send(Message::text(
+            json!({ "id": "2", "type": "subscribe", "payload": { "query": "{ me { email } }" } })
+                .to_string(),
+        ))
+        .await;
     let closed = tokio::time::timeout(Duration::from_secs(5), async {
         use futures::StreamExt;
         while let Some(Ok(message)) = socket.next().await {
             if message.is_close() {
                 break;
+            }
+            let Ok(text) = message.to_text() else {
+                continue;
+            };
+            let answer: Value = serde_json::from_str(text).unwrap_or_default();
+            if answer["id"] == "2" && answer["type"] == "next" {
+                assert!(answer["payload"]["data"]["me"].is_null(), "{answer}");
+                assert_eq!(
+                    answer["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+                    "{answer}"
+                );
             }
         }
     })
@@ -519,6 +647,48 @@ fn files_are_readable_only_by_the_parties_of_what_they_belong_to() {
         404,
         "a supplier the RFQ is not open to"
     );
+
+    // Knowing a reference is not reading it: attaching another's file is refused as if it had
+    // never been uploaded, and grants nothing.
+    let attached = server.ok(
+        Some(&rival),
+        "mutation($f: String!) { submitDocument(kind: \"BUSINESS_LICENCE\", file: $f) { userErrors { code field } } }",
+        json!({ "f": licence }),
+    );
+    assert_eq!(
+        attached["submitDocument"]["userErrors"],
+        json!([{ "code": "NOT_A_FILE", "field": "file" }]),
+        "{attached}"
+    );
+    assert_eq!(read(&rival, &licence), 404);
+
+    // A product's picture is public once the product is published, and not before.
+    let picture = server.upload(&supplier, "bolt.png", "\u{89}PNG a hex bolt");
+    let drafted = server.mutate(
+        Some(&supplier),
+        "draftProduct",
+        "mutation($i: ProductInput!) { draftProduct(input: $i) { id position userErrors { code } } }",
+        json!({ "i": {
+            "categoryId": category["id"], "brand": "固力", "keyword": "六角螺栓", "name": "Pictured M8 bolt",
+            "images": [picture], "moq": 100, "packSize": 50,
+            "tiers": [{ "minQuantity": 100, "unitPrice": support::cny(45) }],
+            "stock": 1000, "leadTimeDays": 3, "shippingCost": support::cny(0),
+            "attributes": [{ "key": "thread", "value": "M8" }, { "key": "length", "value": "20 mm" }, { "key": "material", "value": "A2" }]
+        }}),
+    );
+    server.caught_up(&drafted["position"]);
+    assert_eq!(read(&buyer, &picture), 404, "a draft's picture");
+    let anonymous = || server.http("GET", &picture, &[], "").0;
+    assert_eq!(anonymous(), 401);
+    let published = server.mutate(
+        Some(&supplier),
+        "publishProduct",
+        &format!("mutation($p: UUID!) {{ publishProduct(id: $p) {{ {RESULT} }} }}"),
+        json!({ "p": drafted["id"] }),
+    );
+    server.caught_up(&published["position"]);
+    assert_eq!(anonymous(), 200, "a published product's picture");
+    assert_eq!(read(&buyer, &picture), 200);
 }
 
 /// Item 7, headers: the UI, the API, GraphiQL and uploads may not be framed by other sites, may run
@@ -652,7 +822,12 @@ fn stored_text_is_bounded_and_holds_no_hidden_characters() {
         "{sign_in}"
     );
     // A name that reverses the text after it, or breaks the line, is refused too.
-    for name in ["宁波\u{202E}司公限有", "宁波精工\n机械", "宁波\u{0}精工"] {
+    for name in [
+        "宁波\u{202E}司公限有",
+        "宁波精工\n机械",
+        "宁波\u{0}精工",
+        "宁波精工\u{200B}机械有限公司",
+    ] {
         let answer = server.gql(
             None,
             register,
@@ -761,6 +936,46 @@ fn stored_text_is_bounded_and_holds_no_hidden_characters() {
         ("TOO_LONG".into(), "address".into()),
         "{answer}"
     );
+
+    // Visits are text too: a region, a page path or a utm_ tag (decoded) is held to the rule.
+    let start = "mutation($i: StartSessionInput!) { startSession(input: $i) { sessionId source campaign } }";
+    for (input, expected) in [
+        (
+            json!({ "landingUrl": "http://x/", "region": "浙江\u{202E}" }),
+            ("BAD_CHARACTER", "region"),
+        ),
+        (
+            json!({ "landingUrl": "http://x/?utm_source=baidu&utm_campaign=spring%E2%80%AEsale" }),
+            ("BAD_CHARACTER", "landingUrl"),
+        ),
+        (
+            json!({ "landingUrl": format!("http://x/{}", "a".repeat(3_000)) }),
+            ("TOO_LONG", "landingUrl"),
+        ),
+    ] {
+        let answer = server.gql(None, start, json!({ "i": input }));
+        assert_eq!(
+            refusal(&answer),
+            (expected.0.into(), expected.1.into()),
+            "{answer}"
+        );
+    }
+    let fine = server.ok(
+        None,
+        start,
+        json!({ "i": { "landingUrl": "http://x/?utm_source=baidu&utm_campaign=%E6%98%A5%E5%AD%A3" } }),
+    );
+    assert_eq!(fine["startSession"]["campaign"], "春季", "{fine}");
+    let answer = server.gql(
+        None,
+        "mutation($p: String!) { trackPageView(path: $p) }",
+        json!({ "p": format!("/{}", "a".repeat(100_000)) }),
+    );
+    assert_eq!(
+        refusal(&answer),
+        ("TOO_LONG".into(), "path".into()),
+        "{answer}"
+    );
 }
 
 /// Item 9, enumeration: an order of another company (or another supplier) answers exactly like an
@@ -823,6 +1038,21 @@ fn registering_does_not_tell_whether_an_email_has_an_account() {
     let free = server.ok(None, register, json!({ "e": "nobody@probe.test" }));
     assert_eq!(shape(&taken), shape(&free), "{taken} / {free}");
     assert_eq!(taken["registerBuyer"]["userErrors"], json!([]));
+
+    // Retried with one idempotency key, both answer the same id and position each time (a
+    // taken email's attempt is noted once, as a free email's account is opened once).
+    let retried = "mutation($e: String!) { registerBuyer(companyName: \"探针机械\", name: \"探针\", email: $e, password: \"nowhere-2026!\", idempotencyKey: \"probe-1\") { id position userErrors { code } } }";
+    for email in ["buyer@suzhou-automation.demo", "someone@probe.test"] {
+        let answers: Vec<Value> = (0..3)
+            .map(|_| server.ok(None, retried, json!({ "e": email }))["registerBuyer"].clone())
+            .collect();
+        assert!(
+            answers
+                .iter()
+                .all(|a| a == &answers[0] && a["userErrors"] == json!([])),
+            "{email}: {answers:?}"
+        );
+    }
 
     // The owner's account is untouched: the prober's password does not open it, the owner's does.
     let probe = server.ok(
@@ -940,8 +1170,9 @@ fn the_graphql_over_http_audit_passes() {
 const SIGN_IN: &str =
     "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token userErrors { code } } }";
 
-/// What subscribing to `query` answers for a caller signed in with `token`.
-async fn subscribe_as(server: &Server, token: &str, query: &str) -> Value {
+/// What subscribing to `query` answers for a caller signed in with `token`, sent in
+/// `connection_init` under `key` (the UI says `authorization`, GraphiQL `Authorization`).
+async fn subscribe_as(server: &Server, key: &str, token: &str, query: &str) -> Value {
     let mut request = format!("ws://{}/graphql/ws", server.address)
         .into_client_request()
         .expect("request");
@@ -954,7 +1185,8 @@ async fn subscribe_as(server: &Server, token: &str, query: &str) -> Value {
         .expect("connect");
     socket
         .send(Message::text(
-            json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }).to_string(),
+            json!({ "type": "connection_init", "payload": { key: format!("Bearer {token}") } })
+                .to_string(),
         ))
         .await
         .expect("init");
@@ -983,8 +1215,14 @@ async fn a_subscription_for_another_role_is_forbidden_not_unauthenticated() {
     });
     let quotes = "subscription { quotes(rfqId: \"01a23f00-0000-7000-8000-000000000042\") { id } }";
     let code = |a: &Value| a["payload"]["errors"][0]["extensions"]["code"].clone();
-    let answer = subscribe_as(&server, &supplier, quotes).await;
+    let answer = subscribe_as(&server, "authorization", &supplier, quotes).await;
     assert_eq!(code(&answer), "FORBIDDEN", "{answer}");
-    let answer = subscribe_as(&server, &buyer, "subscription { rfqInbox { id } }").await;
+    let answer = subscribe_as(
+        &server,
+        "Authorization",
+        &buyer,
+        "subscription { rfqInbox { id } }",
+    )
+    .await;
     assert_eq!(code(&answer), "FORBIDDEN", "{answer}");
 }

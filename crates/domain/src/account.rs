@@ -36,6 +36,8 @@ pub struct AccountState {
     pub kept_session: Option<Uuid>,
     /// Sessions signed out one by one, with when they would have expired anyway.
     pub signed_out: BTreeMap<Uuid, Timestamp>,
+    /// Registrations tried with this account's email, by the account each would have opened.
+    pub registration_attempts: std::collections::BTreeSet<UserId>,
 }
 
 impl AccountState {
@@ -73,7 +75,9 @@ pub enum AccountCommand {
     SignOutEverywhere { at: Timestamp },
     /// Someone tried to register this account's email again: the answer they got does not
     /// say the email is taken, and the account keeps a record of the attempt.
-    NoteRegistrationAttempt { at: Timestamp },
+    /// `attempt` is the account the registration would have opened (derived from its
+    /// idempotency key), so a retried attempt is noted once.
+    NoteRegistrationAttempt { at: Timestamp, attempt: UserId },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,6 +114,9 @@ pub struct SignedOutEverywhere {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationAttempted {
     pub at: Timestamp,
+    /// The account the attempt would have opened (absent in attempts noted before it was kept).
+    #[serde(default)]
+    pub attempt: Option<UserId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -239,12 +246,18 @@ impl Aggregate for Account {
                     SignedOutEverywhere { at },
                 )])
             }
-            AccountCommand::NoteRegistrationAttempt { at } => {
+            AccountCommand::NoteRegistrationAttempt { at, attempt } => {
                 if state.id.is_none() {
                     return Err(AccountError::NotFound);
                 }
+                if state.registration_attempts.contains(&attempt) {
+                    return Ok(vec![]);
+                }
                 Ok(vec![AccountEvent::RegistrationAttempted(
-                    RegistrationAttempted { at },
+                    RegistrationAttempted {
+                        at,
+                        attempt: Some(attempt),
+                    },
                 )])
             }
         }
@@ -274,7 +287,9 @@ impl Aggregate for Account {
                 state.kept_session = None;
             }
             // A record for the account's owner; nothing about the account changes.
-            AccountEvent::RegistrationAttempted(_) => {}
+            AccountEvent::RegistrationAttempted(a) => {
+                state.registration_attempts.extend(a.attempt);
+            }
         }
         state
     }
@@ -310,18 +325,26 @@ mod tests {
             Account::decide(&state, register("li.wei@example.com", "x")),
             Err(AccountError::EmailTaken)
         );
-        let attempt = Account::decide(&state, AccountCommand::NoteRegistrationAttempt { at: 5 })
-            .expect("an attempt on a taken email is noted");
+        let tried = UserId(Uuid::from_u128(9));
+        let note = AccountCommand::NoteRegistrationAttempt {
+            at: 5,
+            attempt: tried,
+        };
+        let attempt =
+            Account::decide(&state, note.clone()).expect("an attempt on a taken email is noted");
+        let after = Account::evolve(state.clone(), &attempt[0]);
         assert_eq!(
-            Account::evolve(state.clone(), &attempt[0]),
-            state,
+            (after.id, &after.email, &after.password_hash),
+            (state.id, &state.email, &state.password_hash),
             "and changes nothing about the account"
         );
         assert_eq!(
-            Account::decide(
-                &AccountState::default(),
-                AccountCommand::NoteRegistrationAttempt { at: 5 }
-            ),
+            Account::decide(&after, note.clone()),
+            Ok(vec![]),
+            "a retried attempt is noted once"
+        );
+        assert_eq!(
+            Account::decide(&AccountState::default(), note),
             Err(AccountError::NotFound)
         );
         assert!(matches!(

@@ -64,5 +64,9 @@ pub fn may_read_file(views: &Views, viewer: &Viewer, hash: &str, uploaded_by_vie
             .disputes
             .get(d)
             .is_some_and(|d| may_see_order(viewer, d.company, d.supplier)),
+        FileUse::ProductImage(p) => views.products.get(p).is_some_and(|p| {
+            p.status == zhuchao_domain::product::ProductStatus::Published
+                || matches!(viewer, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier))
+        }),
     })
 }

@@ -5,7 +5,7 @@
 // A resolver's arguments are the API's input fields.
 #![allow(clippy::too_many_arguments)]
 
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ErrorExtensions, InputObject, Object, SimpleObject};
 use uuid::Uuid;
 use zhuchao_analytics::cube::HOUR_MS;
 use zhuchao_analytics::{
@@ -20,17 +20,18 @@ use crate::errors::{api_error, forbidden, unauthenticated};
 use crate::traffic::{category_of, record, visit};
 use crate::types::MoneyOut;
 
-const MAX_URL: usize = 2048;
-
 #[derive(InputObject)]
 pub struct StartSessionInput {
     /// The browser's long-lived visitor id, if it has one (a new one is made otherwise).
     pub visitor_id: Option<Uuid>,
     /// The full URL the visitor landed on, with any `utm_*` parameters.
+    #[graphql(validator(custom = "crate::text_limits::URL.of(\"landingUrl\")"))]
     pub landing_url: String,
     /// `document.referrer`.
+    #[graphql(validator(custom = "crate::text_limits::URL.of(\"referrer\")"))]
     pub referrer: Option<String>,
     /// The visitor's region (province) if the page knows it; an edge header wins over it.
+    #[graphql(validator(custom = "crate::text_limits::CODE.of(\"region\")"))]
     pub region: Option<String>,
 }
 
@@ -58,14 +59,6 @@ impl TrackingMutation {
         ctx: &Context<'_>,
         input: StartSessionInput,
     ) -> async_graphql::Result<SessionOut> {
-        if input.landing_url.len() > MAX_URL
-            || input.referrer.as_ref().is_some_and(|r| r.len() > MAX_URL)
-        {
-            return Err(api_error(
-                "BAD_REQUEST",
-                format!("landingUrl and referrer are at most {MAX_URL} bytes"),
-            ));
-        }
         let a = api(ctx);
         let v = visit(ctx).cloned().unwrap_or_default();
         let mut region = v
@@ -96,6 +89,16 @@ impl TrackingMutation {
             input.referrer.as_deref(),
             own.as_deref(),
         );
+        // `utm_*` values arrive percent-encoded: decoded, they are held to the same rule as
+        // any one-line text, since agents and suppliers read them as dimensions.
+        for tag in std::iter::once(source.label()).chain(campaign.clone()) {
+            if let Some((code, message)) = crate::text_limits::problem(&tag, 100, false) {
+                return Err(
+                    api_error(code, format!("landingUrl: a utm_ tag: {message}"))
+                        .extend_with(|_, e| e.set("field", "landingUrl")),
+                );
+            }
+        }
         let session = Uuid::now_v7();
         let visitor = input.visitor_id.unwrap_or_else(Uuid::now_v7);
         let device = device_of(v.user_agent.as_deref()).to_string();
@@ -123,9 +126,8 @@ impl TrackingMutation {
     async fn track_page_view(
         &self,
         ctx: &Context<'_>,
-        path: String,
+        #[graphql(validator(custom = "crate::text_limits::PATH.of(\"path\")"))] path: String,
     ) -> async_graphql::Result<bool> {
-        let path: String = path.chars().take(512).collect();
         record(ctx, |session, at| TrafficEvent::PageViewed {
             session,
             path,

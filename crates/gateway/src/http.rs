@@ -308,6 +308,7 @@ async fn graphiql(uri: axum::http::Uri) -> Response {
 
 async fn graphql_ws(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
@@ -331,6 +332,9 @@ async fn graphql_ws(
         }
     }
     let schema = state.schema.clone();
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip());
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
@@ -349,9 +353,17 @@ async fn graphql_ws(
             let stream = futures::StreamExt::take_until(stream, Box::pin(session_over));
             GraphQLWebSocket::new_with_pair(sink, stream, schema, protocol)
                 .on_connection_init(move |payload| async move {
-                    let token = payload
-                        .get("authorization")
-                        .or_else(|| payload.get("token"))
+                    // GraphiQL passes its headers as typed (`Authorization`); the UI sends
+                    // `authorization`.
+                    let field = |name: &str| {
+                        payload.as_object().and_then(|o| {
+                            o.iter()
+                                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                                .map(|(_, v)| v)
+                        })
+                    };
+                    let token = field("authorization")
+                        .or_else(|| field("token"))
                         .and_then(|v| v.as_str())
                         .map(|t| t.trim_start_matches("Bearer ").to_string());
                     let (viewer, session) =
@@ -362,6 +374,10 @@ async fn graphql_ws(
                             })?;
                     let mut data = Data::default();
                     data.insert(viewer);
+                    // Password attempts over the socket count against its client's address.
+                    if let Some(peer) = peer {
+                        data.insert(ClientAddress(peer));
+                    }
                     if let Some(session) = session {
                         data.insert(session);
                         let _ = began_tx.send(session);

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_graphql::extensions::{
@@ -21,6 +21,20 @@ pub const MAX_TOKENS: usize = 2_000;
 pub const MAX_FIELDS: usize = crate::http::MAX_COMPLEXITY;
 /// Most fragment definitions in one document.
 pub const MAX_FRAGMENTS: usize = 100;
+/// GraphiQL's (graphql-js's) full introspection query: what tools ask for the schema with.
+pub const FULL_INTROSPECTION: &str = "query IntrospectionQuery { __schema { queryType { name kind } mutationType { name kind } subscriptionType { name kind } types { ...FullType } directives { name description locations args { ...InputValue } } } } fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } } fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue } fragment TypeRef on __Type { kind name ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind ofType { name kind } } } } } } } } } }";
+
+/// Most entries (types, fields, arguments, type references, …) an introspection may answer: half
+/// as many again as [`FULL_INTROSPECTION`] answers for this schema, so tools fit however the
+/// schema grows, and aliases of it, or lists nested inside lists, do not.
+pub fn max_introspection(registry: &async_graphql::registry::Registry) -> u64 {
+    static MAX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        let doc = async_graphql::parser::parse_query(FULL_INTROSPECTION).expect("it parses");
+        let full = introspection_entries(&doc, registry, u64::MAX).expect("no budget");
+        full + full / 2
+    })
+}
 
 /// Mutations that hash or check a password — slow by design, so that guessing is slow: a
 /// request may run one of them, once.
@@ -43,6 +57,8 @@ pub enum Refusal {
     TooManyFields,
     #[error("fragment {0} spreads itself")]
     FragmentCycle(String),
+    #[error("Query is too complex: its introspection answers more than {0} entries; ask for the schema once per request")]
+    IntrospectionTooLarge(u64),
     #[error(
         "a request may sign in, register or change a password once; send one request for each"
     )]
@@ -54,7 +70,7 @@ impl Refusal {
     pub fn code(&self) -> &'static str {
         match self {
             Refusal::TooManyTokens | Refusal::TooManyFragments => "QUERY_TOO_LARGE",
-            Refusal::TooManyFields => "QUERY_TOO_COMPLEX",
+            Refusal::TooManyFields | Refusal::IntrospectionTooLarge(_) => "QUERY_TOO_COMPLEX",
             Refusal::FragmentCycle(_) => "BAD_REQUEST",
             Refusal::SeveralPasswordMutations => "ONE_PASSWORD_PER_REQUEST",
         }
@@ -198,6 +214,216 @@ pub fn expanded_fields(doc: &ExecutableDocument) -> Result<usize, Refusal> {
     Ok(total)
 }
 
+/// Where an introspection selection stands in the schema, while its answer's size is counted.
+#[derive(Clone, Copy)]
+enum Node<'r> {
+    Schema,
+    /// A type reference as written (`[String!]!`); `ofType` unwraps it.
+    Type(&'r str),
+    Field(&'r async_graphql::registry::MetaField),
+    InputValue(&'r str),
+    Directive(&'r async_graphql::registry::MetaDirective),
+    Leaf,
+}
+
+/// Counts the entries the introspection in `doc` would answer — every `__schema` and `__type`
+/// at the root, walked against the schema's own registry — and stops as soon as there are more
+/// than `budget`, so the count costs at most the budget however the lists nest. Call after
+/// `expanded_fields` accepted the document.
+pub fn introspection_entries(
+    doc: &ExecutableDocument,
+    registry: &async_graphql::registry::Registry,
+    budget: u64,
+) -> Result<u64, Refusal> {
+    use async_graphql::registry::MetaType;
+
+    struct Count<'a, 'r> {
+        doc: &'a ExecutableDocument,
+        registry: &'r async_graphql::registry::Registry,
+        entries: u64,
+        budget: u64,
+    }
+    impl<'a, 'r> Count<'a, 'r> {
+        fn one(&mut self) -> Result<(), Refusal> {
+            self.entries += 1;
+            if self.entries > self.budget {
+                return Err(Refusal::IntrospectionTooLarge(self.budget));
+            }
+            Ok(())
+        }
+
+        fn named(&self, reference: &'r str) -> Option<&'r MetaType> {
+            let name = reference.trim_matches(|c| matches!(c, '[' | ']' | '!'));
+            self.registry.types.get(name)
+        }
+
+        /// The entries `name` lists at `node` (one for a single object, none for a scalar).
+        fn children(&self, node: Node<'r>, name: &str) -> Vec<Node<'r>> {
+            let registry = self.registry;
+            match (node, name) {
+                (Node::Schema, "types") => registry
+                    .types
+                    .keys()
+                    .map(|k| Node::Type(k.as_str()))
+                    .collect(),
+                (Node::Schema, "queryType") => vec![Node::Type(registry.query_type.as_str())],
+                (Node::Schema, "mutationType") => registry
+                    .mutation_type
+                    .iter()
+                    .map(|t| Node::Type(t.as_str()))
+                    .collect(),
+                (Node::Schema, "subscriptionType") => registry
+                    .subscription_type
+                    .iter()
+                    .map(|t| Node::Type(t.as_str()))
+                    .collect(),
+                (Node::Schema, "directives") => {
+                    registry.directives.values().map(Node::Directive).collect()
+                }
+                (Node::Type(reference), "ofType") => {
+                    let inner = if let Some(inner) = reference.strip_suffix('!') {
+                        Some(inner)
+                    } else {
+                        reference
+                            .strip_prefix('[')
+                            .and_then(|r| r.strip_suffix(']'))
+                    };
+                    inner.map(Node::Type).into_iter().collect()
+                }
+                (Node::Type(reference), list) if !reference.ends_with(['!', ']']) => {
+                    match (self.named(reference), list) {
+                        (
+                            Some(
+                                MetaType::Object { fields, .. }
+                                | MetaType::Interface { fields, .. },
+                            ),
+                            "fields",
+                        ) => fields.values().map(Node::Field).collect(),
+                        (Some(MetaType::InputObject { input_fields, .. }), "inputFields") => {
+                            input_fields
+                                .values()
+                                .map(|v| Node::InputValue(v.ty.as_str()))
+                                .collect()
+                        }
+                        (Some(MetaType::Enum { enum_values, .. }), "enumValues") => {
+                            vec![Node::Leaf; enum_values.len()]
+                        }
+                        (
+                            Some(
+                                MetaType::Interface { possible_types, .. }
+                                | MetaType::Union { possible_types, .. },
+                            ),
+                            "possibleTypes",
+                        ) => possible_types
+                            .iter()
+                            .map(|t| Node::Type(t.as_str()))
+                            .collect(),
+                        (Some(_), "interfaces") => registry
+                            .implements
+                            .get(reference)
+                            .into_iter()
+                            .flatten()
+                            .map(|t| Node::Type(t.as_str()))
+                            .collect(),
+                        _ => vec![Node::Leaf],
+                    }
+                }
+                (Node::Field(field), "args") => field
+                    .args
+                    .values()
+                    .map(|a| Node::InputValue(a.ty.as_str()))
+                    .collect(),
+                (Node::Field(field), "type") => vec![Node::Type(field.ty.as_str())],
+                (Node::InputValue(reference), "type") => vec![Node::Type(reference)],
+                (Node::Directive(directive), "args") => directive
+                    .args
+                    .values()
+                    .map(|a| Node::InputValue(a.ty.as_str()))
+                    .collect(),
+                (Node::Directive(directive), "locations") => {
+                    vec![Node::Leaf; directive.locations.len()]
+                }
+                _ => vec![Node::Leaf],
+            }
+        }
+
+        fn set(&mut self, set: &'a SelectionSet, node: Node<'r>) -> Result<(), Refusal> {
+            for selection in &set.items {
+                match &selection.node {
+                    Selection::Field(field) => {
+                        let field = &field.node;
+                        for child in self.children(node, field.name.node.as_str()) {
+                            self.one()?;
+                            self.set(&field.selection_set.node, child)?;
+                        }
+                    }
+                    Selection::InlineFragment(inline) => {
+                        self.set(&inline.node.selection_set.node, node)?
+                    }
+                    Selection::FragmentSpread(spread) => {
+                        if let Some(f) = self.doc.fragments.get(&spread.node.fragment_name.node) {
+                            self.set(&f.node.selection_set.node, node)?
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+
+        fn root(&mut self, set: &'a SelectionSet) -> Result<(), Refusal> {
+            for selection in &set.items {
+                match &selection.node {
+                    Selection::Field(field) => {
+                        let field = &field.node;
+                        let node = match field.name.node.as_str() {
+                            "__schema" => Node::Schema,
+                            // The named type is the validator's to check; count the largest.
+                            "__type" => Node::Type(
+                                self.registry
+                                    .types
+                                    .iter()
+                                    .max_by_key(|(_, t)| match t {
+                                        MetaType::Object { fields, .. }
+                                        | MetaType::Interface { fields, .. } => fields.len(),
+                                        MetaType::InputObject { input_fields, .. } => {
+                                            input_fields.len()
+                                        }
+                                        MetaType::Enum { enum_values, .. } => enum_values.len(),
+                                        _ => 0,
+                                    })
+                                    .map_or("Query", |(name, _)| name.as_str()),
+                            ),
+                            _ => continue,
+                        };
+                        self.one()?;
+                        self.set(&field.selection_set.node, node)?;
+                    }
+                    Selection::InlineFragment(inline) => {
+                        self.root(&inline.node.selection_set.node)?
+                    }
+                    Selection::FragmentSpread(spread) => {
+                        if let Some(f) = self.doc.fragments.get(&spread.node.fragment_name.node) {
+                            self.root(&f.node.selection_set.node)?
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+
+    let mut count = Count {
+        doc,
+        registry,
+        entries: 0,
+        budget,
+    };
+    for (_, operation) in doc.operations.iter() {
+        count.root(&operation.node.selection_set.node)?;
+    }
+    Ok(count.entries)
+}
+
 /// Refuses a document whose mutations run more than one password mutation (through aliases,
 /// fragments or several operations alike). Call after `expanded_fields` accepted it.
 pub fn one_password_mutation(doc: &ExecutableDocument) -> Result<(), Refusal> {
@@ -241,16 +467,31 @@ impl ExecutionStarted {
 
 /// Refuses a request whose document is too large or expands too far, and parses it once for
 /// the schema: installed on the schema, so it guards HTTP and WebSocket requests alike.
+///
+/// A request whose introspection answers more than [`LARGE_INTROSPECTION`] entries runs on a
+/// thread of its own (the async workers go on serving others), one such request at a time.
 pub struct Bounded;
+
+/// One request's guard: how many introspection entries its document answers.
+#[derive(Default)]
+struct Guard {
+    introspection: AtomicU64,
+}
+
+/// Introspection answers above this size (a few milliseconds of work) run off the workers.
+pub const LARGE_INTROSPECTION: u64 = 500;
+
+/// Large introspection answers are built one at a time.
+static INTROSPECTING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 impl ExtensionFactory for Bounded {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Bounded)
+        Arc::new(Guard::default())
     }
 }
 
 #[async_trait::async_trait]
-impl Extension for Bounded {
+impl Extension for Guard {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -263,6 +504,11 @@ impl Extension for Bounded {
         let doc = request.parsed_query()?;
         expanded_fields(doc)
             .and_then(|_| one_password_mutation(doc))
+            .and_then(|_| {
+                let registry = &ctx.schema_env.registry;
+                introspection_entries(doc, registry, max_introspection(registry))
+                    .map(|entries| self.introspection.store(entries, Ordering::Relaxed))
+            })
             .map_err(Refusal::into_server_error)?;
         next.run(ctx, request).await
     }
@@ -276,7 +522,33 @@ impl Extension for Bounded {
         if let Some(started) = ctx.data_opt::<Arc<ExecutionStarted>>() {
             started.0.store(true, Ordering::Release);
         }
-        next.run(ctx, operation_name).await
+        // A long-lived connection's session may have ended since it began (signed out, or the
+        // password changed): each operation checks, not just the connection.
+        if let (Some(session), Some(api)) = (
+            ctx.data_opt::<crate::auth::Session>(),
+            ctx.data_opt::<crate::api::Api>(),
+        ) {
+            if !api.sessions.is_live(session).await {
+                let mut ended = ServerError::new("the session has ended; sign in again", None);
+                ended
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("code", "UNAUTHENTICATED");
+                return async_graphql::Response::from_errors(vec![ended]);
+            }
+        }
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let multi_thread = runtime
+            .as_ref()
+            .is_some_and(|r| r.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if self.introspection.load(Ordering::Relaxed) <= LARGE_INTROSPECTION || !multi_thread {
+            return next.run(ctx, operation_name).await;
+        }
+        // Introspection is answered without yielding; on a thread of its own it holds no
+        // worker that other requests wait for.
+        let _turn = INTROSPECTING.acquire().await;
+        let runtime = runtime.expect("a multi-thread runtime");
+        tokio::task::block_in_place(|| runtime.block_on(next.run(ctx, operation_name)))
     }
 }
 

@@ -106,26 +106,45 @@ fn attribute_map(
     Ok(out)
 }
 
-/// References to files uploaded here (`POST /files`): well formed and present.
-fn uploaded(ctx: &Context<'_>, field: &str, refs: &[String]) -> Result<Vec<FileRef>, UserError> {
-    let dir = &api(ctx).files_dir;
-    refs.iter()
-        .map(|text| {
-            let file = FileRef::parse(text).map_err(|e| UserError {
+/// References to files uploaded here (`POST /files`): well formed, present, and uploaded by
+/// the caller or readable by them already — so attaching a reference one has merely seen does
+/// not grant reading it. A file the caller may not read is answered as one never uploaded.
+async fn uploaded(
+    ctx: &Context<'_>,
+    field: &str,
+    refs: &[String],
+) -> Result<Vec<FileRef>, UserError> {
+    let a = api(ctx);
+    let viewer = crate::api::viewer(ctx);
+    let mut files = Vec::with_capacity(refs.len());
+    for text in refs {
+        let file = FileRef::parse(text).map_err(|e| UserError {
+            code: "NOT_A_FILE".into(),
+            field: Some(field.into()),
+            message: e.to_string(),
+        })?;
+        let hash = file.hash().to_string();
+        let present = a.files_dir.join(&hash).is_file();
+        let uploaded_by_caller = match viewer.user() {
+            Some(user) => tokio::fs::read_to_string(crate::web::uploaders(&a.files_dir, &hash))
+                .await
+                .is_ok_and(|list| list.lines().any(|l| l == user.0.to_string())),
+            None => false,
+        };
+        let readable = present && {
+            let views = a.views.views.read().await;
+            crate::access::may_read_file(&views, viewer, &hash, uploaded_by_caller)
+        };
+        if !readable {
+            return Err(UserError {
                 code: "NOT_A_FILE".into(),
                 field: Some(field.into()),
-                message: e.to_string(),
-            })?;
-            if !dir.join(file.hash()).is_file() {
-                return Err(UserError {
-                    code: "NOT_A_FILE".into(),
-                    field: Some(field.into()),
-                    message: format!("{file} was never uploaded here"),
-                });
-            }
-            Ok(file)
-        })
-        .collect()
+                message: format!("{file} was never uploaded here"),
+            });
+        }
+        files.push(file);
+    }
+    Ok(files)
 }
 
 /// The id of a created thing: a new one, or, when the client gives an idempotency key, the
@@ -700,7 +719,7 @@ impl MarketMutation {
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
         let kind = try_input!(enum_value("kind", &kind, &DOCUMENT_KINDS));
-        let file = try_input!(uploaded(ctx, "file", std::slice::from_ref(&file))).remove(0);
+        let file = try_input!(uploaded(ctx, "file", std::slice::from_ref(&file)).await).remove(0);
         let expires_on = match expires_on {
             Some(ms) => Some(try_input!(timestamp("expiresOn", ms))),
             None => None,
@@ -932,7 +951,7 @@ impl MarketMutation {
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
         let (sheet, attributes) = try_input!(input.parse());
-        try_input!(uploaded(ctx, "images", &sheet.images));
+        try_input!(uploaded(ctx, "images", &sheet.images).await);
         let id = ProductId(try_input!(creation_id(
             "product",
             me.0,
@@ -961,7 +980,7 @@ impl MarketMutation {
     ) -> async_graphql::Result<MutationResult> {
         let (_, me) = supplier(ctx)?;
         let (sheet, attributes) = try_input!(input.parse());
-        try_input!(uploaded(ctx, "images", &sheet.images));
+        try_input!(uploaded(ctx, "images", &sheet.images).await);
         outcome(
             id,
             api(ctx)
@@ -1378,7 +1397,7 @@ impl MarketMutation {
             None => None,
         };
         let attributes = try_input!(attribute_map("attributes", &input.attributes));
-        let drawings = try_input!(uploaded(ctx, "drawings", &input.drawings));
+        let drawings = try_input!(uploaded(ctx, "drawings", &input.drawings).await);
         let deadline = try_input!(timestamp("deadline", input.deadline));
         let a = api(ctx);
         let id = RfqId(try_input!(creation_id(
@@ -1617,7 +1636,7 @@ impl MarketMutation {
         let (party, user) = party_of(ctx, OrderId(order_id)).await?;
         let reason = try_input!(enum_value("reason", &reason, &REASONS));
         let claimed = try_input!(money("claimed", &claimed));
-        let files = try_input!(uploaded(ctx, "files", &files))
+        let files = try_input!(uploaded(ctx, "files", &files).await)
             .into_iter()
             .map(|f| f.to_string())
             .collect();
@@ -1662,7 +1681,7 @@ impl MarketMutation {
         let order = dispute_order(ctx, DisputeId(dispute_id)).await?;
         let order = order.ok_or_else(|| crate::errors::not_found("dispute"))?;
         let (party, user) = party_of(ctx, order).await?;
-        let files = try_input!(uploaded(ctx, "files", &files))
+        let files = try_input!(uploaded(ctx, "files", &files).await)
             .into_iter()
             .map(|f| f.to_string())
             .collect();
@@ -1968,12 +1987,14 @@ async fn register_as(
                 .run::<Account>(
                     &command_context(ctx),
                     email,
-                    AccountCommand::NoteRegistrationAttempt { at },
+                    AccountCommand::NoteRegistrationAttempt { at, attempt: user },
                 )
                 .await;
             Ok(Registration {
                 answer: MutationResult {
                     id: Some(user.0),
+                    // A retried attempt writes nothing and answers the account's position, as
+                    // a retried registration does.
                     position: noted.ok().map(|done| done.position.to_string()),
                     user_errors: vec![],
                 },

@@ -51,6 +51,8 @@ pub const VALUE: Line = Line(200);
 pub const REFERENCE: Line = Line(300);
 /// An address a web page was opened at, or came from.
 pub const URL: Line = Line(2_000);
+/// A page's path within the marketplace, as the analytics record it.
+pub const PATH: Line = Line(512);
 /// A reason for an action (cancelling, refusing, warning, ruling).
 pub const REASON: Prose = Prose(2_000);
 /// A delivery address.
@@ -86,6 +88,16 @@ fn is_direction_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// An invisible formatting character (zero-width spaces and joiners, soft hyphens, word
+/// joiners, byte-order marks, tag characters): in a one-line name it makes a look-alike of
+/// another name.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{06DD}' | '\u{070F}' | '\u{180E}' | '\u{200B}'..='\u{200D}'
+        | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}' | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+}
+
 /// What is wrong with `value` as text of at most `max` characters; `prose` allows line breaks
 /// and tabs.
 pub fn problem(value: &str, max: usize, prose: bool) -> Option<(&'static str, String)> {
@@ -100,10 +112,13 @@ pub fn problem(value: &str, max: usize, prose: bool) -> Option<(&'static str, St
     if let Some(c) = value.chars().find(|&c| {
         (c.is_control() && !allowed_control(c))
             || is_direction_control(c)
+            || (!prose && is_invisible(c))
             || matches!(c, '\u{2028}' | '\u{2029}')
     }) {
         let what = if is_direction_control(c) {
             "a text-direction control"
+        } else if is_invisible(c) {
+            "an invisible character"
         } else if c == '\n' || c == '\r' || c == '\u{2028}' || c == '\u{2029}' {
             "a line break (this field is one line)"
         } else {

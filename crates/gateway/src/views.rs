@@ -37,6 +37,8 @@ pub enum FileUse {
     SupplierDocument(SupplierId),
     RfqDrawing(RfqId),
     DisputeEvidence(DisputeId),
+    /// A product's picture: public once the product is published.
+    ProductImage(ProductId),
 }
 
 #[derive(Default)]
@@ -119,6 +121,14 @@ impl Views {
             }
             (k, Some(u)) if k == Product::KIND => {
                 fold::<Product, _>(&mut self.products, ProductId(u), event)?;
+                let files: Vec<String> = self.products[&ProductId(u)]
+                    .sheet
+                    .iter()
+                    .flat_map(|sheet| &sheet.images)
+                    .filter_map(|f| zhuchao_domain::files::FileRef::parse(f).ok())
+                    .map(|f| f.hash().to_string())
+                    .collect();
+                self.attach(files, FileUse::ProductImage(ProductId(u)));
             }
             (k, Some(u)) if k == Rfq::KIND => {
                 fold::<Rfq, _>(&mut self.rfqs, RfqId(u), event)?;

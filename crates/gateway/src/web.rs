@@ -146,7 +146,7 @@ async fn caller(files: &Files, headers: &HeaderMap) -> Option<crate::auth::Viewe
 }
 
 /// Who uploaded the file `hash` (one user id per line).
-fn uploaders(dir: &Path, hash: &str) -> PathBuf {
+pub(crate) fn uploaders(dir: &Path, hash: &str) -> PathBuf {
     dir.join(format!("{hash}.by"))
 }
 
@@ -240,13 +240,10 @@ async fn download(
 ) -> Response {
     // Documents are business papers: only those who may see what a file is attached to read
     // it; to anyone else it does not exist.
-    let Some(viewer) = caller(&files, &headers).await else {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "sign in to see files",
-        );
-    };
+    // A published product's pictures are public; every other file needs a sign-in.
+    let signed_in = caller(&files, &headers).await;
+    let anonymous = signed_in.is_none();
+    let viewer = signed_in.unwrap_or(crate::auth::Viewer::Anonymous);
     if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
         return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file");
     }
@@ -260,6 +257,13 @@ async fn download(
         let views = files.views.views.read().await;
         crate::access::may_read_file(&views, &viewer, &hash, uploaded_by_viewer)
     };
+    if !allowed && anonymous {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "sign in to see files",
+        );
+    }
     if !allowed {
         return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file");
     }
