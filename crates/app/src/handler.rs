@@ -271,10 +271,11 @@ pub fn decode_recorded<A: Aggregate>(
     A::Event::decode(&recorded.event_type, recorded.schema_version, body)
 }
 
-/// A stable, machine-readable code for a rule's error: its variant name in SCREAMING_SNAKE_CASE
-/// (`WrongStatus(Paid)` → `WRONG_STATUS`).
-pub fn error_code(error: &impl std::fmt::Debug) -> String {
-    let debug = format!("{error:?}");
+/// A status's or kind's name as the API shows it: its variant in SCREAMING_SNAKE_CASE
+/// (`PendingPayment` → `PENDING_PAYMENT`). Rules' error codes are not made this way: they are
+/// listed in `zhuchao_domain::error_codes`.
+pub fn variant_name(value: &impl std::fmt::Debug) -> String {
+    let debug = format!("{value:?}");
     let name: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
     let mut code = String::with_capacity(name.len() + 4);
     for (i, c) in name.chars().enumerate() {
@@ -292,18 +293,15 @@ mod tests {
     use zhuchao_domain::order::{OrderError, OrderStatus};
 
     #[test]
-    fn error_codes_are_variant_names() {
+    fn names_are_variants_in_screaming_snake_case() {
         assert_eq!(
-            error_code(&OrderError::WrongStatus(OrderStatus::Paid)),
-            "WRONG_STATUS"
+            variant_name(&OrderStatus::ReturnRequested),
+            "RETURN_REQUESTED"
         );
-        assert_eq!(error_code(&OrderError::NotFound), "NOT_FOUND");
+        assert_eq!(variant_name(&OrderStatus::Paid), "PAID");
         assert_eq!(
-            error_code(&OrderError::BelowMoq {
-                title: "x".into(),
-                moq: 1
-            }),
-            "BELOW_MOQ"
+            variant_name(&OrderError::WrongStatus(OrderStatus::Paid)),
+            "WRONG_STATUS"
         );
     }
 }

@@ -32,8 +32,9 @@ use zhuchao_domain::supplier::{
 use zhuchao_domain::{Aggregate, Timestamp};
 use zhuchao_eventstore::{EventStore, StoreError};
 
-use crate::handler::{error_code, AppError, CommandContext, CommandHandler, Executed, LoadError};
+use crate::handler::{AppError, CommandContext, CommandHandler, Executed, LoadError};
 use crate::ports::{PaymentError, PaymentProvider};
+use zhuchao_domain::error_codes::ErrorCode;
 
 /// Platform settings an admin may change.
 #[derive(Clone, Debug)]
@@ -91,11 +92,11 @@ impl MarketError {
     }
 }
 
-impl<E: std::error::Error + 'static> From<AppError<E>> for MarketError {
+impl<E: std::error::Error + ErrorCode + 'static> From<AppError<E>> for MarketError {
     fn from(e: AppError<E>) -> Self {
         match e {
             AppError::Rejected(rule) => MarketError::Rejected {
-                code: error_code(&rule),
+                code: rule.code().to_string(),
                 message: rule.to_string(),
             },
             AppError::Conflict(kind) => MarketError::Conflict(kind),
@@ -251,7 +252,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
             .await
             .map_err(|e| match e {
                 PaymentError::Unavailable(_) => MarketError::Unavailable(e.to_string()),
-                other => rejected(&error_code(&other), other.to_string()),
+                other => rejected(other.code(), other.to_string()),
             })?;
         let capture = Capture {
             order,

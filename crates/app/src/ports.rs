@@ -78,6 +78,16 @@ pub enum PaymentError {
     Unavailable(String),
 }
 
+impl zhuchao_domain::error_codes::ErrorCode for PaymentError {
+    fn code(&self) -> &'static str {
+        match self {
+            PaymentError::Declined(_) => "DECLINED",
+            PaymentError::KeyReused(_) => "KEY_REUSED",
+            PaymentError::Unavailable(_) => "UNAVAILABLE",
+        }
+    }
+}
+
 /// Takes the buyer's money into the platform's escrow account. Charging twice with one
 /// idempotency key charges once and returns the first receipt; refunding a charge twice refunds
 /// it once.

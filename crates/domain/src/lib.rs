@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod credit_code;
+pub mod error_codes;
 pub mod ids;
 pub mod money;
 pub mod units;

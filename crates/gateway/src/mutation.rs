@@ -192,7 +192,7 @@ fn enum_value<T: Copy + std::fmt::Debug>(
                     "{text:?} is not one of {:?}",
                     options
                         .iter()
-                        .map(|o| zhuchao_app::handler::error_code(o))
+                        .map(|o| zhuchao_app::handler::variant_name(o))
                         .collect::<Vec<_>>()
                 ),
             )

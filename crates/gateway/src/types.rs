@@ -4,7 +4,7 @@
 
 use async_graphql::{InputObject, SimpleObject};
 use uuid::Uuid;
-use zhuchao_app::handler::error_code;
+use zhuchao_app::handler::variant_name;
 use zhuchao_domain::category::{AttributeKind, AttributeValue, CategoryState};
 use zhuchao_domain::credit_record::CreditEntry;
 use zhuchao_domain::dispute::DisputeState;
@@ -210,7 +210,7 @@ impl ProductOut {
                 .as_ref()
                 .map(|s| s.description.clone())
                 .unwrap_or_default(),
-            status: error_code(&p.status),
+            status: variant_name(&p.status),
             attributes,
             moq: sheet.as_ref().map_or(0, |s| s.moq),
             pack_size: sheet.as_ref().map_or(0, |s| s.pack_size),
@@ -360,7 +360,7 @@ impl SupplierOut {
                         }
                     };
                     DocumentOut {
-                        kind: error_code(&kind),
+                        kind: variant_name(&kind),
                         file: d.file.to_string(),
                         expires_on: d.expires_on.map(|e| e as f64),
                         review: review.into(),
@@ -377,7 +377,7 @@ impl SupplierOut {
                 .as_ref()
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
-            status: error_code(&s.status),
+            status: variant_name(&s.status),
             verified: s.verified(),
             guaranteed: s.guaranteed(),
             level: supplier_level(
@@ -424,7 +424,7 @@ impl From<&Quote> for QuoteOut {
             note: q.note.clone(),
             revision: q.revision,
             counter_offer: q.counter_offer.map(Into::into),
-            status: error_code(&q.status),
+            status: variant_name(&q.status),
         }
     }
 }
@@ -497,7 +497,7 @@ impl RfqOut {
                 None => r.invited.iter().map(|s| s.0).collect(),
             },
             pool_open: r.pool_open,
-            status: error_code(&r.status),
+            status: variant_name(&r.status),
             quotes: r
                 .quotes
                 .values()
@@ -574,7 +574,7 @@ impl OrderOut {
                 .collect(),
             shipping: o.shipping.map(Into::into),
             total: o.total.map(Into::into),
-            status: error_code(&o.status),
+            status: variant_name(&o.status),
             delivered_at: o.delivered_at.map(|t| t as f64),
             dispute_id: o.dispute.map(|d| d.0),
             escrow: escrow.map(Into::into),
@@ -612,17 +612,17 @@ impl DisputeOut {
             id: id.0,
             order_id: d.order.map(|o| o.0),
             supplier_id: d.supplier.map(|s| s.0),
-            opened_by: d.opened_by.map(|p| error_code(&p)),
+            opened_by: d.opened_by.map(|p| variant_name(&p)),
             claimed: d.claimed.map(Into::into),
             held: d.held.map(Into::into),
             answer_by: d.answer_by as f64,
             agent_id: d.agent.map(|a| a.0),
-            status: error_code(&d.status),
+            status: variant_name(&d.status),
             evidence: d
                 .evidence
                 .iter()
                 .map(|e| EvidenceOut {
-                    party: error_code(&e.party),
+                    party: variant_name(&e.party),
                     text: e.text.clone(),
                     files: e.files.clone(),
                     at: e.at as f64,
