@@ -7,7 +7,7 @@ mod support;
 use serde_json::{json, Value};
 use support::{day, Server, RESULT};
 
-const ANALYTICS: &str = "query($from: String!, $to: String!, $d: AnalyticsDimension!, $f: AnalyticsFilter) { analytics(from: $from, to: $to, dimension: $d, filter: $f) { bucket key sessions visitors pageViews searches productViews carts orders paidOrders gmv { minor } averageOrderValue { minor } funnel { name count rate } decomposition { sessions conversionRate gmv { minor } } } }";
+const ANALYTICS: &str = "query($from: DateTime!, $to: DateTime!, $d: AnalyticsDimension!, $f: AnalyticsFilter) { analytics(from: $from, to: $to, dimension: $d, filter: $f) { bucket key sessions visitors pageViews searches productViews carts orders paidOrders gmv { minor } averageOrderValue { minor } funnel { name count rate } decomposition { sessions conversionRate gmv { minor } } } }";
 
 fn code(response: &Value) -> &str {
     response["errors"][0]["extensions"]["code"]
@@ -73,13 +73,13 @@ fn a_campaign_visit_shows_up_in_the_funnel_and_figures_stay_with_their_owners() 
     server.gql_with(
         None,
         &headers,
-        "query($p: UUID!) { product(id: $p) { id } }",
+        "query($p: ID!) { product(id: $p) { id } }",
         json!({ "p": product_id }),
     );
     server.gql_with(
         None,
         &headers,
-        "mutation($p: UUID!, $q: Int!) { trackAddToCart(productId: $p, quantity: $q) }",
+        "mutation($p: ID!, $q: Int!) { trackAddToCart(productId: $p, quantity: $q) }",
         json!({ "p": product_id, "q": product["moq"] }),
     );
     let buyer = server.sign_in("buyer@ningbo-machinery.demo", "zhuchao-demo");
@@ -91,7 +91,7 @@ fn a_campaign_visit_shows_up_in_the_funnel_and_figures_stay_with_their_owners() 
     let placed = server.gql_with(
         None,
         &with_buyer,
-        &format!("mutation($p: UUID!, $q: Int!) {{ placeOrder(lines: [{{productId: $p, quantity: $q}}], address: \"江苏省苏州市工业园区 1 号\") {{ {RESULT} }} }}"),
+        &format!("mutation($p: ID!, $q: Int!) {{ placeOrder(lines: [{{productId: $p, quantity: $q}}], address: \"江苏省苏州市工业园区 1 号\") {{ order {{ id }} {RESULT} }} }}"),
         json!({ "p": product_id, "q": product["moq"] }),
     );
     assert_eq!(
@@ -99,19 +99,19 @@ fn a_campaign_visit_shows_up_in_the_funnel_and_figures_stay_with_their_owners() 
         json!([]),
         "{placed}"
     );
-    let order_id = placed["data"]["placeOrder"]["id"].clone();
+    let order_id = placed["data"]["placeOrder"]["order"]["id"].clone();
     server.caught_up(&placed["data"]["placeOrder"]["position"]);
     let paid = server.gql_with(
         None,
         &with_buyer,
-        &format!("mutation($o: UUID!) {{ payOrder(orderId: $o, idempotencyKey: \"analytics-1\") {{ {RESULT} }} }}"),
+        &format!("mutation($o: ID!) {{ payOrder(orderId: $o, idempotencyKey: \"analytics-1\") {{ order {{ id }} {RESULT} }} }}"),
         json!({ "o": order_id }),
     );
     assert_eq!(paid["data"]["payOrder"]["userErrors"], json!([]), "{paid}");
     // GMV is the goods' value: the order's total without shipping.
     let order = server.ok(
         Some(&buyer),
-        "query($o: UUID!, $p: String) { order(id: $o, atLeast: $p) { total { minor } shipping { minor } } }",
+        "query($o: ID!, $p: String) { order(id: $o, atLeast: $p) { total { minor } shipping { minor } } }",
         json!({ "o": order_id, "p": paid["data"]["payOrder"]["position"] }),
     );
     let minor = |v: &Value| {
@@ -153,7 +153,7 @@ fn a_campaign_visit_shows_up_in_the_funnel_and_figures_stay_with_their_owners() 
     // And the agent sees the search among today's searches.
     let top = server.ok(
         Some(&agent),
-        "query($from: String!, $to: String!) { topSearches(from: $from, to: $to) { text searches zeroResults } }",
+        "query($from: DateTime!, $to: DateTime!) { topSearches(from: $from, to: $to) { text searches zeroResults } }",
         json!({ "from": day(0), "to": day(1) }),
     );
     assert!(top["topSearches"]
@@ -194,13 +194,13 @@ fn a_campaign_visit_shows_up_in_the_funnel_and_figures_stay_with_their_owners() 
     assert_eq!(code(&denied), "FORBIDDEN", "{denied}");
     let searches = server.gql(
         Some(&supplier),
-        "query($from: String!, $to: String!) { topSearches(from: $from, to: $to) { text } }",
+        "query($from: DateTime!, $to: DateTime!) { topSearches(from: $from, to: $to) { text } }",
         json!({ "from": from, "to": to }),
     );
     assert_eq!(code(&searches), "FORBIDDEN");
     let disputes = server.ok(
         Some(&supplier),
-        "query($from: String!, $to: String!) { disputeRates(from: $from, to: $to) { supplierId orders } }",
+        "query($from: DateTime!, $to: DateTime!) { disputeRates(from: $from, to: $to) { supplierId orders } }",
         json!({ "from": from, "to": to }),
     );
     assert!(disputes["disputeRates"]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{Server, PASSWORD};
+use support::{iso, Server, PASSWORD};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Who {
@@ -32,8 +32,9 @@ enum Outcome {
 
 /// Denied: an auth error, a not-found for something that exists, or a rule saying "not yours".
 fn judge(response: &Value, field: &str) -> Outcome {
-    const NOT_YOURS: [&str; 6] = [
+    const NOT_YOURS: [&str; 7] = [
         "NOT_FOUND",
+        "NO_SUCH_QUOTE",
         "NOT_SUPPLIER",
         "NOT_BUYER",
         "NOT_YOUR_RFQ",
@@ -69,6 +70,8 @@ struct World {
     supplier: Value,
     dispute: Value,
     product: Value,
+    /// The rival's quote on the buyer's RFQ.
+    rival_quote: Value,
 }
 
 fn world() -> World {
@@ -91,7 +94,7 @@ fn world() -> World {
         server.ok(t(w).as_deref(), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone()
     };
     let (supplier, rival) = (me(Supplier), me(Rival));
-    let products = server.ok(None, "query($s: UUID!) { products(first: 10, search: {supplierId: $s}) { edges { node { id moq stock categoryId } } } }", json!({ "s": supplier }));
+    let products = server.ok(None, "query($s: ID!) { products(first: 10, search: {supplierId: $s}) { edges { node { id moq stock categoryId } } } }", json!({ "s": supplier }));
     let product = products["products"]["edges"]
         .as_array()
         .expect("products")
@@ -99,16 +102,16 @@ fn world() -> World {
         .map(|e| e["node"].clone())
         .find(|p| p["stock"].as_u64() > p["moq"].as_u64())
         .expect("in stock");
-    let placed = server.mutate(t(Buyer).as_deref(), "placeOrder", "mutation($p: UUID!, $q: Int!) { placeOrder(lines: [{productId: $p, quantity: $q}], address: \"宁波\") { id userErrors { code } } }", json!({ "p": product["id"], "q": product["moq"] }));
-    let now = server.ok(None, "{ now }", json!({}))["now"]
-        .as_f64()
-        .expect("now");
-    let rfq = server.mutate(t(Buyer).as_deref(), "createRfq", "mutation($i: RfqInput!) { createRfq(input: $i) { id userErrors { code } } }", json!({ "i": {
-        "title": "sealed quotes", "categoryId": product["categoryId"], "quantity": 100, "deadline": now + 5.0 * 86_400_000.0, "invitedSupplierIds": [supplier, rival]
-    }}))["id"].clone();
+    let placed = server.mutate(t(Buyer).as_deref(), "placeOrder", "mutation($p: ID!, $q: Int!) { placeOrder(lines: [{productId: $p, quantity: $q}], address: \"宁波\") { order { id } userErrors { code } } }", json!({ "p": product["id"], "q": product["moq"] }));
+    let now = server.now();
+    let rfq = server.mutate(t(Buyer).as_deref(), "createRfq", "mutation($i: RfqInput!) { createRfq(input: $i) { rfq { id } userErrors { code } } }", json!({ "i": {
+        "title": "sealed quotes", "categoryId": product["categoryId"], "quantity": 100, "deadline": iso(now + 5.0 * 86_400_000.0), "invitedSupplierIds": [supplier, rival]
+    }}))["rfq"]["id"].clone();
+    let mut quotes = Vec::new();
     for w in [Supplier, Rival] {
-        let quoted = server.mutate(t(w).as_deref(), "submitQuote", "mutation($r: UUID!, $v: Float!) { submitQuote(rfqId: $r, unitPrice: {minor: \"99\", currency: \"CNY\"}, leadTimeDays: 3, validUntil: $v) { id position userErrors { code } } }", json!({ "r": rfq, "v": now + 86_400_000.0 }));
+        let quoted = server.mutate(t(w).as_deref(), "submitQuote", "mutation($r: ID!, $v: DateTime!) { submitQuote(rfqId: $r, unitPrice: {minor: \"99\", currency: CNY}, leadTimeDays: 3, validUntil: $v) { quote { id } position userErrors { code } } }", json!({ "r": rfq, "v": iso(now + 86_400_000.0) }));
         server.caught_up(&quoted["position"]);
+        quotes.push(quoted["quote"]["id"].clone());
     }
     let disputes = server.ok(
         t(Agent).as_deref(),
@@ -120,8 +123,8 @@ fn world() -> World {
     let started = Instant::now();
     while server.gql(
         t(Buyer).as_deref(),
-        "query($o: UUID!) { order(id: $o) { escrow { expected { minor } } } }",
-        json!({ "o": placed["id"] }),
+        "query($o: ID!) { order(id: $o) { escrow { expected { minor } } } }",
+        json!({ "o": placed["order"]["id"] }),
     )["data"]["order"]["escrow"]["expected"]
         .is_null()
     {
@@ -135,11 +138,12 @@ fn world() -> World {
         server,
         _data: data,
         tokens,
-        order: placed["id"].clone(),
+        order: placed["order"]["id"].clone(),
         rfq,
         supplier,
         dispute,
         product: product["id"].clone(),
+        rival_quote: quotes[1].clone(),
     }
 }
 
@@ -173,15 +177,15 @@ fn every_role_is_allowed_exactly_what_it_should_be() {
     w.check(
         "order",
         "order",
-        "query($o: UUID!) { order(id: $o) { id } }",
+        "query($o: ID!) { order(id: $o) { id } }",
         order.clone(),
         &[Buyer, Supplier, Agent, Admin],
     );
     w.check(
-        "order history",
-        "history",
-        "query($s: String!) { history(stream: $s) { edges { node { eventType } } } }",
-        json!({ "s": format!("order-{}", w.order.as_str().expect("id")) }),
+        "the order's deal and its timeline",
+        "deal",
+        "query($o: ID!) { deal(id: $o) { timeline { kind summary } } }",
+        order.clone(),
         &[Buyer, Supplier, Agent, Admin],
     );
     w.check(
@@ -208,7 +212,7 @@ fn every_role_is_allowed_exactly_what_it_should_be() {
     w.check(
         "rfq",
         "rfq",
-        "query($r: UUID!) { rfq(id: $r) { id } }",
+        "query($r: ID!) { rfq(id: $r) { id } }",
         json!({ "r": w.rfq }),
         &[Buyer, Supplier, Rival, Agent, Admin],
     );
@@ -230,7 +234,7 @@ fn every_role_is_allowed_exactly_what_it_should_be() {
     let quotes = |who: Who| {
         let data = w.server.ok(
             w.tokens[&who].as_deref(),
-            "query($r: UUID!) { rfq(id: $r) { quotes { supplierId } } }",
+            "query($r: ID!) { rfq(id: $r) { quotes { supplierId } } }",
             json!({ "r": w.rfq }),
         );
         data["rfq"]["quotes"]
@@ -251,7 +255,7 @@ fn every_role_is_allowed_exactly_what_it_should_be() {
     let invited = |who: Who| {
         w.server.ok(
             w.tokens[&who].as_deref(),
-            "query($r: UUID!) { rfq(id: $r) { invitedSupplierIds } }",
+            "query($r: ID!) { rfq(id: $r) { invitedSupplierIds } }",
             json!({ "r": w.rfq }),
         )["rfq"]["invitedSupplierIds"]
             .clone()
@@ -265,7 +269,7 @@ fn every_role_is_allowed_exactly_what_it_should_be() {
     for who in EVERYONE {
         let data = w.server.ok(
             w.tokens[&who].as_deref(),
-            "query($s: UUID!) { supplier(id: $s) { documents { kind } depositHeld { minor } } }",
+            "query($s: ID!) { supplier(id: $s) { documents { kind } depositHeld { minor } } }",
             json!({ "s": w.supplier }),
         );
         let private = !data["supplier"]["documents"].is_null();
@@ -281,42 +285,42 @@ fn every_role_is_allowed_exactly_what_it_should_be() {
     w.check(
         "createCategory",
         "createCategory",
-        "mutation { createCategory(name: \"Washers\", attributes: []) { id userErrors { code } } }",
+        "mutation { createCategory(name: \"Washers\", attributes: []) { userErrors { code } } }",
         json!({}),
         &[Admin],
     );
-    w.check("reviewDocument", "reviewDocument", "mutation($s: UUID!) { reviewDocument(supplierId: $s, kind: \"MERGED_LICENCE\", approve: true) { id userErrors { code } } }", id.clone(), &staff);
-    w.check("actOnSupplier", "actOnSupplier", "mutation($s: UUID!) { actOnSupplier(supplierId: $s, action: \"REINSTATE\", reason: \"x\") { id userErrors { code } } }", id.clone(), &staff);
+    w.check("reviewDocument", "reviewDocument", "mutation($s: ID!) { reviewDocument(supplierId: $s, kind: MERGED_LICENCE, approve: true) { userErrors { code } } }", id.clone(), &staff);
+    w.check("actOnSupplier", "actOnSupplier", "mutation($s: ID!) { actOnSupplier(supplierId: $s, measure: REINSTATE, reason: \"x\") { userErrors { code } } }", id.clone(), &staff);
     w.check(
         "delistProduct",
         "delistProduct",
-        "mutation($p: UUID!) { delistProduct(id: $p, reason: \"\") { id userErrors { code } } }",
+        "mutation($p: ID!) { delistProduct(id: $p, reason: \"\") { userErrors { code } } }",
         id.clone(),
         &staff,
     );
-    w.check("placeOrder", "placeOrder", "mutation($p: UUID!) { placeOrder(lines: [{productId: $p, quantity: 1}], address: \"x\") { id userErrors { code } } }", id.clone(), &[Buyer, OtherBuyer]);
-    w.check("payOrder", "payOrder", "mutation($o: UUID!) { payOrder(orderId: $o, idempotencyKey: \"matrix\") { id userErrors { code } } }", id.clone(), &[Buyer]);
-    w.check("shipOrder", "shipOrder", "mutation($o: UUID!) { shipOrder(orderId: $o, carrier: \"x\", tracking: \"y\") { id userErrors { code } } }", id.clone(), &[Supplier]);
+    w.check("placeOrder", "placeOrder", "mutation($p: ID!) { placeOrder(lines: [{productId: $p, quantity: 1}], address: \"x\") { userErrors { code } } }", id.clone(), &[Buyer, OtherBuyer]);
+    w.check("payOrder", "payOrder", "mutation($o: ID!) { payOrder(orderId: $o, idempotencyKey: \"matrix\") { userErrors { code } } }", id.clone(), &[Buyer]);
+    w.check("shipOrder", "shipOrder", "mutation($o: ID!) { shipOrder(orderId: $o, carrier: \"x\", tracking: \"y\") { userErrors { code } } }", id.clone(), &[Supplier]);
     w.check(
         "confirmReceipt",
         "confirmReceipt",
-        "mutation($o: UUID!) { confirmReceipt(orderId: $o) { id userErrors { code } } }",
+        "mutation($o: ID!) { confirmReceipt(orderId: $o) { userErrors { code } } }",
         id.clone(),
         &[Buyer],
     );
     w.check(
         "setStock",
         "setStock",
-        "mutation($p: UUID!) { setStock(id: $p, stock: 500) { id userErrors { code } } }",
+        "mutation($p: ID!) { setStock(id: $p, stock: 500) { userErrors { code } } }",
         id.clone(),
         &[Supplier],
     );
-    w.check("submitDocument", "submitDocument", "mutation { submitDocument(kind: \"TRADEMARK_REGISTRATION\", file: \"f.pdf\") { id userErrors { code } } }", json!({}), &[Supplier, Rival]);
-    w.check("openDispute", "openDispute", "mutation($o: UUID!) { openDispute(orderId: $o, reason: \"OTHER\", statement: \"x\", claimed: {minor: \"1\", currency: \"CNY\"}) { id userErrors { code } } }", id.clone(), &[Buyer, Supplier]);
+    w.check("submitDocument", "submitDocument", "mutation { submitDocument(kind: TRADEMARK_REGISTRATION, file: \"f.pdf\") { userErrors { code } } }", json!({}), &[Supplier, Rival]);
+    w.check("openDispute", "openDispute", "mutation($o: ID!) { openDispute(orderId: $o, reason: OTHER, statement: \"x\", claimed: {minor: \"1\", currency: CNY}) { userErrors { code } } }", id.clone(), &[Buyer, Supplier]);
     w.check(
         "assignDispute",
         "assignDispute",
-        "mutation($d: UUID!) { assignDispute(disputeId: $d) { id userErrors { code } } }",
+        "mutation($d: ID!) { assignDispute(disputeId: $d) { userErrors { code } } }",
         id.clone(),
         &staff,
     );
@@ -324,7 +328,13 @@ fn every_role_is_allowed_exactly_what_it_should_be() {
         .as_str()
         .expect("held")
         .to_string();
-    w.check("ruleDispute", "ruleDispute", "mutation($d: UUID!, $h: String!) { ruleDispute(disputeId: $d, refund: {minor: $h, currency: \"CNY\"}, release: {minor: \"0\", currency: \"CNY\"}, warn: false, note: \"buyer favoured on even evidence\") { id userErrors { code } } }", json!({ "d": w.dispute["id"], "h": held }), &staff);
-    w.check("createRfq", "createRfq", "mutation { createRfq(input: {title: \"x\", categoryId: \"00000000-0000-0000-0000-000000000000\", quantity: 1, deadline: 1, invitedSupplierIds: []}) { id userErrors { code } } }", json!({}), &[Buyer, OtherBuyer]);
-    w.check("acceptQuote", "acceptQuote", "mutation($r: UUID!) { acceptQuote(rfqId: $r, quoteId: \"00000000-0000-0000-0000-000000000000\") { id userErrors { code } } }", json!({ "r": w.rfq }), &[Buyer]);
+    w.check("ruleDispute", "ruleDispute", "mutation($d: ID!, $h: String!) { ruleDispute(disputeId: $d, refund: {minor: $h, currency: CNY}, release: {minor: \"0\", currency: CNY}, warn: false, note: \"buyer favoured on even evidence\") { userErrors { code } } }", json!({ "d": w.dispute["id"], "h": held }), &staff);
+    w.check("createRfq", "createRfq", "mutation { createRfq(input: {title: \"x\", categoryId: \"gid://zhuchao/Category/00000000-0000-0000-0000-000000000000\", quantity: 1, deadline: \"2030-01-01\", invitedSupplierIds: []}) { userErrors { code } } }", json!({}), &[Buyer, OtherBuyer]);
+    w.check(
+        "acceptQuote",
+        "acceptQuote",
+        "mutation($q: ID!) { acceptQuote(quoteId: $q) { userErrors { code } } }",
+        json!({ "q": w.rival_quote }),
+        &[Buyer],
+    );
 }

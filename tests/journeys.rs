@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{cny, eventually, fastener_category, Server, PASSWORD, RESULT};
+use support::{cny, eventually, fastener_category, iso, Server, PASSWORD, RESULT};
 use zhuchao_domain::credit_code::CreditCode;
 
 fn product_input(category: &Value, name: &str) -> Value {
@@ -39,12 +39,12 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
     // A supplier applies with its credit code and submits its licence.
     let code = CreditCode::with_check_character("91330206MA2H0001X").expect("code");
     let applied = server.mutate(None, "applySupplier",
-        &format!("mutation($c: [UUID!]!, $code: String!) {{ applySupplier(companyName: \"北仑新锐紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000000\", email: \"sales@xinrui.test\", password: \"xinrui-2026!\") {{ {RESULT} }} }}"),
+        &format!("mutation($c: [ID!]!, $code: String!) {{ applySupplier(companyName: \"北仑新锐紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000000\", email: \"sales@xinrui.test\", password: \"xinrui-2026!\") {{ supplierId userId {RESULT} }} }}"),
         json!({ "c": [category["id"]], "code": code.as_str() }));
-    let supplier_id = applied["id"].clone();
+    let supplier_id = applied["supplierId"].clone();
     let supplier = server.sign_in("sales@xinrui.test", "xinrui-2026!");
     let licence = server.upload(&supplier, "xinrui-licence.pdf", "%PDF-1.4 licence");
-    let submitted = server.mutate(Some(&supplier), "submitDocument", &format!("mutation($f: String!) {{ submitDocument(kind: \"MERGED_LICENCE\", file: $f) {{ {RESULT} }} }}"), json!({ "f": licence }));
+    let submitted = server.mutate(Some(&supplier), "submitDocument", &format!("mutation($f: String!) {{ submitDocument(kind: MERGED_LICENCE, file: $f) {{ supplier {{ id }} {RESULT} }} }}"), json!({ "f": licence }));
 
     // An agent finds it in the review queue and approves the licence.
     let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
@@ -57,11 +57,11 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
         .expect("the new supplier is in the queue")
         .clone();
     assert_eq!(queued["node"]["documents"][0]["review"], "PENDING");
-    server.mutate(Some(&agent), "reviewDocument", &format!("mutation($s: UUID!) {{ reviewDocument(supplierId: $s, kind: \"MERGED_LICENCE\", approve: true) {{ {RESULT} }} }}"), json!({ "s": supplier_id }));
+    server.mutate(Some(&agent), "reviewDocument", &format!("mutation($s: ID!) {{ reviewDocument(supplierId: $s, kind: MERGED_LICENCE, approve: true) {{ supplier {{ id }} {RESULT} }} }}"), json!({ "s": supplier_id }));
 
     // The supplier pays the deposit and goes live with both badges.
-    let paid = server.mutate(Some(&supplier), "payDeposit", &format!("mutation {{ payDeposit(amount: {{minor: \"2000000\", currency: \"CNY\"}}, paymentRef: \"bank-xinrui-1\") {{ {RESULT} }} }}"), json!({}));
-    let profile = server.ok(None, "query($s: UUID!, $at: String) { supplier(id: $s, atLeast: $at) { status verified guaranteed documents { kind } } }", json!({ "s": supplier_id, "at": paid["position"] }));
+    let paid = server.mutate(Some(&supplier), "payDeposit", &format!("mutation {{ payDeposit(amount: {{minor: \"2000000\", currency: CNY}}, paymentRef: \"bank-xinrui-1\") {{ supplier {{ id }} {RESULT} }} }}"), json!({}));
+    let profile = server.ok(None, "query($s: ID!, $at: String) { supplier(id: $s, atLeast: $at) { status verified guaranteed documents { kind } } }", json!({ "s": supplier_id, "at": paid["position"] }));
     assert_eq!(profile["supplier"]["status"], "ACTIVE");
     assert_eq!(
         (
@@ -80,14 +80,14 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
     let drafted = server.mutate(
         Some(&supplier),
         "draftProduct",
-        &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ {RESULT} }} }}"),
+        &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ product {{ id }} {RESULT} }} }}"),
         json!({ "i": product_input(&category, "新锐 DIN 933 专供") }),
     );
-    let product_id = drafted["id"].clone();
+    let product_id = drafted["product"]["id"].clone();
     let published = server.mutate(
         Some(&supplier),
         "publishProduct",
-        &format!("mutation($p: UUID!) {{ publishProduct(id: $p) {{ {RESULT} }} }}"),
+        &format!("mutation($p: ID!) {{ publishProduct(id: $p) {{ product {{ id }} {RESULT} }} }}"),
         json!({ "p": product_id }),
     );
 
@@ -106,11 +106,11 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
     assert_eq!(length["number"].as_f64(), Some(31.75));
     let price = server.ok(
         Some(&buyer),
-        "query($p: UUID!) { unitPrice(productId: $p, quantity: 1000) { minor } }",
+        "query($p: ID!) { unitPrice(productId: $p, quantity: 1000) { minor } }",
         json!({ "p": product_id }),
     );
     assert_eq!(price["unitPrice"]["minor"], "38");
-    let order_mutation = format!("mutation($p: UUID!, $q: Int!) {{ placeOrder(lines: [{{productId: $p, quantity: $q}}], address: \"宁波市北仑区 1 号\") {{ {RESULT} }} }}");
+    let order_mutation = format!("mutation($p: ID!, $q: Int!) {{ placeOrder(lines: [{{productId: $p, quantity: $q}}], address: \"宁波市北仑区 1 号\") {{ order {{ id }} {RESULT} }} }}");
     let too_few = server.ok(
         Some(&buyer),
         &order_mutation,
@@ -123,8 +123,8 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
         &order_mutation,
         json!({ "p": product_id, "q": 1000 }),
     );
-    let order_id = placed["id"].clone();
-    let order_query = "query($o: UUID!) { order(id: $o) { status total { minor } escrow { expected { minor } funded { minor } released { minor } } } }";
+    let order_id = placed["order"]["id"].clone();
+    let order_query = "query($o: ID!) { order(id: $o) { status total { minor } escrow { expected { minor } funded { minor } released { minor } } } }";
     let order = eventually(
         &server,
         Some(&buyer),
@@ -140,7 +140,7 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
     // It pays into escrow (a retry with the same key pays once); the supplier ships; the buyer
     // confirms receipt and the escrow is released to the supplier.
     let pay = format!(
-        "mutation($o: UUID!) {{ payOrder(orderId: $o, idempotencyKey: \"pay-1\") {{ {RESULT} }} }}"
+        "mutation($o: ID!) {{ payOrder(orderId: $o, idempotencyKey: \"pay-1\") {{ order {{ id }} {RESULT} }} }}"
     );
     server.mutate(Some(&buyer), "payOrder", &pay, json!({ "o": order_id }));
     server.mutate(Some(&buyer), "payOrder", &pay, json!({ "o": order_id }));
@@ -151,11 +151,13 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
         json!({ "o": order_id }),
         |d| d["order"]["status"] == "PAID",
     );
-    server.mutate(Some(&supplier), "shipOrder", &format!("mutation($o: UUID!) {{ shipOrder(orderId: $o, carrier: \"顺丰速运\", tracking: \"SF7001\") {{ {RESULT} }} }}"), json!({ "o": order_id }));
+    server.mutate(Some(&supplier), "shipOrder", &format!("mutation($o: ID!) {{ shipOrder(orderId: $o, carrier: \"顺丰速运\", tracking: \"SF7001\") {{ order {{ id }} {RESULT} }} }}"), json!({ "o": order_id }));
     server.mutate(
         Some(&buyer),
         "confirmReceipt",
-        &format!("mutation($o: UUID!) {{ confirmReceipt(orderId: $o) {{ {RESULT} }} }}"),
+        &format!(
+            "mutation($o: ID!) {{ confirmReceipt(orderId: $o) {{ order {{ id }} {RESULT} }} }}"
+        ),
         json!({ "o": order_id }),
     );
     let done = eventually(
@@ -168,27 +170,31 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
     assert_eq!(done["order"]["escrow"]["funded"]["minor"], "39500");
     assert_eq!(done["order"]["escrow"]["released"]["minor"], "39500");
 
-    // The order's history reads event by event.
+    // The order's timeline reads step by step, its money's way included.
     let history = server.ok(
         Some(&buyer),
-        "query($s: String!) { history(stream: $s) { edges { node { eventType } } } }",
-        json!({ "s": format!("order-{}", order_id.as_str().expect("id")) }),
+        "query($o: ID!) { order(id: $o) { timeline { kind } } }",
+        json!({ "o": order_id }),
     );
-    let types: Vec<&str> = history["history"]["edges"]
+    let kinds: Vec<&str> = history["order"]["timeline"]
         .as_array()
-        .expect("events")
+        .expect("entries")
         .iter()
-        .filter_map(|e| e["node"]["eventType"].as_str())
+        .filter_map(|e| e["kind"].as_str())
         .collect();
     assert_eq!(
-        types,
+        kinds,
         [
-            "OrderPlaced",
-            "OrderPaid",
-            "OrderShipped",
-            "OrderDelivered",
-            "OrderReceived",
-            "OrderCompleted"
+            "ORDER_PLACED",
+            "ESCROW_OPENED",
+            "PAYMENT_CAPTURED",
+            "ESCROW_FUNDED",
+            "ORDER_PAID",
+            "ORDER_SHIPPED",
+            "ORDER_DELIVERED",
+            "ORDER_RECEIVED",
+            "ESCROW_RELEASED",
+            "ORDER_COMPLETED"
         ]
     );
 }
@@ -206,21 +212,19 @@ fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order
     let ((a_token, a), (_, b), (c_token, c)) = (supplier_of(1), supplier_of(2), supplier_of(3));
 
     let buyer = server.sign_in("buyer@suzhou-automation.demo", PASSWORD);
-    let now = server.ok(None, "{ now }", json!({}))["now"]
-        .as_f64()
-        .expect("now");
+    let now = server.now();
     let drawing = server.upload(&buyer, "d.pdf", "%PDF-1.4 drawing");
-    let created = server.mutate(Some(&buyer), "createRfq", &format!("mutation($i: RfqInput!) {{ createRfq(input: $i) {{ {RESULT} }} }}"), json!({ "i": {
+    let created = server.mutate(Some(&buyer), "createRfq", &format!("mutation($i: RfqInput!) {{ createRfq(input: $i) {{ rfq {{ id }} {RESULT} }} }}"), json!({ "i": {
         "title": "非标法兰螺栓 M10×45 Custom flange bolts", "description": "per drawing", "categoryId": category["id"],
-        "quantity": 5000, "drawings": [drawing], "deadline": now + 7.0 * 86_400_000.0, "invitedSupplierIds": [a, b]
+        "quantity": 5000, "drawings": [drawing], "deadline": iso(now + 7.0 * 86_400_000.0), "invitedSupplierIds": [a, b]
     }}));
-    let rfq = created["id"].clone();
+    let rfq = created["rfq"]["id"].clone();
     let valid = now + 5.0 * 86_400_000.0;
-    let quote = format!("mutation($r: UUID!, $v: Float!, $p: String!) {{ submitQuote(rfqId: $r, unitPrice: {{minor: $p, currency: \"CNY\"}}, leadTimeDays: 10, validUntil: $v) {{ {RESULT} }} }}");
+    let quote = format!("mutation($r: ID!, $v: DateTime!, $p: String!) {{ submitQuote(rfqId: $r, unitPrice: {{minor: $p, currency: CNY}}, leadTimeDays: 10, validUntil: $v) {{ quote {{ id }} {RESULT} }} }}");
     let early = server.ok(
         Some(&c_token),
         &quote,
-        json!({ "r": rfq, "v": valid, "p": "70" }),
+        json!({ "r": rfq, "v": iso(valid), "p": "70" }),
     );
     assert_eq!(early["submitQuote"]["userErrors"][0]["code"], "NOT_INVITED");
 
@@ -250,15 +254,15 @@ fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order
         Some(&c_token),
         "submitQuote",
         &quote,
-        json!({ "r": rfq, "v": valid, "p": "70" }),
+        json!({ "r": rfq, "v": iso(valid), "p": "70" }),
     );
-    let c_quote = c_quoted["id"].clone();
+    let c_quote = c_quoted["quote"]["id"].clone();
     // An invited supplier may still quote after the pool opened.
     let a_quoted = server.mutate(
         Some(&a_token),
         "submitQuote",
         &quote,
-        json!({ "r": rfq, "v": valid, "p": "75" }),
+        json!({ "r": rfq, "v": iso(valid), "p": "75" }),
     );
     server.caught_up(&c_quoted["position"]);
     server.caught_up(&a_quoted["position"]);
@@ -266,18 +270,23 @@ fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order
     // The buyer sees both quotes, counters c's, c revises, the buyer accepts: an order exists.
     let seen = server.ok(
         Some(&buyer),
-        "query($r: UUID!) { rfq(id: $r) { quotes { supplierId unitPrice { minor } } } }",
+        "query($r: ID!) { rfq(id: $r) { quotes { supplierId unitPrice { minor } } } }",
         json!({ "r": rfq }),
     );
     assert_eq!(seen["rfq"]["quotes"].as_array().map(Vec::len), Some(2));
-    server.mutate(Some(&buyer), "counterOffer", &format!("mutation($r: UUID!, $q: UUID!) {{ counterOffer(rfqId: $r, quoteId: $q, unitPrice: {{minor: \"66\", currency: \"CNY\"}}, note: \"0.66?\") {{ {RESULT} }} }}"), json!({ "r": rfq, "q": c_quote }));
-    server.mutate(Some(&c_token), "reviseQuote", &format!("mutation($r: UUID!, $q: UUID!, $v: Float!) {{ reviseQuote(rfqId: $r, quoteId: $q, unitPrice: {{minor: \"68\", currency: \"CNY\"}}, leadTimeDays: 8, validUntil: $v, note: \"0.68\") {{ {RESULT} }} }}"), json!({ "r": rfq, "q": c_quote, "v": valid }));
-    let accepted = server.mutate(Some(&buyer), "acceptQuote", &format!("mutation($r: UUID!, $q: UUID!) {{ acceptQuote(rfqId: $r, quoteId: $q) {{ {RESULT} }} }}"), json!({ "r": rfq, "q": c_quote }));
+    server.mutate(Some(&buyer), "counterOffer", &format!("mutation($q: ID!) {{ counterOffer(quoteId: $q, unitPrice: {{minor: \"66\", currency: CNY}}, note: \"0.66?\") {{ quote {{ id }} {RESULT} }} }}"), json!({ "q": c_quote }));
+    server.mutate(Some(&c_token), "reviseQuote", &format!("mutation($q: ID!, $v: DateTime!) {{ reviseQuote(quoteId: $q, unitPrice: {{minor: \"68\", currency: CNY}}, leadTimeDays: 8, validUntil: $v, note: \"0.68\") {{ quote {{ id }} {RESULT} }} }}"), json!({ "q": c_quote, "v": iso(valid) }));
+    let accepted = server.mutate(
+        Some(&buyer),
+        "acceptQuote",
+        &format!("mutation($q: ID!) {{ acceptQuote(quoteId: $q) {{ order {{ id }} {RESULT} }} }}"),
+        json!({ "q": c_quote }),
+    );
     let order = eventually(
         &server,
         Some(&buyer),
-        "query($o: UUID!) { order(id: $o) { supplierId total { minor } status } }",
-        json!({ "o": accepted["id"] }),
+        "query($o: ID!) { order(id: $o) { supplierId total { minor } status } }",
+        json!({ "o": accepted["order"]["id"] }),
         |_| true,
     );
     assert_eq!(order["order"]["supplierId"], c);
@@ -291,7 +300,7 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
     let supplier = server.sign_in("supplier1@zhuchao.demo", PASSWORD);
     let supplier_id =
         server.ok(Some(&supplier), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone();
-    let product = server.ok(None, "query($s: UUID!) { products(first: 5, search: {supplierId: $s}) { edges { node { id moq stock } } } }", json!({ "s": supplier_id }));
+    let product = server.ok(None, "query($s: ID!) { products(first: 5, search: {supplierId: $s}) { edges { node { id moq stock } } } }", json!({ "s": supplier_id }));
     let product = product["products"]["edges"]
         .as_array()
         .expect("products")
@@ -301,9 +310,9 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
         .expect("one in stock");
 
     let buyer = server.sign_in("buyer@qingdao-pumps.demo", PASSWORD);
-    let placed = server.mutate(Some(&buyer), "placeOrder", &format!("mutation($p: UUID!, $q: Int!) {{ placeOrder(lines: [{{productId: $p, quantity: $q}}], address: \"青岛\") {{ {RESULT} }} }}"), json!({ "p": product["id"], "q": product["moq"] }));
-    let order = placed["id"].clone();
-    let order_query = "query($o: UUID!) { order(id: $o) { status total { minor } escrow { expected { minor } refunded { minor } released { minor } heldByDispute } } }";
+    let placed = server.mutate(Some(&buyer), "placeOrder", &format!("mutation($p: ID!, $q: Int!) {{ placeOrder(lines: [{{productId: $p, quantity: $q}}], address: \"青岛\") {{ order {{ id }} {RESULT} }} }}"), json!({ "p": product["id"], "q": product["moq"] }));
+    let order = placed["order"]["id"].clone();
+    let order_query = "query($o: ID!) { order(id: $o) { status total { minor } escrow { expected { minor } refunded { minor } released { minor } heldByDisputeId } } }";
     eventually(
         &server,
         Some(&buyer),
@@ -315,7 +324,7 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
         Some(&buyer),
         "payOrder",
         &format!(
-            "mutation($o: UUID!) {{ payOrder(orderId: $o, idempotencyKey: \"k\") {{ {RESULT} }} }}"
+            "mutation($o: ID!) {{ payOrder(orderId: $o, idempotencyKey: \"k\") {{ order {{ id }} {RESULT} }} }}"
         ),
         json!({ "o": order }),
     );
@@ -326,10 +335,10 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
         json!({ "o": order }),
         |d| d["order"]["status"] == "PAID",
     );
-    server.mutate(Some(&supplier), "shipOrder", &format!("mutation($o: UUID!) {{ shipOrder(orderId: $o, carrier: \"德邦\", tracking: \"DB1\") {{ {RESULT} }} }}"), json!({ "o": order }));
+    server.mutate(Some(&supplier), "shipOrder", &format!("mutation($o: ID!) {{ shipOrder(orderId: $o, carrier: \"德邦\", tracking: \"DB1\") {{ order {{ id }} {RESULT} }} }}"), json!({ "o": order }));
 
-    let opened = server.mutate(Some(&buyer), "openDispute", &format!("mutation($o: UUID!) {{ openDispute(orderId: $o, reason: \"NOT_AS_DESCRIBED\", statement: \"wrong grade\", claimed: {{minor: \"1000\", currency: \"CNY\"}}) {{ {RESULT} }} }}"), json!({ "o": order }));
-    let dispute = opened["id"].clone();
+    let opened = server.mutate(Some(&buyer), "openDispute", &format!("mutation($o: ID!) {{ openDispute(orderId: $o, reason: NOT_AS_DESCRIBED, statement: \"wrong grade\", claimed: {{minor: \"1000\", currency: CNY}}) {{ dispute {{ id }} {RESULT} }} }}"), json!({ "o": order }));
+    let dispute = opened["dispute"]["id"].clone();
     eventually(
         &server,
         Some(&buyer),
@@ -337,7 +346,7 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
         json!({ "o": order }),
         |d| d["order"]["status"] == "DISPUTED",
     );
-    let evidence = format!("mutation($d: UUID!, $t: String!) {{ addEvidence(disputeId: $d, text: $t) {{ {RESULT} }} }}");
+    let evidence = format!("mutation($d: ID!, $t: String!) {{ addEvidence(disputeId: $d, text: $t) {{ dispute {{ id }} {RESULT} }} }}");
     server.mutate(
         Some(&buyer),
         "addEvidence",
@@ -378,11 +387,13 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
     server.mutate(
         Some(&agent),
         "assignDispute",
-        &format!("mutation($d: UUID!) {{ assignDispute(disputeId: $d) {{ {RESULT} }} }}"),
+        &format!(
+            "mutation($d: ID!) {{ assignDispute(disputeId: $d) {{ dispute {{ id }} {RESULT} }} }}"
+        ),
         json!({ "d": dispute }),
     );
     server.mutate(Some(&agent), "ruleDispute",
-        &format!("mutation($d: UUID!, $r: String!, $s: String!) {{ ruleDispute(disputeId: $d, refund: {{minor: $r, currency: \"CNY\"}}, release: {{minor: $s, currency: \"CNY\"}}, warn: true, note: \"marking shows 8.8\") {{ {RESULT} }} }}"),
+        &format!("mutation($d: ID!, $r: String!, $s: String!) {{ ruleDispute(disputeId: $d, refund: {{minor: $r, currency: CNY}}, release: {{minor: $s, currency: CNY}}, warn: true, note: \"marking shows 8.8\") {{ dispute {{ id }} {RESULT} }} }}"),
         json!({ "d": dispute, "r": "1000", "s": (held - 1000).to_string() }));
 
     let settled = eventually(
@@ -400,7 +411,7 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
     let profile = eventually(
         &server,
         None,
-        "query($s: UUID!) { supplier(id: $s) { warnings creditRecord { kind } } }",
+        "query($s: ID!) { supplier(id: $s) { warnings creditRecord { kind } } }",
         json!({ "s": supplier_id }),
         |d| {
             d["supplier"]["creditRecord"]

@@ -113,12 +113,12 @@ async fn a_write_through_one_node_is_read_through_the_other() {
         "tiers": [{ "minQuantity": 100, "unitPrice": { "minor": "120", "currency": "CNY" } }],
         "attributes": [{ "key": "thread", "value": "M8" }, { "key": "length", "value": "30 mm" }, { "key": "material", "value": "A2" }]
     });
-    let drafted = post(&a, Some(&token), "mutation($i: ProductInput!) { draftProduct(input: $i) { id position userErrors { code } } }", json!({ "i": input })).await;
-    let id = drafted["draftProduct"]["id"].clone();
+    let drafted = post(&a, Some(&token), "mutation($i: ProductInput!) { draftProduct(input: $i) { product { id } position userErrors { code } } }", json!({ "i": input })).await;
+    let id = drafted["draftProduct"]["product"]["id"].clone();
     let published = post(
         &a,
         Some(&token),
-        "mutation($id: UUID!) { publishProduct(id: $id) { position userErrors { code } } }",
+        "mutation($id: ID!) { publishProduct(id: $id) { position userErrors { code } } }",
         json!({ "id": id }),
     )
     .await;

@@ -8,7 +8,7 @@ mod support;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{json, Value};
-use support::{cny, eventually, fastener_category, Server, PASSWORD, RESULT};
+use support::{cny, eventually, fastener_category, iso, Server, PASSWORD, RESULT};
 use zhuchao_domain::credit_code::CreditCode;
 
 fn demo(extra: &[&str]) -> (tempfile::TempDir, Server) {
@@ -27,7 +27,7 @@ fn code_of(payload: &Value) -> String {
 /// A published product of `supplier` that is in stock: (id, moq).
 fn product_of(server: &Server, supplier: &str) -> (Value, u64) {
     let me = server.ok(Some(supplier), "{ me { supplierId } }", json!({}));
-    let found = server.ok(None, "query($s: UUID!) { products(first: 20, search: {supplierId: $s}) { edges { node { id moq packSize stock } } } }", json!({ "s": me["me"]["supplierId"] }));
+    let found = server.ok(None, "query($s: ID!) { products(first: 20, search: {supplierId: $s}) { edges { node { id moq packSize stock } } } }", json!({ "s": me["me"]["supplierId"] }));
     let p = found["products"]["edges"]
         .as_array()
         .expect("products")
@@ -44,15 +44,15 @@ fn product_of(server: &Server, supplier: &str) -> (Value, u64) {
 fn stock_of(server: &Server, product: &Value) -> (u64, u64, u64) {
     let p = server.ok(
         None,
-        "query($p: UUID!) { product(id: $p) { stock onHand reserved } }",
+        "query($p: ID!) { product(id: $p) { stock onHand reserved } }",
         json!({ "p": product }),
     );
     let n = |k: &str| p["product"][k].as_u64().expect("a count");
     (n("stock"), n("onHand"), n("reserved"))
 }
 
-const PLACE: &str = "mutation($p: UUID!, $q: Int!) { placeOrder(lines: [{productId: $p, quantity: $q}], address: \"宁波市北仑区 1 号\") { id position userErrors { code field message } } }";
-const ORDER: &str = "query($o: UUID!) { order(id: $o) { status disputeId total { minor } escrow { expected { minor } funded { minor } released { minor } refunded { minor } heldByDispute } } }";
+const PLACE: &str = "mutation($p: ID!, $q: Int!) { placeOrder(lines: [{productId: $p, quantity: $q}], address: \"宁波市北仑区 1 号\") { order { id } position userErrors { code field message } } }";
+const ORDER: &str = "query($o: ID!) { order(id: $o) { status disputeId total { minor } escrow { expected { minor } funded { minor } released { minor } refunded { minor } heldByDisputeId } } }";
 
 fn place(server: &Server, buyer: &str, product: &Value, quantity: u64) -> Value {
     server.ok(Some(buyer), PLACE, json!({ "p": product, "q": quantity }))["placeOrder"].clone()
@@ -69,14 +69,14 @@ fn minor(v: &Value) -> i64 {
 }
 
 fn pay(server: &Server, buyer: &str, id: &Value, key: &str) -> Value {
-    server.ok(Some(buyer), &format!("mutation($o: UUID!, $k: String!) {{ payOrder(orderId: $o, idempotencyKey: $k) {{ {RESULT} }} }}"), json!({ "o": id, "k": key }))["payOrder"].clone()
+    server.ok(Some(buyer), &format!("mutation($o: ID!, $k: String!) {{ payOrder(orderId: $o, idempotencyKey: $k) {{ order {{ id }} {RESULT} }} }}"), json!({ "o": id, "k": key }))["payOrder"].clone()
 }
 
 /// A placed order, paid, shipped and delivered: its id.
 fn delivered_order(server: &Server, buyer: &str, supplier: &str, product: &Value, q: u64) -> Value {
     let placed = place(server, buyer, product, q);
     assert_eq!(placed["userErrors"], json!([]), "{placed}");
-    let id = placed["id"].clone();
+    let id = placed["order"]["id"].clone();
     eventually(server, Some(buyer), ORDER, json!({ "o": id }), |d| {
         !d["order"]["escrow"]["expected"].is_null()
     });
@@ -85,17 +85,19 @@ fn delivered_order(server: &Server, buyer: &str, supplier: &str, product: &Value
     eventually(server, Some(buyer), ORDER, json!({ "o": id }), |d| {
         d["order"]["status"] == "PAID"
     });
-    server.mutate(Some(supplier), "shipOrder", &format!("mutation($o: UUID!) {{ shipOrder(orderId: $o, carrier: \"顺丰\", tracking: \"SF1\") {{ {RESULT} }} }}"), json!({ "o": id }));
+    server.mutate(Some(supplier), "shipOrder", &format!("mutation($o: ID!) {{ shipOrder(orderId: $o, carrier: \"顺丰\", tracking: \"SF1\") {{ order {{ id }} {RESULT} }} }}"), json!({ "o": id }));
     server.mutate(
         Some(supplier),
         "markDelivered",
-        &format!("mutation($o: UUID!) {{ markDelivered(orderId: $o) {{ {RESULT} }} }}"),
+        &format!(
+            "mutation($o: ID!) {{ markDelivered(orderId: $o) {{ order {{ id }} {RESULT} }} }}"
+        ),
         json!({ "o": id }),
     );
     id
 }
 
-const OPEN_DISPUTE: &str = "mutation($o: UUID!) { openDispute(orderId: $o, reason: \"NOT_AS_DESCRIBED\", statement: \"grade 8.8, not A2-70\", claimed: {minor: \"1000\", currency: \"CNY\"}) { id position userErrors { code field message } } }";
+const OPEN_DISPUTE: &str = "mutation($o: ID!) { openDispute(orderId: $o, reason: NOT_AS_DESCRIBED, statement: \"grade 8.8, not A2-70\", claimed: {minor: \"1000\", currency: CNY}) { dispute { id } position userErrors { code field message } } }";
 
 fn open_dispute(server: &Server, buyer: &str, id: &Value) -> Value {
     server.ok(Some(buyer), OPEN_DISPUTE, json!({ "o": id }))["openDispute"].clone()
@@ -125,13 +127,13 @@ fn stock_is_reserved_at_placing_and_two_hundred_buyers_never_take_more_than_ther
     let set = server.mutate(
         Some(&supplier),
         "setStock",
-        &format!("mutation($p: UUID!, $s: Int!) {{ setStock(id: $p, stock: $s) {{ {RESULT} }} }}"),
+        &format!("mutation($p: ID!, $s: Int!) {{ setStock(id: $p, stock: $s) {{ product {{ id }} {RESULT} }} }}"),
         json!({ "p": product, "s": 10 * moq }),
     );
     server.caught_up(&set["position"]);
 
     // Two lines of one product count together.
-    let two_lines = server.ok(Some(&buyers[0]), "mutation($p: UUID!, $q: Int!) { placeOrder(lines: [{productId: $p, quantity: $q}, {productId: $p, quantity: $q}], address: \"宁波\") { id userErrors { code } } }", json!({ "p": product, "q": 6 * moq }));
+    let two_lines = server.ok(Some(&buyers[0]), "mutation($p: ID!, $q: Int!) { placeOrder(lines: [{productId: $p, quantity: $q}, {productId: $p, quantity: $q}], address: \"宁波\") { userErrors { code } } }", json!({ "p": product, "q": 6 * moq }));
     assert_eq!(code_of(&two_lines["placeOrder"]), "OUT_OF_STOCK");
 
     // 200 buyers at once for ten orders' worth: exactly ten are placed.
@@ -159,7 +161,10 @@ fn stock_is_reserved_at_placing_and_two_hundred_buyers_never_take_more_than_ther
     assert_eq!(stock_of(&server, &product), (0, 10 * moq, 10 * moq));
 
     // A cancelled order gives its stock back; a shipped one uses it up.
-    let (cancelled, shipped) = (placed[0]["id"].clone(), placed[1]["id"].clone());
+    let (cancelled, shipped) = (
+        placed[0]["order"]["id"].clone(),
+        placed[1]["order"]["id"].clone(),
+    );
     let owner = |id: &Value| {
         buyers
             .iter()
@@ -171,7 +176,7 @@ fn stock_is_reserved_at_placing_and_two_hundred_buyers_never_take_more_than_ther
     server.mutate(
         Some(&cancel_buyer),
         "cancelOrder",
-        &format!("mutation($o: UUID!) {{ cancelOrder(orderId: $o, reason: \"wrong part\") {{ {RESULT} }} }}"),
+        &format!("mutation($o: ID!) {{ cancelOrder(orderId: $o, reason: \"wrong part\") {{ order {{ id }} {RESULT} }} }}"),
         json!({ "o": cancelled }),
     );
     let ship_buyer = owner(&shipped);
@@ -193,11 +198,11 @@ fn stock_is_reserved_at_placing_and_two_hundred_buyers_never_take_more_than_ther
         json!({ "o": shipped }),
         |d| d["order"]["status"] == "PAID",
     );
-    server.mutate(Some(&supplier), "shipOrder", &format!("mutation($o: UUID!) {{ shipOrder(orderId: $o, carrier: \"顺丰\", tracking: \"SF9\") {{ {RESULT} }} }}"), json!({ "o": shipped }));
+    server.mutate(Some(&supplier), "shipOrder", &format!("mutation($o: ID!) {{ shipOrder(orderId: $o, carrier: \"顺丰\", tracking: \"SF9\") {{ order {{ id }} {RESULT} }} }}"), json!({ "o": shipped }));
     eventually(
         &server,
         None,
-        "query($p: UUID!) { product(id: $p) { stock onHand reserved } }",
+        "query($p: ID!) { product(id: $p) { stock onHand reserved } }",
         json!({ "p": product }),
         |d| {
             d["product"]["stock"].as_u64() == Some(moq)
@@ -208,7 +213,7 @@ fn stock_is_reserved_at_placing_and_two_hundred_buyers_never_take_more_than_ther
     // The supplier cannot set the stock below what open orders hold.
     let below = server.ok(
         Some(&supplier),
-        &format!("mutation($p: UUID!, $s: Int!) {{ setStock(id: $p, stock: $s) {{ {RESULT} }} }}"),
+        &format!("mutation($p: ID!, $s: Int!) {{ setStock(id: $p, stock: $s) {{ product {{ id }} {RESULT} }} }}"),
         json!({ "p": product, "s": moq }),
     );
     assert_eq!(code_of(&below["setStock"]), "BELOW_RESERVED");
@@ -234,7 +239,7 @@ fn disputes_one_per_order_a_withdrawal_resumes_it_and_a_ruling_names_its_agent()
         .iter()
         .filter(|a| a["userErrors"] != json!([]))
         .all(|a| code_of(a) == "ALREADY_DISPUTED"));
-    let dispute = opened[0]["id"].clone();
+    let dispute = opened[0]["dispute"]["id"].clone();
     server.caught_up(&opened[0]["position"]);
     let queue = server.ok(
         Some(&agent),
@@ -251,21 +256,23 @@ fn disputes_one_per_order_a_withdrawal_resumes_it_and_a_ruling_names_its_agent()
 
     // Withdrawn: the order is delivered again, and its receipt releases the escrow.
     eventually(&server, Some(&buyer), ORDER, json!({ "o": id }), |d| {
-        d["order"]["escrow"]["heldByDispute"] == dispute
+        d["order"]["escrow"]["heldByDisputeId"] == dispute
     });
     server.mutate(
         Some(&buyer),
         "withdrawDispute",
-        &format!("mutation($d: UUID!) {{ withdrawDispute(disputeId: $d) {{ {RESULT} }} }}"),
+        &format!("mutation($d: ID!) {{ withdrawDispute(disputeId: $d) {{ dispute {{ id }} {RESULT} }} }}"),
         json!({ "d": dispute }),
     );
     eventually(&server, Some(&buyer), ORDER, json!({ "o": id }), |d| {
-        d["order"]["status"] == "DELIVERED" && d["order"]["escrow"]["heldByDispute"].is_null()
+        d["order"]["status"] == "DELIVERED" && d["order"]["escrow"]["heldByDisputeId"].is_null()
     });
     server.mutate(
         Some(&buyer),
         "confirmReceipt",
-        &format!("mutation($o: UUID!) {{ confirmReceipt(orderId: $o) {{ {RESULT} }} }}"),
+        &format!(
+            "mutation($o: ID!) {{ confirmReceipt(orderId: $o) {{ order {{ id }} {RESULT} }} }}"
+        ),
         json!({ "o": id }),
     );
     let done = eventually(&server, Some(&buyer), ORDER, json!({ "o": id }), |d| {
@@ -282,16 +289,16 @@ fn disputes_one_per_order_a_withdrawal_resumes_it_and_a_ruling_names_its_agent()
     let opened = open_dispute(&server, &buyer, &second);
     assert_eq!(opened["userErrors"], json!([]), "{opened}");
     eventually(&server, Some(&buyer), ORDER, json!({ "o": second }), |d| {
-        !d["order"]["escrow"]["heldByDispute"].is_null()
+        !d["order"]["escrow"]["heldByDisputeId"].is_null()
     });
     let total = minor(&order(&server, &buyer, &second)["total"]);
-    let ruled = server.mutate(Some(&agent), "ruleDispute", &format!("mutation($d: UUID!, $r: MoneyInput!, $k: MoneyInput!) {{ ruleDispute(disputeId: $d, refund: $r, release: $k, warn: false, note: \"refund the claim\") {{ {RESULT} }} }}"), json!({ "d": opened["id"], "r": cny(1000), "k": cny(total - 1000) }));
+    let ruled = server.mutate(Some(&agent), "ruleDispute", &format!("mutation($d: ID!, $r: MoneyInput!, $k: MoneyInput!) {{ ruleDispute(disputeId: $d, refund: $r, release: $k, warn: false, note: \"refund the claim\") {{ dispute {{ id }} {RESULT} }} }}"), json!({ "d": opened["dispute"]["id"], "r": cny(1000), "k": cny(total - 1000) }));
     server.caught_up(&ruled["position"]);
     let me = server.ok(Some(&agent), "{ me { id } }", json!({}));
     let d = server.ok(
         Some(&agent),
-        "query($d: UUID!) { dispute(id: $d) { agentId status } }",
-        json!({ "d": opened["id"] }),
+        "query($d: ID!) { dispute(id: $d) { agentId status } }",
+        json!({ "d": opened["dispute"]["id"] }),
     );
     assert_eq!(d["dispute"]["status"], "RULED");
     assert_eq!(d["dispute"]["agentId"], me["me"]["id"]);
@@ -299,7 +306,7 @@ fn disputes_one_per_order_a_withdrawal_resumes_it_and_a_ruling_names_its_agent()
     // A penalty beyond the deposit is refused, not silently capped.
     let supplier_id =
         server.ok(Some(&supplier), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone();
-    let fine = server.ok(Some(&agent), &format!("mutation($s: UUID!) {{ actOnSupplier(supplierId: $s, action: \"PENALISE\", reason: \"test\", penalty: {{minor: \"900000000\", currency: \"CNY\"}}) {{ {RESULT} }} }}"), json!({ "s": supplier_id }));
+    let fine = server.ok(Some(&agent), &format!("mutation($s: ID!) {{ actOnSupplier(supplierId: $s, measure: PENALISE, reason: \"test\", penalty: {{minor: \"900000000\", currency: CNY}}) {{ supplier {{ id }} {RESULT} }} }}"), json!({ "s": supplier_id }));
     assert_eq!(code_of(&fine["actOnSupplier"]), "PENALTY_EXCEEDS_DEPOSIT");
 }
 
@@ -316,7 +323,7 @@ fn pay_and_cancel_at_once_never_leave_money_in_escrow_and_a_receipt_never_beats_
         .map(|_| {
             let placed = place(&server, &buyer, &product, moq);
             assert_eq!(placed["userErrors"], json!([]), "{placed}");
-            placed["id"].clone()
+            placed["order"]["id"].clone()
         })
         .collect();
     for id in &orders {
@@ -324,7 +331,7 @@ fn pay_and_cancel_at_once_never_leave_money_in_escrow_and_a_receipt_never_beats_
             !d["order"]["escrow"]["expected"].is_null()
         });
     }
-    let cancel = format!("mutation($o: UUID!) {{ cancelOrder(orderId: $o, reason: \"changed my mind\") {{ {RESULT} }} }}");
+    let cancel = format!("mutation($o: ID!) {{ cancelOrder(orderId: $o, reason: \"changed my mind\") {{ order {{ id }} {RESULT} }} }}");
     for id in &orders {
         let outcome = at_once(2, |i| {
             if i == 0 {
@@ -368,7 +375,7 @@ fn pay_and_cancel_at_once_never_leave_money_in_escrow_and_a_receipt_never_beats_
                 server.ok(
                     Some(&buyer),
                     &format!(
-                        "mutation($o: UUID!) {{ confirmReceipt(orderId: $o) {{ {RESULT} }} }}"
+                        "mutation($o: ID!) {{ confirmReceipt(orderId: $o) {{ order {{ id }} {RESULT} }} }}"
                     ),
                     json!({ "o": id }),
                 )["confirmReceipt"]
@@ -382,10 +389,10 @@ fn pay_and_cancel_at_once_never_leave_money_in_escrow_and_a_receipt_never_beats_
         assert!(disputed != received, "exactly one wins (#{n}): {outcome:?}");
         if disputed {
             eventually(&server, Some(&buyer), ORDER, json!({ "o": id }), |d| {
-                !d["order"]["escrow"]["heldByDispute"].is_null()
+                !d["order"]["escrow"]["heldByDisputeId"].is_null()
             });
             let total = minor(&order(&server, &buyer, &id)["total"]);
-            server.mutate(Some(&agent), "ruleDispute", &format!("mutation($d: UUID!, $r: MoneyInput!) {{ ruleDispute(disputeId: $d, refund: $r, release: {{minor: \"0\", currency: \"CNY\"}}, warn: false, note: \"full refund\") {{ {RESULT} }} }}"), json!({ "d": outcome[0]["id"], "r": cny(total) }));
+            server.mutate(Some(&agent), "ruleDispute", &format!("mutation($d: ID!, $r: MoneyInput!) {{ ruleDispute(disputeId: $d, refund: $r, release: {{minor: \"0\", currency: CNY}}, warn: false, note: \"full refund\") {{ dispute {{ id }} {RESULT} }} }}"), json!({ "d": outcome[0]["dispute"]["id"], "r": cny(total) }));
             let end = eventually(&server, Some(&buyer), ORDER, json!({ "o": id }), |d| {
                 d["order"]["status"] == "RESOLVED"
             });
@@ -404,7 +411,7 @@ fn pay_and_cancel_at_once_never_leave_money_in_escrow_and_a_receipt_never_beats_
 
     // Twenty payments of one order with twenty keys: one is recorded, the escrow funded once.
     let placed = place(&server, &buyer, &product, moq);
-    let id = placed["id"].clone();
+    let id = placed["order"]["id"].clone();
     eventually(&server, Some(&buyer), ORDER, json!({ "o": id }), |d| {
         !d["order"]["escrow"]["expected"].is_null()
     });
@@ -434,12 +441,12 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
     let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
     let code = CreditCode::with_check_character("91330206MA2H0002X").expect("code");
     let applied = server.mutate(None, "applySupplier",
-        &format!("mutation($c: [UUID!]!, $code: String!) {{ applySupplier(companyName: \"北仑规则紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000001\", email: \"rules@supplier.test\", password: \"rules-2026!\") {{ {RESULT} }} }}"),
+        &format!("mutation($c: [ID!]!, $code: String!) {{ applySupplier(companyName: \"北仑规则紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000001\", email: \"rules@supplier.test\", password: \"rules-2026!\") {{ supplierId userId {RESULT} }} }}"),
         json!({ "c": [category["id"]], "code": code.as_str() }));
-    let id = applied["id"].clone();
+    let id = applied["supplierId"].clone();
     let supplier = server.sign_in("rules@supplier.test", "rules-2026!");
     let nowhere = server.ok(None,
-        &format!("mutation($code: String!) {{ applySupplier(companyName: \"无类目公司\", creditCode: $code, categoryIds: [\"00000000-0000-7000-8000-000000000001\"], contactName: \"周\", phone: \"13900000009\", email: \"nowhere@supplier.test\", password: \"nowhere-2026!\") {{ {RESULT} }} }}"),
+        &format!("mutation($code: String!) {{ applySupplier(companyName: \"无类目公司\", creditCode: $code, categoryIds: [\"00000000-0000-7000-8000-000000000001\"], contactName: \"周\", phone: \"13900000009\", email: \"nowhere@supplier.test\", password: \"nowhere-2026!\") {{ supplierId userId {RESULT} }} }}"),
         json!({ "code": CreditCode::with_check_character("91330206MA2H0003X").expect("code").as_str() }));
     assert_eq!(code_of(&nowhere["applySupplier"]), "NO_SUCH_CATEGORY");
     let no_account = server.gql(None, "mutation { signIn(email: \"nowhere@supplier.test\", password: \"nowhere-2026!\") { token userErrors { code } } }", json!({}));
@@ -447,7 +454,8 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
         no_account["data"]["signIn"]["token"].is_null(),
         "nothing left behind: {no_account}"
     );
-    let profile = "query($s: UUID!) { supplier(id: $s) { status verified companyName depositHeld { minor } } }";
+    let profile =
+        "query($s: ID!) { supplier(id: $s) { status verified companyName depositHeld { minor } } }";
 
     // An applicant is not public; its agents and itself see it.
     server.caught_up(&applied["position"]);
@@ -459,7 +467,7 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
     assert!(server.ok(Some(&agent), profile, json!({ "s": id }))["supplier"].is_object());
 
     // File references must name an upload.
-    let submit = format!("mutation($f: String!, $e: Float) {{ submitDocument(kind: \"MERGED_LICENCE\", file: $f, expiresOn: $e) {{ {RESULT} }} }}");
+    let submit = format!("mutation($f: String!, $e: DateTime) {{ submitDocument(kind: MERGED_LICENCE, file: $f, expiresOn: $e) {{ supplier {{ id }} {RESULT} }} }}");
     let evil = server.ok(
         Some(&supplier),
         &submit,
@@ -469,28 +477,29 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
     let never = format!("/files/{}/licence.pdf", "ab".repeat(32));
     let ghost = server.ok(Some(&supplier), &submit, json!({ "f": never }));
     assert_eq!(code_of(&ghost["submitDocument"]), "NOT_A_FILE");
-    let forever = server.ok(
+    let forever = server.gql(
         Some(&supplier),
         &submit,
-        json!({ "f": server.upload(&supplier, "l.pdf", "%PDF licence"), "e": 1e300 }),
+        json!({ "f": server.upload(&supplier, "l.pdf", "%PDF licence"), "e": "2300-01-01" }),
     );
-    assert_eq!(code_of(&forever["submitDocument"]), "BAD_INPUT");
+    assert_eq!(
+        forever["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+        "{forever}"
+    );
 
     // A licence that expires in a few seconds, approved, and the deposit paid twice under one
     // reference: counted once.
-    let now = server.ok(None, "{ now }", json!({}))["now"]
-        .as_f64()
-        .expect("now");
+    let now = server.now();
     let licence = server.upload(&supplier, "licence.pdf", "%PDF-1.4 licence rules");
     assert!(data.path().join("files").join(&licence[7..71]).is_file());
     server.mutate(
         Some(&supplier),
         "submitDocument",
         &submit,
-        json!({ "f": licence, "e": now + 6_000.0 }),
+        json!({ "f": licence, "e": iso(now + 6_000.0) }),
     );
-    server.mutate(Some(&agent), "reviewDocument", &format!("mutation($s: UUID!) {{ reviewDocument(supplierId: $s, kind: \"MERGED_LICENCE\", approve: true) {{ {RESULT} }} }}"), json!({ "s": id }));
-    let deposit = format!("mutation($a: MoneyInput!) {{ payDeposit(amount: $a, paymentRef: \"bank-transfer-1\") {{ {RESULT} }} }}");
+    server.mutate(Some(&agent), "reviewDocument", &format!("mutation($s: ID!) {{ reviewDocument(supplierId: $s, kind: MERGED_LICENCE, approve: true) {{ supplier {{ id }} {RESULT} }} }}"), json!({ "s": id }));
+    let deposit = format!("mutation($a: MoneyInput!) {{ payDeposit(amount: $a, paymentRef: \"bank-transfer-1\") {{ supplier {{ id }} {RESULT} }} }}");
     let first = server.mutate(
         Some(&supplier),
         "payDeposit",
@@ -508,7 +517,7 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
         1_000_000,
         "{again}"
     );
-    let rest = format!("mutation($a: MoneyInput!) {{ payDeposit(amount: $a, paymentRef: \"bank-transfer-2\") {{ {RESULT} }} }}");
+    let rest = format!("mutation($a: MoneyInput!) {{ payDeposit(amount: $a, paymentRef: \"bank-transfer-2\") {{ supplier {{ id }} {RESULT} }} }}");
     let full = server.mutate(
         Some(&supplier),
         "payDeposit",
@@ -521,7 +530,7 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
     assert_eq!(active["supplier"]["verified"], true);
 
     // The licence expires: the supplier lapses and may not publish.
-    let drafted = server.mutate(Some(&supplier), "draftProduct", &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ {RESULT} }} }}"), json!({ "i": {
+    let drafted = server.mutate(Some(&supplier), "draftProduct", &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ product {{ id }} {RESULT} }} }}"), json!({ "i": {
         "categoryId": category["id"], "brand": "规则", "keyword": "六角螺栓", "name": "DIN 933 rules", "moq": 100, "packSize": 100,
         "tiers": [{ "minQuantity": 100, "unitPrice": cny(50) }], "stock": 1000, "leadTimeDays": 3, "shippingCost": cny(0),
         "attributes": [{ "key": "thread", "value": "M8" }, { "key": "length", "value": "30" }, { "key": "material", "value": "A2" }]
@@ -532,8 +541,8 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
     assert_eq!(lapsed["supplier"]["verified"], false);
     let publish = server.ok(
         Some(&supplier),
-        &format!("mutation($p: UUID!) {{ publishProduct(id: $p) {{ {RESULT} }} }}"),
-        json!({ "p": drafted["id"] }),
+        &format!("mutation($p: ID!) {{ publishProduct(id: $p) {{ product {{ id }} {RESULT} }} }}"),
+        json!({ "p": drafted["product"]["id"] }),
     );
     assert_ne!(
         publish["publishProduct"]["userErrors"],
@@ -542,8 +551,8 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
     );
 
     // Exited: no more drafting.
-    server.mutate(Some(&agent), "actOnSupplier", &format!("mutation($s: UUID!) {{ actOnSupplier(supplierId: $s, action: \"EXIT\", reason: \"licence not renewed\") {{ {RESULT} }} }}"), json!({ "s": id }));
-    let after_exit = server.ok(Some(&supplier), &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ {RESULT} }} }}"), json!({ "i": {
+    server.mutate(Some(&agent), "actOnSupplier", &format!("mutation($s: ID!) {{ actOnSupplier(supplierId: $s, measure: EXIT, reason: \"licence not renewed\") {{ supplier {{ id }} {RESULT} }} }}"), json!({ "s": id }));
+    let after_exit = server.ok(Some(&supplier), &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ product {{ id }} {RESULT} }} }}"), json!({ "i": {
         "categoryId": category["id"], "brand": "规则", "keyword": "六角螺栓", "name": "after exit", "moq": 100, "packSize": 100,
         "tiers": [{ "minQuantity": 100, "unitPrice": cny(50) }], "stock": 1000, "leadTimeDays": 3, "shippingCost": cny(0),
         "attributes": [{ "key": "thread", "value": "M8" }, { "key": "length", "value": "30" }, { "key": "material", "value": "A2" }]
@@ -565,15 +574,14 @@ fn rfqs_are_checked_against_their_category_and_close_their_quotes() {
         json!({}),
     )["me"]["supplierId"]
         .clone();
-    let now = server.ok(None, "{ now }", json!({}))["now"]
-        .as_f64()
-        .expect("now");
+    let now = server.now();
     let drawing = server.upload(&buyer, "drawing.pdf", "%PDF drawing");
-    let create = format!("mutation($i: RfqInput!) {{ createRfq(input: $i) {{ {RESULT} }} }}");
+    let create =
+        format!("mutation($i: RfqInput!) {{ createRfq(input: $i) {{ rfq {{ id }} {RESULT} }} }}");
     let rfq = |attributes: Value, category: &Value, invited: Value, deadline: f64| {
         server.ok(Some(&buyer), &create, json!({ "i": {
             "title": "非标螺栓 Custom bolts", "categoryId": category, "attributes": attributes, "quantity": 500,
-            "drawings": [drawing], "deadline": deadline, "invitedSupplierIds": invited
+            "drawings": [drawing], "deadline": iso(deadline), "invitedSupplierIds": invited
         }}))["createRfq"].clone()
     };
     let week = now + 7.0 * 86_400_000.0;
@@ -581,35 +589,50 @@ fn rfqs_are_checked_against_their_category_and_close_their_quotes() {
     let refused = |attributes: Value| code_of(&rfq(attributes, &cat, json!([a]), week));
     assert_eq!(
         refused(json!([{ "key": "colour", "value": "red" }])),
-        "ATTRIBUTE"
+        "ATTRIBUTE_UNKNOWN"
     );
     assert_eq!(
         refused(json!([{ "key": "thread", "value": "M7" }])),
-        "ATTRIBUTE"
+        "ATTRIBUTE_NOT_ALLOWED"
     );
     assert_eq!(
         refused(json!([{ "key": "length", "value": "abc" }])),
-        "ATTRIBUTE"
+        "ATTRIBUTE_BAD_NUMBER"
     );
     assert_eq!(
         refused(json!([{ "key": "thread", "value": "M8" }, { "key": "thread", "value": "M10" }])),
         "BAD_INPUT"
     );
-    let nowhere = json!("00000000-0000-7000-8000-000000000001");
+    let nowhere = "00000000-0000-7000-8000-000000000001";
+    for category in [
+        json!(nowhere),
+        json!(format!("gid://zhuchao/Category/{nowhere}")),
+        json!(format!("gid://zhuchao/Supplier/{nowhere}")),
+    ] {
+        assert_eq!(
+            code_of(&rfq(json!([]), &category, json!([a]), week)),
+            "NO_SUCH_CATEGORY"
+        );
+    }
+    for supplier in [
+        json!(nowhere),
+        json!(format!("gid://zhuchao/Supplier/{nowhere}")),
+        cat.clone(),
+    ] {
+        assert_eq!(
+            code_of(&rfq(json!([]), &cat, json!([supplier]), week)),
+            "UNKNOWN_SUPPLIER"
+        );
+    }
+    let far = server.gql(Some(&buyer), &create, json!({ "i": {
+        "title": "t", "categoryId": cat, "quantity": 5, "deadline": "2300-01-01", "invitedSupplierIds": [a]
+    }}));
     assert_eq!(
-        code_of(&rfq(json!([]), &nowhere, json!([a]), week)),
-        "NO_SUCH_CATEGORY"
-    );
-    assert_eq!(
-        code_of(&rfq(json!([]), &cat, json!([nowhere]), week)),
-        "UNKNOWN_SUPPLIER"
-    );
-    assert_eq!(
-        code_of(&rfq(json!([]), &cat, json!([a]), 1e300)),
-        "BAD_INPUT"
+        far["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+        "{far}"
     );
     let bad_drawing = server.ok(Some(&buyer), &create, json!({ "i": {
-        "title": "t", "categoryId": cat, "quantity": 5, "drawings": ["files/d.pdf"], "deadline": week, "invitedSupplierIds": [a]
+        "title": "t", "categoryId": cat, "quantity": 5, "drawings": ["files/d.pdf"], "deadline": iso(week), "invitedSupplierIds": [a]
     }}));
     assert_eq!(code_of(&bad_drawing["createRfq"]), "NOT_A_FILE");
 
@@ -623,56 +646,57 @@ fn rfqs_are_checked_against_their_category_and_close_their_quotes() {
     assert_eq!(made["userErrors"], json!([]), "{made}");
     let shown = server.ok(
         Some(&buyer),
-        "query($r: UUID!, $p: String) { rfq(id: $r, atLeast: $p) { attributes { key value number } } }",
-        json!({ "r": made["id"], "p": made["position"] }),
+        "query($r: ID!, $p: String) { rfq(id: $r, atLeast: $p) { attributes { key value number } } }",
+        json!({ "r": made["rfq"]["id"], "p": made["position"] }),
     );
     assert_eq!(shown["rfq"]["attributes"][0]["number"], 34.925);
 
     // One invited supplier quotes: the pool stays closed after the SLA.
-    let quote = format!("mutation($r: UUID!, $v: Float!) {{ submitQuote(rfqId: $r, unitPrice: {{minor: \"75\", currency: \"CNY\"}}, leadTimeDays: 10, validUntil: $v) {{ {RESULT} }} }}");
-    let forever = server.ok(
+    let quote = format!("mutation($r: ID!, $v: DateTime!) {{ submitQuote(rfqId: $r, unitPrice: {{minor: \"75\", currency: CNY}}, leadTimeDays: 10, validUntil: $v) {{ quote {{ id }} {RESULT} }} }}");
+    let forever = server.gql(
         Some(&supplier),
         &quote,
-        json!({ "r": made["id"], "v": 9.2e18 }),
+        json!({ "r": made["rfq"]["id"], "v": 9.2e18 }),
     );
-    assert_eq!(code_of(&forever["submitQuote"]), "BAD_INPUT");
+    assert_eq!(
+        forever["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+        "{forever}"
+    );
     let too_long = server.ok(
         Some(&supplier),
         &quote,
-        json!({ "r": made["id"], "v": now + 400.0 * 86_400_000.0 }),
+        json!({ "r": made["rfq"]["id"], "v": iso(now + 400.0 * 86_400_000.0) }),
     );
     assert_eq!(code_of(&too_long["submitQuote"]), "BAD_VALIDITY");
     server.mutate(
         Some(&supplier),
         "submitQuote",
         &quote,
-        json!({ "r": made["id"], "v": now + 5.0 * 86_400_000.0 }),
+        json!({ "r": made["rfq"]["id"], "v": iso(now + 5.0 * 86_400_000.0) }),
     );
     std::thread::sleep(std::time::Duration::from_secs(4));
     let after_sla = server.ok(
         Some(&buyer),
-        "query($r: UUID!) { rfq(id: $r) { poolOpen } }",
-        json!({ "r": made["id"] }),
+        "query($r: ID!) { rfq(id: $r) { poolOpen } }",
+        json!({ "r": made["rfq"]["id"] }),
     );
     assert_eq!(after_sla["rfq"]["poolOpen"], false);
 
     // An RFQ past its deadline expires, and so do its quotes.
-    let now = server.ok(None, "{ now }", json!({}))["now"]
-        .as_f64()
-        .expect("now");
+    let now = server.now();
     let short = rfq(json!([]), &cat, json!([a]), now + 4_000.0);
     assert_eq!(short["userErrors"], json!([]), "{short}");
     server.mutate(
         Some(&supplier),
         "submitQuote",
         &quote,
-        json!({ "r": short["id"], "v": now + 86_400_000.0 }),
+        json!({ "r": short["rfq"]["id"], "v": iso(now + 86_400_000.0) }),
     );
     let expired = eventually(
         &server,
         Some(&buyer),
-        "query($r: UUID!) { rfq(id: $r) { status quotes { status } } }",
-        json!({ "r": short["id"] }),
+        "query($r: ID!) { rfq(id: $r) { status quotes { status } } }",
+        json!({ "r": short["rfq"]["id"] }),
         |d| d["rfq"]["status"] == "EXPIRED",
     );
     assert_eq!(expired["rfq"]["quotes"][0]["status"], "EXPIRED");
@@ -687,7 +711,7 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
     let (product, moq) = product_of(&server, &supplier);
 
     // A retried placeOrder with its key answers the first order.
-    let keyed = "mutation($p: UUID!, $q: Int!, $k: String) { placeOrder(lines: [{productId: $p, quantity: $q}], address: \"宁波\", idempotencyKey: $k) { id position userErrors { code } } }";
+    let keyed = "mutation($p: ID!, $q: Int!, $k: String) { placeOrder(lines: [{productId: $p, quantity: $q}], address: \"宁波\", idempotencyKey: $k) { order { id } position userErrors { code } } }";
     let tries = at_once(5, |_| {
         server.ok(
             Some(&buyer),
@@ -700,7 +724,9 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
         tries.iter().all(|t| t["userErrors"] == json!([])),
         "{tries:?}"
     );
-    assert!(tries.iter().all(|t| t["id"] == tries[0]["id"]));
+    assert!(tries
+        .iter()
+        .all(|t| t["order"]["id"] == tries[0]["order"]["id"]));
     let (_, on_hand, reserved) = stock_of(&server, &product);
     assert!(reserved == moq && on_hand > moq, "reserved once");
     let other_buyer = server.sign_in("buyer@suzhou-automation.demo", PASSWORD);
@@ -710,12 +736,12 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
         json!({ "p": product, "q": moq, "k": "po-4711" }),
     );
     assert_ne!(
-        theirs["placeOrder"]["id"], tries[0]["id"],
+        theirs["placeOrder"]["order"]["id"], tries[0]["order"]["id"],
         "keys are per buyer"
     );
 
     // The same for an account: a retried registration answers the account it opened.
-    let register = "mutation($k: String) { registerBuyer(companyName: \"温州阀门\", name: \"李工\", email: \"li@wenzhou-valves.test\", password: \"valves-2026!\", idempotencyKey: $k) { id userErrors { code } } }";
+    let register = "mutation($k: String) { registerBuyer(companyName: \"温州阀门\", name: \"李工\", email: \"li@wenzhou-valves.test\", password: \"valves-2026!\", idempotencyKey: $k) { userId userErrors { code } } }";
     let opened = server.ok(None, register, json!({ "k": "signup-1" }));
     let reopened = server.ok(None, register, json!({ "k": "signup-1" }));
     assert_eq!(opened["registerBuyer"]["userErrors"], json!([]), "{opened}");
@@ -725,8 +751,8 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
         "{reopened}"
     );
     assert_eq!(
-        opened["registerBuyer"]["id"],
-        reopened["registerBuyer"]["id"]
+        opened["registerBuyer"]["userId"],
+        reopened["registerBuyer"]["userId"]
     );
     // Without the key it is another registration of a taken email: answered like an opened
     // account (so that registering cannot find out who has an account), and opening none.
@@ -737,16 +763,16 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
         "{unkeyed}"
     );
     assert_ne!(
-        unkeyed["registerBuyer"]["id"],
-        opened["registerBuyer"]["id"]
+        unkeyed["registerBuyer"]["userId"],
+        opened["registerBuyer"]["userId"]
     );
     let li = server.sign_in("li@wenzhou-valves.test", "valves-2026!");
     let me = server.ok(Some(&li), "{ me { id } }", json!({}));
-    assert_eq!(me["me"]["id"], opened["registerBuyer"]["id"], "{me}");
+    assert_eq!(me["me"]["id"], opened["registerBuyer"]["userId"], "{me}");
 
     // The same for a product, retried after it landed and at once.
     let category = fastener_category(&server);
-    let draft = format!("mutation($i: ProductInput!, $k: String) {{ draftProduct(input: $i, idempotencyKey: $k) {{ {RESULT} }} }}");
+    let draft = format!("mutation($i: ProductInput!, $k: String) {{ draftProduct(input: $i, idempotencyKey: $k) {{ product {{ id }} {RESULT} }} }}");
     let input = json!({
         "categoryId": category["id"], "brand": "固力", "keyword": "六角螺栓", "name": "DIN 933 keyed", "moq": 100, "packSize": 100,
         "tiers": [{ "minQuantity": 100, "unitPrice": cny(50) }], "stock": 1000, "leadTimeDays": 3, "shippingCost": cny(0),
@@ -761,18 +787,21 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
         drafts.iter().all(|d| d["userErrors"] == json!([])),
         "{drafts:?}"
     );
-    assert!(drafts.iter().all(|d| d["id"] == drafts[0]["id"]));
-    assert_eq!(later["draftProduct"]["id"], drafts[0]["id"], "{later}");
+    assert!(drafts
+        .iter()
+        .all(|d| d["product"]["id"] == drafts[0]["product"]["id"]));
+    assert_eq!(
+        later["draftProduct"]["product"]["id"], drafts[0]["product"]["id"],
+        "{later}"
+    );
 
     // And an RFQ.
-    let now = server.ok(None, "{ now }", json!({}))["now"]
-        .as_f64()
-        .expect("now");
+    let now = server.now();
     let supplier_id =
         server.ok(Some(&supplier), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone();
     let rfqs = at_once(10, |_| {
-        server.ok(Some(&buyer), &format!("mutation($i: RfqInput!) {{ createRfq(input: $i, idempotencyKey: \"rfq-1\") {{ {RESULT} }} }}"), json!({ "i": {
-            "title": "非标螺栓", "categoryId": category["id"], "quantity": 100, "deadline": now + 3.0 * 86_400_000.0,
+        server.ok(Some(&buyer), &format!("mutation($i: RfqInput!) {{ createRfq(input: $i, idempotencyKey: \"rfq-1\") {{ rfq {{ id }} {RESULT} }} }}"), json!({ "i": {
+            "title": "非标螺栓", "categoryId": category["id"], "quantity": 100, "deadline": iso(now + 3.0 * 86_400_000.0),
             "invitedSupplierIds": [supplier_id]
         }}))["createRfq"].clone()
     });
@@ -780,20 +809,23 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
         rfqs.iter().all(|r| r["userErrors"] == json!([])),
         "{rfqs:?}"
     );
-    assert!(rfqs.iter().all(|r| r["id"] == rfqs[0]["id"]));
+    assert!(rfqs.iter().all(|r| r["rfq"]["id"] == rfqs[0]["rfq"]["id"]));
 
     // The same for a dispute.
     let id = delivered_order(&server, &buyer, &supplier, &product, moq);
-    let keyed_dispute = "mutation($o: UUID!) { openDispute(orderId: $o, reason: \"DAMAGED\", statement: \"crushed boxes\", claimed: {minor: \"500\", currency: \"CNY\"}, idempotencyKey: \"case-1\") { id userErrors { code } } }";
+    let keyed_dispute = "mutation($o: ID!) { openDispute(orderId: $o, reason: DAMAGED, statement: \"crushed boxes\", claimed: {minor: \"500\", currency: CNY}, idempotencyKey: \"case-1\") { dispute { id } userErrors { code } } }";
     let first = server.ok(Some(&buyer), keyed_dispute, json!({ "o": id }));
     let second = server.ok(Some(&buyer), keyed_dispute, json!({ "o": id }));
     assert_eq!(first["openDispute"]["userErrors"], json!([]));
     assert_eq!(second["openDispute"]["userErrors"], json!([]), "{second}");
-    assert_eq!(first["openDispute"]["id"], second["openDispute"]["id"]);
+    assert_eq!(
+        first["openDispute"]["dispute"]["id"],
+        second["openDispute"]["dispute"]["id"]
+    );
 
     // Dates that are not dates are refused; a far year answers an error, not a closed socket.
     let report =
-        "query($f: String!, $t: String!) { analytics(from: $f, to: $t) { gmv { minor } } }";
+        "query($f: DateTime!, $t: DateTime!) { analytics(from: $f, to: $t) { gmv { minor } } }";
     for (from, to) in [
         ("2026-11-31", "2026-12-02"),
         ("2026-11-01T30:00:00Z", "2026-11-02"),
@@ -820,14 +852,14 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
     // An order of a supplier suspended after it was placed cannot be paid.
     let placed = place(&server, &buyer, &product, moq);
     assert_eq!(placed["userErrors"], json!([]), "{placed}");
-    let act = format!("mutation($s: UUID!, $a: String!) {{ actOnSupplier(supplierId: $s, action: $a, reason: \"audit\") {{ {RESULT} }} }}");
+    let act = format!("mutation($s: ID!, $a: SupplierMeasure!) {{ actOnSupplier(supplierId: $s, measure: $a, reason: \"audit\") {{ supplier {{ id }} {RESULT} }} }}");
     server.mutate(
         Some(&agent),
         "actOnSupplier",
         &act,
         json!({ "s": supplier_id, "a": "SUSPEND" }),
     );
-    let refused = pay(&server, &buyer, &placed["id"], "after-suspension");
+    let refused = pay(&server, &buyer, &placed["order"]["id"], "after-suspension");
     assert_eq!(code_of(&refused), "SUPPLIER_NOT_SELLING", "{refused}");
     let exit = server.ok(Some(&agent), &act, json!({ "s": supplier_id, "a": "EXIT" }));
     assert_eq!(code_of(&exit["actOnSupplier"]), "OPEN_ORDERS", "{exit}");
@@ -853,14 +885,14 @@ fn conversion_counts_only_orders_paid_in_a_session() {
             &server,
             Some(&buyer),
             ORDER,
-            json!({ "o": placed["id"] }),
+            json!({ "o": placed["order"]["id"] }),
             |d| !d["order"]["escrow"]["expected"].is_null(),
         );
         if pay(
             &server,
             &buyer,
-            &placed["id"],
-            &format!("no-session-{}", placed["id"]),
+            &placed["order"]["id"],
+            &format!("no-session-{}", placed["order"]["id"]),
         )["userErrors"]
             == json!([])
         {
@@ -873,7 +905,7 @@ fn conversion_counts_only_orders_paid_in_a_session() {
     let rows = eventually(
         &server,
         Some(&agent),
-        "query($f: String!, $t: String!) { analytics(from: $f, to: $t) { paidOrders gmv { minor } funnel { name count } decomposition { conversionRate } } }",
+        "query($f: DateTime!, $t: DateTime!) { analytics(from: $f, to: $t) { paidOrders gmv { minor } funnel { name count } decomposition { conversionRate } } }",
         json!({ "f": today, "t": tomorrow }),
         |d| d["analytics"][0]["paidOrders"].as_u64() >= Some(3),
     );
@@ -961,15 +993,15 @@ fn new_active_supplier(server: &Server, n: u32, stock: u64) -> (String, Value, V
         CreditCode::with_check_character(&format!("91330206MA2H{n:04}X")[..17]).expect("code");
     let email = format!("exit{n}@supplier.test");
     let applied = server.mutate(None, "applySupplier",
-        &format!("mutation($c: [UUID!]!, $code: String!, $e: String!) {{ applySupplier(companyName: \"北仑退出测试{n}号\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000002\", email: $e, password: \"exit-2026!\") {{ {RESULT} }} }}"),
+        &format!("mutation($c: [ID!]!, $code: String!, $e: String!) {{ applySupplier(companyName: \"北仑退出测试{n}号\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000002\", email: $e, password: \"exit-2026!\") {{ supplierId userId {RESULT} }} }}"),
         json!({ "c": [category["id"]], "code": code.as_str(), "e": email }));
-    let id = applied["id"].clone();
+    let id = applied["supplierId"].clone();
     let token = server.sign_in(&email, "exit-2026!");
     let licence = server.upload(&token, "licence.pdf", &format!("%PDF licence {n}"));
-    server.mutate(Some(&token), "submitDocument", &format!("mutation($f: String!) {{ submitDocument(kind: \"MERGED_LICENCE\", file: $f) {{ {RESULT} }} }}"), json!({ "f": licence }));
-    server.mutate(Some(&agent), "reviewDocument", &format!("mutation($s: UUID!) {{ reviewDocument(supplierId: $s, kind: \"MERGED_LICENCE\", approve: true) {{ {RESULT} }} }}"), json!({ "s": id }));
-    server.mutate(Some(&token), "payDeposit", &format!("mutation {{ payDeposit(amount: {{minor: \"2000000\", currency: \"CNY\"}}, paymentRef: \"d-{n}\") {{ {RESULT} }} }}"), json!({}));
-    let drafted = server.mutate(Some(&token), "draftProduct", &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ {RESULT} }} }}"), json!({ "i": {
+    server.mutate(Some(&token), "submitDocument", &format!("mutation($f: String!) {{ submitDocument(kind: MERGED_LICENCE, file: $f) {{ supplier {{ id }} {RESULT} }} }}"), json!({ "f": licence }));
+    server.mutate(Some(&agent), "reviewDocument", &format!("mutation($s: ID!) {{ reviewDocument(supplierId: $s, kind: MERGED_LICENCE, approve: true) {{ supplier {{ id }} {RESULT} }} }}"), json!({ "s": id }));
+    server.mutate(Some(&token), "payDeposit", &format!("mutation {{ payDeposit(amount: {{minor: \"2000000\", currency: CNY}}, paymentRef: \"d-{n}\") {{ supplier {{ id }} {RESULT} }} }}"), json!({}));
+    let drafted = server.mutate(Some(&token), "draftProduct", &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ product {{ id }} {RESULT} }} }}"), json!({ "i": {
         "categoryId": category["id"], "brand": "退出", "keyword": "六角螺栓", "name": format!("DIN 933 exit {n}"), "moq": 1, "packSize": 1,
         "tiers": [{ "minQuantity": 1, "unitPrice": cny(100) }], "stock": stock, "leadTimeDays": 3, "shippingCost": cny(0),
         "attributes": [{ "key": "thread", "value": "M8" }, { "key": "length", "value": "30" }, { "key": "material", "value": "A2" }]
@@ -977,11 +1009,11 @@ fn new_active_supplier(server: &Server, n: u32, stock: u64) -> (String, Value, V
     let published = server.mutate(
         Some(&token),
         "publishProduct",
-        &format!("mutation($p: UUID!) {{ publishProduct(id: $p) {{ {RESULT} }} }}"),
-        json!({ "p": drafted["id"] }),
+        &format!("mutation($p: ID!) {{ publishProduct(id: $p) {{ product {{ id }} {RESULT} }} }}"),
+        json!({ "p": drafted["product"]["id"] }),
     );
     server.caught_up(&published["position"]);
-    (token, id, drafted["id"].clone())
+    (token, id, drafted["product"]["id"].clone())
 }
 
 #[test]
@@ -994,7 +1026,7 @@ fn a_supplier_exited_while_orders_arrive_keeps_no_order_that_can_be_paid() {
     ];
     for trial in 0..3 {
         let (_, supplier, product) = new_active_supplier(&server, 10 + trial, 1000);
-        let exit = format!("mutation($s: UUID!) {{ actOnSupplier(supplierId: $s, action: \"EXIT\", reason: \"leaves\") {{ {RESULT} }} }}");
+        let exit = format!("mutation($s: ID!) {{ actOnSupplier(supplierId: $s, measure: EXIT, reason: \"leaves\") {{ supplier {{ id }} {RESULT} }} }}");
         let answers = at_once(33, |i| {
             if i % 11 == 0 {
                 server.ok(Some(&agent), &exit, json!({ "s": supplier }))["actOnSupplier"].clone()
@@ -1015,13 +1047,18 @@ fn a_supplier_exited_while_orders_arrive_keeps_no_order_that_can_be_paid() {
                 continue;
             }
             let buyer = &buyers[i % 2];
-            let paid = pay(&server, buyer, &a["id"], &format!("exit-{}", a["id"]));
+            let paid = pay(
+                &server,
+                buyer,
+                &a["order"]["id"],
+                &format!("exit-{}", a["order"]["id"]),
+            );
             assert_ne!(
                 paid["userErrors"],
                 json!([]),
                 "paid an exited supplier: {a}"
             );
-            let o = order(&server, buyer, &a["id"]);
+            let o = order(&server, buyer, &a["order"]["id"]);
             assert!(
                 o["escrow"]["funded"].is_null(),
                 "money went into an exited supplier's escrow: {o}"

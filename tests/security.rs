@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures::SinkExt;
 use serde_json::{json, Value};
-use support::{next_json, Server, PASSWORD, RESULT};
+use support::{iso, next_json, Server, PASSWORD, RESULT};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -417,7 +417,7 @@ fn weak_passwords_are_refused_with_a_reason() {
             "{:?}: {answer}",
             &weak[..weak.len().min(20)]
         );
-        assert_eq!(error["field"], "password");
+        assert_eq!(error["field"], json!(["password"]));
         assert!(
             error["message"].as_str().is_some_and(|m| m.len() > 20),
             "{error}"
@@ -436,7 +436,10 @@ fn weak_passwords_are_refused_with_a_reason() {
         answer["changePassword"]["userErrors"][0]["code"], "WEAK_PASSWORD",
         "{answer}"
     );
-    assert_eq!(answer["changePassword"]["userErrors"][0]["field"], "new");
+    assert_eq!(
+        answer["changePassword"]["userErrors"][0]["field"],
+        json!(["new"])
+    );
 }
 
 /// Item 5, sessions end when told to: signing out ends this device's token, a new password ends
@@ -601,7 +604,7 @@ fn files_are_readable_only_by_the_parties_of_what_they_belong_to() {
         server.ok(Some(&supplier), "{ me { supplierId } }", json!({}))["me"]["supplierId"].clone();
     let profile = server.ok(
         Some(&agent),
-        "query($s: UUID!) { supplier(id: $s) { documents { file } } }",
+        "query($s: ID!) { supplier(id: $s) { documents { file } } }",
         json!({ "s": supplier_id }),
     );
     let licence = profile["supplier"]["documents"][0]["file"]
@@ -631,10 +634,10 @@ fn files_are_readable_only_by_the_parties_of_what_they_belong_to() {
     let created = server.mutate(
         Some(&buyer),
         "createRfq",
-        &format!("mutation($i: RfqInput!) {{ createRfq(input: $i) {{ {RESULT} }} }}"),
+        &format!("mutation($i: RfqInput!) {{ createRfq(input: $i) {{ rfq {{ id }} {RESULT} }} }}"),
         json!({ "i": {
             "title": "非标法兰 Custom flange", "categoryId": category["id"], "quantity": 40,
-            "drawings": [drawing], "deadline": in_ten_days,
+            "drawings": [drawing], "deadline": iso(in_ten_days),
             "invitedSupplierIds": [supplier_id]
         }}),
     );
@@ -652,12 +655,12 @@ fn files_are_readable_only_by_the_parties_of_what_they_belong_to() {
     // never been uploaded, and grants nothing.
     let attached = server.ok(
         Some(&rival),
-        "mutation($f: String!) { submitDocument(kind: \"BUSINESS_LICENCE\", file: $f) { userErrors { code field } } }",
+        "mutation($f: String!) { submitDocument(kind: BUSINESS_LICENCE, file: $f) { userErrors { code field } } }",
         json!({ "f": licence }),
     );
     assert_eq!(
         attached["submitDocument"]["userErrors"],
-        json!([{ "code": "NOT_A_FILE", "field": "file" }]),
+        json!([{ "code": "NOT_A_FILE", "field": ["file"] }]),
         "{attached}"
     );
     assert_eq!(read(&rival, &licence), 404);
@@ -667,7 +670,7 @@ fn files_are_readable_only_by_the_parties_of_what_they_belong_to() {
     let drafted = server.mutate(
         Some(&supplier),
         "draftProduct",
-        "mutation($i: ProductInput!) { draftProduct(input: $i) { id position userErrors { code } } }",
+        "mutation($i: ProductInput!) { draftProduct(input: $i) { product { id } position userErrors { code } } }",
         json!({ "i": {
             "categoryId": category["id"], "brand": "固力", "keyword": "六角螺栓", "name": "Pictured M8 bolt",
             "images": [picture], "moq": 100, "packSize": 50,
@@ -683,8 +686,8 @@ fn files_are_readable_only_by_the_parties_of_what_they_belong_to() {
     let published = server.mutate(
         Some(&supplier),
         "publishProduct",
-        &format!("mutation($p: UUID!) {{ publishProduct(id: $p) {{ {RESULT} }} }}"),
-        json!({ "p": drafted["id"] }),
+        &format!("mutation($p: ID!) {{ publishProduct(id: $p) {{ product {{ id }} {RESULT} }} }}"),
+        json!({ "p": drafted["product"]["id"] }),
     );
     server.caught_up(&published["position"]);
     assert_eq!(anonymous(), 200, "a published product's picture");
@@ -799,7 +802,7 @@ fn stored_text_is_bounded_and_holds_no_hidden_characters() {
             e["field"].as_str().unwrap_or_default().to_string(),
         )
     };
-    let register = "mutation($c: String!, $e: String!) { registerBuyer(companyName: $c, name: \"周敏\", email: $e, password: \"quiet harbour lanterns 9\") { id userErrors { code } } }";
+    let register = "mutation($c: String!, $e: String!) { registerBuyer(companyName: $c, name: \"周敏\", email: $e, password: \"quiet harbour lanterns 9\") { userId userErrors { code } } }";
 
     // Given a 120 KB company name, when registering, then it is refused and no account opens.
     let huge = server.gql(
@@ -864,7 +867,7 @@ fn stored_text_is_bounded_and_holds_no_hidden_characters() {
             "attributes": [{ "key": "thread", "value": "M8" }, { "key": "length", "value": "20 mm" }, { "key": "material", "value": "A2" }]
         })
     };
-    let draft = "mutation($i: ProductInput!) { draftProduct(input: $i) { id position userErrors { code } } }";
+    let draft = "mutation($i: ProductInput!) { draftProduct(input: $i) { product { id } position userErrors { code } } }";
     for (input, expected) in [
         (
             product(&"REFUSED-NAME ".repeat(8_000), 0),
@@ -928,8 +931,8 @@ fn stored_text_is_bounded_and_holds_no_hidden_characters() {
     let buyer = server.sign_in("buyer@ningbo-machinery.demo", PASSWORD);
     let answer = server.gql(
         Some(&buyer),
-        "mutation($l: [CartLineInput!]!, $a: String!) { placeOrder(lines: $l, address: $a) { id userErrors { code } } }",
-        json!({ "l": [{ "productId": drafted["id"], "quantity": 100 }], "a": "x".repeat(200_000) }),
+        "mutation($l: [CartLineInput!]!, $a: String!) { placeOrder(lines: $l, address: $a) { userErrors { code } } }",
+        json!({ "l": [{ "productId": drafted["product"]["id"], "quantity": 100 }], "a": "x".repeat(200_000) }),
     );
     assert_eq!(
         refusal(&answer),
@@ -995,9 +998,9 @@ fn another_companys_order_answers_as_if_it_did_not_exist() {
     );
     let real = mine["myOrders"]["edges"][0]["node"]["id"].clone();
     assert!(real.is_string(), "the demo buyer has orders: {mine}");
-    let random = json!("01a23f00-0000-7000-8000-000000000042");
+    let random = json!("gid://zhuchao/Order/01a23f00-0000-7000-8000-000000000042");
     let cancel = format!(
-        "mutation($o: UUID!) {{ cancelOrder(orderId: $o, reason: \"probe\") {{ {RESULT} }} }}"
+        "mutation($o: ID!) {{ cancelOrder(orderId: $o, reason: \"probe\") {{ order {{ id }} {RESULT} }} }}"
     );
     for token in [&other, &rival] {
         let probe = |id: &Value| server.gql(Some(token), &cancel, json!({ "o": id }));
@@ -1021,11 +1024,11 @@ fn registering_does_not_tell_whether_an_email_has_an_account() {
     let _side_by_side = side_by_side();
     let data = tempfile::tempdir().expect("tempdir");
     let server = Server::start(data.path(), true, &[]);
-    let register = "mutation($e: String!) { registerBuyer(companyName: \"探针机械\", name: \"探针\", email: $e, password: \"nowhere-2026!\") { id position userErrors { code field message } } }";
+    let register = "mutation($e: String!) { registerBuyer(companyName: \"探针机械\", name: \"探针\", email: $e, password: \"nowhere-2026!\") { userId position userErrors { code field message } } }";
     let shape = |answer: &Value| -> Value {
         let r = &answer["registerBuyer"];
         json!({
-            "id": r["id"].as_str().map(|id| id.len()),
+            "id": r["userId"].as_str().map(|id| id.len()),
             "position": r["position"].is_string(),
             "userErrors": r["userErrors"],
         })
@@ -1041,7 +1044,7 @@ fn registering_does_not_tell_whether_an_email_has_an_account() {
 
     // Retried with one idempotency key, both answer the same id and position each time (a
     // taken email's attempt is noted once, as a free email's account is opened once).
-    let retried = "mutation($e: String!) { registerBuyer(companyName: \"探针机械\", name: \"探针\", email: $e, password: \"nowhere-2026!\", idempotencyKey: \"probe-1\") { id position userErrors { code } } }";
+    let retried = "mutation($e: String!) { registerBuyer(companyName: \"探针机械\", name: \"探针\", email: $e, password: \"nowhere-2026!\", idempotencyKey: \"probe-1\") { userId position userErrors { code } } }";
     for email in ["buyer@suzhou-automation.demo", "someone@probe.test"] {
         let answers: Vec<Value> = (0..3)
             .map(|_| server.ok(None, retried, json!({ "e": email }))["registerBuyer"].clone())
@@ -1063,12 +1066,12 @@ fn registering_does_not_tell_whether_an_email_has_an_account() {
     assert!(probe["signIn"]["token"].is_null(), "{probe}");
     let owner = server.sign_in("buyer@ningbo-machinery.demo", PASSWORD);
     let me = server.ok(Some(&owner), "{ me { id companyName } }", json!({}));
-    assert_ne!(me["me"]["id"], taken["registerBuyer"]["id"]);
+    assert_ne!(me["me"]["id"], taken["registerBuyer"]["userId"]);
     assert_ne!(me["me"]["companyName"], "探针机械");
 
     // The same for a supplier's application: a taken email is answered as recorded, and no
     // application is made.
-    let apply = "mutation($e: String!, $code: String!, $c: [UUID!]!) { applySupplier(companyName: \"探针紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"探针\", phone: \"13900000000\", email: $e, password: \"nowhere-2026!\") { id position userErrors { code field message } } }";
+    let apply = "mutation($e: String!, $code: String!, $c: [ID!]!) { applySupplier(companyName: \"探针紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"探针\", phone: \"13900000000\", email: $e, password: \"nowhere-2026!\") { supplierId userId position userErrors { code field message } } }";
     let category = support::fastener_category(&server);
     let code = |body: &str| {
         zhuchao_domain::credit_code::CreditCode::with_check_character(body)
@@ -1079,7 +1082,7 @@ fn registering_does_not_tell_whether_an_email_has_an_account() {
     let shape = |answer: &Value| -> Value {
         let r = &answer["applySupplier"];
         json!({
-            "id": r["id"].as_str().map(|id| id.len()),
+            "id": r["supplierId"].as_str().map(|id| id.len()),
             "position": r["position"].is_string(),
             "userErrors": r["userErrors"],
         })
@@ -1097,18 +1100,21 @@ fn registering_does_not_tell_whether_an_email_has_an_account() {
     assert_eq!(shape(&taken), shape(&free), "{taken} / {free}");
     assert_eq!(taken["applySupplier"]["userErrors"], json!([]));
     let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
-    let lookup = "query($s: UUID!, $at: String) { supplier(id: $s, atLeast: $at) { id } }";
+    let lookup = "query($s: ID!, $at: String) { supplier(id: $s, atLeast: $at) { id } }";
     let at = &free["applySupplier"]["position"];
     let recorded = server.ok(
         Some(&agent),
         lookup,
-        json!({ "s": free["applySupplier"]["id"], "at": at }),
+        json!({ "s": free["applySupplier"]["supplierId"], "at": at }),
     );
-    assert_eq!(recorded["supplier"]["id"], free["applySupplier"]["id"]);
+    assert_eq!(
+        recorded["supplier"]["id"],
+        free["applySupplier"]["supplierId"]
+    );
     let none = server.gql(
         Some(&agent),
         lookup,
-        json!({ "s": taken["applySupplier"]["id"], "at": at }),
+        json!({ "s": taken["applySupplier"]["supplierId"], "at": at }),
     );
     assert_eq!(
         none["errors"][0]["extensions"]["code"], "NOT_FOUND",

@@ -55,7 +55,7 @@ fn state_and_sign_ins_survive_a_restart() {
     let placed = server.mutate(
         Some(&token),
         "placeOrder",
-        "mutation($p: UUID!, $q: Int!) { placeOrder(lines: [{productId: $p, quantity: $q}], address: \"宁波\") { id position userErrors { code message } } }",
+        "mutation($p: ID!, $q: Int!) { placeOrder(lines: [{productId: $p, quantity: $q}], address: \"宁波\") { order { id } position userErrors { code message } } }",
         json!({ "p": node["id"], "q": node["moq"].as_u64().expect("moq") * 10 }),
     );
     server.stop();
@@ -74,10 +74,10 @@ fn state_and_sign_ins_survive_a_restart() {
     );
     let order = server.ok(
         Some(&token),
-        "query($id: UUID!) { order(id: $id) { id status } }",
-        json!({ "id": placed["id"] }),
+        "query($id: ID!) { order(id: $id) { id status } }",
+        json!({ "id": placed["order"]["id"] }),
     );
-    assert_eq!(order["order"]["id"], placed["id"]);
+    assert_eq!(order["order"]["id"], placed["order"]["id"]);
 }
 
 #[test]
@@ -216,7 +216,7 @@ fn migrate_copies_a_marketplace_into_another_store_and_resumes() {
     let server = Server::start(source.path(), true, &[]);
     let before = server.ok(None, query, json!({}))["products"]["totalCount"].clone();
     let agent = server.sign_in("agent@zhuchao.demo", "zhuchao-demo");
-    let sessions = "query($f: String!, $t: String!) { analytics(from: $f, to: $t, granularity: WEEK) { sessions gmv { minor } } }";
+    let sessions = "query($f: DateTime!, $t: DateTime!) { analytics(from: $f, to: $t, granularity: WEEK) { sessions gmv { minor } } }";
     let range = json!({ "f": support::day(-30), "t": support::day(1) });
     let traffic = server.ok(Some(&agent), sessions, range.clone());
     assert!(traffic["analytics"]

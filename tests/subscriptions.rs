@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures::SinkExt;
 use serde_json::json;
-use support::{next_json, Server, PASSWORD};
+use support::{iso, next_json, Server, PASSWORD};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -20,7 +20,7 @@ async fn a_supplier_hears_of_a_new_rfq_in_its_inbox() {
         let me = server.ok(Some(&supplier_token), "{ me { supplierId } }", json!({}));
         let profile = server.ok(
             None,
-            "query($s: UUID!) { supplier(id: $s) { categoryIds } }",
+            "query($s: ID!) { supplier(id: $s) { categoryIds } }",
             json!({ "s": me["me"]["supplierId"] }),
         );
         let buyer = server.sign_in("buyer@ningbo-machinery.demo", PASSWORD);
@@ -51,12 +51,10 @@ async fn a_supplier_hears_of_a_new_rfq_in_its_inbox() {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let rfq = tokio::task::block_in_place(|| {
-        let now = server.ok(None, "{ now }", json!({}))["now"]
-            .as_f64()
-            .expect("now");
-        server.mutate(Some(&buyer), "createRfq", "mutation($i: RfqInput!) { createRfq(input: $i) { id userErrors { code } } }", json!({ "i": {
-            "title": "实时推送 live inbox", "categoryId": category, "quantity": 10, "deadline": now + 3.0 * 86_400_000.0, "invitedSupplierIds": [supplier_id]
-        }}))["id"].clone()
+        let now = server.now();
+        server.mutate(Some(&buyer), "createRfq", "mutation($i: RfqInput!) { createRfq(input: $i) { rfq { id } userErrors { code } } }", json!({ "i": {
+            "title": "实时推送 live inbox", "categoryId": category, "quantity": 10, "deadline": iso(now + 3.0 * 86_400_000.0), "invitedSupplierIds": [supplier_id]
+        }}))["rfq"]["id"].clone()
     });
     let next = next_json(&mut socket).await;
     assert_eq!(next["type"], "next", "{next}");

@@ -187,6 +187,15 @@ impl Server {
         );
     }
 
+    /// The server's time, in milliseconds since the Unix epoch.
+    pub fn now(&self) -> f64 {
+        millis(
+            self.ok(None, "{ now }", json!({}))["now"]
+                .as_str()
+                .expect("now"),
+        )
+    }
+
     pub fn sign_in(&self, email: &str, password: &str) -> String {
         let data = self.ok(None, "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token userErrors { code } } }", json!({ "e": email, "p": password }));
         data["signIn"]["token"]
@@ -222,28 +231,31 @@ pub fn cny(minor: i64) -> Value {
     json!({ "minor": minor.to_string(), "currency": "CNY" })
 }
 
-/// Today plus `offset_days` as `YYYY-MM-DD` (UTC).
-pub fn day(offset_days: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    let days = now / 86_400 + offset_days;
-    // Civil date from days since the epoch.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+/// An instant in milliseconds since the Unix epoch as the API's `DateTime` (RFC 3339, UTC).
+pub fn iso(ms: f64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .expect("a representable instant");
+    at.format(&time::format_description::well_known::Rfc3339)
+        .expect("formattable")
 }
 
-/// What every mutation answers.
-pub const RESULT: &str = "id position userErrors { code field message }";
+/// Milliseconds since the Unix epoch of a `DateTime` the API answered.
+pub fn millis(text: &str) -> f64 {
+    let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| panic!("not a DateTime: {text}"));
+    (at.unix_timestamp_nanos() / 1_000_000) as f64
+}
+
+/// Today plus `offset_days` as `YYYY-MM-DD` (UTC).
+pub fn day(offset_days: i64) -> String {
+    let today = time::OffsetDateTime::now_utc().date();
+    (today + time::Duration::days(offset_days))
+        .format(time::macros::format_description!("[year]-[month]-[day]"))
+        .expect("formattable")
+}
+
+/// What every mutation answers besides the objects it changed.
+pub const RESULT: &str = "position userErrors { code field message }";
 
 /// Polls `query` until `done` holds for its data (the process managers work asynchronously).
 pub fn eventually(

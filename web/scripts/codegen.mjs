@@ -7,7 +7,7 @@ import { buildSchema, isObjectType, isInputObjectType, isEnumType, isScalarType,
 
 const sdl = readFileSync(new URL("../../docs/schema.graphql", import.meta.url), "utf8");
 const schema = buildSchema(sdl);
-const scalars = { String: "string", Int: "number", Float: "number", Boolean: "boolean", ID: "string", UUID: "string" };
+const scalars = { String: "string", Int: "number", Float: "number", Boolean: "boolean", ID: "string", DateTime: "string" };
 
 function ts(type, input) {
   if (isNonNullType(type)) return ts(type.ofType, input).replace(/ \| null$/, "");

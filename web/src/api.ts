@@ -1,6 +1,6 @@
 // The one way the UI talks to Zhuchao: GraphQL over POST (with the sign-in token and the visit's
 // session), graphql-transport-ws for live updates, and /files for uploads.
-import type { MeOut, MutationResult, UserError } from "./generated/schema";
+import type { User, UserError } from "./generated/schema";
 
 const TOKEN = "zhuchao.token";
 const SESSION = "zhuchao.session";
@@ -61,11 +61,15 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   return body.data as T;
 }
 
-export const RESULT = "id position userErrors { code field message }";
+/** What every mutation's payload answers besides the objects it changed. */
+export const RESULT = "position userErrors { code field message }";
 
-/** Runs a mutation field that answers a MutationResult; user errors are thrown too. */
-export async function mutate(field: string, query: string, variables: Record<string, unknown> = {}): Promise<MutationResult> {
-  const data = await gql<Record<string, MutationResult>>(query, variables);
+/** A mutation's payload: the objects it changed (by field), the position written, and refusals. */
+export type Payload = { position: string | null; userErrors: UserError[] } & Record<string, any>;
+
+/** Runs a mutation field; user errors are thrown too. */
+export async function mutate(field: string, query: string, variables: Record<string, unknown> = {}): Promise<Payload> {
+  const data = await gql<Record<string, Payload>>(query, variables);
   const result = data[field];
   if (result.userErrors.length) throw new UserErrors(result.userErrors);
   return result;
@@ -73,7 +77,7 @@ export async function mutate(field: string, query: string, variables: Record<str
 
 export class UserErrors extends Error {
   constructor(public errors: UserError[]) {
-    super(errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join("; "));
+    super(errors.map((e) => (e.field?.length ? `${e.field.join(".")}: ${e.message}` : e.message)).join("; "));
   }
 }
 
@@ -97,16 +101,17 @@ export function trackPage(path: string) {
   gql("mutation($p: String!) { trackPageView(path: $p) }", { p: path }).catch(() => {});
 }
 
-export const ME = "me { id email name role companyId companyName supplierId }";
+export const USER = "id email name role companyId companyName supplierId";
+export const ME = `me { ${USER} }`;
 
-export async function signIn(email: string, password: string): Promise<MeOut> {
-  const data = await gql<{ signIn: { token: string | null; me: MeOut | null; userErrors: UserError[] } }>(
-    `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token ${ME} userErrors { code field message } } }`,
+export async function signIn(email: string, password: string): Promise<User> {
+  const data = await gql<{ signIn: { token: string | null; user: User | null; userErrors: UserError[] } }>(
+    `mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token user { ${USER} } userErrors { code field message } } }`,
     { e: email, p: password },
   );
-  if (!data.signIn.token || !data.signIn.me) throw new UserErrors(data.signIn.userErrors);
+  if (!data.signIn.token || !data.signIn.user) throw new UserErrors(data.signIn.userErrors);
   setToken(data.signIn.token);
-  return data.signIn.me;
+  return data.signIn.user;
 }
 
 /** Uploads a file; answers the reference to put in documents, drawings or evidence. */

@@ -3,7 +3,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { gql, ME, RESULT, setToken, startVisit, syncFileCookie, token, trackPage } from "./api";
-import type { MeOut } from "./generated/schema";
+import type { User } from "./generated/schema";
 import { lang, setLang, t } from "./i18n";
 import { useSignal } from "./state";
 import { cart } from "./cart";
@@ -24,7 +24,7 @@ import { AnalyticsPage } from "./pages/analytics";
 import { SupplierPage } from "./pages/supplier";
 
 function useRoute(): string[] {
-  const read = () => (location.hash.replace(/^#\/?/, "").split("?")[0] || "search").split("/");
+  const read = () => (location.hash.replace(/^#\/?/, "").split("?")[0] || "search").split("/").map(decodeURIComponent);
   const [route, setRoute] = useState(read);
   useEffect(() => {
     const on = () => {
@@ -40,7 +40,7 @@ function useRoute(): string[] {
   return route;
 }
 
-function Nav({ user }: { user: MeOut | null }) {
+function Nav({ user }: { user: User | null }) {
   const items = useSignal(cart).length;
   const role = user?.role;
   const link = (href: string, label: string) => (
@@ -111,7 +111,7 @@ function App() {
     const out = () => me.set(null);
     window.addEventListener("zhuchao:signed-out", out);
     if (token()) {
-      gql<{ me: MeOut }>(`{ ${ME} }`)
+      gql<{ me: User }>(`{ ${ME} }`)
         .then((d) => me.set(d.me))
         .catch(() => me.set(null))
         .finally(() => setReady(true));

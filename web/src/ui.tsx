@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError, gql, UserErrors } from "./api";
-import type { EventOut, MoneyOut } from "./generated/schema";
+import type { Money, TimelineEntry } from "./generated/schema";
 import { t } from "./i18n";
 
 /** Loads `query` and keeps it fresh when `deps` change; `reload` fetches again. */
@@ -87,7 +87,7 @@ export function toggled<T>(list: T[], value: T, on: boolean): T[] {
   return on ? [...list, value] : list.filter((v) => v !== value);
 }
 
-export function money(m: MoneyOut | null | undefined): string {
+export function money(m: Money | null | undefined): string {
   if (!m) return "—";
   return m.formatted;
 }
@@ -97,9 +97,10 @@ export function cny(minor: number | string): string {
   return `¥${(n / 100).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
-export function date(ms: number | null | undefined): string {
-  if (ms == null) return "—";
-  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+/** An API `DateTime` (or milliseconds) for people, in their time zone. */
+export function date(at: string | number | null | undefined): string {
+  if (at == null) return "—";
+  return new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
 export function Field(props: { label: string; children: ComponentChildren; hint?: string }) {
@@ -126,74 +127,47 @@ export function Stars({ value }: { value: number | null }) {
   );
 }
 
-/** A stream's events as a readable timeline (an order, RFQ or dispute). */
-export function Timeline({ stream, refresh = 0 }: { stream: string; refresh?: number }) {
-  const { data, error, loading } = useQuery<{ history: { nodes: EventOut[] } }>(
-    "query($s: String!) { history(stream: $s, first: 100) { nodes { position version eventType payload actor at } } }",
-    { s: stream },
-    [refresh],
-  );
+/** What to ask for to show an object's timeline. */
+export const TIMELINE = "timeline { at position kind summary actor { name role } changes { field from to } }";
+
+/** What happened to an order, RFQ or dispute, entry by entry, as the API tells this viewer. */
+export function Timeline({ entries }: { entries: TimelineEntry[] | null | undefined }) {
   return (
     <section class="card">
       <h3>{t("History")}</h3>
-      <ErrorBox error={error} />
-      <Loading when={loading && !data}>
-        <ol class="timeline">
-          {data?.history.nodes.map((e) => (
-            <li key={e.position}>
-              <time>{date(e.at)}</time>
-              <strong>{humanise(e.eventType)}</strong>
-              <span class="muted"> {e.actor ?? ""}</span>
-              <Details payload={e.payload} />
-            </li>
-          ))}
-        </ol>
-      </Loading>
+      <ol class="timeline">
+        {(entries ?? []).map((e) => (
+          <li key={e.position + e.kind}>
+            <time>{date(e.at)}</time>
+            <strong>{humanise(e.kind)}</strong>
+            <span class="muted"> {e.actor.name}</span>
+            <div class="small">{e.summary}</div>
+            {e.changes.length ? (
+              <div class="muted small">
+                {e.changes.map((c) => `${c.field}: ${c.from ?? "—"} → ${c.to ?? "—"}`).join(" · ")}
+              </div>
+            ) : null}
+          </li>
+        ))}
+      </ol>
     </section>
   );
 }
 
-function Details({ payload }: { payload: string }) {
-  let summary = "";
-  try {
-    const body = JSON.parse(payload);
-    const parts: string[] = [];
-    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-    for (const [k, v] of Object.entries(body ?? {})) {
-      if (v == null || k === "at" || k === "id") continue;
-      const label = k.replace(/_/g, " ");
-      if (typeof v === "object" && "minor" in (v as object) && "currency" in (v as object)) {
-        const m = v as { minor: number | string; currency: string };
-        parts.push(`${label}: ${(Number(m.minor) / 100).toFixed(2)} ${m.currency}`);
-      } else if (typeof v === "object" || (typeof v === "string" && uuid.test(v))) {
-        continue;
-      } else if (typeof v === "number" && /(_by|until|deadline|_at)$/.test(k) && v > 1e12) {
-        parts.push(`${label}: ${date(v)}`);
-      } else if (v !== "") {
-        parts.push(`${label}: ${String(v).slice(0, 60)}`);
-      }
-    }
-    summary = parts.slice(0, 4).join(" · ");
-  } catch {
-    summary = "";
-  }
-  return summary ? <div class="muted small">{summary}</div> : null;
-}
-
-/** `OrderPlaced` → `Order placed`. */
+/** `ORDER_PLACED` (or `OrderPlaced`) → `Order placed`. */
 export function humanise(name: string): string {
   const words = name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** Time left until `deadline`, ticking every second. */
-export function Countdown({ deadline }: { deadline: number }) {
+export function Countdown({ deadline }: { deadline: number | string }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const id = window.setInterval(() => setNow(Date.now()), 1000);
     return () => window.clearInterval(id);
   }, []);
-  const left = deadline - now;
+  const left = new Date(deadline).getTime() - now;
   if (left <= 0) return <Badge tone="warn">SLA ✕</Badge>;
   const h = Math.floor(left / 3_600_000);
   const m = Math.floor((left % 3_600_000) / 60_000);

@@ -124,7 +124,7 @@ async function expectStatus(page, status) {
 async function buyerWithPaidOrder() {
   const buyer = await person();
   await signIn(buyer, "buyer@ningbo-machinery.demo");
-  await buyer.goto(`${base}/#/product/${newProduct.id}`);
+  await buyer.goto(`${base}/#/product/${encodeURIComponent(newProduct.id)}`);
   await buyer.getByRole("button", { name: "Add to cart" }).click();
   await buyer.goto(`${base}/#/cart`);
   await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
@@ -236,7 +236,7 @@ await step("a new supplier applies, is verified by an agent, pays its deposit an
 await step("a buyer orders the new part at its tier price and pays into escrow; the supplier ships; receipt releases the escrow", async () => {
   const buyer = await person();
   await signIn(buyer, "buyer@ningbo-machinery.demo");
-  await buyer.goto(`${base}/#/product/${newProduct.id}`);
+  await buyer.goto(`${base}/#/product/${encodeURIComponent(newProduct.id)}`);
   await buyer.getByLabel("Quantity").fill("1000");
   await buyer.getByTestId("line-total").filter({ hasText: "¥0.95" }).waitFor();
   await shot(buyer, "08-product");
@@ -309,7 +309,7 @@ await step("a buyer sends an RFQ; an invited supplier quotes; the buyer counters
   await signIn(buyer, "buyer@ningbo-machinery.demo");
   const supplierToken = await tokenOf("supplier1@zhuchao.demo");
   const supplierId = (await api("{ me { supplierId } }", {}, supplierToken)).me.supplierId;
-  const supplierName = (await api("query($id: UUID!) { supplier(id: $id) { companyName } }", { id: supplierId })).supplier.companyName;
+  const supplierName = (await api("query($id: ID!) { supplier(id: $id) { companyName } }", { id: supplierId })).supplier.companyName;
   await buyer.goto(`${base}/#/rfq/new`);
   await buyer.getByLabel("Title").fill(`Non-standard M8 × 35 A4 bolts ${suffix}`);
   await buyer.getByLabel("Category").selectOption({ label: "Fasteners › Bolts › Hex bolts / 六角螺栓" });
@@ -428,7 +428,7 @@ await step("the agent's analytics dashboard shows traffic, funnel and GMV; Chine
   assert.ok(await agent.getByRole("heading", { name: "转化漏斗" }).isVisible(), "Chinese headings");
   await shot(agent, "20-agent-analytics-zh");
   const sid = (await api("{ suppliers(first: 1) { nodes { id } } }")).suppliers.nodes[0].id;
-  await agent.goto(`${base}/#/supplier/${sid}`);
+  await agent.goto(`${base}/#/supplier/${encodeURIComponent(sid)}`);
   await agent.getByRole("heading", { name: "信用记录" }).waitFor();
   // Standing actions: a warning shows on the profile at once.
   const warnings = async () => Number(await agent.locator("dt", { hasText: "警告次数" }).locator("xpath=following-sibling::dd[1]").textContent());

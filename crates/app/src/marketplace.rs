@@ -34,7 +34,7 @@ use zhuchao_eventstore::{EventStore, StoreError};
 
 use crate::handler::{AppError, CommandContext, CommandHandler, Executed, LoadError};
 use crate::ports::{PaymentError, PaymentProvider};
-use zhuchao_domain::error_codes::ErrorCode;
+use zhuchao_domain::error_codes::{Coded, ErrorCode};
 
 /// Platform settings an admin may change.
 #[derive(Clone, Debug)]
@@ -67,7 +67,7 @@ impl Default for Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum MarketError {
     #[error("{message}")]
-    Rejected { code: String, message: String },
+    Rejected { code: ErrorCode, message: String },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("the {0} kept changing while this was decided; try again")]
@@ -81,22 +81,22 @@ pub enum MarketError {
 }
 
 impl MarketError {
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            MarketError::Rejected { code, .. } => code.clone(),
-            MarketError::NotFound(_) => "NOT_FOUND".into(),
-            MarketError::Conflict(_) => "CONFLICT".into(),
-            MarketError::Unavailable(_) => "UNAVAILABLE".into(),
-            MarketError::Store(_) | MarketError::Codec(_) => "INTERNAL".into(),
+            MarketError::Rejected { code, .. } => *code,
+            MarketError::NotFound(_) => ErrorCode::NotFound,
+            MarketError::Conflict(_) => ErrorCode::Conflict,
+            MarketError::Unavailable(_) => ErrorCode::Unavailable,
+            MarketError::Store(_) | MarketError::Codec(_) => ErrorCode::Internal,
         }
     }
 }
 
-impl<E: std::error::Error + ErrorCode + 'static> From<AppError<E>> for MarketError {
+impl<E: std::error::Error + Coded + 'static> From<AppError<E>> for MarketError {
     fn from(e: AppError<E>) -> Self {
         match e {
             AppError::Rejected(rule) => MarketError::Rejected {
-                code: rule.code().to_string(),
+                code: rule.code(),
                 message: rule.to_string(),
             },
             AppError::Conflict(kind) => MarketError::Conflict(kind),
@@ -166,9 +166,9 @@ impl Drop for Flight<'_> {
     }
 }
 
-fn rejected(code: &str, message: impl Into<String>) -> MarketError {
+fn rejected(code: ErrorCode, message: impl Into<String>) -> MarketError {
     MarketError::Rejected {
-        code: code.into(),
+        code,
         message: message.into(),
     }
 }
@@ -200,7 +200,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
     ) -> Result<Executed<PaymentEvent>, MarketError> {
         if idempotency_key.trim().is_empty() || idempotency_key.len() > 200 {
             return Err(rejected(
-                "BAD_IDEMPOTENCY_KEY",
+                ErrorCode::BadIdempotencyKey,
                 "the idempotency key must be 1 to 200 characters",
             ));
         }
@@ -219,7 +219,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
             }
             Some(_) => {
                 return Err(rejected(
-                    "ALREADY_PAID",
+                    ErrorCode::AlreadyPaid,
                     "the order is already paid by another payment",
                 ))
             }
@@ -227,7 +227,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         }
         if o.status != OrderStatus::Placed {
             return Err(rejected(
-                "NOT_PAYABLE",
+                ErrorCode::NotPayable,
                 format!("the order is {:?}, not awaiting payment", o.status),
             ));
         }
@@ -236,13 +236,13 @@ impl<S: EventStore + Clone> Marketplace<S> {
         let supplier = o.supplier.ok_or(MarketError::NotFound("order"))?;
         if !self.supplier_may_sell(supplier).await?.0 {
             return Err(rejected(
-                "SUPPLIER_NOT_SELLING",
+                ErrorCode::SupplierNotSelling,
                 "the supplier may not sell now; this order cannot be paid",
             ));
         }
         let Some(_flight) = self.paying.begin(order) else {
             return Err(rejected(
-                "PAYMENT_IN_PROGRESS",
+                ErrorCode::PaymentInProgress,
                 "another payment of this order is being made; try again in a moment",
             ));
         };
@@ -270,7 +270,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
                     return Err(MarketError::Unavailable(e.to_string()));
                 }
                 Err(rejected(
-                    "ALREADY_PAID",
+                    ErrorCode::AlreadyPaid,
                     "the order is already paid by another payment; this charge was refunded",
                 ))
             }
@@ -301,7 +301,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         a: SupplierApplication,
     ) -> Result<Executed<SupplierEvent>, MarketError> {
         let code = CreditCode::parse(&a.credit_code)
-            .map_err(|e| rejected("BAD_CREDIT_CODE", e.to_string()))?;
+            .map_err(|e| rejected(ErrorCode::BadCreditCode, e.to_string()))?;
         for category in &a.categories {
             if !self
                 .handler
@@ -311,7 +311,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
                 .created
             {
                 return Err(rejected(
-                    "NO_SUCH_CATEGORY",
+                    ErrorCode::NoSuchCategory,
                     format!("category {category} does not exist"),
                 ));
             }
@@ -364,7 +364,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         let standing = self.supplier_standing(supplier).await?;
         if !standing.categories.contains(&sheet.category) {
             return Err(rejected(
-                "CATEGORY_NOT_SERVED",
+                ErrorCode::CategoryNotServed,
                 "the supplier did not register for this category",
             ));
         }
@@ -405,7 +405,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
                 })
             } else {
                 Err(rejected(
-                    "ALREADY_EXISTS",
+                    ErrorCode::AlreadyExists,
                     format!("this {what} id is taken"),
                 ))
             }
@@ -493,7 +493,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         let supplier = cart
             .first()
             .map(|i| i.facts.supplier)
-            .ok_or_else(|| rejected("EMPTY_CART", "an order needs at least one item"))?;
+            .ok_or_else(|| rejected(ErrorCode::EmptyCart, "an order needs at least one item"))?;
         let (may_sell, _) = self.supplier_may_sell(supplier).await?;
         let at = self.handler.now();
         let mut wanted: Vec<(ProductId, u64)> = merge_items(cart.clone())
@@ -543,7 +543,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
                 };
                 self.handler.execute::<Order>(id, cancel, ctx).await?;
                 Err(rejected(
-                    "SUPPLIER_NOT_SELLING",
+                    ErrorCode::SupplierNotSelling,
                     "the supplier stopped selling while the order was placed; it was cancelled",
                 ))
             }
@@ -707,7 +707,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         };
         if !held.is_positive() {
             return Err(rejected(
-                "NOTHING_HELD",
+                ErrorCode::NothingHeld,
                 "the escrow holds nothing for this order",
             ));
         }

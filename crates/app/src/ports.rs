@@ -78,12 +78,13 @@ pub enum PaymentError {
     Unavailable(String),
 }
 
-impl zhuchao_domain::error_codes::ErrorCode for PaymentError {
-    fn code(&self) -> &'static str {
+impl zhuchao_domain::error_codes::Coded for PaymentError {
+    fn code(&self) -> zhuchao_domain::error_codes::ErrorCode {
+        use zhuchao_domain::error_codes::ErrorCode as C;
         match self {
-            PaymentError::Declined(_) => "DECLINED",
-            PaymentError::KeyReused(_) => "KEY_REUSED",
-            PaymentError::Unavailable(_) => "UNAVAILABLE",
+            PaymentError::Declined(_) => C::Declined,
+            PaymentError::KeyReused(_) => C::KeyReused,
+            PaymentError::Unavailable(_) => C::Unavailable,
         }
     }
 }

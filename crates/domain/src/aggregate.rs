@@ -19,7 +19,7 @@ pub trait Aggregate {
     type State: Default + Clone;
     type Command;
     type Event: DomainEvent;
-    type Error: std::error::Error + crate::error_codes::ErrorCode + Send + Sync + 'static;
+    type Error: std::error::Error + crate::error_codes::Coded + Send + Sync + 'static;
 
     /// The stream kind, e.g. `order` for streams named `order-<id>`.
     const KIND: &'static str;

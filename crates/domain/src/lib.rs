@@ -3,6 +3,7 @@
 //! clock, no random ids — time and ids arrive inside commands, and facts from other aggregates
 //! (a category's schema, a supplier's standing) are passed in by the caller.
 
+pub mod actions;
 pub mod aggregate;
 pub mod credit_code;
 pub mod error_codes;

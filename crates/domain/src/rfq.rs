@@ -73,6 +73,8 @@ pub struct RfqState {
     pub quotes: BTreeMap<QuoteId, Quote>,
     pub status: RfqStatus,
     pub request: Option<RfqRequest>,
+    /// The order made from the accepted quote.
+    pub awarded_order: Option<OrderId>,
 }
 
 impl RfqState {
@@ -693,6 +695,7 @@ impl Aggregate for Rfq {
                     q.status = QuoteStatus::Accepted;
                 }
                 state.status = RfqStatus::Awarded;
+                state.awarded_order = Some(e.order);
             }
             E::QuoteNotSelected(e) => {
                 if let Some(q) = state.quotes.get_mut(&e.quote) {

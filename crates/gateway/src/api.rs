@@ -13,7 +13,7 @@ use zhuchao_domain::ids::{CompanyId, SupplierId, UserId};
 use zhuchao_eventstore::SharedStore;
 
 use crate::auth::{Session, Viewer};
-use crate::errors::{api_error, forbidden, unauthenticated};
+use crate::errors::{api_error, forbidden, unauthenticated, ErrorCode};
 use crate::views::ViewsHandle;
 
 /// The store the gateway runs on: the embedded one or a cluster's, chosen at start.
@@ -36,6 +36,9 @@ pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
 /// What one search costs beyond its page: a request may run at most a few dozen searches, so
 /// aliases cannot turn one request into hundreds of them.
 pub const SEARCH_COST: usize = 200;
+
+/// What reading a history costs beyond its entries: it reads the store, not the read models.
+pub const HISTORY_COST: usize = 100;
 
 pub fn search_cost(first: Option<i32>, child_complexity: usize) -> usize {
     page_cost(first, child_complexity).saturating_add(SEARCH_COST)
@@ -121,7 +124,7 @@ pub async fn caught_up(ctx: &Context<'_>, at_least: Option<String>) -> async_gra
     };
     let wanted: u64 = wanted.parse().map_err(|_| {
         api_error(
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "atLeast must be a position returned by a mutation",
         )
     })?;
@@ -129,13 +132,13 @@ pub async fn caught_up(ctx: &Context<'_>, at_least: Option<String>) -> async_gra
         .views
         .wait_for(wanted, READ_YOUR_WRITES_WAIT)
         .await
-        .map_err(|e| api_error("NOT_CAUGHT_UP", e.to_string()))?;
+        .map_err(|e| api_error(ErrorCode::NotCaughtUp, e.to_string()))?;
     // The search index follows the same stream with its own checkpoint.
     let started = std::time::Instant::now();
     while api(ctx).search.position() < wanted {
         if started.elapsed() > READ_YOUR_WRITES_WAIT {
             return Err(api_error(
-                "NOT_CAUGHT_UP",
+                ErrorCode::NotCaughtUp,
                 format!("the search index has not reached position {wanted} yet; try again"),
             ));
         }
@@ -148,7 +151,7 @@ pub async fn caught_up(ctx: &Context<'_>, at_least: Option<String>) -> async_gra
         .await
     {
         return Err(api_error(
-            "NOT_CAUGHT_UP",
+            ErrorCode::NotCaughtUp,
             format!("analytics has not reached position {wanted} yet; try again"),
         ));
     }
@@ -164,7 +167,7 @@ fn uncursor(cursor: &str) -> async_graphql::Result<Uuid> {
         .decode(cursor)
         .ok()
         .and_then(|b| Uuid::from_slice(&b).ok())
-        .ok_or_else(|| api_error("BAD_REQUEST", "not a cursor from this API"))
+        .ok_or_else(|| api_error(ErrorCode::BadRequest, "not a cursor from this API"))
 }
 
 /// A Relay connection over items in a stable order (newest first when `newest_first`), paged
@@ -180,7 +183,9 @@ pub fn paginate<T: OutputType>(
         items.reverse();
     }
     let first = match first {
-        Some(n) if n < 0 => return Err(api_error("BAD_REQUEST", "first cannot be negative")),
+        Some(n) if n < 0 => {
+            return Err(api_error(ErrorCode::BadRequest, "first cannot be negative"))
+        }
         Some(n) => (n as usize).min(MAX_PAGE),
         None => DEFAULT_PAGE,
     };

@@ -75,6 +75,20 @@ impl Viewer {
         matches!(self, Viewer::Admin { .. } | Viewer::Agent { .. })
     }
 
+    /// Who asks, as the domain's rules see them.
+    pub fn asker(&self) -> zhuchao_domain::actions::Asker {
+        use zhuchao_domain::actions::Asker;
+        match self {
+            Viewer::Anonymous => Asker::Anonymous,
+            Viewer::Admin { user } | Viewer::Agent { user } => Asker::Agent(*user),
+            Viewer::Buyer { user, company } => Asker::Buyer {
+                user: *user,
+                company: *company,
+            },
+            Viewer::Supplier { supplier, .. } => Asker::Supplier(*supplier),
+        }
+    }
+
     pub fn actor(&self) -> String {
         match self.user() {
             Some(u) => format!("user:{u}"),

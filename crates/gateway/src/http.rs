@@ -19,6 +19,7 @@ use zhuchao_eventstore::EventStore;
 
 use crate::api::{Api, ClientAddress};
 use crate::auth::{Session, Viewer};
+use crate::errors::ErrorCode;
 use crate::mutation::Mutation;
 use crate::query::Query;
 use crate::subscription::Subscription;
@@ -127,14 +128,14 @@ async fn graphql_post(
     if !json {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest.as_str(),
             "send GraphQL requests as POST with Content-Type: application/json",
         );
     }
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return error_response(
             StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest.as_str(),
             "batched requests are not accepted",
         );
     }
@@ -144,7 +145,13 @@ async fn graphql_post(
     };
     let request = match request {
         Ok(r) => r,
-        Err(message) => return error_response(StatusCode::BAD_REQUEST, "BAD_REQUEST", &message),
+        Err(message) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest.as_str(),
+                &message,
+            )
+        }
     };
     let token = headers
         .get(header::AUTHORIZATION)
@@ -158,7 +165,7 @@ async fn graphql_post(
         Err(()) => {
             return error_response(
                 StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
+                ErrorCode::Unauthenticated.as_str(),
                 "the token is invalid or expired; sign in again",
             )
         }
@@ -198,7 +205,7 @@ async fn graphql_post(
             error
                 .extensions
                 .get_or_insert_with(Default::default)
-                .set("code", "BAD_REQUEST");
+                .set("code", ErrorCode::BadRequest.as_str());
         }
         tidy_input_error(error);
     }
@@ -234,7 +241,7 @@ async fn graphql_post(
         let x = e.extensions.as_ref()?;
         match (x.get("code"), x.get("retryAfterSeconds")) {
             (Some(async_graphql::Value::String(c)), Some(async_graphql::Value::Number(n)))
-                if c == "TOO_MANY_ATTEMPTS" =>
+                if c == ErrorCode::TooManyAttempts.as_str() =>
             {
                 n.as_u64()
             }
@@ -264,7 +271,7 @@ async fn graphql_post(
         }
         Err(_) => error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
+            ErrorCode::Internal.as_str(),
             "the response could not be encoded",
         ),
     }
@@ -295,7 +302,7 @@ async fn graphiql(uri: axum::http::Uri) -> Response {
     if has_query {
         let mut refused = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
-            "METHOD_NOT_ALLOWED",
+            ErrorCode::MethodNotAllowed.as_str(),
             "GraphQL requests are POSTed as JSON; GET /graphql serves GraphiQL",
         );
         refused
@@ -326,7 +333,7 @@ async fn graphql_ws(
         if !same {
             return error_response(
                 StatusCode::FORBIDDEN,
-                "FORBIDDEN",
+                ErrorCode::Forbidden.as_str(),
                 "cross-origin WebSocket connections are not accepted",
             );
         }
@@ -418,7 +425,7 @@ pub fn router<S: EventStore + Clone>(
                         .into_response(),
                         Err(e) => error_response(
                             StatusCode::SERVICE_UNAVAILABLE,
-                            "UNAVAILABLE",
+                            ErrorCode::Unavailable.as_str(),
                             &e.to_string(),
                         ),
                     }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::errors::ErrorCode;
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest,
 };
@@ -69,10 +70,12 @@ impl Refusal {
     /// The public code of each refusal.
     pub fn code(&self) -> &'static str {
         match self {
-            Refusal::TooManyTokens | Refusal::TooManyFragments => "QUERY_TOO_LARGE",
-            Refusal::TooManyFields | Refusal::IntrospectionTooLarge(_) => "QUERY_TOO_COMPLEX",
-            Refusal::FragmentCycle(_) => "BAD_REQUEST",
-            Refusal::SeveralPasswordMutations => "ONE_PASSWORD_PER_REQUEST",
+            Refusal::TooManyTokens | Refusal::TooManyFragments => ErrorCode::QueryTooLarge.as_str(),
+            Refusal::TooManyFields | Refusal::IntrospectionTooLarge(_) => {
+                ErrorCode::QueryTooComplex.as_str()
+            }
+            Refusal::FragmentCycle(_) => ErrorCode::BadRequest.as_str(),
+            Refusal::SeveralPasswordMutations => ErrorCode::OnePasswordPerRequest.as_str(),
         }
     }
 
@@ -533,7 +536,7 @@ impl Extension for Guard {
                 ended
                     .extensions
                     .get_or_insert_with(Default::default)
-                    .set("code", "UNAUTHENTICATED");
+                    .set("code", ErrorCode::Unauthenticated.as_str());
                 return async_graphql::Response::from_errors(vec![ended]);
             }
         }

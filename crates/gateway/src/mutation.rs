@@ -1,92 +1,66 @@
 //! Mutations: one for every command of the marketplace. Each checks the caller's role and
-//! ownership, runs the use case, and answers with the position it wrote (pass it as `atLeast`
-//! to read your own write) or with `userErrors` when a business rule refused it.
+//! ownership, runs the use case, and answers its own payload: the objects it changed as the
+//! caller sees them after the write, the position written (`atLeast`), and `userErrors` when a
+//! business rule refused it.
 
 // A resolver's arguments are the API's input fields.
 #![allow(clippy::too_many_arguments)]
 
 use std::collections::BTreeMap;
 
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Object, ID};
 use uuid::Uuid;
 use zhuchao_app::marketplace::{MarketError, SupplierApplication};
 use zhuchao_app::{CommandContext, Executed};
 use zhuchao_domain::account::{Account, AccountCommand, Role};
 use zhuchao_domain::category::{AttributeDef, AttributeKind, Category, CategoryCommand};
-use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeReason};
+use zhuchao_domain::dispute::{Dispute, DisputeCommand};
 use zhuchao_domain::files::FileRef;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::order::{Order, OrderCommand, Party};
 use zhuchao_domain::product::{PriceTier, Product, ProductCommand, ProductSheet};
 use zhuchao_domain::rfq::{Rfq, RfqCommand, RfqSpec};
-use zhuchao_domain::supplier::{Contact, DocumentKind, Supplier, SupplierCommand};
+use zhuchao_domain::supplier::{Contact, Supplier, SupplierCommand};
 use zhuchao_domain::units::Unit;
 
 use crate::api::{admin, api, buyer, command_context, staff, supplier};
 use crate::auth::{hash_password, verify_password, Viewer};
-use crate::errors::{bad_input, classify, UserError};
-use crate::types::{MeOut, MoneyInput};
+use crate::enums::{self, DisputeReason, DocumentKind, StaffRole, SupplierMeasure};
+use crate::errors::{api_error, bad_input, classify, internal, not_found, ErrorCode, UserError};
+use crate::global_id::{decode, encode, Kind};
+use crate::payloads::*;
+use crate::scalars::DateTime;
+use crate::types::{MoneyInput, UserOut};
 
-/// What every mutation answers.
-#[derive(SimpleObject, Default)]
-pub struct MutationResult {
-    /// The id of what was created or changed.
-    pub id: Option<Uuid>,
-    /// The global position written: pass it as `atLeast` to read this write.
-    pub position: Option<String>,
-    /// Why a business rule refused the mutation; empty on success.
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(SimpleObject, Default)]
-pub struct SignInResult {
-    pub token: Option<String>,
-    pub me: Option<MeOut>,
-    pub user_errors: Vec<UserError>,
-}
-
-fn outcome<E>(
-    id: Uuid,
+/// What a use case's result writes into a payload: the position, or why it was refused.
+fn written<E>(
     result: Result<Executed<E>, MarketError>,
-) -> async_graphql::Result<MutationResult> {
+    names: impl FnOnce(&mut Written),
+) -> async_graphql::Result<Written> {
     match result {
-        Ok(done) => Ok(MutationResult {
-            id: Some(id),
-            position: Some(done.position.to_string()),
-            user_errors: vec![],
-        }),
-        Err(e) => Ok(MutationResult {
-            id: None,
-            position: None,
-            user_errors: vec![classify(e)?],
-        }),
+        Ok(done) => {
+            let mut w = Written::at(done.position.as_u64());
+            names(&mut w);
+            Ok(w)
+        }
+        Err(e) => Ok(Written::refused(classify(e)?)),
     }
-}
-
-fn refused(error: UserError) -> async_graphql::Result<MutationResult> {
-    Ok(MutationResult {
-        user_errors: vec![error],
-        ..Default::default()
-    })
 }
 
 fn money(field: &str, input: &MoneyInput) -> Result<zhuchao_domain::money::Money, UserError> {
     input.parse().map_err(|m| bad_input(field, m))
 }
 
-/// Earliest and latest instants a date input may name: 2000-01-01 and 2200-01-01 (UTC).
-const EARLIEST_MS: f64 = 946_684_800_000.0;
-const LATEST_MS: f64 = 7_258_118_400_000.0;
-
-/// A date given as milliseconds since the Unix epoch: a whole number between 2000 and 2200.
-fn timestamp(field: &str, ms: f64) -> Result<i64, UserError> {
-    if !ms.is_finite() || ms.fract() != 0.0 || !(EARLIEST_MS..=LATEST_MS).contains(&ms) {
-        return Err(bad_input(
-            field,
-            "a date is a whole number of milliseconds since 1970 (UTC), between the years 2000 and 2200",
-        ));
-    }
-    Ok(ms as i64)
+/// The uuid an id argument names as a `kind`; anything else answers as an id that does not
+/// exist.
+fn id_of(kind: Kind, field: &str, id: &ID) -> Result<Uuid, UserError> {
+    decode(kind, id).ok_or_else(|| {
+        UserError::new(
+            ErrorCode::NotFound,
+            format!("no such {}", kind.name().to_lowercase()),
+        )
+        .at(field)
+    })
 }
 
 /// Attribute values by key; the same key twice is refused rather than one silently winning.
@@ -95,10 +69,10 @@ fn attribute_map(
     input: &[AttributeInput],
 ) -> Result<BTreeMap<String, String>, UserError> {
     let mut out = BTreeMap::new();
-    for a in input {
+    for (i, a) in input.iter().enumerate() {
         if out.insert(a.key.clone(), a.value.clone()).is_some() {
             return Err(bad_input(
-                field,
+                &format!("{field}.{i}.key"),
                 format!("attribute {:?} is given twice", a.key),
             ));
         }
@@ -117,12 +91,14 @@ async fn uploaded(
     let a = api(ctx);
     let viewer = crate::api::viewer(ctx);
     let mut files = Vec::with_capacity(refs.len());
-    for text in refs {
-        let file = FileRef::parse(text).map_err(|e| UserError {
-            code: "NOT_A_FILE".into(),
-            field: Some(field.into()),
-            message: e.to_string(),
-        })?;
+    for (i, text) in refs.iter().enumerate() {
+        let at = if refs.len() == 1 && field != "files" && field.ends_with("file") {
+            field.to_string()
+        } else {
+            format!("{field}.{i}")
+        };
+        let file = FileRef::parse(text)
+            .map_err(|e| UserError::new(ErrorCode::NotAFile, e.to_string()).at(&at))?;
         let hash = file.hash().to_string();
         let present = a.files_dir.join(&hash).is_file();
         let uploaded_by_caller = match viewer.user() {
@@ -136,11 +112,11 @@ async fn uploaded(
             crate::access::may_read_file(&views, viewer, &hash, uploaded_by_caller)
         };
         if !readable {
-            return Err(UserError {
-                code: "NOT_A_FILE".into(),
-                field: Some(field.into()),
-                message: format!("{file} was never uploaded here"),
-            });
+            return Err(UserError::new(
+                ErrorCode::NotAFile,
+                format!("{file} was never uploaded here"),
+            )
+            .at(&at));
         }
         files.push(file);
     }
@@ -152,10 +128,11 @@ async fn uploaded(
 fn creation_id(kind: &str, caller: Uuid, key: Option<&str>) -> Result<Uuid, UserError> {
     match key {
         None => Ok(Uuid::now_v7()),
-        Some(k) if k.trim().is_empty() || k.len() > 200 => Err(bad_input(
-            "idempotencyKey",
+        Some(k) if k.trim().is_empty() || k.len() > 200 => Err(UserError::new(
+            ErrorCode::BadIdempotencyKey,
             "an idempotency key is 1 to 200 characters",
-        )),
+        )
+        .at("idempotencyKey")),
         Some(k) => Ok(Uuid::new_v5(
             &IDEMPOTENT_IDS,
             format!("{kind}\u{1f}{caller}\u{1f}{k}").as_bytes(),
@@ -175,47 +152,37 @@ fn creating_context(ctx: &Context<'_>, id: Uuid, key: &Option<String>) -> Comman
 /// The namespace of ids derived from idempotency keys.
 const IDEMPOTENT_IDS: Uuid = Uuid::from_u128(0x6e3f_2b8e_8d3a_4c59_9a1e_5b7d_0c4f_21a7);
 
-fn enum_value<T: Copy + std::fmt::Debug>(
-    field: &str,
-    text: &str,
-    options: &[T],
-) -> Result<T, UserError> {
-    let wanted = text.replace('_', "").to_lowercase();
-    options
-        .iter()
-        .copied()
-        .find(|o| format!("{o:?}").to_lowercase() == wanted)
-        .ok_or_else(|| {
-            bad_input(
-                field,
-                format!(
-                    "{text:?} is not one of {:?}",
-                    options
-                        .iter()
-                        .map(|o| zhuchao_app::handler::variant_name(o))
-                        .collect::<Vec<_>>()
-                ),
-            )
-        })
+/// A retried creation with the same idempotency key: the refusal "it exists" is the first
+/// request's success, answered at the position of what it made.
+async fn retried<A: zhuchao_domain::Aggregate>(
+    ctx: &Context<'_>,
+    key: &Option<String>,
+    id: impl std::fmt::Display,
+    written: Written,
+    existing: ErrorCode,
+    is_ours: impl FnOnce(&A::State) -> bool,
+) -> async_graphql::Result<Written> {
+    let refused_as_existing = written.user_errors.len() == 1
+        && written.user_errors[0].code.0 == existing
+        && key.is_some();
+    if !refused_as_existing {
+        return Ok(written);
+    }
+    let loaded = api(ctx)
+        .market
+        .handler
+        .load::<A>(id)
+        .await
+        .map_err(|_| internal("the retried creation could not be read"))?;
+    if !is_ours(&loaded.state) {
+        return Ok(written);
+    }
+    Ok(Written {
+        position: Some(loaded.position.as_u64()),
+        user_errors: vec![],
+        ..written
+    })
 }
-
-const DOCUMENT_KINDS: [DocumentKind; 6] = [
-    DocumentKind::BusinessLicence,
-    DocumentKind::TaxRegistration,
-    DocumentKind::OrganisationCode,
-    DocumentKind::MergedLicence,
-    DocumentKind::TrademarkRegistration,
-    DocumentKind::BrandAuthorisation,
-];
-
-const REASONS: [DisputeReason; 6] = [
-    DisputeReason::NotShipped,
-    DisputeReason::NotAsDescribed,
-    DisputeReason::Damaged,
-    DisputeReason::WrongQuantity,
-    DisputeReason::NotPaid,
-    DisputeReason::Other,
-];
 
 #[derive(InputObject)]
 pub struct AttributeInput {
@@ -234,7 +201,7 @@ pub struct TierInput {
 
 #[derive(InputObject)]
 pub struct ProductInput {
-    pub category_id: Uuid,
+    pub category_id: ID,
     #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"brand\")"))]
     pub brand: String,
     #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"keyword\")"))]
@@ -265,14 +232,18 @@ pub struct ProductInput {
 impl ProductInput {
     fn parse(&self) -> Result<(ProductSheet, BTreeMap<String, String>), UserError> {
         let mut tiers = Vec::with_capacity(self.tiers.len());
-        for t in &self.tiers {
+        for (i, t) in self.tiers.iter().enumerate() {
             tiers.push(PriceTier {
                 min_quantity: t.min_quantity,
-                unit_price: money("tiers.unitPrice", &t.unit_price)?,
+                unit_price: money(&format!("input.tiers.{i}.unitPrice"), &t.unit_price)?,
             });
         }
+        let category =
+            id_of(Kind::Category, "input.categoryId", &self.category_id).map_err(|e| {
+                UserError::new(ErrorCode::NoSuchCategory, e.message).at("input.categoryId")
+            })?;
         let sheet = ProductSheet {
-            category: CategoryId(self.category_id),
+            category: CategoryId(category),
             brand: self.brand.clone(),
             keyword: self.keyword.clone(),
             name: self.name.clone(),
@@ -283,22 +254,20 @@ impl ProductInput {
             tiers,
             stock: self.stock,
             lead_time_days: self.lead_time_days,
-            shipping_cost: money("shippingCost", &self.shipping_cost)?,
+            shipping_cost: money("input.shippingCost", &self.shipping_cost)?,
         };
-        let attributes = attribute_map("attributes", &self.attributes)?;
+        let attributes = attribute_map("input.attributes", &self.attributes)?;
         Ok((sheet, attributes))
     }
 }
 
 #[derive(InputObject)]
-pub struct AttributeDefInput {
+pub struct AttributeDefinitionInput {
     #[graphql(validator(custom = "crate::text_limits::CODE.of(\"key\")"))]
     pub key: String,
     #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"label\")"))]
     pub label: String,
-    /// `ENUM`, `NUMBER` or `TEXT`.
-    #[graphql(validator(custom = "crate::text_limits::CODE.of(\"kind\")"))]
-    pub kind: String,
+    pub kind: enums::AttributeKind,
     #[graphql(
         default,
         validator(custom = "crate::text_limits::ATTRIBUTE_VALUES.of(\"values\")")
@@ -313,25 +282,20 @@ pub struct AttributeDefInput {
     pub required: bool,
 }
 
-fn attribute_defs(input: Vec<AttributeDefInput>) -> Result<Vec<AttributeDef>, UserError> {
+fn attribute_defs(input: Vec<AttributeDefinitionInput>) -> Result<Vec<AttributeDef>, UserError> {
     input
         .into_iter()
-        .map(|a| {
-            let kind = match a.kind.to_uppercase().as_str() {
-                "ENUM" => AttributeKind::Enum { values: a.values },
-                "NUMBER" => AttributeKind::Number {
+        .enumerate()
+        .map(|(i, a)| {
+            let kind = match a.kind {
+                enums::AttributeKind::Enum => AttributeKind::Enum { values: a.values },
+                enums::AttributeKind::Number => AttributeKind::Number {
                     unit: Unit::from_symbol(a.unit.as_deref().unwrap_or(""))
-                        .map_err(|e| bad_input("attributes.unit", e.to_string()))?,
+                        .map_err(|e| bad_input(&format!("attributes.{i}.unit"), e.to_string()))?,
                     min: a.min,
                     max: a.max,
                 },
-                "TEXT" => AttributeKind::Text,
-                other => {
-                    return Err(bad_input(
-                        "attributes.kind",
-                        format!("{other:?} is not ENUM, NUMBER or TEXT"),
-                    ))
-                }
+                enums::AttributeKind::Text => AttributeKind::Text,
             };
             Ok(AttributeDef {
                 key: a.key,
@@ -345,7 +309,7 @@ fn attribute_defs(input: Vec<AttributeDefInput>) -> Result<Vec<AttributeDef>, Us
 
 #[derive(InputObject)]
 pub struct CartLineInput {
-    pub product_id: Uuid,
+    pub product_id: ID,
     pub quantity: u64,
 }
 
@@ -358,7 +322,7 @@ pub struct RfqInput {
         validator(custom = "crate::text_limits::DESCRIPTION.of(\"description\")")
     )]
     pub description: String,
-    pub category_id: Uuid,
+    pub category_id: ID,
     #[graphql(default, validator(max_items = 100))]
     pub attributes: Vec<AttributeInput>,
     pub quantity: u64,
@@ -368,17 +332,17 @@ pub struct RfqInput {
     )]
     pub drawings: Vec<String>,
     pub target_price: Option<MoneyInput>,
-    /// Milliseconds since the Unix epoch.
-    pub deadline: f64,
+    /// Quotes are taken until then.
+    pub deadline: DateTime,
     #[graphql(validator(max_items = 100))]
-    pub invited_supplier_ids: Vec<Uuid>,
+    pub invited_supplier_ids: Vec<ID>,
 }
 
 macro_rules! try_input {
     ($e:expr) => {
         match $e {
             Ok(v) => v,
-            Err(user_error) => return refused(user_error),
+            Err(user_error) => return Ok(Written::refused(user_error).into()),
         }
     };
 }
@@ -398,17 +362,17 @@ impl MarketMutation {
         ctx: &Context<'_>,
         #[graphql(validator(custom = "crate::text_limits::EMAIL.of(\"email\")"))] email: String,
         #[graphql(validator(max_length = 1024))] password: String,
-    ) -> async_graphql::Result<SignInResult> {
+    ) -> async_graphql::Result<SignInPayload> {
         let api = api(ctx);
+        let wrong = || SignInPayload {
+            user_errors: vec![UserError::new(
+                ErrorCode::BadCredentials,
+                "wrong email or password",
+            )],
+            ..Default::default()
+        };
         let Ok(email) = zhuchao_domain::account::normalise_email(&email) else {
-            return Ok(SignInResult {
-                user_errors: vec![UserError {
-                    code: "BAD_CREDENTIALS".into(),
-                    field: None,
-                    message: "wrong email or password".into(),
-                }],
-                ..Default::default()
-            });
+            return Ok(wrong());
         };
         attempt(ctx, &email)?;
         // The account's own stream, not a read model: a sign-in right after registering works.
@@ -417,19 +381,8 @@ impl MarketMutation {
             Ok(_) => None,
             Err(e) => {
                 tracing::error!(error = %e, "loading an account failed");
-                return Err(crate::errors::api_error(
-                    "INTERNAL",
-                    "sign-in is unavailable right now",
-                ));
+                return Err(internal("sign-in is unavailable right now"));
             }
-        };
-        let wrong = || SignInResult {
-            user_errors: vec![UserError {
-                code: "BAD_CREDENTIALS".into(),
-                field: None,
-                message: "wrong email or password".into(),
-            }],
-            ..Default::default()
         };
         let Some(account) = found else {
             // Spend the same time as a real check, so timing does not reveal who has an account.
@@ -441,33 +394,19 @@ impl MarketMutation {
         let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
             .await
             .unwrap_or(false);
-        let (Some(user), Some(role)) = (account.id, account.role.clone()) else {
+        let Some(user) = account.id else {
             return Ok(wrong());
         };
         if !ok {
             return Ok(wrong());
         }
-        let (token, _) = api.sessions.begin(user);
-        let (role_name, company_id, company_name, supplier_id) = match role {
-            Role::Admin => ("ADMIN", None, None, None),
-            Role::Agent => ("AGENT", None, None, None),
-            Role::Buyer {
-                company,
-                company_name,
-            } => ("BUYER", Some(company.0), Some(company_name), None),
-            Role::Supplier { supplier } => ("SUPPLIER", None, None, Some(supplier.0)),
+        let Some(me) = UserOut::of(user, &account) else {
+            return Ok(wrong());
         };
-        Ok(SignInResult {
+        let (token, _) = api.sessions.begin(user);
+        Ok(SignInPayload {
             token: Some(token),
-            me: Some(MeOut {
-                id: user.0,
-                email: account.email,
-                name: account.name,
-                role: role_name.into(),
-                company_id,
-                company_name,
-                supplier_id,
-            }),
+            user: Some(me),
             user_errors: vec![],
         })
     }
@@ -479,44 +418,45 @@ impl MarketMutation {
         ctx: &Context<'_>,
         #[graphql(validator(max_length = 1024))] current: String,
         new: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<ChangePasswordPayload> {
         let user = crate::api::signed_in(ctx)?;
         let a = api(ctx);
         let email = {
             let views = a.views.views.read().await;
             views.account_of(user).map(|acc| acc.email.clone())
         };
-        let email = email.ok_or_else(|| crate::errors::not_found("account"))?;
+        let email = email.ok_or_else(|| not_found("account"))?;
         attempt(ctx, &email)?;
         let account = a
             .market
             .handler
             .load::<Account>(&email)
             .await
-            .map_err(|_| crate::errors::api_error("INTERNAL", "the account could not be read"))?
+            .map_err(|_| internal("the account could not be read"))?
             .state;
         let hash = account.password_hash.clone();
+        let refused = |error: UserError| ChangePasswordPayload {
+            position: None,
+            user_errors: vec![error],
+        };
         if !tokio::task::spawn_blocking(move || verify_password(&current, &hash))
             .await
             .unwrap_or(false)
         {
-            return refused(UserError {
-                code: "BAD_CREDENTIALS".into(),
-                field: Some("current".into()),
-                message: "the current password is wrong".into(),
-            });
+            return Ok(refused(
+                UserError::new(ErrorCode::BadCredentials, "the current password is wrong")
+                    .at("current"),
+            ));
         }
         if let Err(m) = crate::password_policy::check(&new, &[&account.email, &account.name]) {
-            return refused(UserError {
-                code: "WEAK_PASSWORD".into(),
-                field: Some("new".into()),
-                message: m,
-            });
+            return Ok(refused(
+                UserError::new(ErrorCode::WeakPassword, m).at("new"),
+            ));
         }
         let hash = tokio::task::spawn_blocking(move || hash_password(&new))
             .await
-            .map_err(|_| crate::errors::api_error("INTERNAL", "password hashing failed"))?
-            .map_err(|e| crate::errors::api_error("INTERNAL", e))?;
+            .map_err(|_| internal("password hashing failed"))?
+            .map_err(internal)?;
         let changed = a
             .market
             .run::<Account>(
@@ -529,7 +469,11 @@ impl MarketMutation {
                 },
             )
             .await;
-        sessions_ended(ctx, user, changed).await
+        let w = sessions_ended(ctx, changed).await?;
+        Ok(ChangePasswordPayload {
+            position: w.position.map(|p| p.to_string()),
+            user_errors: w.user_errors,
+        })
     }
 
     /// Ends the caller's session ("sign out"), or with `everywhere` every session of the
@@ -539,7 +483,7 @@ impl MarketMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(default)] everywhere: bool,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<SignOutPayload> {
         let user = crate::api::signed_in(ctx)?;
         let session = *crate::api::session(ctx).ok_or_else(crate::errors::unauthenticated)?;
         let a = api(ctx);
@@ -547,7 +491,7 @@ impl MarketMutation {
             let views = a.views.views.read().await;
             views.account_of(user).map(|acc| acc.email.clone())
         };
-        let email = email.ok_or_else(|| crate::errors::not_found("account"))?;
+        let email = email.ok_or_else(|| not_found("account"))?;
         let at = a.market.handler.now();
         let command = if everywhere {
             AccountCommand::SignOutEverywhere { at }
@@ -562,32 +506,30 @@ impl MarketMutation {
             .market
             .run::<Account>(&command_context(ctx), email, command)
             .await;
-        sessions_ended(ctx, user, ended).await
+        let w = sessions_ended(ctx, ended).await?;
+        Ok(SignOutPayload {
+            position: w.position.map(|p| p.to_string()),
+            user_errors: w.user_errors,
+        })
     }
 
-    /// Admins: open an account for an agent (`AGENT`) or another admin (`ADMIN`).
+    /// Admins: open an account for an agent or another admin.
     async fn create_staff_account(
         &self,
         ctx: &Context<'_>,
         #[graphql(validator(custom = "crate::text_limits::EMAIL.of(\"email\")"))] email: String,
         #[graphql(validator(custom = "crate::text_limits::PERSON.of(\"name\")"))] name: String,
         password: String,
-        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"role\")"))] role: String,
-    ) -> async_graphql::Result<MutationResult> {
+        role: StaffRole,
+    ) -> async_graphql::Result<CreateStaffAccountPayload> {
         admin(ctx)?;
-        let role = match role.to_uppercase().as_str() {
-            "AGENT" => Role::Agent,
-            "ADMIN" => Role::Admin,
-            other => {
-                return refused(bad_input(
-                    "role",
-                    format!("{other:?} is not AGENT or ADMIN"),
-                ))
-            }
+        let role = match role {
+            StaffRole::Agent => Role::Agent,
+            StaffRole::Admin => Role::Admin,
         };
-        Ok(register(ctx, email, name, password, role, WhenTaken::Say)
-            .await?
-            .answer)
+        let user = UserId(Uuid::now_v7());
+        let opened = register(ctx, user, email, name, password, role, WhenTaken::Say).await?;
+        Ok(opened.answer.into())
     }
 
     /// Opens a buyer account and its company. With an `idempotencyKey`, a retried request
@@ -602,27 +544,43 @@ impl MarketMutation {
         password: String,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<RegisterBuyerPayload> {
+        let refused = |e: UserError| RegisterBuyerPayload {
+            user_errors: vec![e],
+            ..Default::default()
+        };
         if company_name.trim().is_empty() {
-            return refused(bad_input("companyName", "a company name is required"));
+            return Ok(refused(bad_input(
+                "companyName",
+                "a company name is required",
+            )));
         }
         // The caller is anonymous: the key is scoped to the email it registers.
         let scope = Uuid::new_v5(&IDEMPOTENT_IDS, email.trim().to_lowercase().as_bytes());
         let key = idempotency_key.as_deref();
-        let user = UserId(try_input!(creation_id("account", scope, key)));
+        let user = match creation_id("account", scope, key) {
+            Ok(id) => UserId(id),
+            Err(e) => return Ok(refused(e)),
+        };
+        let company = match creation_id("company", scope, key) {
+            Ok(id) => CompanyId(id),
+            Err(e) => return Ok(refused(e)),
+        };
         let role = Role::Buyer {
-            company: CompanyId(try_input!(creation_id("company", scope, key))),
+            company,
             company_name: company_name.trim().to_string(),
         };
-        Ok(
-            register_as(ctx, user, email, name, password, role, WhenTaken::Conceal)
-                .await?
-                .answer,
-        )
+        let opened = register(ctx, user, email, name, password, role, WhenTaken::Conceal).await?;
+        let ok = opened.answer.user_errors.is_empty();
+        Ok(RegisterBuyerPayload {
+            user_id: ok.then(|| encode(Kind::User, user.0)),
+            position: opened.answer.position.map(|p| p.to_string()),
+            user_errors: opened.answer.user_errors,
+        })
     }
 
-    /// Applies as a supplier: opens the staff account and records the application.
-    #[allow(clippy::too_many_arguments)]
+    /// Applies as a supplier: opens the staff account and records the application. With an
+    /// `idempotencyKey`, a retried request answers the application the first one recorded.
     async fn apply_supplier(
         &self,
         ctx: &Context<'_>,
@@ -630,52 +588,80 @@ impl MarketMutation {
         company_name: String,
         #[graphql(validator(custom = "crate::text_limits::CODE.of(\"creditCode\")"))]
         credit_code: String,
-        #[graphql(validator(max_items = 50))] category_ids: Vec<Uuid>,
+        #[graphql(validator(max_items = 50))] category_ids: Vec<ID>,
         #[graphql(validator(custom = "crate::text_limits::PERSON.of(\"contactName\")"))]
         contact_name: String,
         #[graphql(validator(custom = "crate::text_limits::PHONE.of(\"phone\")"))] phone: String,
         #[graphql(validator(custom = "crate::text_limits::EMAIL.of(\"email\")"))] email: String,
         password: String,
-    ) -> async_graphql::Result<MutationResult> {
-        let id = SupplierId(Uuid::now_v7());
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<ApplySupplierPayload> {
+        let refused = |e: UserError| ApplySupplierPayload {
+            user_errors: vec![e],
+            ..Default::default()
+        };
+        let scope = Uuid::new_v5(&IDEMPOTENT_IDS, email.trim().to_lowercase().as_bytes());
+        let key = idempotency_key.as_deref();
+        let (id, user) = match (
+            creation_id("supplier", scope, key),
+            creation_id("account", scope, key),
+        ) {
+            (Ok(s), Ok(u)) => (SupplierId(s), UserId(u)),
+            (Err(e), _) | (_, Err(e)) => return Ok(refused(e)),
+        };
         let a = api(ctx);
         // Check what can be checked before writing anything, so that a refusal leaves nothing behind.
         let code = match zhuchao_domain::credit_code::CreditCode::parse(&credit_code) {
             Ok(code) => code,
             Err(e) => {
-                return refused(UserError {
-                    code: "BAD_CREDIT_CODE".into(),
-                    field: Some("creditCode".into()),
-                    message: e.to_string(),
-                })
+                return Ok(refused(
+                    UserError::new(ErrorCode::BadCreditCode, e.to_string()).at("creditCode"),
+                ))
             }
         };
+        let mut categories = Vec::with_capacity(category_ids.len());
+        for (i, c) in category_ids.iter().enumerate() {
+            match decode(Kind::Category, c) {
+                Some(c) => categories.push(CategoryId(c)),
+                None => {
+                    return Ok(refused(
+                        UserError::new(ErrorCode::NoSuchCategory, "no such category")
+                            .at(&format!("categoryIds.{i}")),
+                    ))
+                }
+            }
+        }
         {
             let views = a.views.views.read().await;
-            if views
-                .credit
-                .get(code.as_str())
-                .is_some_and(|r| r.holder.is_some())
+            let retried = views.suppliers.contains_key(&id);
+            if !retried
+                && views
+                    .credit
+                    .get(code.as_str())
+                    .is_some_and(|r| r.holder.is_some())
             {
-                return refused(UserError {
-                    code: "CODE_IN_USE".into(),
-                    field: Some("creditCode".into()),
-                    message: "this credit code is already registered on the platform".into(),
-                });
+                return Ok(refused(
+                    UserError::new(
+                        ErrorCode::CodeInUse,
+                        "this credit code is already registered on the platform",
+                    )
+                    .at("creditCode"),
+                ));
             }
-            if let Some(unknown) = category_ids
+            if let Some(i) = categories
                 .iter()
-                .find(|c| !views.categories.contains_key(&CategoryId(**c)))
+                .position(|c| !views.categories.contains_key(c))
             {
-                return refused(UserError {
-                    code: "NO_SUCH_CATEGORY".into(),
-                    field: Some("categoryIds".into()),
-                    message: format!("category {unknown} does not exist"),
-                });
+                return Ok(refused(
+                    UserError::new(ErrorCode::NoSuchCategory, "no such category")
+                        .at(&format!("categoryIds.{i}")),
+                ));
             }
         }
         let account = register(
             ctx,
+            user,
             email.clone(),
             contact_name.clone(),
             password,
@@ -683,22 +669,28 @@ impl MarketMutation {
             WhenTaken::Conceal,
         )
         .await?;
+        let answer = |w: Written| {
+            let ok = w.user_errors.is_empty();
+            ApplySupplierPayload {
+                user_id: ok.then(|| encode(Kind::User, user.0)),
+                supplier_id: ok.then(|| encode(Kind::Supplier, id.0)),
+                position: w.position.map(|p| p.to_string()),
+                user_errors: w.user_errors,
+            }
+        };
         if !account.opened {
             // A taken email answers like an application that was recorded.
-            return Ok(MutationResult {
-                id: account.answer.user_errors.is_empty().then_some(id.0),
-                ..account.answer
-            });
+            return Ok(answer(account.answer));
         }
         let applied = a
             .market
             .apply_supplier(
-                &command_context(ctx),
+                &creating_context(ctx, id.0, &idempotency_key),
                 SupplierApplication {
                     id,
                     company_name,
                     credit_code: code.to_string(),
-                    categories: category_ids.into_iter().map(CategoryId).collect(),
+                    categories,
                     contact: Contact {
                         name: contact_name,
                         phone,
@@ -707,51 +699,60 @@ impl MarketMutation {
                 },
             )
             .await;
-        outcome(id.0, applied)
+        let w = written(applied, |_| {})?;
+        let w = retried::<Supplier>(
+            ctx,
+            &idempotency_key,
+            id,
+            w,
+            ErrorCode::AlreadyApplied,
+            |s| s.id == Some(id),
+        )
+        .await?;
+        Ok(answer(w))
     }
 
+    /// Suppliers: submit a business document (a new one replaces the earlier of its kind).
     async fn submit_document(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"kind\")"))] kind: String,
+        kind: DocumentKind,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"file\")"))] file: String,
-        expires_on: Option<f64>,
-    ) -> async_graphql::Result<MutationResult> {
+        expires_on: Option<DateTime>,
+    ) -> async_graphql::Result<SubmitDocumentPayload> {
         let (_, me) = supplier(ctx)?;
-        let kind = try_input!(enum_value("kind", &kind, &DOCUMENT_KINDS));
         let file = try_input!(uploaded(ctx, "file", std::slice::from_ref(&file)).await).remove(0);
-        let expires_on = match expires_on {
-            Some(ms) => Some(try_input!(timestamp("expiresOn", ms))),
-            None => None,
-        };
         let a = api(ctx);
         let c = SupplierCommand::SubmitDocument {
-            kind,
+            kind: kind.into(),
             file,
-            expires_on,
+            expires_on: expires_on.map(|d| d.0),
             at: a.market.handler.now(),
         };
-        outcome(
-            me.0,
-            a.market.run::<Supplier>(&command_context(ctx), me, c).await,
-        )
+        let done = a.market.run::<Supplier>(&command_context(ctx), me, c).await;
+        Ok(written(done, |w| w.supplier = Some(me))?.into())
     }
 
     /// Agents: approve a supplier's document, or reject it with a reason.
     async fn review_document(
         &self,
         ctx: &Context<'_>,
-        supplier_id: Uuid,
-        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"kind\")"))] kind: String,
+        supplier_id: ID,
+        kind: DocumentKind,
         approve: bool,
         #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: Option<
             String,
         >,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<ReviewDocumentPayload> {
         let agent = staff(ctx)?;
-        let kind = try_input!(enum_value("kind", &kind, &DOCUMENT_KINDS));
+        let id = SupplierId(try_input!(id_of(
+            Kind::Supplier,
+            "supplierId",
+            &supplier_id
+        )));
         let a = api(ctx);
         let at = a.market.handler.now();
+        let kind = kind.into();
         let c = if approve {
             SupplierCommand::ApproveDocument { kind, agent, at }
         } else {
@@ -762,21 +763,18 @@ impl MarketMutation {
                 at,
             }
         };
-        outcome(
-            supplier_id,
-            a.market
-                .run::<Supplier>(&command_context(ctx), SupplierId(supplier_id), c)
-                .await,
-        )
+        let done = a.market.run::<Supplier>(&command_context(ctx), id, c).await;
+        Ok(written(done, |w| w.supplier = Some(id))?.into())
     }
 
+    /// Suppliers: record a deposit payment (each payment reference counts once).
     async fn pay_deposit(
         &self,
         ctx: &Context<'_>,
         amount: MoneyInput,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"paymentRef\")"))]
         payment_ref: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<PayDepositPayload> {
         let (_, me) = supplier(ctx)?;
         let amount = try_input!(money("amount", &amount));
         let a = api(ctx);
@@ -785,10 +783,8 @@ impl MarketMutation {
             payment_ref,
             at: a.market.handler.now(),
         };
-        outcome(
-            me.0,
-            a.market.run::<Supplier>(&command_context(ctx), me, c).await,
-        )
+        let done = a.market.run::<Supplier>(&command_context(ctx), me, c).await;
+        Ok(written(done, |w| w.supplier = Some(me))?.into())
     }
 
     /// Agents: warn, suspend, reinstate, penalise (from the deposit) or exit (清退) a supplier.
@@ -796,21 +792,28 @@ impl MarketMutation {
     async fn act_on_supplier(
         &self,
         ctx: &Context<'_>,
-        supplier_id: Uuid,
-        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"action\")"))] action: String,
+        supplier_id: ID,
+        measure: SupplierMeasure,
         #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
         penalty: Option<MoneyInput>,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<ActOnSupplierPayload> {
         let agent = staff(ctx)?;
+        let id = SupplierId(try_input!(id_of(
+            Kind::Supplier,
+            "supplierId",
+            &supplier_id
+        )));
         let a = api(ctx);
         let at = a.market.handler.now();
-        let c = match action.to_uppercase().as_str() {
-            "WARN" => SupplierCommand::Warn { agent, reason, at },
-            "SUSPEND" => SupplierCommand::Suspend { agent, reason, at },
-            "REINSTATE" => SupplierCommand::Reinstate { agent, at },
-            "PENALISE" => {
+        let c = match measure {
+            SupplierMeasure::Warn => SupplierCommand::Warn { agent, reason, at },
+            SupplierMeasure::Suspend => SupplierCommand::Suspend { agent, reason, at },
+            SupplierMeasure::Reinstate => SupplierCommand::Reinstate { agent, at },
+            SupplierMeasure::Penalise => {
                 let Some(amount) = penalty else {
-                    return refused(bad_input("penalty", "a penalty needs an amount"));
+                    return Ok(
+                        Written::refused(bad_input("penalty", "a penalty needs an amount")).into(),
+                    );
                 };
                 let amount = try_input!(money("penalty", &amount));
                 SupplierCommand::DeductPenalty {
@@ -822,7 +825,7 @@ impl MarketMutation {
                     at,
                 }
             }
-            "EXIT" => {
+            SupplierMeasure::Exit => {
                 // Counted once the read models hold everything stored so far, so an order
                 // placed before this request is seen; one placed while it is decided is
                 // cancelled by its own placing, and cannot be paid.
@@ -832,20 +835,14 @@ impl MarketMutation {
                     .store()
                     .head()
                     .await
-                    .map_err(|e| crate::errors::api_error("INTERNAL", e.to_string()))?;
+                    .map_err(|e| internal(e.to_string()))?;
                 a.views
                     .wait_for(head.as_u64(), crate::api::READ_YOUR_WRITES_WAIT)
                     .await
-                    .map_err(|e| crate::errors::api_error("NOT_CAUGHT_UP", e.to_string()))?;
+                    .map_err(|e| api_error(ErrorCode::NotCaughtUp, e.to_string()))?;
                 let open = {
                     let views = a.views.views.read().await;
-                    views
-                        .orders
-                        .values()
-                        .filter(|o| {
-                            o.supplier == Some(SupplierId(supplier_id)) && is_open(o.status)
-                        })
-                        .count() as u32
+                    views.open_orders.get(&id).copied().unwrap_or(0)
                 };
                 SupplierCommand::Exit {
                     by: agent,
@@ -854,66 +851,79 @@ impl MarketMutation {
                     at,
                 }
             }
-            other => {
-                return refused(bad_input(
-                    "action",
-                    format!("{other:?} is not WARN, SUSPEND, REINSTATE, PENALISE or EXIT"),
-                ))
-            }
         };
-        outcome(
-            supplier_id,
-            a.market
-                .run::<Supplier>(&command_context(ctx), SupplierId(supplier_id), c)
-                .await,
-        )
+        let done = a.market.run::<Supplier>(&command_context(ctx), id, c).await;
+        Ok(written(done, |w| w.supplier = Some(id))?.into())
     }
 
-    /// Admins: a new category with its attribute schema.
+    /// Admins: a new category with its attribute schema. With an `idempotencyKey`, a retried
+    /// request answers the category the first one made.
     async fn create_category(
         &self,
         ctx: &Context<'_>,
         #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"name\")"))] name: String,
-        parent_id: Option<Uuid>,
-        #[graphql(validator(max_items = 500))] attributes: Vec<AttributeDefInput>,
-    ) -> async_graphql::Result<MutationResult> {
-        admin(ctx)?;
+        parent_id: Option<ID>,
+        #[graphql(validator(max_items = 500))] attributes: Vec<AttributeDefinitionInput>,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<CreateCategoryPayload> {
+        let me = admin(ctx)?;
         let attributes = try_input!(attribute_defs(attributes));
-        let id = CategoryId(Uuid::now_v7());
+        let parent = match &parent_id {
+            Some(p) => Some(CategoryId(try_input!(id_of(Kind::Category, "parentId", p)))),
+            None => None,
+        };
+        let id = CategoryId(try_input!(creation_id(
+            "category",
+            me.0,
+            idempotency_key.as_deref()
+        )));
         let c = CategoryCommand::Create {
             id,
             name,
-            parent: parent_id.map(CategoryId),
+            parent,
             attributes,
         };
-        outcome(
-            id.0,
-            api(ctx)
-                .market
-                .run::<Category>(&command_context(ctx), id, c)
-                .await,
+        let done = api(ctx)
+            .market
+            .run::<Category>(&creating_context(ctx, id.0, &idempotency_key), id, c)
+            .await;
+        let w = written(done, |w| w.category = Some(id))?;
+        let w = retried::<Category>(
+            ctx,
+            &idempotency_key,
+            id,
+            w,
+            ErrorCode::AlreadyExists,
+            |_| true,
         )
+        .await?;
+        Ok(Written {
+            category: Some(id),
+            ..w
+        }
+        .into())
     }
 
+    /// Admins: replace a category's attribute schema.
     async fn revise_category(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
-        #[graphql(validator(max_items = 500))] attributes: Vec<AttributeDefInput>,
-    ) -> async_graphql::Result<MutationResult> {
+        id: ID,
+        #[graphql(validator(max_items = 500))] attributes: Vec<AttributeDefinitionInput>,
+    ) -> async_graphql::Result<ReviseCategoryPayload> {
         admin(ctx)?;
+        let id = CategoryId(try_input!(id_of(Kind::Category, "id", &id)));
         let attributes = try_input!(attribute_defs(attributes));
-        outcome(
-            id,
-            api(ctx)
-                .market
-                .run::<Category>(
-                    &command_context(ctx),
-                    CategoryId(id),
-                    CategoryCommand::ReviseAttributes { attributes },
-                )
-                .await,
-        )
+        let done = api(ctx)
+            .market
+            .run::<Category>(
+                &command_context(ctx),
+                id,
+                CategoryCommand::ReviseAttributes { attributes },
+            )
+            .await;
+        Ok(written(done, |w| w.category = Some(id))?.into())
     }
 
     /// Admins: the words buyers use for the same thing in a category (`["ss304", "a2"]`), each
@@ -921,23 +931,22 @@ impl MarketMutation {
     async fn set_category_synonyms(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        id: ID,
         #[graphql(validator(custom = "crate::text_limits::SYNONYMS.of(\"groups\")"))] groups: Vec<
             Vec<String>,
         >,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<SetCategorySynonymsPayload> {
         admin(ctx)?;
-        outcome(
-            id,
-            api(ctx)
-                .market
-                .run::<Category>(
-                    &command_context(ctx),
-                    CategoryId(id),
-                    CategoryCommand::SetSynonyms { groups },
-                )
-                .await,
-        )
+        let id = CategoryId(try_input!(id_of(Kind::Category, "id", &id)));
+        let done = api(ctx)
+            .market
+            .run::<Category>(
+                &command_context(ctx),
+                id,
+                CategoryCommand::SetSynonyms { groups },
+            )
+            .await;
+        Ok(written(done, |w| w.category = Some(id))?.into())
     }
 
     /// Suppliers: a new product, in draft. With an `idempotencyKey`, a retried request answers
@@ -948,124 +957,121 @@ impl MarketMutation {
         input: ProductInput,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<DraftProductPayload> {
         let (_, me) = supplier(ctx)?;
         let (sheet, attributes) = try_input!(input.parse());
-        try_input!(uploaded(ctx, "images", &sheet.images).await);
+        try_input!(uploaded(ctx, "input.images", &sheet.images).await);
         let id = ProductId(try_input!(creation_id(
             "product",
             me.0,
             idempotency_key.as_deref()
         )));
-        outcome(
-            id.0,
-            api(ctx)
-                .market
-                .draft_product(
-                    &creating_context(ctx, id.0, &idempotency_key),
-                    id,
-                    me,
-                    sheet,
-                    attributes,
-                )
-                .await,
-        )
+        let done = api(ctx)
+            .market
+            .draft_product(
+                &creating_context(ctx, id.0, &idempotency_key),
+                id,
+                me,
+                sheet,
+                attributes,
+            )
+            .await;
+        Ok(written(done, |w| w.product = Some(id))?.into())
     }
 
+    /// Suppliers: replace a product's sheet (its category stays).
     async fn revise_product(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        id: ID,
         input: ProductInput,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<ReviseProductPayload> {
         let (_, me) = supplier(ctx)?;
+        let id = ProductId(try_input!(id_of(Kind::Product, "id", &id)));
         let (sheet, attributes) = try_input!(input.parse());
-        try_input!(uploaded(ctx, "images", &sheet.images).await);
-        outcome(
-            id,
-            api(ctx)
-                .market
-                .revise_product(&command_context(ctx), ProductId(id), me, sheet, attributes)
-                .await,
-        )
+        try_input!(uploaded(ctx, "input.images", &sheet.images).await);
+        let done = api(ctx)
+            .market
+            .revise_product(&command_context(ctx), id, me, sheet, attributes)
+            .await;
+        Ok(written(done, |w| w.product = Some(id))?.into())
     }
 
+    /// Suppliers: the pieces on hand (not below what open orders reserve).
     async fn set_stock(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        id: ID,
         stock: u64,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<SetStockPayload> {
         let (_, me) = supplier(ctx)?;
-        outcome(
-            id,
-            api(ctx)
-                .market
-                .run::<Product>(
-                    &command_context(ctx),
-                    ProductId(id),
-                    ProductCommand::SetStock {
-                        supplier: me,
-                        stock,
-                    },
-                )
-                .await,
-        )
+        let id = ProductId(try_input!(id_of(Kind::Product, "id", &id)));
+        let done = api(ctx)
+            .market
+            .run::<Product>(
+                &command_context(ctx),
+                id,
+                ProductCommand::SetStock {
+                    supplier: me,
+                    stock,
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.product = Some(id))?.into())
     }
 
+    /// Suppliers: put a product on sale.
     async fn publish_product(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
-    ) -> async_graphql::Result<MutationResult> {
+        id: ID,
+    ) -> async_graphql::Result<PublishProductPayload> {
         let (_, me) = supplier(ctx)?;
-        outcome(
-            id,
-            api(ctx)
-                .market
-                .publish_product(&command_context(ctx), ProductId(id), me)
-                .await,
-        )
+        let id = ProductId(try_input!(id_of(Kind::Product, "id", &id)));
+        let done = api(ctx)
+            .market
+            .publish_product(&command_context(ctx), id, me)
+            .await;
+        Ok(written(done, |w| w.product = Some(id))?.into())
     }
 
+    /// Suppliers: take a product off sale.
     async fn unpublish_product(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
-    ) -> async_graphql::Result<MutationResult> {
+        id: ID,
+    ) -> async_graphql::Result<UnpublishProductPayload> {
         let (_, me) = supplier(ctx)?;
-        outcome(
-            id,
-            api(ctx)
-                .market
-                .run::<Product>(
-                    &command_context(ctx),
-                    ProductId(id),
-                    ProductCommand::Unpublish { supplier: me },
-                )
-                .await,
-        )
+        let id = ProductId(try_input!(id_of(Kind::Product, "id", &id)));
+        let done = api(ctx)
+            .market
+            .run::<Product>(
+                &command_context(ctx),
+                id,
+                ProductCommand::Unpublish { supplier: me },
+            )
+            .await;
+        Ok(written(done, |w| w.product = Some(id))?.into())
     }
 
     /// Agents: take a product off sale, with a reason.
     async fn delist_product(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        id: ID,
         #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<DelistProductPayload> {
         let agent = staff(ctx)?;
-        outcome(
-            id,
-            api(ctx)
-                .market
-                .run::<Product>(
-                    &command_context(ctx),
-                    ProductId(id),
-                    ProductCommand::Delist { agent, reason },
-                )
-                .await,
-        )
+        let id = ProductId(try_input!(id_of(Kind::Product, "id", &id)));
+        let done = api(ctx)
+            .market
+            .run::<Product>(
+                &command_context(ctx),
+                id,
+                ProductCommand::Delist { agent, reason },
+            )
+            .await;
+        Ok(written(done, |w| w.product = Some(id))?.into())
     }
 
     /// Buyers: order products of one supplier (tier prices and MOQ apply); the stock is
@@ -1079,17 +1085,22 @@ impl MarketMutation {
         address: String,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<PlaceOrderPayload> {
         let (user, company) = buyer(ctx)?;
         let id = OrderId(try_input!(creation_id(
             "order",
             user.0,
             idempotency_key.as_deref()
         )));
-        let items = lines
-            .into_iter()
-            .map(|l| (ProductId(l.product_id), l.quantity))
-            .collect();
+        let mut items = Vec::with_capacity(lines.len());
+        for (i, l) in lines.iter().enumerate() {
+            let product = try_input!(id_of(
+                Kind::Product,
+                &format!("lines.{i}.productId"),
+                &l.product_id
+            ));
+            items.push((ProductId(product), l.quantity));
+        }
         let placed = api(ctx)
             .market
             .place_cart_order(
@@ -1104,46 +1115,45 @@ impl MarketMutation {
         if placed.as_ref().is_ok_and(|p| !p.events.is_empty()) {
             crate::traffic::record_order_event(ctx, id, false).await;
         }
-        outcome(id.0, placed)
+        Ok(written(placed, |w| w.order = Some(id))?.into())
     }
 
     /// Buyers: pay an order into escrow. Retrying with the same key pays once.
     async fn pay_order(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
+        order_id: ID,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<PayOrderPayload> {
         let (_, company) = buyer(ctx)?;
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         let paid = api(ctx)
             .market
-            .pay_order(
-                &command_context(ctx),
-                OrderId(order_id),
-                company,
-                &idempotency_key,
-            )
+            .pay_order(&command_context(ctx), id, company, &idempotency_key)
             .await;
         // A retry with the same key writes nothing new and is not a second payment.
         if paid.as_ref().is_ok_and(|p| !p.events.is_empty()) {
-            crate::traffic::record_order_event(ctx, OrderId(order_id), true).await;
+            crate::traffic::record_order_event(ctx, id, true).await;
         }
-        outcome(order_id, paid)
+        Ok(written(paid, |w| w.order = Some(id))?.into())
     }
 
+    /// The buyer, the supplier or an agent cancels an order not yet shipped; its stock goes
+    /// back, and what was paid is refunded.
     async fn cancel_order(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
+        order_id: ID,
         #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<CancelOrderPayload> {
         let (party, company, supplier_id) = match crate::api::viewer(ctx) {
             Viewer::Buyer { company, .. } => (Party::Buyer, Some(*company), None),
             Viewer::Supplier { supplier, .. } => (Party::Supplier, None, Some(*supplier)),
             Viewer::Agent { .. } | Viewer::Admin { .. } => (Party::Agent, None, None),
             Viewer::Anonymous => return Err(crate::errors::unauthenticated()),
         };
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         let a = api(ctx);
         let c = OrderCommand::Cancel {
             party,
@@ -1152,24 +1162,22 @@ impl MarketMutation {
             reason,
             at: a.market.handler.now(),
         };
-        outcome(
-            order_id,
-            a.market
-                .run::<Order>(&command_context(ctx), OrderId(order_id), c)
-                .await,
-        )
+        let done = a.market.run::<Order>(&command_context(ctx), id, c).await;
+        Ok(written(done, |w| w.order = Some(id))?.into())
     }
 
+    /// Suppliers: ship a paid order.
     async fn ship_order(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
+        order_id: ID,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"carrier\")"))]
         carrier: String,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"tracking\")"))]
         tracking: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<ShipOrderPayload> {
         let (_, me) = supplier(ctx)?;
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         let a = api(ctx);
         let c = OrderCommand::Ship {
             supplier: me,
@@ -1177,21 +1185,18 @@ impl MarketMutation {
             tracking,
             at: a.market.handler.now(),
         };
-        outcome(
-            order_id,
-            a.market
-                .run::<Order>(&command_context(ctx), OrderId(order_id), c)
-                .await,
-        )
+        let done = a.market.run::<Order>(&command_context(ctx), id, c).await;
+        Ok(written(done, |w| w.order = Some(id))?.into())
     }
 
     /// The order's supplier or an agent records the carrier's proof of delivery.
     async fn mark_delivered(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
-    ) -> async_graphql::Result<MutationResult> {
+        order_id: ID,
+    ) -> async_graphql::Result<MarkDeliveredPayload> {
         let a = api(ctx);
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         match crate::api::viewer(ctx) {
             Viewer::Supplier { supplier, .. } => {
                 let owns = a
@@ -1200,88 +1205,93 @@ impl MarketMutation {
                     .read()
                     .await
                     .orders
-                    .get(&OrderId(order_id))
+                    .get(&id)
                     .is_some_and(|o| o.supplier == Some(*supplier));
                 if !owns {
-                    return Err(crate::errors::not_found("order"));
+                    return Ok(Written::refused(UserError::new(
+                        ErrorCode::NotFound,
+                        "order not found",
+                    ))
+                    .into());
                 }
             }
             Viewer::Agent { .. } | Viewer::Admin { .. } => {}
             Viewer::Anonymous => return Err(crate::errors::unauthenticated()),
             Viewer::Buyer { .. } => return Err(crate::errors::forbidden()),
         }
-        outcome(
-            order_id,
-            a.market
-                .run::<Order>(
-                    &command_context(ctx),
-                    OrderId(order_id),
-                    OrderCommand::MarkDelivered {
-                        at: a.market.handler.now(),
-                    },
-                )
-                .await,
-        )
+        let done = a
+            .market
+            .run::<Order>(
+                &command_context(ctx),
+                id,
+                OrderCommand::MarkDelivered {
+                    at: a.market.handler.now(),
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.order = Some(id))?.into())
     }
 
     /// Buyers: confirm receipt after inspection (签收验货); the escrow is released.
     async fn confirm_receipt(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
-    ) -> async_graphql::Result<MutationResult> {
+        order_id: ID,
+    ) -> async_graphql::Result<ConfirmReceiptPayload> {
         let (_, company) = buyer(ctx)?;
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         let a = api(ctx);
-        outcome(
-            order_id,
-            a.market
-                .run::<Order>(
-                    &command_context(ctx),
-                    OrderId(order_id),
-                    OrderCommand::ConfirmReceipt {
-                        company,
-                        at: a.market.handler.now(),
-                    },
-                )
-                .await,
-        )
+        let done = a
+            .market
+            .run::<Order>(
+                &command_context(ctx),
+                id,
+                OrderCommand::ConfirmReceipt {
+                    company,
+                    at: a.market.handler.now(),
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.order = Some(id))?.into())
     }
 
+    /// Buyers: ask to return a delivered order (before confirming receipt).
     async fn request_return(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
+        order_id: ID,
         #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<RequestReturnPayload> {
         let (_, company) = buyer(ctx)?;
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         let a = api(ctx);
-        outcome(
-            order_id,
-            a.market
-                .run::<Order>(
-                    &command_context(ctx),
-                    OrderId(order_id),
-                    OrderCommand::RequestReturn {
-                        company,
-                        reason,
-                        at: a.market.handler.now(),
-                    },
-                )
-                .await,
-        )
+        let done = a
+            .market
+            .run::<Order>(
+                &command_context(ctx),
+                id,
+                OrderCommand::RequestReturn {
+                    company,
+                    reason,
+                    at: a.market.handler.now(),
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.order = Some(id))?.into())
     }
 
     /// Suppliers: approve or reject a return request.
     async fn answer_return(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
+        order_id: ID,
         approve: bool,
         #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: Option<
             String,
         >,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<AnswerReturnPayload> {
         let (_, me) = supplier(ctx)?;
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         let a = api(ctx);
         let at = a.market.handler.now();
         let c = if approve {
@@ -1293,69 +1303,67 @@ impl MarketMutation {
                 at,
             }
         };
-        outcome(
-            order_id,
-            a.market
-                .run::<Order>(&command_context(ctx), OrderId(order_id), c)
-                .await,
-        )
+        let done = a.market.run::<Order>(&command_context(ctx), id, c).await;
+        Ok(written(done, |w| w.order = Some(id))?.into())
     }
 
+    /// Buyers: send an approved return back.
     async fn ship_return(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
+        order_id: ID,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"carrier\")"))]
         carrier: String,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"tracking\")"))]
         tracking: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<ShipReturnPayload> {
         let (_, company) = buyer(ctx)?;
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         let a = api(ctx);
-        outcome(
-            order_id,
-            a.market
-                .run::<Order>(
-                    &command_context(ctx),
-                    OrderId(order_id),
-                    OrderCommand::ShipReturn {
-                        company,
-                        carrier,
-                        tracking,
-                        at: a.market.handler.now(),
-                    },
-                )
-                .await,
-        )
+        let done = a
+            .market
+            .run::<Order>(
+                &command_context(ctx),
+                id,
+                OrderCommand::ShipReturn {
+                    company,
+                    carrier,
+                    tracking,
+                    at: a.market.handler.now(),
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.order = Some(id))?.into())
     }
 
+    /// Suppliers: the returned goods arrived; the buyer is refunded.
     async fn confirm_return_received(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
-    ) -> async_graphql::Result<MutationResult> {
+        order_id: ID,
+    ) -> async_graphql::Result<ConfirmReturnReceivedPayload> {
         let (_, me) = supplier(ctx)?;
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         let a = api(ctx);
-        outcome(
-            order_id,
-            a.market
-                .run::<Order>(
-                    &command_context(ctx),
-                    OrderId(order_id),
-                    OrderCommand::ConfirmReturnReceived {
-                        supplier: me,
-                        at: a.market.handler.now(),
-                    },
-                )
-                .await,
-        )
+        let done = a
+            .market
+            .run::<Order>(
+                &command_context(ctx),
+                id,
+                OrderCommand::ConfirmReturnReceived {
+                    supplier: me,
+                    at: a.market.handler.now(),
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.order = Some(id))?.into())
     }
 
     /// Buyers: rate a completed order, each score 1 to 5.
     async fn rate_order(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
+        order_id: ID,
         quality: u8,
         delivery: u8,
         service: u8,
@@ -1364,22 +1372,21 @@ impl MarketMutation {
             validator(custom = "crate::text_limits::DESCRIPTION.of(\"comment\")")
         )]
         comment: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<RateOrderPayload> {
         let (user, company) = buyer(ctx)?;
-        outcome(
-            order_id,
-            api(ctx)
-                .market
-                .rate_order(
-                    &command_context(ctx),
-                    OrderId(order_id),
-                    company,
-                    user,
-                    (quality, delivery, service),
-                    comment,
-                )
-                .await,
-        )
+        let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
+        let done = api(ctx)
+            .market
+            .rate_order(
+                &command_context(ctx),
+                id,
+                company,
+                user,
+                (quality, delivery, service),
+                comment,
+            )
+            .await;
+        Ok(written(done, |w| w.order = Some(id))?.into())
     }
 
     /// Buyers: ask invited suppliers for quotes. With an `idempotencyKey`, a retried request
@@ -1390,15 +1397,34 @@ impl MarketMutation {
         input: RfqInput,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<CreateRfqPayload> {
         let (user, company) = buyer(ctx)?;
         let target_price = match &input.target_price {
-            Some(m) => Some(try_input!(money("targetPrice", m))),
+            Some(m) => Some(try_input!(money("input.targetPrice", m))),
             None => None,
         };
-        let attributes = try_input!(attribute_map("attributes", &input.attributes));
-        let drawings = try_input!(uploaded(ctx, "drawings", &input.drawings).await);
-        let deadline = try_input!(timestamp("deadline", input.deadline));
+        let category = CategoryId(try_input!(id_of(
+            Kind::Category,
+            "input.categoryId",
+            &input.category_id
+        )
+        .map_err(
+            |e| UserError::new(ErrorCode::NoSuchCategory, e.message).at("input.categoryId")
+        )));
+        let attributes = try_input!(attribute_map("input.attributes", &input.attributes));
+        let drawings = try_input!(uploaded(ctx, "input.drawings", &input.drawings).await);
+        let mut invited = Vec::with_capacity(input.invited_supplier_ids.len());
+        for (i, s) in input.invited_supplier_ids.iter().enumerate() {
+            let s = try_input!(
+                id_of(Kind::Supplier, &format!("input.invitedSupplierIds.{i}"), s).map_err(|e| {
+                    UserError {
+                        code: crate::errors::Code(ErrorCode::UnknownSupplier),
+                        ..e
+                    }
+                })
+            );
+            invited.push(SupplierId(s));
+        }
         let a = api(ctx);
         let id = RfqId(try_input!(creation_id(
             "rfq",
@@ -1408,18 +1434,13 @@ impl MarketMutation {
         let spec = RfqSpec {
             title: input.title,
             description: input.description,
-            category: CategoryId(input.category_id),
+            category,
             attributes,
             quantity: input.quantity,
             drawings,
             target_price,
-            deadline,
+            deadline: input.deadline.0,
         };
-        let invited = input
-            .invited_supplier_ids
-            .into_iter()
-            .map(SupplierId)
-            .collect();
         let sent = a
             .market
             .create_rfq(
@@ -1432,7 +1453,7 @@ impl MarketMutation {
             )
             .await;
         if sent.as_ref().is_ok_and(|s| !s.events.is_empty()) {
-            let category = Some(input.category_id);
+            let category = Some(category.0);
             crate::traffic::record(ctx, |session, at| {
                 zhuchao_analytics::TrafficEvent::RfqSent {
                     session,
@@ -1442,150 +1463,176 @@ impl MarketMutation {
                 }
             });
         }
-        outcome(id.0, sent)
+        Ok(written(sent, |w| w.rfq = Some(id))?.into())
     }
 
+    /// Buyers: end an RFQ; its live quotes are not selected.
     async fn cancel_rfq(
         &self,
         ctx: &Context<'_>,
-        rfq_id: Uuid,
+        rfq_id: ID,
         #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<CancelRfqPayload> {
         let (user, _) = buyer(ctx)?;
+        let id = RfqId(try_input!(id_of(Kind::Rfq, "rfqId", &rfq_id)));
         let a = api(ctx);
-        outcome(
-            rfq_id,
-            a.market
-                .run::<Rfq>(
-                    &command_context(ctx),
-                    RfqId(rfq_id),
-                    RfqCommand::Cancel {
-                        buyer: user,
-                        reason,
-                        at: a.market.handler.now(),
-                    },
-                )
-                .await,
-        )
+        let done = a
+            .market
+            .run::<Rfq>(
+                &command_context(ctx),
+                id,
+                RfqCommand::Cancel {
+                    buyer: user,
+                    reason,
+                    at: a.market.handler.now(),
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.rfq = Some(id))?.into())
     }
 
-    /// Suppliers: quote on an RFQ (invited, or from the pool once it is open).
+    /// Suppliers: quote on an RFQ (invited, or from the pool once it is open). With an
+    /// `idempotencyKey`, a retried request answers the quote the first one made.
     async fn submit_quote(
         &self,
         ctx: &Context<'_>,
-        rfq_id: Uuid,
+        rfq_id: ID,
         unit_price: MoneyInput,
         lead_time_days: u32,
-        valid_until: f64,
+        valid_until: DateTime,
         #[graphql(
             default,
             validator(custom = "crate::text_limits::DESCRIPTION.of(\"note\")")
         )]
         note: String,
-    ) -> async_graphql::Result<MutationResult> {
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<SubmitQuotePayload> {
         let (_, me) = supplier(ctx)?;
+        let rfq = RfqId(try_input!(id_of(Kind::Rfq, "rfqId", &rfq_id)));
         let unit_price = try_input!(money("unitPrice", &unit_price));
-        let quote = QuoteId(Uuid::now_v7());
+        let quote = QuoteId(try_input!(creation_id(
+            "quote",
+            me.0,
+            idempotency_key.as_deref()
+        )));
         let result = api(ctx)
             .market
             .submit_quote(
-                &command_context(ctx),
-                RfqId(rfq_id),
+                &creating_context(ctx, quote.0, &idempotency_key),
+                rfq,
                 quote,
                 me,
                 unit_price,
                 lead_time_days,
-                try_input!(timestamp("validUntil", valid_until)),
+                valid_until.0,
                 note,
             )
             .await;
-        outcome(quote.0, result)
+        let w = written(result, |w| {
+            w.quote = Some(quote);
+            w.rfq = Some(rfq);
+        })?;
+        let w = retried::<Rfq>(
+            ctx,
+            &idempotency_key,
+            rfq,
+            w,
+            ErrorCode::AlreadyQuoted,
+            |r| r.quotes.get(&quote).is_some_and(|q| q.supplier == me),
+        )
+        .await?;
+        Ok(Written {
+            quote: Some(quote),
+            rfq: Some(rfq),
+            ..w
+        }
+        .into())
     }
 
+    /// Suppliers: revise a live quote (answering a counter-offer, say).
     async fn revise_quote(
         &self,
         ctx: &Context<'_>,
-        rfq_id: Uuid,
-        quote_id: Uuid,
+        quote_id: ID,
         unit_price: MoneyInput,
         lead_time_days: u32,
-        valid_until: f64,
+        valid_until: DateTime,
         #[graphql(
             default,
             validator(custom = "crate::text_limits::DESCRIPTION.of(\"note\")")
         )]
         note: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<ReviseQuotePayload> {
         let (_, me) = supplier(ctx)?;
+        let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await);
         let unit_price = try_input!(money("unitPrice", &unit_price));
         let a = api(ctx);
         let c = RfqCommand::ReviseQuote {
-            quote: QuoteId(quote_id),
+            quote,
             supplier: me,
             unit_price,
             lead_time_days,
-            valid_until: try_input!(timestamp("validUntil", valid_until)),
+            valid_until: valid_until.0,
             note,
             at: a.market.handler.now(),
         };
-        outcome(
-            quote_id,
-            a.market
-                .run::<Rfq>(&command_context(ctx), RfqId(rfq_id), c)
-                .await,
-        )
+        let done = a.market.run::<Rfq>(&command_context(ctx), rfq, c).await;
+        Ok(written(done, |w| {
+            w.quote = Some(quote);
+            w.rfq = Some(rfq);
+        })?
+        .into())
     }
 
+    /// Buyers: offer a quote's supplier another unit price.
     async fn counter_offer(
         &self,
         ctx: &Context<'_>,
-        rfq_id: Uuid,
-        quote_id: Uuid,
+        quote_id: ID,
         unit_price: MoneyInput,
         #[graphql(
             default,
             validator(custom = "crate::text_limits::DESCRIPTION.of(\"note\")")
         )]
         note: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<CounterOfferPayload> {
         let (user, _) = buyer(ctx)?;
+        let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await);
         let unit_price = try_input!(money("unitPrice", &unit_price));
         let a = api(ctx);
         let c = RfqCommand::CounterOffer {
-            quote: QuoteId(quote_id),
+            quote,
             buyer: user,
             unit_price,
             note,
             at: a.market.handler.now(),
         };
-        outcome(
-            quote_id,
-            a.market
-                .run::<Rfq>(&command_context(ctx), RfqId(rfq_id), c)
-                .await,
-        )
+        let done = a.market.run::<Rfq>(&command_context(ctx), rfq, c).await;
+        Ok(written(done, |w| {
+            w.quote = Some(quote);
+            w.rfq = Some(rfq);
+        })?
+        .into())
     }
 
-    /// Buyers: accept a quote; an order is created from it. The result's id is the new order's.
+    /// Buyers: accept a quote; an order is made from it (`order` in the answer).
     async fn accept_quote(
         &self,
         ctx: &Context<'_>,
-        rfq_id: Uuid,
-        quote_id: Uuid,
-    ) -> async_graphql::Result<MutationResult> {
+        quote_id: ID,
+    ) -> async_graphql::Result<AcceptQuotePayload> {
         let (user, _) = buyer(ctx)?;
+        let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await);
         let a = api(ctx);
         let order = OrderId(Uuid::now_v7());
         let c = RfqCommand::Accept {
-            quote: QuoteId(quote_id),
+            quote,
             buyer: user,
             order,
             at: a.market.handler.now(),
         };
-        let accepted = a
-            .market
-            .run::<Rfq>(&command_context(ctx), RfqId(rfq_id), c)
-            .await;
+        let accepted = a.market.run::<Rfq>(&command_context(ctx), rfq, c).await;
         if let Ok(done) = &accepted {
             for e in &done.events {
                 if let zhuchao_domain::rfq::RfqEvent::QuoteAccepted(q) = e {
@@ -1595,7 +1642,7 @@ impl MarketMutation {
                         .read()
                         .await
                         .rfqs
-                        .get(&RfqId(rfq_id))
+                        .get(&rfq)
                         .and_then(|r| r.category)
                         .map_or(Uuid::nil(), |c| c.0);
                     let (supplier, items, value) = (q.supplier.0, q.quantity, q.total.minor);
@@ -1615,16 +1662,22 @@ impl MarketMutation {
                 }
             }
         }
-        outcome(order.0, accepted)
+        Ok(written(accepted, |w| {
+            w.quote = Some(quote);
+            w.rfq = Some(rfq);
+            w.order = Some(order);
+            w.order_follows = true;
+        })?
+        .into())
     }
 
     /// The buyer (or the supplier) disputes an order for an amount of what escrow holds.
-    #[allow(clippy::too_many_arguments)]
+    /// With an `idempotencyKey`, a retried request answers the dispute the first one opened.
     async fn open_dispute(
         &self,
         ctx: &Context<'_>,
-        order_id: Uuid,
-        #[graphql(validator(custom = "crate::text_limits::REASON.of(\"reason\")"))] reason: String,
+        order_id: ID,
+        reason: DisputeReason,
         #[graphql(validator(custom = "crate::text_limits::DESCRIPTION.of(\"statement\")"))]
         statement: String,
         #[graphql(default, validator(custom = "crate::text_limits::FILES.of(\"files\")"))]
@@ -1632,9 +1685,17 @@ impl MarketMutation {
         claimed: MoneyInput,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
-    ) -> async_graphql::Result<MutationResult> {
-        let (party, user) = party_of(ctx, OrderId(order_id)).await?;
-        let reason = try_input!(enum_value("reason", &reason, &REASONS));
+    ) -> async_graphql::Result<OpenDisputePayload> {
+        let order = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
+        let (party, user) = match party_of(ctx, order).await? {
+            Some(side) => side,
+            None => {
+                return Ok(Written::refused(
+                    UserError::new(ErrorCode::NotFound, "order not found").at("orderId"),
+                )
+                .into())
+            }
+        };
         let claimed = try_input!(money("claimed", &claimed));
         let files = try_input!(uploaded(ctx, "files", &files).await)
             .into_iter()
@@ -1650,37 +1711,44 @@ impl MarketMutation {
             Viewer::Supplier { supplier, .. } => (None, Some(*supplier)),
             _ => (None, None),
         };
-        outcome(
-            id.0,
-            api(ctx)
-                .market
-                .open_dispute(
-                    &creating_context(ctx, id.0, &idempotency_key),
-                    id,
-                    OrderId(order_id),
-                    party,
-                    user,
-                    sides,
-                    reason,
-                    statement,
-                    files,
-                    claimed,
-                )
-                .await,
-        )
+        let done = api(ctx)
+            .market
+            .open_dispute(
+                &creating_context(ctx, id.0, &idempotency_key),
+                id,
+                order,
+                party,
+                user,
+                sides,
+                reason.into(),
+                statement,
+                files,
+                claimed,
+            )
+            .await;
+        Ok(written(done, |w| {
+            w.dispute = Some(id);
+            w.order = Some(order);
+        })?
+        .into())
     }
 
+    /// A party of a dispute adds a statement and files.
     async fn add_evidence(
         &self,
         ctx: &Context<'_>,
-        dispute_id: Uuid,
+        dispute_id: ID,
         #[graphql(validator(custom = "crate::text_limits::DESCRIPTION.of(\"text\")"))] text: String,
         #[graphql(default, validator(custom = "crate::text_limits::FILES.of(\"files\")"))]
         files: Vec<String>,
-    ) -> async_graphql::Result<MutationResult> {
-        let order = dispute_order(ctx, DisputeId(dispute_id)).await?;
-        let order = order.ok_or_else(|| crate::errors::not_found("dispute"))?;
-        let (party, user) = party_of(ctx, order).await?;
+    ) -> async_graphql::Result<AddEvidencePayload> {
+        let id = DisputeId(try_input!(id_of(Kind::Dispute, "disputeId", &dispute_id)));
+        let Some((party, user)) = dispute_party(ctx, id).await? else {
+            return Ok(Written::refused(
+                UserError::new(ErrorCode::NotFound, "dispute not found").at("disputeId"),
+            )
+            .into());
+        };
         let files = try_input!(uploaded(ctx, "files", &files).await)
             .into_iter()
             .map(|f| f.to_string())
@@ -1693,102 +1761,108 @@ impl MarketMutation {
             files,
             at: a.market.handler.now(),
         };
-        outcome(
-            dispute_id,
-            a.market
-                .run::<Dispute>(&command_context(ctx), DisputeId(dispute_id), c)
-                .await,
-        )
+        let done = a.market.run::<Dispute>(&command_context(ctx), id, c).await;
+        Ok(written(done, |w| w.dispute = Some(id))?.into())
     }
 
     /// Agents: take a dispute.
     async fn assign_dispute(
         &self,
         ctx: &Context<'_>,
-        dispute_id: Uuid,
-    ) -> async_graphql::Result<MutationResult> {
+        dispute_id: ID,
+    ) -> async_graphql::Result<AssignDisputePayload> {
         let agent = staff(ctx)?;
+        let id = DisputeId(try_input!(id_of(Kind::Dispute, "disputeId", &dispute_id)));
         let a = api(ctx);
-        outcome(
-            dispute_id,
-            a.market
-                .run::<Dispute>(
-                    &command_context(ctx),
-                    DisputeId(dispute_id),
-                    DisputeCommand::Assign {
-                        agent,
-                        at: a.market.handler.now(),
-                    },
-                )
-                .await,
-        )
+        let done = a
+            .market
+            .run::<Dispute>(
+                &command_context(ctx),
+                id,
+                DisputeCommand::Assign {
+                    agent,
+                    at: a.market.handler.now(),
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.dispute = Some(id))?.into())
     }
 
     /// Agents: rule a dispute, splitting what escrow holds; optionally a penalty from the
     /// supplier's deposit and a warning on its credit record.
-    #[allow(clippy::too_many_arguments)]
     async fn rule_dispute(
         &self,
         ctx: &Context<'_>,
-        dispute_id: Uuid,
+        dispute_id: ID,
         refund: MoneyInput,
         release: MoneyInput,
         penalty: Option<MoneyInput>,
         warn: bool,
         #[graphql(validator(custom = "crate::text_limits::DESCRIPTION.of(\"note\")"))] note: String,
-    ) -> async_graphql::Result<MutationResult> {
+    ) -> async_graphql::Result<RuleDisputePayload> {
         let agent = staff(ctx)?;
+        let id = DisputeId(try_input!(id_of(Kind::Dispute, "disputeId", &dispute_id)));
         let refund = try_input!(money("refund", &refund));
         let release = try_input!(money("release", &release));
         let penalty = match &penalty {
             Some(p) => Some(try_input!(money("penalty", p))),
             None => None,
         };
-        outcome(
-            dispute_id,
-            api(ctx)
-                .market
-                .rule_dispute(
-                    &command_context(ctx),
-                    DisputeId(dispute_id),
-                    agent,
-                    refund,
-                    release,
-                    penalty,
-                    warn,
-                    note,
-                )
-                .await,
-        )
+        let done = api(ctx)
+            .market
+            .rule_dispute(
+                &command_context(ctx),
+                id,
+                agent,
+                refund,
+                release,
+                penalty,
+                warn,
+                note,
+            )
+            .await;
+        Ok(written(done, |w| w.dispute = Some(id))?.into())
     }
 
+    /// The dispute's opener withdraws it; the order goes on.
     async fn withdraw_dispute(
         &self,
         ctx: &Context<'_>,
-        dispute_id: Uuid,
-    ) -> async_graphql::Result<MutationResult> {
-        let order = dispute_order(ctx, DisputeId(dispute_id)).await?;
-        let (party, user) = party_of(
-            ctx,
-            order.ok_or_else(|| crate::errors::not_found("dispute"))?,
-        )
-        .await?;
+        dispute_id: ID,
+    ) -> async_graphql::Result<WithdrawDisputePayload> {
+        let id = DisputeId(try_input!(id_of(Kind::Dispute, "disputeId", &dispute_id)));
+        let Some((party, user)) = dispute_party(ctx, id).await? else {
+            return Ok(Written::refused(
+                UserError::new(ErrorCode::NotFound, "dispute not found").at("disputeId"),
+            )
+            .into());
+        };
         let a = api(ctx);
-        outcome(
-            dispute_id,
-            a.market
-                .run::<Dispute>(
-                    &command_context(ctx),
-                    DisputeId(dispute_id),
-                    DisputeCommand::Withdraw {
-                        party,
-                        by: user,
-                        at: a.market.handler.now(),
-                    },
-                )
-                .await,
-        )
+        let done = a
+            .market
+            .run::<Dispute>(
+                &command_context(ctx),
+                id,
+                DisputeCommand::Withdraw {
+                    party,
+                    by: user,
+                    at: a.market.handler.now(),
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.dispute = Some(id))?.into())
     }
+}
+
+/// The RFQ a quote id belongs to, for a quote the caller may see.
+async fn quote_of(ctx: &Context<'_>, id: &ID) -> Result<(RfqId, QuoteId), UserError> {
+    let missing = || UserError::new(ErrorCode::NoSuchQuote, "no such quote").at("quoteId");
+    let quote = QuoteId(decode(Kind::Quote, id).ok_or_else(missing)?);
+    let a = api(ctx);
+    let views = a.views.views.read().await;
+    let lens = crate::read::Lens::new(&views, crate::api::viewer(ctx), a.market.handler.now());
+    lens.quote(quote).ok_or_else(missing)?;
+    Ok((views.quote_rfq[&quote], quote))
 }
 
 /// A real hash of nothing in particular, to verify unknown emails against.
@@ -1797,49 +1871,54 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| hash_password("no such account").unwrap_or_default())
 }
 
-fn is_open(status: zhuchao_domain::order::OrderStatus) -> bool {
-    use zhuchao_domain::order::OrderStatus as S;
-    !matches!(
-        status,
-        S::Completed | S::Cancelled | S::Refunded | S::Resolved
-    )
-}
-
-/// The order a dispute is about, from the dispute's own stream.
-async fn dispute_order(
+/// The caller's side of the order a dispute is about, from the dispute's own stream.
+async fn dispute_party(
     ctx: &Context<'_>,
     dispute: DisputeId,
-) -> async_graphql::Result<Option<OrderId>> {
-    Ok(api(ctx)
+) -> async_graphql::Result<Option<(Party, UserId)>> {
+    let order = api(ctx)
         .market
         .handler
         .load::<Dispute>(dispute)
         .await
-        .map_err(|_| crate::errors::api_error("INTERNAL", "the dispute could not be read"))?
+        .map_err(|_| internal("the dispute could not be read"))?
         .state
-        .order)
+        .order;
+    match order {
+        Some(order) => party_of(ctx, order).await,
+        None => {
+            if matches!(crate::api::viewer(ctx), Viewer::Anonymous) {
+                return Err(crate::errors::unauthenticated());
+            }
+            Ok(None)
+        }
+    }
 }
 
-/// Which side of an order the caller is on (its company's buyer or its supplier's staff).
-async fn party_of(ctx: &Context<'_>, order: OrderId) -> async_graphql::Result<(Party, UserId)> {
+/// Which side of an order the caller is on (its company's buyer or its supplier's staff);
+/// `None` for anyone else, who is answered as if the order did not exist.
+async fn party_of(
+    ctx: &Context<'_>,
+    order: OrderId,
+) -> async_graphql::Result<Option<(Party, UserId)>> {
     // The order's own stream, not a read model: a dispute right after an order sees it.
     let o = api(ctx)
         .market
         .handler
         .load::<Order>(order)
         .await
-        .map_err(|_| crate::errors::api_error("INTERNAL", "the order could not be read"))?
+        .map_err(|_| internal("the order could not be read"))?
         .state;
     let o = o.id.is_some().then_some(&o);
     match crate::api::viewer(ctx) {
         Viewer::Buyer { user, company } if o.is_some_and(|o| o.company == Some(*company)) => {
-            Ok((Party::Buyer, *user))
+            Ok(Some((Party::Buyer, *user)))
         }
         Viewer::Supplier { user, supplier } if o.is_some_and(|o| o.supplier == Some(*supplier)) => {
-            Ok((Party::Supplier, *user))
+            Ok(Some((Party::Supplier, *user)))
         }
         Viewer::Anonymous => Err(crate::errors::unauthenticated()),
-        _ => Err(crate::errors::not_found("order")),
+        _ => Ok(None),
     }
 }
 
@@ -1847,17 +1926,16 @@ async fn party_of(ctx: &Context<'_>, order: OrderId) -> async_graphql::Result<(P
 /// ended tokens are refused from the moment the client has the answer.
 async fn sessions_ended<E>(
     ctx: &Context<'_>,
-    user: UserId,
     result: Result<Executed<E>, MarketError>,
-) -> async_graphql::Result<MutationResult> {
+) -> async_graphql::Result<Written> {
     if let Ok(done) = &result {
         api(ctx)
             .views
             .wait_for(done.position.as_u64(), crate::api::READ_YOUR_WRITES_WAIT)
             .await
-            .map_err(|e| crate::errors::api_error("NOT_CAUGHT_UP", e.to_string()))?;
+            .map_err(|e| api_error(ErrorCode::NotCaughtUp, e.to_string()))?;
     }
-    outcome(user.0, result)
+    written(result, |_| {})
 }
 
 /// Takes one password attempt for `account` from the caller's address, or refuses with how
@@ -1873,7 +1951,7 @@ fn attempt(ctx: &Context<'_>, account: &str) -> async_graphql::Result<()> {
                 "too many password attempts for this account or from this address; try again in {seconds} s"
             ))
             .extend_with(move |_, e| {
-                e.set("code", "TOO_MANY_ATTEMPTS");
+                e.set("code", ErrorCode::TooManyAttempts.as_str());
                 e.set("retryAfterSeconds", seconds);
             })
         })
@@ -1891,33 +1969,13 @@ enum WhenTaken {
 /// What opening an account answered, and whether it opened one (a concealed taken email
 /// answers as if it had).
 struct Registration {
-    answer: MutationResult,
+    answer: Written,
     opened: bool,
-}
-
-async fn register(
-    ctx: &Context<'_>,
-    email: String,
-    name: String,
-    password: String,
-    role: Role,
-    when_taken: WhenTaken,
-) -> async_graphql::Result<Registration> {
-    register_as(
-        ctx,
-        UserId(Uuid::now_v7()),
-        email,
-        name,
-        password,
-        role,
-        when_taken,
-    )
-    .await
 }
 
 /// Opens account `user`; when the email's account is already `user` (a retried request), it
 /// answers that account.
-async fn register_as(
+async fn register(
     ctx: &Context<'_>,
     user: UserId,
     email: String,
@@ -1926,41 +1984,39 @@ async fn register_as(
     role: Role,
     when_taken: WhenTaken,
 ) -> async_graphql::Result<Registration> {
-    let not_opened = |answer: async_graphql::Result<MutationResult>| {
-        answer.map(|answer| Registration {
-            answer,
-            opened: false,
-        })
+    let not_opened = |error: UserError| Registration {
+        answer: Written::refused(error),
+        opened: false,
     };
     let email = match zhuchao_domain::account::normalise_email(&email) {
         Ok(e) => e,
-        Err(e) => return not_opened(refused(bad_input("email", e.to_string()))),
+        Err(e) => {
+            return Ok(not_opened(
+                UserError::new(ErrorCode::BadEmail, e.to_string()).at("email"),
+            ))
+        }
     };
     let about_the_user: Vec<&str> = match &role {
         Role::Buyer { company_name, .. } => vec![&email, &name, company_name],
         _ => vec![&email, &name],
     };
     if let Err(m) = crate::password_policy::check(&password, &about_the_user) {
-        return not_opened(refused(UserError {
-            code: "WEAK_PASSWORD".into(),
-            field: Some("password".into()),
-            message: m,
-        }));
+        return Ok(not_opened(
+            UserError::new(ErrorCode::WeakPassword, m).at("password"),
+        ));
     }
     // Hashed whether or not the email is free, so the answer takes as long either way.
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
-        .map_err(|_| crate::errors::api_error("INTERNAL", "password hashing failed"))?
-        .map_err(|e| crate::errors::api_error("INTERNAL", e))?;
+        .map_err(|_| internal("password hashing failed"))?
+        .map_err(internal)?;
     let a = api(ctx);
     if let Ok(existing) = a.market.handler.load::<Account>(&email).await {
         if existing.state.id == Some(user) {
+            let mut answer = Written::at(existing.position.as_u64());
+            answer.user = Some(user);
             return Ok(Registration {
-                answer: MutationResult {
-                    id: Some(user.0),
-                    position: Some(existing.position.to_string()),
-                    user_errors: vec![],
-                },
+                answer,
                 opened: true,
             });
         }
@@ -1979,7 +2035,7 @@ async fn register_as(
         .run::<Account>(&command_context(ctx), email.clone(), c)
         .await;
     match opened {
-        Err(e) if when_taken == WhenTaken::Conceal && e.code() == "EMAIL_TAKEN" => {
+        Err(e) if when_taken == WhenTaken::Conceal && e.code() == ErrorCode::EmailTaken => {
             // The account's owner gets a record of the attempt; the caller an answer shaped
             // like an opened account's, with a position that is as fresh.
             let noted = a
@@ -1991,19 +2047,20 @@ async fn register_as(
                 )
                 .await;
             Ok(Registration {
-                answer: MutationResult {
-                    id: Some(user.0),
-                    // A retried attempt writes nothing and answers the account's position, as
-                    // a retried registration does.
-                    position: noted.ok().map(|done| done.position.to_string()),
-                    user_errors: vec![],
+                // A retried attempt writes nothing and answers the account's position, as
+                // a retried registration does.
+                answer: Written {
+                    position: noted.ok().map(|done| done.position.as_u64()),
+                    user: Some(user),
+                    ..Default::default()
                 },
                 opened: false,
             })
         }
         result => {
             let opened = result.is_ok();
-            outcome(user.0, result).map(|answer| Registration { answer, opened })
+            let answer = written(result, |w| w.user = Some(user))?;
+            Ok(Registration { answer, opened })
         }
     }
 }

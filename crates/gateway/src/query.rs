@@ -1,24 +1,29 @@
-//! Queries: what each role's screens read. Every field checks who asks: a buyer sees its own
+//! Queries: what each role's screens read. Every field checks who asks — a buyer sees its own
 //! company's orders and RFQs, a supplier its own orders, its inbox and only its own quotes,
-//! agents everything. Every query takes `atLeast` to read its caller's own writes.
+//! agents everything — by building its objects through `read::Lens`. Every query takes
+//! `atLeast` to read its caller's own writes; orders, RFQs, quotes, disputes and suppliers also
+//! read as of any earlier moment (`asOf`, `asOfPosition`).
 
 use async_graphql::connection::Connection;
-use async_graphql::{Context, Object};
-use uuid::Uuid;
-use zhuchao_domain::account::Role;
+use async_graphql::{Context, Object, ID};
 use zhuchao_domain::dispute::DisputeStatus;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::product::ProductStatus;
 use zhuchao_domain::rfq::RfqStatus;
 use zhuchao_domain::supplier::{Review, SupplierStatus};
-use zhuchao_eventstore::{Direction, EventStore, StreamFrom, StreamName};
 
 use crate::access::{may_see_order, rfq_visibility};
-use crate::api::{api, caught_up, paginate, signed_in, staff, viewer, MAX_PAGE};
+use crate::api::{api, caught_up, paginate, signed_in, staff, viewer};
 use crate::auth::Viewer;
-use crate::errors::{api_error, forbidden, not_found};
+use crate::errors::{api_error, internal, not_found, ErrorCode};
+use crate::global_id::{decode, Kind};
+use crate::history::{self, Deal, Moment};
+use crate::read::Lens;
+use crate::relay::Node;
+use crate::scalars::DateTime;
+use crate::supplier_profile::SupplierOut;
+use crate::trade::{DisputeOut, OrderOut, QuoteOut, RfqOut};
 use crate::types::*;
-use crate::views::Views;
 
 /// Every query: the marketplace's screens and analytics.
 #[derive(async_graphql::MergedObject, Default)]
@@ -27,43 +32,16 @@ pub struct Query(MarketQuery, crate::analytics_api::AnalyticsQuery);
 #[derive(Default)]
 pub struct MarketQuery;
 
-pub(crate) fn units_of(
-    views: &Views,
-    category: Option<CategoryId>,
-) -> impl Fn(&str) -> Option<String> + '_ {
-    move |key| {
-        let c = views.categories.get(&category?)?;
-        match &c.schema.get(key)?.kind {
-            zhuchao_domain::category::AttributeKind::Number { unit, .. } => {
-                Some(unit.symbol().to_string())
-            }
-            _ => None,
-        }
-    }
+/// The uuid of an id argument of `kind`; anything else is not found.
+fn id_arg(kind: Kind, id: &ID) -> async_graphql::Result<uuid::Uuid> {
+    decode(kind, id).ok_or_else(|| not_found(&kind.name().to_lowercase()))
 }
 
-fn supplier_out(views: &Views, viewer: &Viewer, id: SupplierId) -> Option<SupplierOut> {
-    let s = views.suppliers.get(&id)?;
-    let private =
-        viewer.is_staff() || matches!(viewer, Viewer::Supplier { supplier, .. } if *supplier == id);
-    // An applicant's profile (name, credit code) is public only once it has been verified and
-    // gone live.
-    if !private && !s.went_live {
-        return None;
-    }
-    let credit = s
-        .credit_code
-        .as_ref()
-        .and_then(|c| views.credit.get(c.as_str()))
-        .map(|r| r.history.iter().map(Into::into).collect())
-        .unwrap_or_default();
-    Some(SupplierOut::from_state(
-        id,
-        s,
-        views.supplier_stats.get(&id),
-        credit,
-        private,
-    ))
+/// Runs `f` on the read models as the caller sees them now.
+async fn look<T>(ctx: &Context<'_>, f: impl FnOnce(&Lens<'_>) -> T) -> T {
+    let a = api(ctx);
+    let views = a.views.views.read().await;
+    f(&Lens::new(&views, viewer(ctx), a.market.handler.now()))
 }
 
 #[Object]
@@ -73,30 +51,23 @@ impl MarketQuery {
         &self,
         ctx: &Context<'_>,
         at_least: Option<String>,
-    ) -> async_graphql::Result<MeOut> {
+    ) -> async_graphql::Result<UserOut> {
         caught_up(ctx, at_least).await?;
         let user = signed_in(ctx)?;
-        let views = api(ctx).views.views.read().await;
-        let account = views.account_of(user).ok_or_else(|| not_found("account"))?;
-        let (role, company_id, company_name, supplier_id) = match account.role.clone() {
-            Some(Role::Admin) => ("ADMIN", None, None, None),
-            Some(Role::Agent) => ("AGENT", None, None, None),
-            Some(Role::Buyer {
-                company,
-                company_name,
-            }) => ("BUYER", Some(company.0), Some(company_name), None),
-            Some(Role::Supplier { supplier }) => ("SUPPLIER", None, None, Some(supplier.0)),
-            None => return Err(not_found("account")),
-        };
-        Ok(MeOut {
-            id: user.0,
-            email: account.email.clone(),
-            name: account.name.clone(),
-            role: role.into(),
-            company_id,
-            company_name,
-            supplier_id,
-        })
+        look(ctx, |lens| lens.user(user))
+            .await
+            .ok_or_else(|| not_found("account"))
+    }
+
+    /// Any object by its global id, for those who may see it.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<Option<Node>> {
+        caught_up(ctx, at_least).await?;
+        Ok(look(ctx, |lens| crate::relay::node(lens, &id)).await)
     }
 
     /// The catalogue's categories with their attribute schemas.
@@ -109,13 +80,28 @@ impl MarketQuery {
         at_least: Option<String>,
     ) -> async_graphql::Result<Connection<String, CategoryOut>> {
         caught_up(ctx, at_least).await?;
-        let views = api(ctx).views.views.read().await;
-        let items = views
-            .categories
-            .iter()
-            .map(|(id, c)| (id.0, CategoryOut::from_state(*id, c)))
-            .collect();
+        let items = look(ctx, |lens| {
+            lens.views
+                .categories
+                .iter()
+                .map(|(id, c)| (id.0, CategoryOut::from_state(*id, c)))
+                .collect()
+        })
+        .await;
         paginate(items, false, first, after)
+    }
+
+    async fn category(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<CategoryOut> {
+        caught_up(ctx, at_least).await?;
+        let id = CategoryId(id_arg(Kind::Category, &id)?);
+        look(ctx, |lens| lens.category(id))
+            .await
+            .ok_or_else(|| not_found("category"))
     }
 
     /// Parametric search over published products: free text (Chinese or English), a category
@@ -129,7 +115,7 @@ impl MarketQuery {
         first: Option<i32>,
         after: Option<String>,
         at_least: Option<String>,
-    ) -> async_graphql::Result<ProductSearchOut> {
+    ) -> async_graphql::Result<ProductSearchConnection> {
         caught_up(ctx, at_least).await?;
         let query = search.into_query(first, after)?;
         let first_page = query.after.is_none();
@@ -148,12 +134,12 @@ impl MarketQuery {
         let index = api(ctx).search.clone();
         let result = tokio::task::spawn_blocking(move || index.search(&query))
             .await
-            .map_err(|_| api_error("INTERNAL", "the search failed"))?
+            .map_err(|_| internal("the search failed"))?
             .map_err(|e| match e {
-                zhuchao_search::SearchError::BadQuery(m) => api_error("BAD_REQUEST", m),
+                zhuchao_search::SearchError::BadQuery(m) => api_error(ErrorCode::BadRequest, m),
                 other => {
                     tracing::error!(error = %other, "search failed");
-                    api_error("INTERNAL", "the search failed")
+                    internal("the search failed")
                 }
             })?;
         if first_page {
@@ -170,8 +156,8 @@ impl MarketQuery {
             });
         }
         let views = api(ctx).views.views.read().await;
-        Ok(ProductSearchOut::from_result(result, |category, key| {
-            units_of(&views, Some(category))(key)
+        Ok(ProductSearchConnection::from_result(result, |c| {
+            views.categories.get(&c)
         }))
     }
 
@@ -186,90 +172,87 @@ impl MarketQuery {
     ) -> async_graphql::Result<Connection<String, ProductOut>> {
         caught_up(ctx, at_least).await?;
         let (_, me) = crate::api::supplier(ctx)?;
-        let views = api(ctx).views.views.read().await;
-        let items = views
-            .products
-            .iter()
-            .filter(|(_, p)| p.supplier == Some(me))
-            .map(|(id, p)| {
-                (
-                    id.0,
-                    ProductOut::from_state(
-                        *id,
-                        p,
-                        units_of(&views, p.sheet.as_ref().map(|s| s.category)),
-                    ),
-                )
-            })
-            .collect();
+        let items = look(ctx, |lens| {
+            lens.views
+                .products
+                .iter()
+                .filter(|(_, p)| p.supplier == Some(me))
+                .filter_map(|(id, _)| Some((id.0, lens.product(*id)?)))
+                .collect()
+        })
+        .await;
         paginate(items, true, first, after)
     }
 
+    /// A product: published ones for everyone, the others for their supplier and agents.
     async fn product(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        id: ID,
         at_least: Option<String>,
     ) -> async_graphql::Result<ProductOut> {
         caught_up(ctx, at_least).await?;
-        let me = viewer(ctx);
-        let views = api(ctx).views.views.read().await;
-        let p = views
-            .products
-            .get(&ProductId(id))
-            .ok_or_else(|| not_found("product"))?;
-        let visible = p.status == ProductStatus::Published
-            || me.is_staff()
-            || matches!(me, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier));
-        if !visible {
-            return Err(not_found("product"));
-        }
-        if let (Some(supplier), Some(sheet)) = (p.supplier, p.sheet.as_ref()) {
-            let category = sheet.category.0;
+        let id = ProductId(id_arg(Kind::Product, &id)?);
+        let (product, seen) = look(ctx, |lens| {
+            let seen = lens
+                .views
+                .products
+                .get(&id)
+                .and_then(|p| Some((p.supplier?, p.sheet.as_ref()?.category)));
+            (lens.product(id), seen)
+        })
+        .await;
+        let product = product.ok_or_else(|| not_found("product"))?;
+        if let Some((supplier, category)) = seen {
             crate::traffic::record(ctx, |session, at| {
                 zhuchao_analytics::TrafficEvent::ProductViewed {
                     session,
-                    product: id,
-                    category,
+                    product: id.0,
+                    category: category.0,
                     supplier: supplier.0,
                     at,
                 }
             });
         }
-        Ok(ProductOut::from_state(
-            ProductId(id),
-            p,
-            units_of(&views, p.sheet.as_ref().map(|s| s.category)),
-        ))
+        Ok(product)
     }
 
     /// The unit price of a product when ordering `quantity` pieces (its tier price).
     async fn unit_price(
         &self,
         ctx: &Context<'_>,
-        product_id: Uuid,
+        product_id: ID,
         quantity: u64,
     ) -> async_graphql::Result<Option<MoneyOut>> {
+        let id = ProductId(id_arg(Kind::Product, &product_id)?);
         let views = api(ctx).views.views.read().await;
         let p = views
             .products
-            .get(&ProductId(product_id))
+            .get(&id)
             .filter(|p| p.status == ProductStatus::Published)
             .ok_or_else(|| not_found("product"))?;
         Ok(price_at(p, quantity))
     }
 
     /// A supplier's public profile: badges, level, ratings and credit record (documents and
-    /// deposit only for the supplier itself and agents).
+    /// deposit only for the supplier itself and agents); as of `asOf` or `asOfPosition` when
+    /// given.
     async fn supplier(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        id: ID,
+        as_of: Option<DateTime>,
+        as_of_position: Option<String>,
         at_least: Option<String>,
     ) -> async_graphql::Result<SupplierOut> {
         caught_up(ctx, at_least).await?;
-        let views = api(ctx).views.views.read().await;
-        supplier_out(&views, viewer(ctx), SupplierId(id)).ok_or_else(|| not_found("supplier"))
+        let id = SupplierId(id_arg(Kind::Supplier, &id)?);
+        if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
+            return history::supplier_as_of(ctx, id, moment).await;
+        }
+        look(ctx, |lens| lens.supplier(id))
+            .await
+            .ok_or_else(|| not_found("supplier"))
     }
 
     /// Active suppliers (agents see every status).
@@ -283,13 +266,15 @@ impl MarketQuery {
     ) -> async_graphql::Result<Connection<String, SupplierOut>> {
         caught_up(ctx, at_least).await?;
         let me = viewer(ctx);
-        let views = api(ctx).views.views.read().await;
-        let items = views
-            .suppliers
-            .iter()
-            .filter(|(_, s)| me.is_staff() || s.status == SupplierStatus::Active)
-            .filter_map(|(id, _)| Some((id.0, supplier_out(&views, me, *id)?)))
-            .collect();
+        let items = look(ctx, |lens| {
+            lens.views
+                .suppliers
+                .iter()
+                .filter(|(_, s)| me.is_staff() || s.status == SupplierStatus::Active)
+                .filter_map(|(id, _)| Some((id.0, lens.supplier(*id)?)))
+                .collect()
+        })
+        .await;
         paginate(items, false, first, after)
     }
 
@@ -304,19 +289,15 @@ impl MarketQuery {
     ) -> async_graphql::Result<Connection<String, RfqOut>> {
         caught_up(ctx, at_least).await?;
         let (_, company) = crate::api::buyer(ctx)?;
-        let now = api(ctx).market.handler.now();
-        let views = api(ctx).views.views.read().await;
-        let items = views
-            .rfqs
-            .iter()
-            .filter(|(_, r)| r.company == Some(company))
-            .map(|(id, r)| {
-                (
-                    id.0,
-                    RfqOut::from_state(*id, r, now, None, units_of(&views, r.category)),
-                )
-            })
-            .collect();
+        let items = look(ctx, |lens| {
+            lens.views
+                .rfqs
+                .iter()
+                .filter(|(_, r)| r.company == Some(company))
+                .filter_map(|(id, _)| Some((id.0, lens.rfq(*id)?)))
+                .collect()
+        })
+        .await;
         paginate(items, true, first, after)
     }
 
@@ -331,43 +312,59 @@ impl MarketQuery {
         at_least: Option<String>,
     ) -> async_graphql::Result<Connection<String, RfqOut>> {
         caught_up(ctx, at_least).await?;
-        let (_, me) = crate::api::supplier(ctx)?;
-        let now = api(ctx).market.handler.now();
-        let views = api(ctx).views.views.read().await;
+        crate::api::supplier(ctx)?;
         let v = viewer(ctx);
-        let items = views
-            .rfqs
-            .iter()
-            .filter(|(_, r)| matches!(r.status, RfqStatus::Open | RfqStatus::Quoted))
-            .filter(|(_, r)| rfq_visibility(&views, v, r).is_some())
-            .map(|(id, r)| {
-                (
-                    id.0,
-                    RfqOut::from_state(*id, r, now, Some(me), units_of(&views, r.category)),
-                )
-            })
-            .collect();
+        let items = look(ctx, |lens| {
+            lens.views
+                .rfqs
+                .iter()
+                .filter(|(_, r)| matches!(r.status, RfqStatus::Open | RfqStatus::Quoted))
+                .filter(|(_, r)| rfq_visibility(lens.views, v, r).is_some())
+                .filter_map(|(id, _)| Some((id.0, lens.rfq(*id)?)))
+                .collect()
+        })
+        .await;
         paginate(items, true, first, after)
     }
 
+    /// An RFQ, for its buyer's company and the suppliers it is open to (each seeing only its
+    /// own quote); as of `asOf` or `asOfPosition` when given.
     async fn rfq(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        id: ID,
+        as_of: Option<DateTime>,
+        as_of_position: Option<String>,
         at_least: Option<String>,
     ) -> async_graphql::Result<RfqOut> {
         caught_up(ctx, at_least).await?;
-        let now = api(ctx).market.handler.now();
-        let views = api(ctx).views.views.read().await;
-        let r = views.rfqs.get(&RfqId(id)).ok_or_else(|| not_found("RFQ"))?;
-        let only = rfq_visibility(&views, viewer(ctx), r).ok_or_else(|| not_found("RFQ"))?;
-        Ok(RfqOut::from_state(
-            RfqId(id),
-            r,
-            now,
-            only,
-            units_of(&views, r.category),
-        ))
+        let id = RfqId(id_arg(Kind::Rfq, &id)?);
+        if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
+            return history::rfq_as_of(ctx, id, moment).await;
+        }
+        look(ctx, |lens| lens.rfq(id))
+            .await
+            .ok_or_else(|| not_found("RFQ"))
+    }
+
+    /// A quote, for the RFQ's buyer and the quote's supplier; as of `asOf` or `asOfPosition`
+    /// when given ("what did the buyer accept at 14:02?").
+    async fn quote(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        as_of: Option<DateTime>,
+        as_of_position: Option<String>,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<QuoteOut> {
+        caught_up(ctx, at_least).await?;
+        let id = QuoteId(id_arg(Kind::Quote, &id)?);
+        if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
+            return history::quote_as_of(ctx, id, moment).await;
+        }
+        look(ctx, |lens| lens.quote(id))
+            .await
+            .ok_or_else(|| not_found("quote"))
     }
 
     /// The caller's orders, newest first: its company's as a buyer, its own as a supplier.
@@ -384,36 +381,51 @@ impl MarketQuery {
         if matches!(me, Viewer::Anonymous) {
             return Err(crate::errors::unauthenticated());
         }
-        let views = api(ctx).views.views.read().await;
-        let items = views
-            .orders
-            .iter()
-            .filter(|(_, o)| may_see_order(me, o.company, o.supplier))
-            .map(|(id, o)| (id.0, OrderOut::from_state(*id, o, views.escrows.get(id))))
-            .collect();
+        let items = look(ctx, |lens| {
+            lens.views
+                .orders
+                .iter()
+                .filter(|(_, o)| o.id.is_some() && may_see_order(me, o.company, o.supplier))
+                .filter_map(|(id, _)| Some((id.0, lens.order(*id)?)))
+                .collect()
+        })
+        .await;
         paginate(items, true, first, after)
     }
 
+    /// An order, for its buyer's company, its supplier and agents; as of `asOf` or
+    /// `asOfPosition` when given.
     async fn order(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        id: ID,
+        as_of: Option<DateTime>,
+        as_of_position: Option<String>,
         at_least: Option<String>,
     ) -> async_graphql::Result<OrderOut> {
         caught_up(ctx, at_least).await?;
-        let views = api(ctx).views.views.read().await;
-        let o = views
-            .orders
-            .get(&OrderId(id))
-            .ok_or_else(|| not_found("order"))?;
-        if !may_see_order(viewer(ctx), o.company, o.supplier) {
-            return Err(not_found("order"));
+        let id = OrderId(id_arg(Kind::Order, &id)?);
+        if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
+            return history::order_as_of(ctx, id, moment).await;
         }
-        Ok(OrderOut::from_state(
-            OrderId(id),
-            o,
-            views.escrows.get(&OrderId(id)),
-        ))
+        look(ctx, |lens| lens.order(id))
+            .await
+            .ok_or_else(|| not_found("order"))
+    }
+
+    /// An order by its number for people (`ZC-20261202-00042`).
+    async fn order_by_number(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(validator(custom = "crate::text_limits::CODE.of(\"number\")"))] number: String,
+        at_least: Option<String>,
+    ) -> async_graphql::Result<OrderOut> {
+        caught_up(ctx, at_least).await?;
+        look(ctx, |lens| {
+            lens.order(lens.views.order_numbers.order(&number)?)
+        })
+        .await
+        .ok_or_else(|| not_found("order"))
     }
 
     /// Agents: suppliers with documents waiting for review, oldest first.
@@ -427,13 +439,15 @@ impl MarketQuery {
     ) -> async_graphql::Result<Connection<String, SupplierOut>> {
         caught_up(ctx, at_least).await?;
         staff(ctx)?;
-        let views = api(ctx).views.views.read().await;
-        let items = views
-            .suppliers
-            .iter()
-            .filter(|(_, s)| s.documents.values().any(|d| d.review == Review::Pending))
-            .filter_map(|(id, _)| Some((id.0, supplier_out(&views, viewer(ctx), *id)?)))
-            .collect();
+        let items = look(ctx, |lens| {
+            lens.views
+                .suppliers
+                .iter()
+                .filter(|(_, s)| s.documents.values().any(|d| d.review == Review::Pending))
+                .filter_map(|(id, _)| Some((id.0, lens.supplier(*id)?)))
+                .collect()
+        })
+        .await;
         paginate(items, false, first, after)
     }
 
@@ -448,97 +462,52 @@ impl MarketQuery {
     ) -> async_graphql::Result<Connection<String, DisputeOut>> {
         caught_up(ctx, at_least).await?;
         staff(ctx)?;
-        let views = api(ctx).views.views.read().await;
-        let items = views
-            .disputes
-            .iter()
-            .filter(|(_, d)| matches!(d.status, DisputeStatus::Open | DisputeStatus::UnderReview))
-            .map(|(id, d)| (id.0, DisputeOut::from_state(*id, d)))
-            .collect();
+        let items = look(ctx, |lens| {
+            lens.views
+                .disputes
+                .iter()
+                .filter(|(_, d)| {
+                    matches!(d.status, DisputeStatus::Open | DisputeStatus::UnderReview)
+                })
+                .filter_map(|(id, _)| Some((id.0, lens.dispute(*id)?)))
+                .collect()
+        })
+        .await;
         paginate(items, false, first, after)
     }
 
+    /// A dispute, for the order's two parties and agents; as of `asOf` or `asOfPosition` when
+    /// given.
     async fn dispute(
         &self,
         ctx: &Context<'_>,
-        id: Uuid,
+        id: ID,
+        as_of: Option<DateTime>,
+        as_of_position: Option<String>,
         at_least: Option<String>,
     ) -> async_graphql::Result<DisputeOut> {
         caught_up(ctx, at_least).await?;
-        let views = api(ctx).views.views.read().await;
-        let d = views
-            .disputes
-            .get(&DisputeId(id))
-            .ok_or_else(|| not_found("dispute"))?;
-        if !may_see_order(viewer(ctx), d.company, d.supplier) {
-            return Err(not_found("dispute"));
+        let id = DisputeId(id_arg(Kind::Dispute, &id)?);
+        if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
+            return history::dispute_as_of(ctx, id, moment).await;
         }
-        Ok(DisputeOut::from_state(DisputeId(id), d))
+        look(ctx, |lens| lens.dispute(id))
+            .await
+            .ok_or_else(|| not_found("dispute"))
     }
 
-    /// What happened to an order, RFQ, dispute, product or supplier, event by event — for those
-    /// allowed to see it. `stream` is `order-<id>`, `rfq-<id>`, `escrow-<id>`, `dispute-<id>`, ….
-    #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
-    async fn history(
+    /// A whole deal — RFQ, quotes and counter-offers, order, payment and escrow, shipment,
+    /// return, dispute and ruling, review — found by the id of any of its RFQ, quote, order or
+    /// dispute, with one timeline across them: each part for those allowed to see it.
+    #[graphql(complexity = "4 * crate::api::HISTORY_COST + child_complexity")]
+    async fn deal(
         &self,
         ctx: &Context<'_>,
-        stream: String,
-        first: Option<i32>,
-        after: Option<String>,
+        id: ID,
         at_least: Option<String>,
-    ) -> async_graphql::Result<Connection<String, EventOut>> {
+    ) -> async_graphql::Result<Deal> {
         caught_up(ctx, at_least).await?;
-        let me = viewer(ctx);
-        {
-            let views = api(ctx).views.views.read().await;
-            let (kind, id) = stream.split_once('-').ok_or_else(|| not_found("stream"))?;
-            let id: Uuid = id.parse().map_err(|_| not_found("stream"))?;
-            let allowed = match kind {
-                "order" | "escrow" | "payment" | "review" => views.orders.get(&OrderId(id)).is_some_and(|o| may_see_order(me, o.company, o.supplier)),
-                "dispute" => views.disputes.get(&DisputeId(id)).is_some_and(|d| may_see_order(me, d.company, d.supplier)),
-                "rfq" => views.rfqs.get(&RfqId(id)).is_some_and(|r| matches!(rfq_visibility(&views, me, r), Some(None))),
-                "product" => views.products.get(&ProductId(id)).is_some_and(|p| me.is_staff() || matches!(me, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier))),
-                "supplier" => me.is_staff() || matches!(me, Viewer::Supplier { supplier, .. } if supplier.0 == id),
-                "category" => true,
-                _ => false,
-            };
-            if !allowed {
-                return Err(if matches!(me, Viewer::Anonymous) {
-                    crate::errors::unauthenticated()
-                } else {
-                    forbidden()
-                });
-            }
-        }
-        let name = StreamName::new(stream).map_err(|e| api_error("BAD_REQUEST", e.to_string()))?;
-        let events = api(ctx)
-            .market
-            .handler
-            .store()
-            .read_stream(&name, StreamFrom::Start, Direction::Forwards, 10_000)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "history read failed");
-                api_error("INTERNAL", "the history could not be read")
-            })?;
-        let items = events
-            .into_iter()
-            .map(|e| {
-                (
-                    e.id,
-                    EventOut {
-                        position: e.position.to_string(),
-                        version: e.version,
-                        event_type: e.event_type,
-                        schema_version: e.schema_version,
-                        payload: e.payload,
-                        actor: e.metadata.actor,
-                        at: e.metadata.timestamp_ms as f64,
-                    },
-                )
-            })
-            .collect();
-        paginate(items, false, first.map(|f| f.min(MAX_PAGE as i32)), after)
+        history::deal(ctx, id).await
     }
 
     /// The position the read side has reached.
@@ -546,8 +515,8 @@ impl MarketQuery {
         api(ctx).views.position().to_string()
     }
 
-    /// Server time, in milliseconds since the Unix epoch.
-    async fn now(&self, ctx: &Context<'_>) -> f64 {
-        api(ctx).market.handler.now() as f64
+    /// The server's time.
+    async fn now(&self, ctx: &Context<'_>) -> DateTime {
+        DateTime(api(ctx).market.handler.now())
     }
 }

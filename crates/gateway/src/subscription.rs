@@ -2,7 +2,7 @@
 //! a buyer's RFQ, and status changes of the caller's orders and disputes. Each is fed by the read
 //! models as they apply events, and shows the caller only what its queries would show.
 
-use async_graphql::{Context, Subscription};
+use async_graphql::{Context, Subscription, ID};
 use broadcast_events::BroadcastStream;
 use futures::{Stream, StreamExt};
 use uuid::Uuid;
@@ -11,7 +11,9 @@ use zhuchao_domain::ids::*;
 use crate::api::api;
 use crate::auth::Viewer;
 use crate::errors::unauthenticated;
-use crate::types::{OrderOut, RfqOut};
+use crate::global_id::{decode, Kind};
+use crate::read::Lens;
+use crate::trade::{OrderOut, RfqOut};
 
 mod broadcast_events {
     //! A broadcast receiver as a stream, skipping what a slow subscriber missed.
@@ -76,6 +78,7 @@ impl Subscription {
             BroadcastStream::of(a.views.applied.subscribe()).filter_map(move |event| {
                 let views = views.clone();
                 let clock = clock.clone();
+                let viewer = viewer.clone();
                 async move {
                     if !matches!(event.event_type.as_str(), "RfqCreated" | "RfqOpenedToPool") {
                         return None;
@@ -88,15 +91,10 @@ impl Subscription {
                             .get(&supplier)
                             .is_some_and(|s| s.categories.contains(&c))
                     });
-                    (r.invited.contains(&supplier) || (r.pool_open && serves)).then(|| {
-                        RfqOut::from_state(
-                            id,
-                            r,
-                            clock.now(),
-                            Some(supplier),
-                            crate::query::units_of(&v, r.category),
-                        )
-                    })
+                    if !(r.invited.contains(&supplier) || (r.pool_open && serves)) {
+                        return None;
+                    }
+                    Lens::new(&v, &viewer, clock.now()).rfq(id)
                 }
             }),
         )
@@ -106,7 +104,7 @@ impl Subscription {
     async fn quotes(
         &self,
         ctx: &Context<'_>,
-        rfq_id: Uuid,
+        rfq_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = RfqOut>> {
         let viewer = ctx
             .data_opt::<Viewer>()
@@ -115,6 +113,8 @@ impl Subscription {
         let Viewer::Buyer { company, .. } = viewer else {
             return Err(refusal(&viewer));
         };
+        // Another type's id, or garbage, names no RFQ: the stream stays silent.
+        let rfq_id = decode(Kind::Rfq, &rfq_id).unwrap_or_default();
         let a = api(ctx);
         let views = a.views.clone();
         let clock = a.market.handler.clone();
@@ -122,6 +122,7 @@ impl Subscription {
             BroadcastStream::of(a.views.applied.subscribe()).filter_map(move |event| {
                 let views = views.clone();
                 let clock = clock.clone();
+                let viewer = viewer.clone();
                 async move {
                     if stream_id(event.stream.as_str(), "rfq")? != rfq_id
                         || !event.event_type.starts_with("Quote")
@@ -129,17 +130,10 @@ impl Subscription {
                         return None;
                     }
                     let v = views.views.read().await;
-                    let r = v
-                        .rfqs
+                    v.rfqs
                         .get(&RfqId(rfq_id))
                         .filter(|r| r.company == Some(company))?;
-                    Some(RfqOut::from_state(
-                        RfqId(rfq_id),
-                        r,
-                        clock.now(),
-                        None,
-                        crate::query::units_of(&v, r.category),
-                    ))
+                    Lens::new(&v, &viewer, clock.now()).rfq(RfqId(rfq_id))
                 }
             }),
         )
@@ -157,11 +151,14 @@ impl Subscription {
         if matches!(viewer, Viewer::Anonymous) {
             return Err(unauthenticated());
         }
-        let views = api(ctx).views.clone();
+        let a = api(ctx);
+        let views = a.views.clone();
+        let clock = a.market.handler.clone();
         Ok(
             BroadcastStream::of(views.applied.subscribe()).filter_map(move |event| {
                 let views = views.clone();
                 let viewer = viewer.clone();
+                let clock = clock.clone();
                 async move {
                     let v = views.views.read().await;
                     let order = match stream_id(event.stream.as_str(), "order") {
@@ -172,13 +169,7 @@ impl Subscription {
                                 .order?
                         }
                     };
-                    let o = v.orders.get(&order)?;
-                    let mine = match &viewer {
-                        Viewer::Buyer { company, .. } => o.company == Some(*company),
-                        Viewer::Supplier { supplier, .. } => o.supplier == Some(*supplier),
-                        _ => true,
-                    };
-                    mine.then(|| OrderOut::from_state(order, o, v.escrows.get(&order)))
+                    Lens::new(&v, &viewer, clock.now()).order(order)
                 }
             }),
         )

@@ -1,28 +1,26 @@
-//! The API's object types: what each screen reads, converted from the read models. Money is
-//! integer minor units (as a string, since GraphQL's Int is 32-bit) with its currency; times are
-//! milliseconds since the Unix epoch.
+//! The API's catalogue types — money, categories and their attributes, products, the search page
+//! — and the signed-in user, converted from the read models. Money is integer minor units (as a
+//! string, since GraphQL's Int is 32-bit) with its currency; times are `DateTime`s; ids are
+//! global (`global_id.rs`). Rust names end in `Out` where the domain has a type of the same name;
+//! the schema's names are the domain's.
 
-use async_graphql::{InputObject, SimpleObject};
-use uuid::Uuid;
-use zhuchao_app::handler::variant_name;
+use async_graphql::{InputObject, SimpleObject, ID};
 use zhuchao_domain::category::{AttributeKind, AttributeValue, CategoryState};
-use zhuchao_domain::credit_record::CreditEntry;
-use zhuchao_domain::dispute::DisputeState;
-use zhuchao_domain::escrow::EscrowState;
 use zhuchao_domain::ids::*;
-use zhuchao_domain::money::{Currency, Money};
-use zhuchao_domain::order::OrderState;
+use zhuchao_domain::money::Money;
 use zhuchao_domain::product::{tier_price, ProductState};
-use zhuchao_domain::rfq::{Quote, RfqState};
-use zhuchao_domain::supplier::{supplier_level, SupplierState};
 
-use crate::views::SupplierStats;
+use crate::enums::{self, CurrencyCode, ProductSort};
+use crate::errors::{bad_request, ErrorCode};
+use crate::global_id::{encode, Kind};
 
+/// An amount of money.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(name = "Money")]
 pub struct MoneyOut {
     /// Minor units (fen, cents) as a decimal string.
     pub minor: String,
-    pub currency: String,
+    pub currency: CurrencyCode,
     /// For people: `380.00 CNY`.
     pub formatted: String,
 }
@@ -31,20 +29,19 @@ impl From<Money> for MoneyOut {
     fn from(m: Money) -> Self {
         Self {
             minor: m.minor.to_string(),
-            currency: m.currency.code().into(),
+            currency: m.currency.into(),
             formatted: m.to_string(),
         }
     }
 }
 
+/// An amount of money, as a client gives it.
 #[derive(InputObject, Clone, Debug)]
 pub struct MoneyInput {
     /// Minor units (fen, cents) as a decimal string.
     #[graphql(validator(custom = "crate::text_limits::CODE.of(\"minor\")"))]
     pub minor: String,
-    /// CNY, USD or EUR.
-    #[graphql(validator(custom = "crate::text_limits::CODE.of(\"currency\")"))]
-    pub currency: String,
+    pub currency: CurrencyCode,
 }
 
 impl MoneyInput {
@@ -54,35 +51,33 @@ impl MoneyInput {
             .trim()
             .parse::<i64>()
             .map_err(|_| format!("{:?} is not a whole number of minor units", self.minor))?;
-        let currency = match self.currency.trim().to_uppercase().as_str() {
-            "CNY" => Currency::CNY,
-            "USD" => Currency::USD,
-            "EUR" => Currency::EUR,
-            other => return Err(format!("unknown currency {other:?}")),
-        };
-        Ok(Money::new(minor, currency))
+        Ok(Money::new(minor, self.currency.into()))
     }
 }
 
+/// One attribute of a category's schema.
 #[derive(SimpleObject, Clone, Debug)]
-pub struct AttributeDefOut {
+pub struct AttributeDefinition {
     pub key: String,
     pub label: String,
-    /// `ENUM`, `NUMBER` or `TEXT`.
-    pub kind: String,
+    pub kind: enums::AttributeKind,
+    /// The values a list attribute takes.
     pub values: Vec<String>,
+    /// A number's base unit (`mm`, `kg`, `bar`).
     pub unit: Option<String>,
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub required: bool,
 }
 
+/// A node of the catalogue's category tree, with the attributes its products and RFQs carry.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(name = "Category")]
 pub struct CategoryOut {
-    pub id: Uuid,
+    pub id: ID,
     pub name: String,
-    pub parent_id: Option<Uuid>,
-    pub attributes: Vec<AttributeDefOut>,
+    pub parent_id: Option<ID>,
+    pub attributes: Vec<AttributeDefinition>,
     /// Groups of words searched as one in this category.
     pub synonyms: Vec<Vec<String>>,
 }
@@ -95,20 +90,22 @@ impl CategoryOut {
             .iter()
             .map(|a| {
                 let (kind, values, unit, min, max) = match &a.kind {
-                    AttributeKind::Enum { values } => ("ENUM", values.clone(), None, None, None),
+                    AttributeKind::Enum { values } => {
+                        (enums::AttributeKind::Enum, values.clone(), None, None, None)
+                    }
                     AttributeKind::Number { unit, min, max } => (
-                        "NUMBER",
+                        enums::AttributeKind::Number,
                         vec![],
                         Some(unit.symbol().to_string()),
                         *min,
                         *max,
                     ),
-                    AttributeKind::Text => ("TEXT", vec![], None, None, None),
+                    AttributeKind::Text => (enums::AttributeKind::Text, vec![], None, None, None),
                 };
-                AttributeDefOut {
+                AttributeDefinition {
                     key: a.key.clone(),
                     label: a.label.clone(),
-                    kind: kind.into(),
+                    kind,
                     values,
                     unit,
                     min,
@@ -118,45 +115,99 @@ impl CategoryOut {
             })
             .collect();
         Self {
-            id: id.0,
+            id: encode(Kind::Category, id.0),
             name: c.name.clone(),
-            parent_id: c.parent.map(|p| p.0),
+            parent_id: c.parent.map(|p| encode(Kind::Category, p.0)),
             attributes,
             synonyms: c.synonyms.clone(),
         }
     }
 }
 
+/// An attribute's value on a product or in an RFQ.
 #[derive(SimpleObject, Clone, Debug)]
-pub struct AttributeOut {
+pub struct Attribute {
     pub key: String,
+    /// The category's name for it (`Thread`), or the key when the category does not say.
+    pub label: String,
     /// As shown to people, with its unit: `M8`, `30 mm`.
     pub value: String,
     /// Numbers in the category's base unit.
     pub number: Option<f64>,
 }
 
+/// How a category names and measures an attribute: its label and a number's unit.
+pub struct AttributeNames<'a>(pub Option<&'a CategoryState>);
+
+impl AttributeNames<'_> {
+    fn label(&self, key: &str) -> String {
+        self.0
+            .and_then(|c| c.schema.get(key))
+            .map_or_else(|| key.to_string(), |a| a.label.clone())
+    }
+
+    fn unit(&self, key: &str) -> Option<String> {
+        match &self.0?.schema.get(key)?.kind {
+            AttributeKind::Number { unit, .. } => Some(unit.symbol().to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// Checked attribute values as shown: labelled, numbers with their unit.
+pub fn attributes_of(
+    attributes: &std::collections::BTreeMap<String, AttributeValue>,
+    names: &AttributeNames<'_>,
+) -> Vec<Attribute> {
+    attributes
+        .iter()
+        .map(|(k, v)| {
+            let (value, number) = match v {
+                AttributeValue::Enum(s) | AttributeValue::Text(s) => (s.clone(), None),
+                AttributeValue::Number(n) => (
+                    format!("{n} {}", names.unit(k).unwrap_or_default())
+                        .trim()
+                        .to_string(),
+                    Some(*n),
+                ),
+            };
+            Attribute {
+                key: k.clone(),
+                label: names.label(k),
+                value,
+                number,
+            }
+        })
+        .collect()
+}
+
+/// The unit price from `min_quantity` pieces up.
 #[derive(SimpleObject, Clone, Debug)]
-pub struct TierOut {
+pub struct PriceTier {
     pub min_quantity: u64,
     pub unit_price: MoneyOut,
 }
 
+/// A part a supplier sells.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(name = "Product")]
 pub struct ProductOut {
-    pub id: Uuid,
-    pub supplier_id: Option<Uuid>,
-    pub category_id: Option<Uuid>,
+    pub id: ID,
+    pub supplier_id: Option<ID>,
+    pub category_id: Option<ID>,
     pub title: String,
     pub brand: String,
     pub name: String,
     pub description: String,
-    /// `DRAFT`, `PUBLISHED`, `UNPUBLISHED`, `DELISTED`.
-    pub status: String,
-    pub attributes: Vec<AttributeOut>,
+    /// References of its pictures (`/files/…`).
+    pub images: Vec<String>,
+    pub status: enums::ProductStatus,
+    pub attributes: Vec<Attribute>,
+    /// Minimum order quantity, in pieces.
     pub moq: u64,
+    /// Pieces per pack: quantities are whole packs.
     pub pack_size: u64,
-    pub tiers: Vec<TierOut>,
+    pub tiers: Vec<PriceTier>,
     /// Pieces a buyer may order now: on hand less what open orders have reserved.
     pub stock: u64,
     /// Pieces on hand, reserved ones included (what the supplier sets).
@@ -167,59 +218,27 @@ pub struct ProductOut {
     pub shipping_cost: Option<MoneyOut>,
 }
 
-/// Checked attribute values as shown: numbers with their unit when the schema is at hand.
-pub fn attribute_outs(
-    attributes: &std::collections::BTreeMap<String, AttributeValue>,
-    schema_units: impl Fn(&str) -> Option<String>,
-) -> Vec<AttributeOut> {
-    attributes
-        .iter()
-        .map(|(k, v)| match v {
-            AttributeValue::Enum(s) | AttributeValue::Text(s) => AttributeOut {
-                key: k.clone(),
-                value: s.clone(),
-                number: None,
-            },
-            AttributeValue::Number(n) => AttributeOut {
-                key: k.clone(),
-                value: format!("{n} {}", schema_units(k).unwrap_or_default())
-                    .trim()
-                    .to_string(),
-                number: Some(*n),
-            },
-        })
-        .collect()
-}
-
 impl ProductOut {
-    pub fn from_state(
-        id: ProductId,
-        p: &ProductState,
-        schema_units: impl Fn(&str) -> Option<String>,
-    ) -> Self {
-        let sheet = p.sheet.clone();
-        let attributes = attribute_outs(&p.attributes, schema_units);
+    pub fn from_state(id: ProductId, p: &ProductState, names: &AttributeNames<'_>) -> Self {
+        let sheet = p.sheet.as_ref();
         Self {
-            id: id.0,
-            supplier_id: p.supplier.map(|s| s.0),
-            category_id: sheet.as_ref().map(|s| s.category.0),
+            id: encode(Kind::Product, id.0),
+            supplier_id: p.supplier.map(|s| encode(Kind::Supplier, s.0)),
+            category_id: sheet.map(|s| encode(Kind::Category, s.category.0)),
             title: p.title.clone(),
-            brand: sheet.as_ref().map(|s| s.brand.clone()).unwrap_or_default(),
-            name: sheet.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
-            description: sheet
-                .as_ref()
-                .map(|s| s.description.clone())
-                .unwrap_or_default(),
-            status: variant_name(&p.status),
-            attributes,
-            moq: sheet.as_ref().map_or(0, |s| s.moq),
-            pack_size: sheet.as_ref().map_or(0, |s| s.pack_size),
+            brand: sheet.map(|s| s.brand.clone()).unwrap_or_default(),
+            name: sheet.map(|s| s.name.clone()).unwrap_or_default(),
+            description: sheet.map(|s| s.description.clone()).unwrap_or_default(),
+            images: sheet.map(|s| s.images.clone()).unwrap_or_default(),
+            status: p.status.into(),
+            attributes: attributes_of(&p.attributes, names),
+            moq: sheet.map_or(0, |s| s.moq),
+            pack_size: sheet.map_or(0, |s| s.pack_size),
             tiers: sheet
-                .as_ref()
                 .map(|s| {
                     s.tiers
                         .iter()
-                        .map(|t| TierOut {
+                        .map(|t| PriceTier {
                             min_quantity: t.min_quantity,
                             unit_price: t.unit_price.into(),
                         })
@@ -229,8 +248,8 @@ impl ProductOut {
             stock: p.available(),
             on_hand: p.on_hand(),
             reserved: p.reserved(),
-            lead_time_days: sheet.as_ref().map_or(0, |s| s.lead_time_days),
-            shipping_cost: sheet.as_ref().map(|s| s.shipping_cost.into()),
+            lead_time_days: sheet.map_or(0, |s| s.lead_time_days),
+            shipping_cost: sheet.map(|s| s.shipping_cost.into()),
         }
     }
 }
@@ -240,442 +259,71 @@ pub fn price_at(p: &ProductState, quantity: u64) -> Option<MoneyOut> {
     tier_price(&p.sheet.as_ref()?.tiers, quantity).map(Into::into)
 }
 
+/// A signed-in user.
 #[derive(SimpleObject, Clone, Debug)]
-pub struct CreditEntryOut {
-    /// `REGISTERED`, `WARNING`, `PENALTY`, `DISPUTE_LOST`, `EXITED`.
-    pub kind: String,
-    pub supplier_id: Uuid,
-    pub detail: String,
-    pub amount: Option<MoneyOut>,
-    pub at: f64,
-}
-
-impl From<&CreditEntry> for CreditEntryOut {
-    fn from(e: &CreditEntry) -> Self {
-        let (kind, supplier, detail, amount, at) = match e {
-            CreditEntry::Registered {
-                supplier,
-                company_name,
-                at,
-            } => ("REGISTERED", supplier, company_name.clone(), None, at),
-            CreditEntry::Warning {
-                supplier,
-                reason,
-                at,
-            } => ("WARNING", supplier, reason.clone(), None, at),
-            CreditEntry::Penalty {
-                supplier,
-                amount,
-                reason,
-                at,
-            } => (
-                "PENALTY",
-                supplier,
-                reason.clone(),
-                Some((*amount).into()),
-                at,
-            ),
-            CreditEntry::DisputeLost {
-                supplier,
-                dispute,
-                at,
-            } => (
-                "DISPUTE_LOST",
-                supplier,
-                format!("dispute {dispute}"),
-                None,
-                at,
-            ),
-            CreditEntry::Exited {
-                supplier,
-                reason,
-                at,
-            } => ("EXITED", supplier, reason.clone(), None, at),
-        };
-        Self {
-            kind: kind.into(),
-            supplier_id: supplier.0,
-            detail,
-            amount,
-            at: *at as f64,
-        }
-    }
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct DocumentOut {
-    pub kind: String,
-    pub file: String,
-    pub expires_on: Option<f64>,
-    /// `PENDING`, `APPROVED`, `REJECTED`.
-    pub review: String,
-    pub rejection_reason: Option<String>,
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct SupplierOut {
-    pub id: Uuid,
-    pub company_name: String,
-    pub credit_code: String,
-    /// `APPLIED`, `UNDER_REVIEW`, `ACTIVE`, `SUSPENDED`, `EXITED`.
-    pub status: String,
-    /// 筑: documents checked.
-    pub verified: bool,
-    /// 保: trades with the full deposit held.
-    pub guaranteed: bool,
-    pub level: u8,
-    pub warnings: u32,
-    pub completed_orders: u64,
-    /// Average of all scores, 1 to 5.
-    pub average_rating: Option<f64>,
-    pub category_ids: Vec<Uuid>,
-    /// Everything tied to the credit code, including under earlier company names.
-    pub credit_record: Vec<CreditEntryOut>,
-    /// Only for the supplier itself and for agents.
-    pub documents: Option<Vec<DocumentOut>>,
-    /// Only for the supplier itself and for agents.
-    pub deposit_held: Option<MoneyOut>,
-}
-
-impl SupplierOut {
-    pub fn from_state(
-        id: SupplierId,
-        s: &SupplierState,
-        stats: Option<&SupplierStats>,
-        credit: Vec<CreditEntryOut>,
-        private: bool,
-    ) -> Self {
-        let stats = stats.cloned().unwrap_or_default();
-        let average = (stats.ratings > 0).then(|| stats.rating_sum as f64 / stats.ratings as f64);
-        let documents = private.then(|| {
-            s.documents
-                .iter()
-                .map(|(kind, d)| {
-                    let (review, reason) = match &d.review {
-                        zhuchao_domain::supplier::Review::Pending => ("PENDING", None),
-                        zhuchao_domain::supplier::Review::Approved => ("APPROVED", None),
-                        zhuchao_domain::supplier::Review::Expired => ("EXPIRED", None),
-                        zhuchao_domain::supplier::Review::Rejected { reason } => {
-                            ("REJECTED", Some(reason.clone()))
-                        }
-                    };
-                    DocumentOut {
-                        kind: variant_name(&kind),
-                        file: d.file.to_string(),
-                        expires_on: d.expires_on.map(|e| e as f64),
-                        review: review.into(),
-                        rejection_reason: reason,
-                    }
-                })
-                .collect()
-        });
-        Self {
-            id: id.0,
-            company_name: s.company_name.clone(),
-            credit_code: s
-                .credit_code
-                .as_ref()
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
-            status: variant_name(&s.status),
-            verified: s.verified(),
-            guaranteed: s.guaranteed(),
-            level: supplier_level(
-                stats.completed_orders,
-                average.map(|a| (a * 10.0).round() as u32),
-            ),
-            warnings: s.warnings,
-            completed_orders: stats.completed_orders,
-            average_rating: average,
-            category_ids: s.categories.iter().map(|c| c.0).collect(),
-            credit_record: credit,
-            documents,
-            deposit_held: if private {
-                s.deposit_held.map(Into::into)
-            } else {
-                None
-            },
-        }
-    }
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct QuoteOut {
-    pub id: Uuid,
-    pub supplier_id: Uuid,
-    pub unit_price: MoneyOut,
-    pub lead_time_days: u32,
-    pub valid_until: f64,
-    pub note: String,
-    pub revision: u32,
-    pub counter_offer: Option<MoneyOut>,
-    /// `LIVE`, `EXPIRED`, `ACCEPTED`, `NOT_SELECTED`.
-    pub status: String,
-}
-
-impl From<&Quote> for QuoteOut {
-    fn from(q: &Quote) -> Self {
-        Self {
-            id: q.id.0,
-            supplier_id: q.supplier.0,
-            unit_price: q.unit_price.into(),
-            lead_time_days: q.lead_time_days,
-            valid_until: q.valid_until as f64,
-            note: q.note.clone(),
-            revision: q.revision,
-            counter_offer: q.counter_offer.map(Into::into),
-            status: variant_name(&q.status),
-        }
-    }
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct RfqOut {
-    pub id: Uuid,
-    pub title: String,
-    pub description: String,
-    pub category_id: Option<Uuid>,
-    /// The wanted attributes as the buyer typed them (`length` → `35 mm`).
-    pub attributes: Vec<AttributeOut>,
-    /// References of the drawings (`/files/…`).
-    pub drawings: Vec<String>,
-    pub quantity: u64,
-    pub target_price: Option<MoneyOut>,
-    pub deadline: f64,
-    pub respond_by: f64,
-    /// Milliseconds left of the response SLA (0 once it has passed).
-    pub sla_ms_left: f64,
-    /// The invited suppliers; a supplier sees only itself here, and only when invited.
-    pub invited_supplier_ids: Vec<Uuid>,
-    pub pool_open: bool,
-    /// `OPEN`, `QUOTED`, `AWARDED`, `EXPIRED`, `CANCELLED`.
-    pub status: String,
-    /// Sealed: the buyer sees every quote, a supplier only its own.
-    pub quotes: Vec<QuoteOut>,
-}
-
-impl RfqOut {
-    pub fn from_state(
-        id: RfqId,
-        r: &RfqState,
-        now: i64,
-        only_supplier: Option<SupplierId>,
-        units: impl Fn(&str) -> Option<String>,
-    ) -> Self {
-        let request = r.request.clone();
-        Self {
-            id: id.0,
-            title: request
-                .as_ref()
-                .map(|q| q.title.clone())
-                .unwrap_or_default(),
-            description: request
-                .as_ref()
-                .map(|q| q.description.clone())
-                .unwrap_or_default(),
-            category_id: r.category.map(|c| c.0),
-            attributes: request
-                .as_ref()
-                .map(|q| attribute_outs(&q.attributes, units))
-                .unwrap_or_default(),
-            drawings: request
-                .as_ref()
-                .map(|q| q.drawings.iter().map(|d| d.to_string()).collect())
-                .unwrap_or_default(),
-            quantity: r.quantity,
-            target_price: r.target_price.map(Into::into),
-            deadline: r.deadline as f64,
-            respond_by: r.respond_by as f64,
-            sla_ms_left: (r.respond_by - now).max(0) as f64,
-            invited_supplier_ids: match only_supplier {
-                Some(me) => r
-                    .invited
-                    .contains(&me)
-                    .then_some(me.0)
-                    .into_iter()
-                    .collect(),
-                None => r.invited.iter().map(|s| s.0).collect(),
-            },
-            pool_open: r.pool_open,
-            status: variant_name(&r.status),
-            quotes: r
-                .quotes
-                .values()
-                .filter(|q| only_supplier.is_none_or(|s| q.supplier == s))
-                .map(Into::into)
-                .collect(),
-        }
-    }
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct EscrowOut {
-    pub expected: Option<MoneyOut>,
-    pub funded: Option<MoneyOut>,
-    pub released: Option<MoneyOut>,
-    pub refunded: Option<MoneyOut>,
-    pub remaining: MoneyOut,
-    pub held_by_dispute: Option<Uuid>,
-}
-
-impl From<&EscrowState> for EscrowOut {
-    fn from(e: &EscrowState) -> Self {
-        Self {
-            expected: e.expected.map(Into::into),
-            funded: e.funded.map(Into::into),
-            released: e.released.map(Into::into),
-            refunded: e.refunded.map(Into::into),
-            remaining: e.remaining().into(),
-            held_by_dispute: e.held_by.map(|d| d.0),
-        }
-    }
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct OrderLineOut {
-    pub product_id: Option<Uuid>,
-    pub title: String,
-    pub quantity: u64,
-    pub unit_price: MoneyOut,
-    pub total: MoneyOut,
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct OrderOut {
-    pub id: Uuid,
-    pub company_id: Option<Uuid>,
-    pub supplier_id: Option<Uuid>,
-    pub lines: Vec<OrderLineOut>,
-    pub shipping: Option<MoneyOut>,
-    pub total: Option<MoneyOut>,
-    /// `PLACED`, `PAID`, `SHIPPED`, `DELIVERED`, `RECEIVED`, `COMPLETED`, `CANCELLED`, …
-    pub status: String,
-    pub delivered_at: Option<f64>,
-    pub dispute_id: Option<Uuid>,
-    pub escrow: Option<EscrowOut>,
-}
-
-impl OrderOut {
-    pub fn from_state(id: OrderId, o: &OrderState, escrow: Option<&EscrowState>) -> Self {
-        Self {
-            id: id.0,
-            company_id: o.company.map(|c| c.0),
-            supplier_id: o.supplier.map(|s| s.0),
-            lines: o
-                .lines
-                .iter()
-                .map(|l| OrderLineOut {
-                    product_id: l.product.map(|p| p.0),
-                    title: l.title.clone(),
-                    quantity: l.quantity,
-                    unit_price: l.unit_price.into(),
-                    total: l.total.into(),
-                })
-                .collect(),
-            shipping: o.shipping.map(Into::into),
-            total: o.total.map(Into::into),
-            status: variant_name(&o.status),
-            delivered_at: o.delivered_at.map(|t| t as f64),
-            dispute_id: o.dispute.map(|d| d.0),
-            escrow: escrow.map(Into::into),
-        }
-    }
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct EvidenceOut {
-    /// `BUYER` or `SUPPLIER`.
-    pub party: String,
-    pub text: String,
-    pub files: Vec<String>,
-    pub at: f64,
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct DisputeOut {
-    pub id: Uuid,
-    pub order_id: Option<Uuid>,
-    pub supplier_id: Option<Uuid>,
-    pub opened_by: Option<String>,
-    pub claimed: Option<MoneyOut>,
-    pub held: Option<MoneyOut>,
-    pub answer_by: f64,
-    pub agent_id: Option<Uuid>,
-    /// `OPEN`, `UNDER_REVIEW`, `RULED`, `WITHDRAWN`.
-    pub status: String,
-    pub evidence: Vec<EvidenceOut>,
-}
-
-impl DisputeOut {
-    pub fn from_state(id: DisputeId, d: &DisputeState) -> Self {
-        Self {
-            id: id.0,
-            order_id: d.order.map(|o| o.0),
-            supplier_id: d.supplier.map(|s| s.0),
-            opened_by: d.opened_by.map(|p| variant_name(&p)),
-            claimed: d.claimed.map(Into::into),
-            held: d.held.map(Into::into),
-            answer_by: d.answer_by as f64,
-            agent_id: d.agent.map(|a| a.0),
-            status: variant_name(&d.status),
-            evidence: d
-                .evidence
-                .iter()
-                .map(|e| EvidenceOut {
-                    party: variant_name(&e.party),
-                    text: e.text.clone(),
-                    files: e.files.clone(),
-                    at: e.at as f64,
-                })
-                .collect(),
-        }
-    }
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct EventOut {
-    pub position: String,
-    pub version: u64,
-    pub event_type: String,
-    pub schema_version: u32,
-    /// The event's body as JSON text.
-    pub payload: String,
-    pub actor: Option<String>,
-    pub at: f64,
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct MeOut {
-    pub id: Uuid,
+#[graphql(name = "User")]
+pub struct UserOut {
+    pub id: ID,
     pub email: String,
     pub name: String,
-    /// `ADMIN`, `AGENT`, `BUYER` or `SUPPLIER`.
-    pub role: String,
-    pub company_id: Option<Uuid>,
+    pub role: enums::Role,
+    /// A buyer's company.
+    pub company_id: Option<ID>,
     pub company_name: Option<String>,
-    pub supplier_id: Option<Uuid>,
+    /// A supplier's staff: the supplier.
+    pub supplier_id: Option<ID>,
+}
+
+impl UserOut {
+    pub fn of(user: UserId, account: &zhuchao_domain::account::AccountState) -> Option<Self> {
+        use zhuchao_domain::account::Role;
+        let role = account.role.as_ref()?;
+        let (company_id, company_name, supplier_id) = match role {
+            Role::Buyer {
+                company,
+                company_name,
+            } => (
+                Some(encode(Kind::Company, company.0)),
+                Some(company_name.clone()),
+                None,
+            ),
+            Role::Supplier { supplier } => (None, None, Some(encode(Kind::Supplier, supplier.0))),
+            Role::Admin | Role::Agent => (None, None, None),
+        };
+        Some(Self {
+            id: encode(Kind::User, user.0),
+            email: account.email.clone(),
+            name: account.name.clone(),
+            role: role.into(),
+            company_id,
+            company_name,
+            supplier_id,
+        })
+    }
 }
 
 /// One attribute's accepted values in a search.
-#[derive(async_graphql::InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct ValuesFilter {
     pub key: String,
     pub values: Vec<String>,
 }
 
 /// One attribute's range in a search, each bound a number in any unit the category knows.
-#[derive(async_graphql::InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct RangeFilter {
     pub key: String,
     pub from: Option<String>,
     pub to: Option<String>,
 }
 
-#[derive(async_graphql::InputObject, Clone, Debug, Default)]
+/// What a buyer looks for.
+#[derive(InputObject, Clone, Debug, Default)]
 pub struct ProductSearchInput {
     pub text: Option<String>,
-    pub category_id: Option<Uuid>,
-    pub supplier_id: Option<Uuid>,
+    /// A category and everything below it.
+    pub category_id: Option<ID>,
+    pub supplier_id: Option<ID>,
     #[graphql(default)]
     pub values: Vec<ValuesFilter>,
     #[graphql(default)]
@@ -694,9 +342,8 @@ pub struct ProductSearchInput {
     pub guaranteed: bool,
     /// Suppliers of at least this level (1 to 5).
     pub min_supplier_level: Option<u8>,
-    /// `RELEVANCE` (default), `PRICE` (unit price at `quantity` or at the MOQ, cheapest first),
-    /// `RATING` (best-rated supplier first) or `LEAD_TIME`.
-    pub sort: Option<String>,
+    #[graphql(default)]
+    pub sort: ProductSort,
 }
 
 /// Longest search text (and attribute key or value in a filter), in characters.
@@ -704,40 +351,37 @@ pub const MAX_SEARCH_TEXT: usize = 200;
 /// Most filters in one search, and most values one filter accepts.
 pub const MAX_SEARCH_FILTERS: usize = 50;
 
+/// An id in a search: a category or supplier that does not exist finds nothing.
+fn search_id(kind: Kind, id: &Option<ID>) -> async_graphql::Result<Option<uuid::Uuid>> {
+    match id {
+        None => Ok(None),
+        Some(id) => crate::global_id::decode(kind, id).map(Some).ok_or_else(|| {
+            crate::errors::api_error(
+                ErrorCode::NotFound,
+                format!("{} {} not found", kind.name(), id.as_str()),
+            )
+        }),
+    }
+}
+
 impl ProductSearchInput {
     pub fn into_query(
         self,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<zhuchao_search::SearchQuery> {
-        let sort = match self.sort.as_deref().map(str::to_uppercase).as_deref() {
-            None | Some("RELEVANCE") => zhuchao_search::Sort::Relevance,
-            Some("PRICE") => zhuchao_search::Sort::Price,
-            Some("LEAD_TIME") => zhuchao_search::Sort::LeadTime,
-            Some("RATING") => zhuchao_search::Sort::Rating,
-            Some(other) => {
-                return Err(crate::errors::api_error(
-                    "BAD_REQUEST",
-                    format!("unknown sort {other:?}"),
-                ))
-            }
-        };
         let minor = |field: &str, v: &Option<String>| -> async_graphql::Result<Option<i64>> {
             match v {
                 None => Ok(None),
                 Some(s) => s.trim().parse().map(Some).map_err(|_| {
-                    crate::errors::api_error(
-                        "BAD_REQUEST",
-                        format!("{field} must be a whole number of minor units"),
-                    )
+                    bad_request(format!("{field} must be a whole number of minor units"))
                 }),
             }
         };
         let too_long = |what: &str, limit: usize| {
-            crate::errors::api_error(
-                "BAD_REQUEST",
-                format!("{what} is longer than a search needs (at most {limit})"),
-            )
+            bad_request(format!(
+                "{what} is longer than a search needs (at most {limit})"
+            ))
         };
         if self
             .text
@@ -767,8 +411,8 @@ impl ProductSearchInput {
         Ok(zhuchao_search::SearchQuery {
             price,
             text: self.text.filter(|t| !t.trim().is_empty()),
-            category: self.category_id.map(CategoryId),
-            supplier: self.supplier_id.map(SupplierId),
+            category: search_id(Kind::Category, &self.category_id)?.map(CategoryId),
+            supplier: search_id(Kind::Supplier, &self.supplier_id)?.map(SupplierId),
             values: self.values.into_iter().map(|v| (v.key, v.values)).collect(),
             ranges: self
                 .ranges
@@ -780,38 +424,41 @@ impl ProductSearchInput {
             verified: self.verified,
             guaranteed: self.guaranteed,
             min_level: self.min_supplier_level,
-            sort,
+            sort: self.sort.into(),
             first: first.map_or(20, |f| f.clamp(1, 100) as usize),
             after,
         })
     }
 }
 
+/// How many results one value of an attribute would give.
 #[derive(SimpleObject, Clone, Debug)]
-pub struct FacetValueOut {
+pub struct FacetValue {
     pub value: String,
     pub count: u64,
 }
 
+/// One attribute's values among the results, each counted under every filter but its own.
 #[derive(SimpleObject, Clone, Debug)]
-pub struct FacetOut {
+pub struct Facet {
     pub key: String,
     pub label: String,
-    /// Counts per value (for number attributes, the 200 commonest values in the base unit); each
-    /// counts under every filter but its own.
-    pub values: Vec<FacetValueOut>,
+    /// Counts per value (for number attributes, the 200 commonest values in the base unit).
+    pub values: Vec<FacetValue>,
     /// The range of a number attribute among the results, in its base unit.
     pub min: Option<f64>,
     pub max: Option<f64>,
     pub unit: Option<String>,
 }
 
+/// A product in a page of search results.
 #[derive(SimpleObject, Clone, Debug)]
-pub struct ProductEdgeOut {
+pub struct ProductSearchEdge {
     pub cursor: String,
     pub node: ProductOut,
 }
 
+/// Pagination of search results (forwards only).
 #[derive(SimpleObject, Clone, Debug)]
 pub struct SearchPageInfo {
     pub has_next_page: bool,
@@ -820,17 +467,17 @@ pub struct SearchPageInfo {
 
 /// A page of search results with the total and the facets (a Relay-style connection).
 #[derive(SimpleObject, Clone, Debug)]
-pub struct ProductSearchOut {
+pub struct ProductSearchConnection {
     pub total_count: u64,
-    pub edges: Vec<ProductEdgeOut>,
+    pub edges: Vec<ProductSearchEdge>,
     pub page_info: SearchPageInfo,
-    pub facets: Vec<FacetOut>,
+    pub facets: Vec<Facet>,
 }
 
-impl ProductSearchOut {
-    pub fn from_result(
+impl ProductSearchConnection {
+    pub fn from_result<'a>(
         r: zhuchao_search::SearchResult,
-        units: impl Fn(CategoryId, &str) -> Option<String>,
+        category: impl Fn(CategoryId) -> Option<&'a CategoryState>,
     ) -> Self {
         let count = r.hits.len();
         let edges = r
@@ -838,6 +485,7 @@ impl ProductSearchOut {
             .into_iter()
             .enumerate()
             .map(|(i, p)| {
+                let schema = category(p.sheet.category);
                 let state = zhuchao_domain::product::ProductState {
                     id: Some(p.id),
                     supplier: Some(p.supplier),
@@ -848,16 +496,15 @@ impl ProductSearchOut {
                     reservations: p.reservations.clone(),
                     ..Default::default()
                 };
-                let category = p.sheet.category;
                 // Each edge's cursor resumes after it; the last one equals `endCursor`.
                 let cursor = if i + 1 == count {
                     r.next.clone().unwrap_or_default()
                 } else {
                     String::new()
                 };
-                ProductEdgeOut {
+                ProductSearchEdge {
                     cursor,
-                    node: ProductOut::from_state(p.id, &state, |k| units(category, k)),
+                    node: ProductOut::from_state(p.id, &state, &AttributeNames(schema)),
                 }
             })
             .collect();
@@ -871,13 +518,13 @@ impl ProductSearchOut {
             facets: r
                 .facets
                 .into_iter()
-                .map(|f| FacetOut {
+                .map(|f| Facet {
                     key: f.key,
                     label: f.label,
                     values: f
                         .values
                         .into_iter()
-                        .map(|v| FacetValueOut {
+                        .map(|v| FacetValue {
                             value: v.value,
                             count: v.count,
                         })

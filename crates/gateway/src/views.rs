@@ -18,7 +18,7 @@ use zhuchao_domain::ids::*;
 use zhuchao_domain::order::{Order, OrderEvent, OrderState};
 use zhuchao_domain::product::{Product, ProductState};
 use zhuchao_domain::review::{OrderRated, Review, ReviewEvent};
-use zhuchao_domain::rfq::{Rfq, RfqState};
+use zhuchao_domain::rfq::{Rfq, RfqEvent, RfqState};
 use zhuchao_domain::supplier::{Supplier, SupplierState};
 use zhuchao_domain::Aggregate;
 use zhuchao_eventstore::{EventStore, Position, RecordedEvent};
@@ -57,6 +57,58 @@ pub struct Views {
     pub escrows: HashMap<OrderId, EscrowState>,
     pub disputes: BTreeMap<DisputeId, DisputeState>,
     pub reviews: HashMap<OrderId, OrderRated>,
+    /// Each placed order's number for people, and the order of each number.
+    pub order_numbers: OrderNumbers,
+    /// Orders not yet settled, per supplier: they keep it from exiting.
+    pub open_orders: HashMap<SupplierId, u32>,
+    /// The RFQ each quote was made on.
+    pub quote_rfq: HashMap<QuoteId, RfqId>,
+}
+
+/// Order numbers for people, `ZC-20261202-00042`: the day the order was placed (China Standard
+/// Time) and its place among that day's orders in the store's order. Every node folds the same
+/// events in the same order, so every node gives an order the same number; numbers are unique
+/// and sort as the orders were placed.
+#[derive(Default)]
+pub struct OrderNumbers {
+    by_order: HashMap<OrderId, String>,
+    by_number: HashMap<String, OrderId>,
+    per_day: HashMap<String, u32>,
+}
+
+/// China Standard Time is eight hours ahead of UTC, all year.
+const CHINA_OFFSET_MS: i64 = 8 * zhuchao_domain::HOUR_MS;
+
+impl OrderNumbers {
+    fn assign(&mut self, order: OrderId, placed_at: zhuchao_domain::Timestamp) {
+        if self.by_order.contains_key(&order) {
+            return;
+        }
+        let day = crate::scalars::DateTime(placed_at + CHINA_OFFSET_MS).to_rfc3339();
+        let day: String = day.chars().take(10).filter(|c| *c != '-').collect();
+        let n = self.per_day.entry(day.clone()).or_default();
+        *n += 1;
+        let number = format!("ZC-{day}-{n:05}");
+        self.by_number.insert(number.clone(), order);
+        self.by_order.insert(order, number);
+    }
+
+    pub fn of(&self, order: OrderId) -> Option<&str> {
+        self.by_order.get(&order).map(String::as_str)
+    }
+
+    pub fn order(&self, number: &str) -> Option<OrderId> {
+        self.by_number.get(number.trim()).copied()
+    }
+}
+
+/// An order that still holds stock, money or a dispute: not yet settled one way or another.
+pub fn is_open(status: zhuchao_domain::order::OrderStatus) -> bool {
+    use zhuchao_domain::order::OrderStatus as S;
+    !matches!(
+        status,
+        S::None | S::Completed | S::Cancelled | S::Refunded | S::Resolved | S::Abandoned
+    )
 }
 
 /// An event the read models cannot read, at this position: they stop before it.
@@ -131,7 +183,11 @@ impl Views {
                 self.attach(files, FileUse::ProductImage(ProductId(u)));
             }
             (k, Some(u)) if k == Rfq::KIND => {
-                fold::<Rfq, _>(&mut self.rfqs, RfqId(u), event)?;
+                if let RfqEvent::QuoteSubmitted(q) =
+                    fold::<Rfq, _>(&mut self.rfqs, RfqId(u), event)?
+                {
+                    self.quote_rfq.insert(q.quote, RfqId(u));
+                }
                 let files: Vec<String> = self.rfqs[&RfqId(u)]
                     .request
                     .iter()
@@ -140,15 +196,31 @@ impl Views {
                 self.attach(files, FileUse::RfqDrawing(RfqId(u)));
             }
             (k, Some(u)) if k == Order::KIND => {
-                if let OrderEvent::OrderCompleted(_) =
-                    fold::<Order, _>(&mut self.orders, OrderId(u), event)?
-                {
-                    if let Some(supplier) = self.orders.get(&OrderId(u)).and_then(|o| o.supplier) {
-                        self.supplier_stats
-                            .entry(supplier)
-                            .or_default()
-                            .completed_orders += 1;
+                let id = OrderId(u);
+                let was_open = self.orders.get(&id).is_some_and(|o| is_open(o.status));
+                let e = fold::<Order, _>(&mut self.orders, id, event)?;
+                let order = &self.orders[&id];
+                if let Some(supplier) = order.supplier {
+                    match (was_open, is_open(order.status)) {
+                        (false, true) => *self.open_orders.entry(supplier).or_default() += 1,
+                        (true, false) => {
+                            let open = self.open_orders.entry(supplier).or_default();
+                            *open = open.saturating_sub(1);
+                        }
+                        _ => {}
                     }
+                }
+                match e {
+                    OrderEvent::OrderPlaced(placed) => self.order_numbers.assign(id, placed.at),
+                    OrderEvent::OrderCompleted(_) => {
+                        if let Some(supplier) = order.supplier {
+                            self.supplier_stats
+                                .entry(supplier)
+                                .or_default()
+                                .completed_orders += 1;
+                        }
+                    }
+                    _ => {}
                 }
             }
             (k, Some(u)) if k == Escrow::KIND => {

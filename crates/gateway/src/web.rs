@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::errors::ErrorCode;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -154,12 +155,16 @@ async fn upload(State(files): State<Files>, headers: HeaderMap, body: Bytes) -> 
     let Some(user) = caller(&files, &headers).await.and_then(|v| v.user()) else {
         return refuse(
             StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
+            ErrorCode::Unauthenticated.as_str(),
             "sign in to upload files",
         );
     };
     if body.is_empty() {
-        return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "the file is empty");
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest.as_str(),
+            "the file is empty",
+        );
     }
     let raw_name = headers
         .get("x-filename")
@@ -220,7 +225,7 @@ async fn upload(State(files): State<Files>, headers: HeaderMap, body: Bytes) -> 
             tracing::error!(error = %e, "storing an upload failed");
             refuse(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
+                ErrorCode::Internal.as_str(),
                 "the file could not be stored",
             )
         }
@@ -245,7 +250,11 @@ async fn download(
     let anonymous = signed_in.is_none();
     let viewer = signed_in.unwrap_or(crate::auth::Viewer::Anonymous);
     if hash.len() != 64 || !hash.chars().all(|c| c.is_ascii_hexdigit()) {
-        return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file");
+        return refuse(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound.as_str(),
+            "no such file",
+        );
     }
     let uploaded_by_viewer = match viewer.user() {
         Some(user) => tokio::fs::read_to_string(uploaders(&files.dir, &hash))
@@ -260,12 +269,16 @@ async fn download(
     if !allowed && anonymous {
         return refuse(
             StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
+            ErrorCode::Unauthenticated.as_str(),
             "sign in to see files",
         );
     }
     if !allowed {
-        return refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file");
+        return refuse(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound.as_str(),
+            "no such file",
+        );
     }
     match tokio::fs::read(files.dir.join(&hash)).await {
         Ok(bytes) => {
@@ -300,6 +313,10 @@ async fn download(
             );
             response
         }
-        Err(_) => refuse(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file"),
+        Err(_) => refuse(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound.as_str(),
+            "no such file",
+        ),
     }
 }

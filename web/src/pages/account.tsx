@@ -2,13 +2,13 @@
 // categories, contact); documents and the deposit follow in onboarding.
 import { useState } from "preact/hooks";
 import { gql, mutate, RESULT, signIn, ME, UserErrors } from "../api";
-import type { MeOut } from "../generated/schema";
+import type { User } from "../generated/schema";
 import { t } from "../i18n";
 import { go, hashParams, me } from "../nav";
 import { ErrorBox, Field, toggled, useAction } from "../ui";
 import { useCatalogueBasics } from "./search";
 
-function landing(user: MeOut): string {
+function landing(user: User): string {
   const next = hashParams().get("next");
   if (next) return `/${next}`;
   switch (user.role) {
@@ -55,7 +55,7 @@ export function SignInPage() {
 
 /** Signs in with the details just registered. Registration answers a taken email like a free one,
  * so a refused sign-in here most likely means the email already had an account. */
-async function signInAfterRegistering(email: string, password: string): Promise<MeOut> {
+async function signInAfterRegistering(email: string, password: string): Promise<User> {
   try {
     return await signIn(email, password);
   } catch (e) {
@@ -121,11 +121,11 @@ export function ApplySupplierPage() {
         run(async () => {
           const applied = await mutate(
             "applySupplier",
-            `mutation($n: String!, $c: String!, $k: [UUID!]!, $cn: String!, $ph: String!, $e: String!, $p: String!) { applySupplier(companyName: $n, creditCode: $c, categoryIds: $k, contactName: $cn, phone: $ph, email: $e, password: $p) { ${RESULT} } }`,
+            `mutation($n: String!, $c: String!, $k: [ID!]!, $cn: String!, $ph: String!, $e: String!, $p: String!) { applySupplier(companyName: $n, creditCode: $c, categoryIds: $k, contactName: $cn, phone: $ph, email: $e, password: $p) { ${RESULT} } }`,
             { n: form.companyName, c: form.creditCode.trim().toUpperCase(), k: chosen, cn: form.contactName, ph: form.phone, e: form.email, p: form.password },
           );
           me.set(await signInAfterRegistering(form.email, form.password));
-          const fresh = await gql<{ me: MeOut }>(`{ ${ME} }`);
+          const fresh = await gql<{ me: User }>(`{ ${ME} }`);
           me.set(fresh.me);
           go("/onboarding", applied.position);
         });

@@ -3,16 +3,15 @@
 // ruling form that splits the escrow (leaning to the buyer when the evidence is even).
 import { useState } from "preact/hooks";
 import { mutate, RESULT, upload } from "../api";
-import type { DisputeOut, SupplierOut } from "../generated/schema";
+import type { Dispute, Supplier } from "../generated/schema";
 import { t } from "../i18n";
-import { initialPosition, me } from "../nav";
-import { useSignal } from "../state";
-import { Badge, Countdown, date, ErrorBox, Field, FileLink, ListPage, money, Timeline, useAction, useQuery } from "../ui";
+import { initialPosition, route } from "../nav";
+import { Badge, Countdown, date, ErrorBox, Field, FileLink, ListPage, money, Timeline, TIMELINE, useAction, useQuery } from "../ui";
 import { SUPPLIER_FIELDS } from "./onboarding";
 
 export function ReviewQueuePage() {
   const [at, setAt] = useState<string | null>(null);
-  const { data, error, loading } = useQuery<{ reviewQueue: { nodes: SupplierOut[] } }>(`query($at: String) { reviewQueue(first: 100, atLeast: $at) { nodes { ${SUPPLIER_FIELDS} } } }`, { at });
+  const { data, error, loading } = useQuery<{ reviewQueue: { nodes: Supplier[] } }>(`query($at: String) { reviewQueue(first: 100, atLeast: $at) { nodes { ${SUPPLIER_FIELDS} } } }`, { at });
   return (
     <ListPage title={t("Review queue")} error={error} loading={loading} items={data?.reviewQueue.nodes}>
       {data?.reviewQueue.nodes.map((s) => (
@@ -22,14 +21,14 @@ export function ReviewQueuePage() {
   );
 }
 
-function ReviewCard({ supplier: s, done }: { supplier: SupplierOut; done: (p: string | null) => void }) {
+function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: string | null) => void }) {
   const [reason, setReason] = useState("");
   const { busy, error, run } = useAction();
   const review = (kind: string, approve: boolean) =>
     run(async () => {
       const r = await mutate(
         "reviewDocument",
-        `mutation($s: UUID!, $k: String!, $a: Boolean!, $r: String) { reviewDocument(supplierId: $s, kind: $k, approve: $a, reason: $r) { ${RESULT} } }`,
+        `mutation($s: ID!, $k: DocumentKind!, $a: Boolean!, $r: String) { reviewDocument(supplierId: $s, kind: $k, approve: $a, reason: $r) { ${RESULT} } }`,
         { s: s.id, k: kind, a: approve, r: approve ? null : reason },
       );
       done(r.position ?? null);
@@ -37,7 +36,7 @@ function ReviewCard({ supplier: s, done }: { supplier: SupplierOut; done: (p: st
   return (
     <article class="card" data-supplier={s.companyName}>
       <h2>
-        <a href={`#/supplier/${s.id}`}>{s.companyName}</a> <Badge>{s.status}</Badge>
+        <a href={`#${route("supplier", s.id)}`}>{s.companyName}</a> <Badge>{s.status}</Badge>
       </h2>
       <p class="small">
         {t("Unified social credit code")}: <code>{s.creditCode}</code>
@@ -70,10 +69,10 @@ function ReviewCard({ supplier: s, done }: { supplier: SupplierOut; done: (p: st
   );
 }
 
-const DISPUTE_FIELDS = "id orderId supplierId openedBy claimed { minor formatted } held { minor formatted } answerBy agentId status evidence { party text files at }";
+const DISPUTE_FIELDS = "id orderId supplierId openedBy claimed { minor formatted } held { minor formatted } answerBy status availableActions evidence { party text files at }";
 
 export function DisputeQueuePage() {
-  const { data, error, loading } = useQuery<{ disputeQueue: { nodes: DisputeOut[] } }>(`{ disputeQueue(first: 100) { nodes { ${DISPUTE_FIELDS} } } }`);
+  const { data, error, loading } = useQuery<{ disputeQueue: { nodes: Dispute[] } }>(`{ disputeQueue(first: 100) { nodes { ${DISPUTE_FIELDS} } } }`);
   return (
     <ListPage title={t("Disputes")} error={error} loading={loading} items={data?.disputeQueue.nodes}>
       <table class="list">
@@ -81,7 +80,7 @@ export function DisputeQueuePage() {
           {data?.disputeQueue.nodes.map((d) => (
             <tr key={d.id}>
               <td>
-                <a href={`#/dispute/${d.id}`}>{d.id.slice(-8)}</a>
+                <a href={`#${route("dispute", d.id)}`}>{d.id.slice(-8)}</a>
               </td>
               <td>{money(d.claimed)}</td>
               <td>
@@ -101,17 +100,12 @@ export function DisputeQueuePage() {
 
 export function DisputePage({ id }: { id: string }) {
   const [at, setAt] = useState<string | null>(initialPosition);
-  const { data, error } = useQuery<{ dispute: DisputeOut }>(`query($id: UUID!, $at: String) { dispute(id: $id, atLeast: $at) { ${DISPUTE_FIELDS} } }`, { id, at });
-  const user = useSignal(me);
-  const staff = user?.role === "AGENT" || user?.role === "ADMIN";
+  const { data, error } = useQuery<{ dispute: Dispute }>(`query($id: ID!, $at: String) { dispute(id: $id, atLeast: $at) { ${DISPUTE_FIELDS} ${TIMELINE} } }`, { id, at });
   const d = data?.dispute;
-  const [refresh, setRefresh] = useState(0);
   if (!d) return <ErrorBox error={error} />;
-  const done = (p: string | null | undefined) => {
-    setAt(p ?? null);
-    setRefresh((n) => n + 1);
-  };
-  const open = !["RULED", "WITHDRAWN"].includes(d.status.toUpperCase());
+  const done = (p: string | null | undefined) => setAt(p ?? null);
+  const open = !["RULED", "WITHDRAWN", "ABANDONED"].includes(d.status);
+  const may = (action: string) => d.availableActions.includes(action as Dispute["availableActions"][number]);
   const sides = ["BUYER", "SUPPLIER"];
   return (
     <article>
@@ -119,7 +113,7 @@ export function DisputePage({ id }: { id: string }) {
         {t("Dispute")} {d.id.slice(-8)} <Badge tone="info">{d.status}</Badge>
       </h1>
       <p>
-        {t("Order")} <a href={`#/order/${d.orderId}`}>{d.orderId?.slice(-8)}</a> · {t("Claimed")} {money(d.claimed)} · {t("Escrow")} {money(d.held)}
+        {t("Order")} {d.orderId ? <a href={`#${route("order", d.orderId)}`}>{d.orderId.slice(-8)}</a> : null} · {t("Claimed")} {money(d.claimed)} · {t("Escrow")} {money(d.held)}
         {open ? (
           <>
             {" "}
@@ -149,14 +143,14 @@ export function DisputePage({ id }: { id: string }) {
           </section>
         ))}
       </div>
-      {open && !staff ? <EvidenceForm dispute={d} done={done} /> : null}
-      {open && staff ? <RulingForm dispute={d} done={done} /> : null}
-      <Timeline stream={`dispute-${d.id}`} refresh={refresh} />
+      {may("ADD_EVIDENCE") ? <EvidenceForm dispute={d} done={done} /> : null}
+      {may("RULE") ? <RulingForm dispute={d} done={done} /> : null}
+      <Timeline entries={d.timeline} />
     </article>
   );
 }
 
-function EvidenceForm({ dispute, done }: { dispute: DisputeOut; done: (p: string | null | undefined) => void }) {
+function EvidenceForm({ dispute, done }: { dispute: Dispute; done: (p: string | null | undefined) => void }) {
   const [text, setText] = useState("");
   const [files, setFiles] = useState<string[]>([]);
   const { busy, error, run } = useAction();
@@ -166,7 +160,7 @@ function EvidenceForm({ dispute, done }: { dispute: DisputeOut; done: (p: string
       onSubmit={(e) => {
         e.preventDefault();
         run(async () => {
-          const r = await mutate("addEvidence", `mutation($d: UUID!, $t: String!, $f: [String!]!) { addEvidence(disputeId: $d, text: $t, files: $f) { ${RESULT} } }`, {
+          const r = await mutate("addEvidence", `mutation($d: ID!, $t: String!, $f: [String!]!) { addEvidence(disputeId: $d, text: $t, files: $f) { ${RESULT} } }`, {
             d: dispute.id,
             t: text,
             f: files,
@@ -199,7 +193,7 @@ function EvidenceForm({ dispute, done }: { dispute: DisputeOut; done: (p: string
   );
 }
 
-function RulingForm({ dispute: d, done }: { dispute: DisputeOut; done: (p: string | null | undefined) => void }) {
+function RulingForm({ dispute: d, done }: { dispute: Dispute; done: (p: string | null | undefined) => void }) {
   const held = Number(d.held?.minor ?? 0) / 100;
   const [refund, setRefund] = useState(String(Number(d.claimed?.minor ?? 0) / 100));
   const [penalty, setPenalty] = useState("");
@@ -207,17 +201,17 @@ function RulingForm({ dispute: d, done }: { dispute: DisputeOut; done: (p: strin
   const [note, setNote] = useState("");
   const { busy, error, run } = useAction();
   const release = Math.max(0, Math.round((held - Number(refund || 0)) * 100) / 100);
-  const yuan = (v: number | string) => ({ minor: String(Math.round(Number(v) * 100)), currency: "CNY" });
+  const yuan = (v: number | string) => ({ minor: String(Math.round(Number(v) * 100)), currency: "CNY" as const });
   return (
     <form
       class="card"
       onSubmit={(e) => {
         e.preventDefault();
         run(async () => {
-          if (!d.agentId) await mutate("assignDispute", `mutation($d: UUID!) { assignDispute(disputeId: $d) { ${RESULT} } }`, { d: d.id });
+          if (d.availableActions.includes("ASSIGN")) await mutate("assignDispute", `mutation($d: ID!) { assignDispute(disputeId: $d) { ${RESULT} } }`, { d: d.id });
           const r = await mutate(
             "ruleDispute",
-            `mutation($d: UUID!, $r: MoneyInput!, $l: MoneyInput!, $p: MoneyInput, $w: Boolean!, $n: String!) { ruleDispute(disputeId: $d, refund: $r, release: $l, penalty: $p, warn: $w, note: $n) { ${RESULT} } }`,
+            `mutation($d: ID!, $r: MoneyInput!, $l: MoneyInput!, $p: MoneyInput, $w: Boolean!, $n: String!) { ruleDispute(disputeId: $d, refund: $r, release: $l, penalty: $p, warn: $w, note: $n) { ${RESULT} } }`,
             { d: d.id, r: yuan(refund || 0), l: yuan(release), p: penalty ? yuan(penalty) : null, w: warn, n: note },
           );
           done(r.position);

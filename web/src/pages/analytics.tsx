@@ -2,13 +2,13 @@
 // source, the funnel, basket value, the GMV decomposition, top and zero-result searches, RFQ
 // response and dispute rates — by time range, granularity and dimension.
 import { useState } from "preact/hooks";
-import type { AnalyticsRowOut, DisputeRateOut, RfqResponseOut, SearchTermOut } from "../generated/schema";
+import type { AnalyticsRow, DisputeRate, RfqResponseRow, SearchTerm } from "../generated/schema";
 import { t } from "../i18n";
-import { me } from "../nav";
+import { me, route } from "../nav";
 import { useSignal } from "../state";
 import { Bars, cny, ErrorBox, Field, Line, Loading, StackedBars, useQuery } from "../ui";
 
-const ROWS = `query($from: String!, $to: String!, $g: Granularity!, $d: AnalyticsDimension!) {
+const ROWS = `query($from: DateTime!, $to: DateTime!, $g: Granularity!, $d: AnalyticsDimension!) {
   analytics(from: $from, to: $to, granularity: $g, dimension: $d) {
     bucket key sessions visitors pageViews searches zeroResultSearches productViews carts orders paidOrders items
     gmv { minor } averageOrderValue { minor } itemsPerOrder funnel { name count rate }
@@ -31,20 +31,20 @@ export function AnalyticsPage() {
   const [to, setTo] = useState(day(1));
   const [g, setG] = useState("DAY");
   const [d, setD] = useState(supplier ? "CATEGORY" : "SOURCE");
-  const rows = useQuery<{ analytics: AnalyticsRowOut[] }>(ROWS, { from, to, g, d });
-  const totals = useQuery<{ analytics: AnalyticsRowOut[] }>(ROWS, { from, to, g, d: supplier ? "SUPPLIER" : "TOTAL" });
-  const searches = useQuery<{ top: SearchTermOut[]; zero: SearchTermOut[] }>(
-    supplier ? null : "query($from: String!, $to: String!) { top: topSearches(from: $from, to: $to, limit: 10) { text searches zeroResults } zero: topSearches(from: $from, to: $to, limit: 10, zeroResultsOnly: true) { text searches zeroResults } }",
+  const rows = useQuery<{ analytics: AnalyticsRow[] }>(ROWS, { from, to, g, d });
+  const totals = useQuery<{ analytics: AnalyticsRow[] }>(ROWS, { from, to, g, d: supplier ? "SUPPLIER" : "TOTAL" });
+  const searches = useQuery<{ top: SearchTerm[]; zero: SearchTerm[] }>(
+    supplier ? null : "query($from: DateTime!, $to: DateTime!) { top: topSearches(from: $from, to: $to, limit: 10) { text searches zeroResults } zero: topSearches(from: $from, to: $to, limit: 10, zeroResultsOnly: true) { text searches zeroResults } }",
     { from, to },
   );
-  const rfq = useQuery<{ rfqResponse: RfqResponseOut[]; disputeRates: DisputeRateOut[] }>(
-    "query($from: String!, $to: String!) { rfqResponse(from: $from, to: $to, granularity: WEEK) { bucket rfqs answered withinSla withinSlaRate medianMinutesToFirstQuote } disputeRates(from: $from, to: $to) { supplierId supplierName orders disputes rate forBuyer forSupplier split withdrawn } }",
+  const rfq = useQuery<{ rfqResponse: RfqResponseRow[]; disputeRates: DisputeRate[] }>(
+    "query($from: DateTime!, $to: DateTime!) { rfqResponse(from: $from, to: $to, granularity: WEEK) { bucket rfqs answered withinSla withinSlaRate medianMinutesToFirstQuote } disputeRates(from: $from, to: $to) { supplierId supplierName orders disputes rate forBuyer forSupplier split withdrawn } }",
     { from, to },
   );
   const data = rows.data?.analytics ?? [];
   const buckets = [...new Set(data.map((r) => r.bucket))].sort();
   const keys = [...new Set(data.map((r) => r.key))].sort();
-  const measure = (r: AnalyticsRowOut) => r.sessions ?? r.productViews;
+  const measure = (r: AnalyticsRow) => r.sessions ?? r.productViews;
   const series = keys.map((k) => ({
     name: k || "total",
     values: buckets.map((b) => {
@@ -54,7 +54,7 @@ export function AnalyticsPage() {
   }));
   // The whole range in one row: the funnel and the decomposition.
   const all = totals.data?.analytics ?? [];
-  const sum = (f: (r: AnalyticsRowOut) => number) => all.reduce((s, r) => s + f(r), 0);
+  const sum = (f: (r: AnalyticsRow) => number) => all.reduce((s, r) => s + f(r), 0);
   const funnelNames = all[0]?.funnel.map((s) => s.name) ?? [];
   const funnel = funnelNames.map((name, i) => ({ label: t(name), value: sum((r) => r.funnel[i]?.count ?? 0) }));
   const sessions = sum((r) => r.sessions ?? 0);
@@ -164,7 +164,7 @@ export function AnalyticsPage() {
                 {rfq.data?.disputeRates.slice(0, 10).map((r) => (
                   <tr key={r.supplierId}>
                     <td>
-                      <a href={`#/supplier/${r.supplierId}`}>{r.supplierName ?? r.supplierId.slice(-8)}</a>
+                      <a href={`#${route("supplier", r.supplierId)}`}>{r.supplierName ?? r.supplierId.slice(-8)}</a>
                     </td>
                     <td>
                       {r.disputes}/{r.orders}

@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { mutate, RESULT } from "../api";
 import { cart } from "../cart";
 import { t } from "../i18n";
-import { go, me } from "../nav";
+import { go, me, route } from "../nav";
 import { useSignal } from "../state";
 import { cny, ErrorBox, Field, useAction } from "../ui";
 
@@ -13,7 +13,7 @@ export function CartPage() {
   const user = useSignal(me);
   const [address, setAddress] = useState("");
   const { busy, error, run } = useAction();
-  const [placed, setPlaced] = useState<{ id: string; position: string | null }[]>([]);
+  const [placed, setPlaced] = useState<{ id: string; number: string; position: string | null }[]>([]);
   const bySupplier = new Map<string, typeof lines>();
   for (const l of lines) bySupplier.set(l.supplierId, [...(bySupplier.get(l.supplierId) ?? []), l]);
   const total = lines.reduce((s, l) => s + Number(l.unitPrice) * l.quantity, 0);
@@ -23,18 +23,19 @@ export function CartPage() {
         go("/signin?next=cart");
         return;
       }
-      const done: { id: string; position: string | null }[] = [];
+      const done: { id: string; number: string; position: string | null }[] = [];
       for (const [supplier, group] of bySupplier) {
         const order = await mutate(
           "placeOrder",
-          `mutation($l: [CartLineInput!]!, $a: String!) { placeOrder(lines: $l, address: $a) { ${RESULT} } }`,
+          `mutation($l: [CartLineInput!]!, $a: String!) { placeOrder(lines: $l, address: $a) { order { id number } ${RESULT} } }`,
           { l: group.map((g) => ({ productId: g.productId, quantity: g.quantity })), a: address },
         );
-        const paid = await mutate("payOrder", `mutation($o: UUID!, $k: String!) { payOrder(orderId: $o, idempotencyKey: $k) { ${RESULT} } }`, {
-          o: order.id,
-          k: `pay-${order.id}`,
+        const id: string = order.order.id;
+        const paid = await mutate("payOrder", `mutation($o: ID!, $k: String!) { payOrder(orderId: $o, idempotencyKey: $k) { ${RESULT} } }`, {
+          o: id,
+          k: `pay-${id}`,
         });
-        done.push({ id: order.id!, position: paid.position ?? order.position ?? null });
+        done.push({ id, number: order.order.number, position: paid.position ?? order.position ?? null });
         cart.set(cart.get().filter((l) => l.supplierId !== supplier));
       }
       setPlaced(done);
@@ -45,8 +46,8 @@ export function CartPage() {
       {placed.length ? (
         <p role="status" class="ok">
           {placed.map((p) => (
-            <a key={p.id} href={`#/order/${p.id}${p.position ? `?at=${p.position}` : ""}`} data-testid="placed-order">
-              {t("Order")} {p.id.slice(-8)}{" "}
+            <a key={p.id} href={`#${route("order", p.id)}${p.position ? `?at=${p.position}` : ""}`} data-testid="placed-order">
+              {t("Order")} {p.number}{" "}
             </a>
           ))}
         </p>
@@ -68,7 +69,7 @@ export function CartPage() {
               {group.map((l) => (
                 <tr key={l.productId}>
                   <td>
-                    <a href={`#/product/${l.productId}`}>{l.title}</a>
+                    <a href={`#${route("product", l.productId)}`}>{l.title}</a>
                   </td>
                   <td>
                     <input

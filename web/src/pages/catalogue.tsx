@@ -3,9 +3,9 @@
 // and a row-by-row error report.
 import { useState } from "preact/hooks";
 import { mutate, RESULT, UserErrors } from "../api";
-import type { CategoryOut, ProductInput, ProductOut } from "../generated/schema";
+import type { Category, MoneyInput, ProductInput, Product } from "../generated/schema";
 import { t } from "../i18n";
-import { go, initialPosition } from "../nav";
+import { go, initialPosition, route } from "../nav";
 import { Badge, describe, ErrorBox, Field, Loading, money, useAction, useQuery } from "../ui";
 import { useCatalogueBasics } from "./search";
 
@@ -14,11 +14,11 @@ const PRODUCT_FIELDS =
 
 export function CataloguePage() {
   const [at, setAt] = useState<string | null>(initialPosition);
-  const { data, error, loading } = useQuery<{ myProducts: { nodes: ProductOut[] } }>(`query($at: String) { myProducts(first: 100, atLeast: $at) { nodes { ${PRODUCT_FIELDS} } } }`, { at });
+  const { data, error, loading } = useQuery<{ myProducts: { nodes: Product[] } }>(`query($at: String) { myProducts(first: 100, atLeast: $at) { nodes { ${PRODUCT_FIELDS} } } }`, { at });
   const { busy, error: actionError, run } = useAction();
   const act = (field: string, id: string) =>
     run(async () => {
-      const r = await mutate(field, `mutation($id: UUID!) { ${field}(id: $id) { ${RESULT} } }`, { id });
+      const r = await mutate(field, `mutation($id: ID!) { ${field}(id: $id) { ${RESULT} } }`, { id });
       setAt(r.position ?? null);
     });
   return (
@@ -43,7 +43,7 @@ export function CataloguePage() {
             {data?.myProducts.nodes.map((p) => (
               <tr key={p.id}>
                 <td>
-                  <a href={`#/catalogue/${p.id}`}>{p.title}</a>
+                  <a href={`#${route("catalogue", p.id)}`}>{p.title}</a>
                 </td>
                 <td class="small">{p.tiers.map((x) => `≥${x.minQuantity}: ${money(x.unitPrice)}`).join(" · ")}</td>
                 <td>
@@ -88,7 +88,7 @@ interface Draft {
   attributes: Record<string, string>;
 }
 
-function yuan(v: string): { minor: string; currency: string } {
+function yuan(v: string): MoneyInput {
   return { minor: String(Math.round(Number(v) * 100)), currency: "CNY" };
 }
 
@@ -114,7 +114,7 @@ function toInput(d: Draft): ProductInput {
 export function ProductEditor({ id }: { id: string }) {
   const fresh = id === "new";
   const { categories } = useCatalogueBasics();
-  const existing = useQuery<{ product: ProductOut }>(fresh ? null : `query($id: UUID!) { product(id: $id) { ${PRODUCT_FIELDS} } }`, { id });
+  const existing = useQuery<{ product: Product }>(fresh ? null : `query($id: ID!) { product(id: $id) { ${PRODUCT_FIELDS} } }`, { id });
   const [draft, setDraft] = useState<Draft | null>(null);
   const { busy, error, run } = useAction();
   const p = existing.data?.product;
@@ -137,14 +137,14 @@ export function ProductEditor({ id }: { id: string }) {
         }
       : { categoryId: "", brand: "", keyword: "", name: "", description: "", moq: "100", packSize: "100", stock: "0", leadTimeDays: "7", shipping: "0", tiers: [{ minQuantity: "100", price: "" }], attributes: {} });
   const set = (patch: Partial<Draft>) => setDraft({ ...d, ...patch });
-  const category: CategoryOut | undefined = categories.find((c) => c.id === d.categoryId);
+  const category: Category | undefined = categories.find((c) => c.id === d.categoryId);
   const save = (publish: boolean) =>
     run(async () => {
       const input = toInput(d);
       const r = fresh
-        ? await mutate("draftProduct", `mutation($i: ProductInput!) { draftProduct(input: $i) { ${RESULT} } }`, { i: input })
-        : await mutate("reviseProduct", `mutation($id: UUID!, $i: ProductInput!) { reviseProduct(id: $id, input: $i) { ${RESULT} } }`, { id, i: input });
-      const last = publish ? await mutate("publishProduct", `mutation($id: UUID!) { publishProduct(id: $id) { ${RESULT} } }`, { id: r.id }) : r;
+        ? await mutate("draftProduct", `mutation($i: ProductInput!) { draftProduct(input: $i) { product { id } ${RESULT} } }`, { i: input })
+        : await mutate("reviseProduct", `mutation($id: ID!, $i: ProductInput!) { reviseProduct(id: $id, input: $i) { product { id } ${RESULT} } }`, { id, i: input });
+      const last = publish ? await mutate("publishProduct", `mutation($id: ID!) { publishProduct(id: $id) { ${RESULT} } }`, { id: r.product.id }) : r;
       go("/catalogue", last.position);
     });
   return (
@@ -331,10 +331,10 @@ function CsvImport({ onDone }: { onDone: (position: string | null) => void }) {
           tiers,
           attributes: header.filter((h) => attributeKeys.has(h) && col(row, h)).map((h) => ({ key: h, value: col(row, h) })),
         };
-        const r = await mutate("draftProduct", `mutation($i: ProductInput!) { draftProduct(input: $i) { ${RESULT} } }`, { i: input });
+        const r = await mutate("draftProduct", `mutation($i: ProductInput!) { draftProduct(input: $i) { product { id } ${RESULT} } }`, { i: input });
         last = r.position ?? last;
         if (publish) {
-          const p = await mutate("publishProduct", `mutation($id: UUID!) { publishProduct(id: $id) { ${RESULT} } }`, { id: r.id });
+          const p = await mutate("publishProduct", `mutation($id: ID!) { publishProduct(id: $id) { ${RESULT} } }`, { id: r.product.id });
           last = p.position ?? last;
         }
         results.push({ row: i + 1, ok: true, message: input.name });

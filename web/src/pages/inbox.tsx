@@ -2,16 +2,16 @@
 // live. Opening one shows the quote form (and the revision form once quoted).
 import { useEffect } from "preact/hooks";
 import { subscribe } from "../api";
-import type { RfqOut } from "../generated/schema";
+import type { Rfq } from "../generated/schema";
 import { t } from "../i18n";
-import { me } from "../nav";
+import { me, route } from "../nav";
 import { useSignal } from "../state";
 import { Badge, Countdown, date, ListPage, money, useQuery } from "../ui";
 import { RFQ_FIELDS } from "./rfq";
 
 export function InboxPage() {
   const user = useSignal(me);
-  const { data, error, loading, reload } = useQuery<{ rfqInbox: { nodes: RfqOut[] } }>(`{ rfqInbox(first: 100) { nodes { ${RFQ_FIELDS} } } }`);
+  const { data, error, loading, reload } = useQuery<{ rfqInbox: { nodes: Rfq[] } }>(`{ rfqInbox(first: 100) { nodes { ${RFQ_FIELDS} } } }`);
   useEffect(() => subscribe("subscription { rfqInbox { id } }", {}, () => reload()), []);
   return (
     <ListPage title={t("RFQ inbox")} error={error} loading={loading} items={data?.rfqInbox.nodes}>
@@ -33,7 +33,7 @@ export function InboxPage() {
             return (
               <tr key={r.id}>
                 <td>
-                  <a href={`#/rfq/${r.id}`}>{r.title}</a>
+                  <a href={`#${route("rfq", r.id)}`}>{r.title}</a>
                 </td>
                 <td>{r.quantity.toLocaleString()}</td>
                 <td>{money(r.targetPrice)}</td>

@@ -2,9 +2,9 @@
 // and follow the review status until the account may sell.
 import { useState } from "preact/hooks";
 import { mutate, RESULT, upload } from "../api";
-import type { SupplierOut } from "../generated/schema";
+import type { Supplier } from "../generated/schema";
 import { t } from "../i18n";
-import { initialPosition, me } from "../nav";
+import { initialPosition, me, route } from "../nav";
 import { useSignal } from "../state";
 import { Badge, ErrorBox, Field, FileLink, Loading, money, useAction, useQuery } from "../ui";
 
@@ -15,8 +15,8 @@ export const SUPPLIER_FIELDS =
 export function OnboardingPage() {
   const user = useSignal(me);
   const [at, setAt] = useState<string | null>(initialPosition);
-  const { data, error, loading } = useQuery<{ supplier: SupplierOut }>(
-    user?.supplierId ? `query($id: UUID!, $at: String) { supplier(id: $id, atLeast: $at) { ${SUPPLIER_FIELDS} } }` : null,
+  const { data, error, loading } = useQuery<{ supplier: Supplier }>(
+    user?.supplierId ? `query($id: ID!, $at: String) { supplier(id: $id, atLeast: $at) { ${SUPPLIER_FIELDS} } }` : null,
     { id: user?.supplierId, at },
   );
   const [kind, setKind] = useState(KINDS[0]);
@@ -68,7 +68,7 @@ export function OnboardingPage() {
             onSubmit={(e) => {
               e.preventDefault();
               run(async () => {
-                const r = await mutate("submitDocument", `mutation($k: String!, $f: String!) { submitDocument(kind: $k, file: $f) { ${RESULT} } }`, { k: kind, f: file });
+                const r = await mutate("submitDocument", `mutation($k: DocumentKind!, $f: String!) { submitDocument(kind: $k, file: $f) { ${RESULT} } }`, { k: kind, f: file });
                 setFile(null);
                 setAt(r.position ?? null);
               });
@@ -122,7 +122,7 @@ export function OnboardingPage() {
           </form>
           <ErrorBox error={actionError} />
           <p class="small">
-            {t("Level")} Lv{s.level} · {t("Warnings")} {s.warnings} · <a href={`#/supplier/${s.id}`}>{t("Profile")}</a>
+            {t("Level")} Lv{s.level} · {t("Warnings")} {s.warnings} · <a href={`#${route("supplier", s.id)}`}>{t("Profile")}</a>
           </p>
         </section>
       </div>

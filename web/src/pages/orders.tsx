@@ -3,17 +3,16 @@
 // its history as a timeline.
 import { useEffect, useState } from "preact/hooks";
 import { mutate, RESULT, subscribe, upload } from "../api";
-import type { OrderOut } from "../generated/schema";
+import type { Order, OrderAction } from "../generated/schema";
 import { t } from "../i18n";
-import { go, initialPosition, me } from "../nav";
-import { useSignal } from "../state";
-import { Badge, date, ErrorBox, Field, ListPage, money, Timeline, useAction, useQuery } from "../ui";
+import { go, initialPosition, route } from "../nav";
+import { Badge, date, ErrorBox, Field, ListPage, money, Timeline, TIMELINE, useAction, useQuery } from "../ui";
 
 const ORDER_FIELDS =
-  "id companyId supplierId status deliveredAt disputeId lines { productId title quantity unitPrice { formatted } total { formatted } } shipping { formatted } total { minor formatted } escrow { funded { formatted } released { formatted } refunded { formatted } remaining { minor formatted } heldByDispute }";
+  "id number companyId supplierId status placedAt deliveredAt disputeId availableActions lines { productId title quantity unitPrice { formatted } total { formatted } } shipping { formatted } total { minor formatted } escrow { funded { formatted } released { formatted } refunded { formatted } remaining { minor formatted } heldByDisputeId }";
 
 export function OrdersPage() {
-  const { data, error, loading } = useQuery<{ myOrders: { nodes: OrderOut[] } }>(`{ myOrders(first: 100) { nodes { ${ORDER_FIELDS} } } }`);
+  const { data, error, loading } = useQuery<{ myOrders: { nodes: Order[] } }>(`{ myOrders(first: 100) { nodes { ${ORDER_FIELDS} } } }`);
   return (
     <ListPage title={t("Orders")} error={error} loading={loading} items={data?.myOrders.nodes}>
       <table class="list">
@@ -29,7 +28,7 @@ export function OrdersPage() {
           {data?.myOrders.nodes.map((o) => (
             <tr key={o.id}>
               <td>
-                <a href={`#/order/${o.id}`}>{o.id.slice(-8)}</a>
+                <a href={`#${route("order", o.id)}`}>{o.number}</a>
               </td>
               <td>{o.lines.map((l) => l.title).join(", ")}</td>
               <td>{money(o.total)}</td>
@@ -46,13 +45,12 @@ export function OrdersPage() {
 
 export function OrderPage({ id }: { id: string }) {
   const [at, setAt] = useState<string | null>(initialPosition);
-  const { data, error, reload } = useQuery<{ order: OrderOut }>(`query($id: UUID!, $at: String) { order(id: $id, atLeast: $at) { ${ORDER_FIELDS} } }`, { id, at });
-  const user = useSignal(me);
+  const { data, error, reload } = useQuery<{ order: Order }>(`query($id: ID!, $at: String) { order(id: $id, atLeast: $at) { ${ORDER_FIELDS} ${TIMELINE} } }`, { id, at });
   const [refresh, setRefresh] = useState(0);
   // Live: the status changes as the other side (or the escrow) acts.
   useEffect(
     () =>
-      subscribe<{ orderUpdates: OrderOut }>("subscription { orderUpdates { id status } }", {}, (d) => {
+      subscribe<{ orderUpdates: Order }>("subscription { orderUpdates { id status } }", {}, (d) => {
         if (d.orderUpdates.id === id) {
           reload();
           setRefresh((n) => n + 1);
@@ -66,13 +64,10 @@ export function OrderPage({ id }: { id: string }) {
     setAt(position ?? null);
     setRefresh((n) => n + 1);
   };
-  const status = o.status.toUpperCase();
-  const buyer = user?.role === "BUYER";
-  const supplier = user?.role === "SUPPLIER";
   return (
     <article>
       <h1>
-        {t("Order")} {o.id.slice(-8)} <Badge tone="info">{o.status}</Badge>
+        {t("Order")} {o.number} <Badge tone="info">{o.status}</Badge>
       </h1>
       <div class="columns">
         <section class="card">
@@ -80,7 +75,7 @@ export function OrderPage({ id }: { id: string }) {
             <tbody>
               {o.lines.map((l, i) => (
                 <tr key={i}>
-                  <td>{l.productId ? <a href={`#/product/${l.productId}`}>{l.title}</a> : l.title}</td>
+                  <td>{l.productId ? <a href={`#${route("product", l.productId)}`}>{l.title}</a> : l.title}</td>
                   <td>× {l.quantity.toLocaleString()}</td>
                   <td>{money(l.unitPrice)}</td>
                   <td>{money(l.total)}</td>
@@ -94,7 +89,7 @@ export function OrderPage({ id }: { id: string }) {
           {o.supplierId ? <SupplierLink id={o.supplierId} /> : null}
           {o.disputeId ? (
             <p>
-              {t("Dispute")}: <a href={`#/dispute/${o.disputeId}`}>{o.disputeId.slice(-8)}</a>
+              {t("Dispute")}: <a href={`#${route("dispute", o.disputeId)}`}>{o.disputeId.slice(-8)}</a>
             </p>
           ) : null}
         </section>
@@ -105,25 +100,27 @@ export function OrderPage({ id }: { id: string }) {
             {money(o.escrow?.remaining)}
           </p>
           {o.deliveredAt ? <p class="small">delivered {date(o.deliveredAt)}</p> : null}
-          <Actions order={o} status={status} buyer={buyer} supplier={supplier} done={done} />
+          <Actions key={refresh} order={o} done={done} />
         </section>
       </div>
-      <Timeline stream={`order-${o.id}`} refresh={refresh} />
+      <Timeline entries={o.timeline} />
     </article>
   );
 }
 
 function SupplierLink({ id }: { id: string }) {
-  const { data } = useQuery<{ supplier: { companyName: string } }>("query($id: UUID!) { supplier(id: $id) { companyName } }", { id });
+  const { data } = useQuery<{ supplier: { companyName: string } }>("query($id: ID!) { supplier(id: $id) { companyName } }", { id });
   return (
     <p>
-      {t("Supplier")}: <a href={`#/supplier/${id}`}>{data?.supplier.companyName ?? id.slice(-8)}</a>
+      {t("Supplier")}: <a href={`#${route("supplier", id)}`}>{data?.supplier.companyName ?? id.slice(-8)}</a>
     </p>
   );
 }
 
-function Actions(props: { order: OrderOut; status: string; buyer: boolean; supplier: boolean; done: (p: string | null | undefined) => void }) {
-  const { order: o, status, buyer, supplier, done } = props;
+/** The buttons of what the order's rules let this viewer do now (`availableActions`). */
+function Actions(props: { order: Order; done: (p: string | null | undefined) => void }) {
+  const { order: o, done } = props;
+  const may = (action: OrderAction) => o.availableActions.includes(action);
   const { busy, error, run } = useAction();
   const [form, setForm] = useState<string | null>(null);
   const [carrier, setCarrier] = useState("SF Express 顺丰");
@@ -136,38 +133,38 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
   const [scores, setScores] = useState({ quality: 5, delivery: 5, service: 5 });
   const act = (field: string, args: string, vars: Record<string, unknown>) =>
     run(async () => {
-      const r = await mutate(field, `mutation(${args}) { ${field}(${Object.keys(vars).map((k) => `${k}: $${k}`).join(", ")}) { ${RESULT} } }`, vars);
+      const object = field === "openDispute" ? "dispute" : "order";
+      const r = await mutate(field, `mutation(${args}) { ${field}(${Object.keys(vars).map((k) => `${k}: $${k}`).join(", ")}) { ${object} { id } ${RESULT} } }`, vars);
       setForm(null);
       done(r.position);
-      if (field === "openDispute" && r.id) go(`/dispute/${r.id}`, r.position);
+      if (field === "openDispute" && r.dispute) go(route("dispute", r.dispute.id), r.position);
     });
   const buttons: preact.JSX.Element[] = [];
-  if (buyer && status === "PLACED")
+  if (may("PAY"))
     buttons.push(
-      <button class="primary" disabled={busy} onClick={() => act("payOrder", "$orderId: UUID!, $idempotencyKey: String!", { orderId: o.id, idempotencyKey: `pay-${o.id}` })}>
+      <button class="primary" disabled={busy} onClick={() => act("payOrder", "$orderId: ID!, $idempotencyKey: String!", { orderId: o.id, idempotencyKey: `pay-${o.id}` })}>
         {t("Pay into escrow")}
       </button>,
     );
-  if (supplier && status === "PAID") buttons.push(<button class="primary" onClick={() => setForm("ship")}>{t("Ship")}</button>);
-  if (supplier && status === "SHIPPED")
-    buttons.push(<button disabled={busy} onClick={() => act("markDelivered", "$orderId: UUID!", { orderId: o.id })}>{t("Mark delivered")}</button>);
-  if (buyer && (status === "SHIPPED" || status === "DELIVERED"))
+  if (may("SHIP")) buttons.push(<button class="primary" onClick={() => setForm("ship")}>{t("Ship")}</button>);
+  if (may("MARK_DELIVERED"))
+    buttons.push(<button disabled={busy} onClick={() => act("markDelivered", "$orderId: ID!", { orderId: o.id })}>{t("Mark delivered")}</button>);
+  if (may("CONFIRM_RECEIPT"))
     buttons.push(
-      <button class="primary" disabled={busy} onClick={() => act("confirmReceipt", "$orderId: UUID!", { orderId: o.id })}>
+      <button class="primary" disabled={busy} onClick={() => act("confirmReceipt", "$orderId: ID!", { orderId: o.id })}>
         {t("Confirm receipt")}
       </button>,
     );
-  if (buyer && ["DELIVERED", "RECEIVED"].includes(status)) buttons.push(<button onClick={() => setForm("return")}>{t("Request a return")}</button>);
-  if (supplier && status === "RETURN_REQUESTED") {
-    buttons.push(<button disabled={busy} onClick={() => act("answerReturn", "$orderId: UUID!, $approve: Boolean!", { orderId: o.id, approve: true })}>{t("Answer return")} ✓</button>);
-    buttons.push(<button onClick={() => setForm("reject-return")}>{t("Answer return")} ✕</button>);
-  }
-  if (buyer && status === "RETURN_APPROVED") buttons.push(<button onClick={() => setForm("ship-return")}>{t("Ship")} ↩</button>);
-  if (supplier && status === "RETURNED")
-    buttons.push(<button disabled={busy} onClick={() => act("confirmReturnReceived", "$orderId: UUID!", { orderId: o.id })}>{t("Confirm receipt")} ↩</button>);
-  if ((buyer || supplier) && !o.disputeId && ["PAID", "SHIPPED", "DELIVERED", "RECEIVED"].includes(status))
+  if (may("REQUEST_RETURN")) buttons.push(<button onClick={() => setForm("return")}>{t("Request a return")}</button>);
+  if (may("APPROVE_RETURN"))
+    buttons.push(<button disabled={busy} onClick={() => act("answerReturn", "$orderId: ID!, $approve: Boolean!", { orderId: o.id, approve: true })}>{t("Answer return")} ✓</button>);
+  if (may("REJECT_RETURN")) buttons.push(<button onClick={() => setForm("reject-return")}>{t("Answer return")} ✕</button>);
+  if (may("SHIP_RETURN")) buttons.push(<button onClick={() => setForm("ship-return")}>{t("Ship")} ↩</button>);
+  if (may("CONFIRM_RETURN_RECEIVED"))
+    buttons.push(<button disabled={busy} onClick={() => act("confirmReturnReceived", "$orderId: ID!", { orderId: o.id })}>{t("Confirm receipt")} ↩</button>);
+  if (may("OPEN_DISPUTE"))
     buttons.push(<button onClick={() => setForm("dispute")}>{t("Open a dispute")}</button>);
-  if (buyer && status === "COMPLETED") buttons.push(<button onClick={() => setForm("rate")}>{t("Rate the order")}</button>);
+  if (may("RATE")) buttons.push(<button onClick={() => setForm("rate")}>{t("Rate the order")}</button>);
   return (
     <div>
       <div class="actions">{buttons}</div>
@@ -176,7 +173,7 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            act(form === "ship" ? "shipOrder" : "shipReturn", "$orderId: UUID!, $carrier: String!, $tracking: String!", { orderId: o.id, carrier, tracking });
+            act(form === "ship" ? "shipOrder" : "shipReturn", "$orderId: ID!, $carrier: String!, $tracking: String!", { orderId: o.id, carrier, tracking });
           }}
         >
           <Field label={t("Carrier")}>
@@ -194,8 +191,8 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            if (form === "return") act("requestReturn", "$orderId: UUID!, $reason: String!", { orderId: o.id, reason });
-            else act("answerReturn", "$orderId: UUID!, $approve: Boolean!, $reason: String", { orderId: o.id, approve: false, reason });
+            if (form === "return") act("requestReturn", "$orderId: ID!, $reason: String!", { orderId: o.id, reason });
+            else act("answerReturn", "$orderId: ID!, $approve: Boolean!, $reason: String", { orderId: o.id, approve: false, reason });
           }}
         >
           <Field label={t("Reason")}>
@@ -210,7 +207,7 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            act("openDispute", "$orderId: UUID!, $reason: String!, $statement: String!, $files: [String!]!, $claimed: MoneyInput!", {
+            act("openDispute", "$orderId: ID!, $reason: DisputeReason!, $statement: String!, $files: [String!]!, $claimed: MoneyInput!", {
               orderId: o.id,
               reason: kind,
               statement,
@@ -255,7 +252,7 @@ function Actions(props: { order: OrderOut; status: string; buyer: boolean; suppl
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            act("rateOrder", "$orderId: UUID!, $quality: Int!, $delivery: Int!, $service: Int!", { orderId: o.id, ...scores });
+            act("rateOrder", "$orderId: ID!, $quality: Int!, $delivery: Int!, $service: Int!", { orderId: o.id, ...scores });
           }}
         >
           {(["quality", "delivery", "service"] as const).map((k) => (

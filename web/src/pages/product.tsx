@@ -3,19 +3,20 @@
 import { useState } from "preact/hooks";
 import { gql } from "../api";
 import { addToCart } from "../cart";
-import type { ProductOut, SupplierOut } from "../generated/schema";
+import type { Product, Supplier } from "../generated/schema";
 import { t } from "../i18n";
+import { route } from "../nav";
 import { Badge, cny, ErrorBox, Loading, money, Stars, useQuery } from "../ui";
 import { priceAt } from "./search";
 
 export function ProductPage({ id }: { id: string }) {
-  const { data, error, loading } = useQuery<{ product: ProductOut }>(
-    "query($id: UUID!) { product(id: $id) { id title brand name description status supplierId categoryId moq packSize stock leadTimeDays shippingCost { formatted } tiers { minQuantity unitPrice { minor formatted } } attributes { key value number } } }",
+  const { data, error, loading } = useQuery<{ product: Product }>(
+    "query($id: ID!) { product(id: $id) { id title brand name description status supplierId categoryId moq packSize stock leadTimeDays shippingCost { formatted } tiers { minQuantity unitPrice { minor formatted } } attributes { key value number } } }",
     { id },
   );
   const p = data?.product;
-  const supplier = useQuery<{ supplier: SupplierOut }>(
-    p?.supplierId ? "query($id: UUID!) { supplier(id: $id) { id companyName verified guaranteed level averageRating completedOrders } }" : null,
+  const supplier = useQuery<{ supplier: Supplier }>(
+    p?.supplierId ? "query($id: ID!) { supplier(id: $id) { id companyName verified guaranteed level averageRating completedOrders } }" : null,
     { id: p?.supplierId },
   );
   const [quantity, setQuantity] = useState<number | null>(null);
@@ -79,7 +80,7 @@ export function ProductPage({ id }: { id: string }) {
               disabled={belowMoq || !unit || !p.supplierId}
               onClick={() => {
                 addToCart({ productId: p.id, supplierId: p.supplierId!, title: p.title, quantity: qty, moq: p.moq, unitPrice: unit! });
-                gql("mutation($p: UUID!, $q: Int!) { trackAddToCart(productId: $p, quantity: $q) }", { p: p.id, q: qty }).catch(() => {});
+                gql("mutation($p: ID!, $q: Int!) { trackAddToCart(productId: $p, quantity: $q) }", { p: p.id, q: qty }).catch(() => {});
                 setAdded(true);
               }}
             >
@@ -97,7 +98,7 @@ export function ProductPage({ id }: { id: string }) {
           <section class="card">
             <h2>{t("Supplier")}</h2>
             <p>
-              <a href={`#/supplier/${s.id}`}>{s.companyName}</a>
+              <a href={`#${route("supplier", s.id)}`}>{s.companyName}</a>
             </p>
             <p>
               {s.verified ? <Badge tone="ok">{t("Verified supplier")}</Badge> : null} {s.guaranteed ? <Badge tone="info">{t("Guaranteed supplier")}</Badge> : null}{" "}

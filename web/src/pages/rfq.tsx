@@ -3,15 +3,15 @@
 // accept for the buyer, quote and revise for a supplier — updated live as quotes arrive.
 import { useEffect, useState } from "preact/hooks";
 import { mutate, RESULT, subscribe, upload } from "../api";
-import type { CategoryOut, QuoteOut, RfqOut } from "../generated/schema";
+import type { Category, Quote, Rfq } from "../generated/schema";
 import { t } from "../i18n";
-import { go, me } from "../nav";
+import { go, me, route } from "../nav";
 import { useSignal } from "../state";
-import { Badge, cny, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Timeline, toggled, useAction, useQuery } from "../ui";
+import { Badge, cny, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Timeline, TIMELINE, toggled, useAction, useQuery } from "../ui";
 import { useCatalogueBasics } from "./search";
 
 export const RFQ_FIELDS =
-  "id title description categoryId attributes { key value } drawings quantity targetPrice { formatted } deadline respondBy slaMsLeft invitedSupplierIds poolOpen status quotes { id supplierId unitPrice { minor formatted } leadTimeDays validUntil note revision counterOffer { formatted } status }";
+  "id title description categoryId attributes { key label value } drawings quantity targetPrice { formatted } deadline respondBy slaMsLeft invitedSupplierIds poolOpen status orderId availableActions quotes { id supplierId unitPrice { minor formatted } leadTimeDays validUntil note revision counterOffer { formatted } status availableActions }";
 
 const DAY = 86_400_000;
 
@@ -27,7 +27,7 @@ export function RfqComposer() {
   const [drawings, setDrawings] = useState<string[]>([]);
   const [invited, setInvited] = useState<string[]>([]);
   const { busy, error, run } = useAction();
-  const chosen: CategoryOut | undefined = categories.find((c) => c.id === category);
+  const chosen: Category | undefined = categories.find((c) => c.id === category);
   const candidates = Object.values(suppliers).filter((s) => !category || s.categoryIds.includes(category));
   return (
     <form
@@ -35,7 +35,7 @@ export function RfqComposer() {
       onSubmit={(e) => {
         e.preventDefault();
         run(async () => {
-          const r = await mutate("createRfq", `mutation($i: RfqInput!) { createRfq(input: $i) { ${RESULT} } }`, {
+          const r = await mutate("createRfq", `mutation($i: RfqInput!) { createRfq(input: $i) { rfq { id } ${RESULT} } }`, {
             i: {
               title,
               description,
@@ -46,11 +46,11 @@ export function RfqComposer() {
               quantity: Number(quantity),
               drawings,
               targetPrice: target ? { minor: String(Math.round(Number(target) * 100)), currency: "CNY" } : null,
-              deadline: new Date(deadline).getTime(),
+              deadline: new Date(deadline).toISOString(),
               invitedSupplierIds: invited,
             },
           });
-          go(`/rfq/${r.id}`, r.position);
+          go(route("rfq", r.rfq.id), r.position);
         });
       }}
     >
@@ -133,7 +133,7 @@ export function RfqComposer() {
 }
 
 export function RfqList() {
-  const { data, error, loading } = useQuery<{ myRfqs: { nodes: RfqOut[] } }>(`{ myRfqs(first: 100) { nodes { ${RFQ_FIELDS} } } }`);
+  const { data, error, loading } = useQuery<{ myRfqs: { nodes: Rfq[] } }>(`{ myRfqs(first: 100) { nodes { ${RFQ_FIELDS} } } }`);
   return (
     <section>
       <h1>
@@ -146,7 +146,7 @@ export function RfqList() {
             {data?.myRfqs.nodes.map((r) => (
               <tr key={r.id}>
                 <td>
-                  <a href={`#/rfq/${r.id}`}>{r.title}</a>
+                  <a href={`#${route("rfq", r.id)}`}>{r.title}</a>
                 </td>
                 <td>× {r.quantity.toLocaleString()}</td>
                 <td>
@@ -167,26 +167,19 @@ export function RfqList() {
 export function RfqPage({ id }: { id: string }) {
   const at = new URLSearchParams(location.hash.split("?")[1] ?? "").get("at");
   const [position, setPosition] = useState<string | null>(at);
-  const { data, error, reload } = useQuery<{ rfq: RfqOut }>(`query($id: UUID!, $at: String) { rfq(id: $id, atLeast: $at) { ${RFQ_FIELDS} } }`, { id, at: position });
+  const { data, error, reload } = useQuery<{ rfq: Rfq }>(`query($id: ID!, $at: String) { rfq(id: $id, atLeast: $at) { ${RFQ_FIELDS} ${TIMELINE} } }`, { id, at: position });
   const { suppliers } = useCatalogueBasics();
   const user = useSignal(me);
-  const [refresh, setRefresh] = useState(0);
   useEffect(
     () =>
       user?.role === "BUYER"
-        ? subscribe<{ quotes: RfqOut }>("subscription($id: UUID!) { quotes(rfqId: $id) { id } }", { id }, () => {
-            reload();
-            setRefresh((n) => n + 1);
-          })
+        ? subscribe<{ quotes: Rfq }>("subscription($id: ID!) { quotes(rfqId: $id) { id } }", { id }, () => reload())
         : () => {},
     [id, user?.role],
   );
   const r = data?.rfq;
   if (!r) return <ErrorBox error={error} />;
-  const done = (p: string | null | undefined) => {
-    setPosition(p ?? null);
-    setRefresh((n) => n + 1);
-  };
+  const done = (p: string | null | undefined) => setPosition(p ?? null);
   const mine = r.quotes.find((q) => q.supplierId === user?.supplierId);
   return (
     <article>
@@ -197,6 +190,11 @@ export function RfqPage({ id }: { id: string }) {
         × {r.quantity.toLocaleString()} · {t("Target price")} {money(r.targetPrice)} · {t("Deadline")} {date(r.deadline)} · {t("Respond within")}{" "}
         <Countdown deadline={r.respondBy} />
       </p>
+      {r.orderId ? (
+        <p>
+          <a href={`#${route("order", r.orderId)}`}>{t("Order")}</a>
+        </p>
+      ) : null}
       {r.description ? <p>{r.description}</p> : null}
       {r.attributes.length || r.drawings.length ? (
         <section class="card">
@@ -204,7 +202,7 @@ export function RfqPage({ id }: { id: string }) {
             <tbody>
               {r.attributes.map((a) => (
                 <tr key={a.key}>
-                  <th scope="row">{a.key}</th>
+                  <th scope="row">{a.label}</th>
                   <td>{a.value}</td>
                 </tr>
               ))}
@@ -222,17 +220,17 @@ export function RfqPage({ id }: { id: string }) {
         {!r.quotes.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
         <div class="compare" data-testid="quotes">
           {r.quotes.map((q) => (
-            <QuoteCard key={q.id} rfq={r} quote={q} supplierName={suppliers[q.supplierId]?.companyName ?? q.supplierId.slice(-8)} buyer={user?.role === "BUYER"} done={done} />
+            <QuoteCard key={q.id} rfq={r} quote={q} supplierName={suppliers[q.supplierId]?.companyName ?? q.supplierId.slice(-8)} done={done} />
           ))}
         </div>
       </section>
-      {user?.role === "SUPPLIER" ? <QuoteForm rfq={r} existing={mine} done={done} /> : null}
-      <Timeline stream={`rfq-${r.id}`} refresh={refresh} />
+      {r.availableActions.includes("SUBMIT_QUOTE") || mine?.availableActions.includes("REVISE") ? <QuoteForm rfq={r} existing={mine} done={done} /> : null}
+      <Timeline entries={r.timeline} />
     </article>
   );
 }
 
-function QuoteCard(props: { rfq: RfqOut; quote: QuoteOut; supplierName: string; buyer: boolean; done: (p: string | null | undefined) => void }) {
+function QuoteCard(props: { rfq: Rfq; quote: Quote; supplierName: string; done: (p: string | null | undefined) => void }) {
   const { rfq, quote: q } = props;
   const { busy, error, run } = useAction();
   const [counter, setCounter] = useState("");
@@ -240,7 +238,7 @@ function QuoteCard(props: { rfq: RfqOut; quote: QuoteOut; supplierName: string; 
   return (
     <div class="quote card" data-supplier={q.supplierId}>
       <h3>
-        <a href={`#/supplier/${q.supplierId}`}>{props.supplierName}</a>
+        <a href={`#${route("supplier", q.supplierId)}`}>{props.supplierName}</a>
       </h3>
       <dl>
         <dt>{t("Unit price")}</dt>
@@ -265,14 +263,14 @@ function QuoteCard(props: { rfq: RfqOut; quote: QuoteOut; supplierName: string; 
         ) : null}
       </dl>
       {q.note ? <p class="small">{q.note}</p> : null}
-      {props.buyer && ["OPEN", "QUOTED"].includes(rfq.status.toUpperCase()) && q.status.toUpperCase() === "LIVE" ? (
+      {q.availableActions.includes("ACCEPT") ? (
         <div class="actions">
           <button
             class="primary"
             disabled={busy}
             onClick={() =>
               run(async () => {
-                const r = await mutate("acceptQuote", `mutation($r: UUID!, $q: UUID!) { acceptQuote(rfqId: $r, quoteId: $q) { ${RESULT} } }`, { r: rfq.id, q: q.id });
+                const r = await mutate("acceptQuote", `mutation($q: ID!) { acceptQuote(quoteId: $q) { order { id } ${RESULT} } }`, { q: q.id });
                 props.done(r.position);
               })
             }
@@ -286,8 +284,8 @@ function QuoteCard(props: { rfq: RfqOut; quote: QuoteOut; supplierName: string; 
               run(async () => {
                 const r = await mutate(
                   "counterOffer",
-                  `mutation($r: UUID!, $q: UUID!, $p: MoneyInput!) { counterOffer(rfqId: $r, quoteId: $q, unitPrice: $p) { ${RESULT} } }`,
-                  { r: rfq.id, q: q.id, p: { minor: String(Math.round(Number(counter) * 100)), currency: "CNY" } },
+                  `mutation($q: ID!, $p: MoneyInput!) { counterOffer(quoteId: $q, unitPrice: $p) { ${RESULT} } }`,
+                  { q: q.id, p: { minor: String(Math.round(Number(counter) * 100)), currency: "CNY" } },
                 );
                 setCounter("");
                 props.done(r.position);
@@ -304,7 +302,7 @@ function QuoteCard(props: { rfq: RfqOut; quote: QuoteOut; supplierName: string; 
   );
 }
 
-export function QuoteForm(props: { rfq: RfqOut; existing?: QuoteOut; done: (p: string | null | undefined) => void }) {
+export function QuoteForm(props: { rfq: Rfq; existing?: Quote; done: (p: string | null | undefined) => void }) {
   const { rfq, existing } = props;
   const [price, setPrice] = useState(existing ? String(Number(existing.unitPrice.minor) / 100) : "");
   const [lead, setLead] = useState(String(existing?.leadTimeDays ?? 10));
@@ -318,22 +316,21 @@ export function QuoteForm(props: { rfq: RfqOut; existing?: QuoteOut; done: (p: s
         e.preventDefault();
         run(async () => {
           const vars: Record<string, unknown> = {
-            r: rfq.id,
             p: { minor: String(Math.round(Number(price) * 100)), currency: "CNY" },
             l: Number(lead),
-            v: new Date(valid).getTime() + DAY - 1,
+            v: new Date(new Date(valid).getTime() + DAY - 1).toISOString(),
             n: note,
           };
           const r = existing
             ? await mutate(
                 "reviseQuote",
-                `mutation($r: UUID!, $q: UUID!, $p: MoneyInput!, $l: Int!, $v: Float!, $n: String!) { reviseQuote(rfqId: $r, quoteId: $q, unitPrice: $p, leadTimeDays: $l, validUntil: $v, note: $n) { ${RESULT} } }`,
+                `mutation($q: ID!, $p: MoneyInput!, $l: Int!, $v: DateTime!, $n: String!) { reviseQuote(quoteId: $q, unitPrice: $p, leadTimeDays: $l, validUntil: $v, note: $n) { ${RESULT} } }`,
                 { ...vars, q: existing.id },
               )
             : await mutate(
                 "submitQuote",
-                `mutation($r: UUID!, $p: MoneyInput!, $l: Int!, $v: Float!, $n: String!) { submitQuote(rfqId: $r, unitPrice: $p, leadTimeDays: $l, validUntil: $v, note: $n) { ${RESULT} } }`,
-                vars,
+                `mutation($r: ID!, $p: MoneyInput!, $l: Int!, $v: DateTime!, $n: String!) { submitQuote(rfqId: $r, unitPrice: $p, leadTimeDays: $l, validUntil: $v, note: $n) { ${RESULT} } }`,
+                { ...vars, r: rfq.id },
               );
           props.done(r.position);
         });

@@ -3,9 +3,9 @@
 // Results narrow as filters change.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { gql } from "../api";
-import type { CategoryOut, FacetOut, ProductOut, ProductSearchInput, SupplierOut, TierOut } from "../generated/schema";
+import type { Category, Facet, Product, ProductSearchInput, Supplier, PriceTier, ProductSort } from "../generated/schema";
 import { t } from "../i18n";
-import { hashParams } from "../nav";
+import { hashParams, route } from "../nav";
 import { Badge, cny, describe, ErrorBox, toggled } from "../ui";
 
 const SEARCH = `query($s: ProductSearchInput!, $first: Int, $after: String) {
@@ -17,20 +17,20 @@ const SEARCH = `query($s: ProductSearchInput!, $first: Int, $after: String) {
   }
 }`;
 
-export function priceAt(tiers: TierOut[], quantity: number): string | null {
+export function priceAt(tiers: PriceTier[], quantity: number): string | null {
   let price: string | null = null;
   for (const tier of tiers) if (tier.minQuantity <= quantity) price = tier.unitPrice.minor;
   return price ?? tiers[0]?.unitPrice.minor ?? null;
 }
 
 export function useCatalogueBasics() {
-  const [categories, setCategories] = useState<CategoryOut[]>([]);
-  const [suppliers, setSuppliers] = useState<Record<string, SupplierOut>>({});
+  const [categories, setCategories] = useState<Category[]>([]);
+  const [suppliers, setSuppliers] = useState<Record<string, Supplier>>({});
   useEffect(() => {
-    gql<{ categories: { nodes: CategoryOut[] } }>(
+    gql<{ categories: { nodes: Category[] } }>(
       "{ categories(first: 100) { nodes { id name parentId synonyms attributes { key label kind values unit min max required } } } }",
     ).then((d) => setCategories(d.categories.nodes));
-    gql<{ suppliers: { nodes: SupplierOut[] } }>(
+    gql<{ suppliers: { nodes: Supplier[] } }>(
       "{ suppliers(first: 100) { nodes { id companyName verified guaranteed level averageRating status categoryIds } } }",
     ).then((d) => setSuppliers(Object.fromEntries(d.suppliers.nodes.map((s) => [s.id, s]))));
   }, []);
@@ -47,7 +47,7 @@ interface Filters {
   verified: boolean;
   guaranteed: boolean;
   minLevel: string;
-  sort: string;
+  sort: ProductSort;
 }
 
 function initial(): Filters {
@@ -70,7 +70,7 @@ export function SearchPage() {
   const { categories, suppliers } = useCatalogueBasics();
   const [f, setF] = useState<Filters>(initial);
   const [pages, setPages] = useState<(string | null)[]>([null]);
-  const [result, setResult] = useState<{ totalCount: number; facets: FacetOut[]; nodes: ProductOut[]; next: string | null } | null>(null);
+  const [result, setResult] = useState<{ totalCount: number; facets: Facet[]; nodes: Product[]; next: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const update = (patch: Partial<Filters>) => {
@@ -102,7 +102,7 @@ export function SearchPage() {
     const timer = window.setTimeout(async () => {
       setBusy(true);
       try {
-        const d = await gql<{ products: { totalCount: number; facets: FacetOut[]; edges: { node: ProductOut }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+        const d = await gql<{ products: { totalCount: number; facets: Facet[]; edges: { node: Product }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
           SEARCH,
           { s: input, first: 20, after },
         );
@@ -125,7 +125,7 @@ export function SearchPage() {
   const quantity = f.quantity ? Number(f.quantity) : 0;
   const roots = categories.filter((c) => !c.parentId);
   const children = (id: string) => categories.filter((c) => c.parentId === id);
-  const CategoryItem = ({ c }: { c: CategoryOut }) => (
+  const CategoryItem = ({ c }: { c: Category }) => (
     <li>
       <button class={`link ${f.category === c.id ? "chosen" : ""}`} aria-pressed={f.category === c.id} onClick={() => update({ category: c.id, values: {}, ranges: {} })}>
         {c.name}
@@ -203,7 +203,7 @@ export function SearchPage() {
             value={f.quantity}
             onInput={(e) => update({ quantity: e.currentTarget.value })}
           />
-          <select aria-label={t("Sort")} value={f.sort} onChange={(e) => update({ sort: e.currentTarget.value })}>
+          <select aria-label={t("Sort")} value={f.sort} onChange={(e) => update({ sort: e.currentTarget.value as ProductSort })}>
             <option value="RELEVANCE">{t("Relevance")}</option>
             <option value="PRICE">{t("Unit price")}</option>
             <option value="RATING">{t("Supplier rating")}</option>
@@ -220,7 +220,7 @@ export function SearchPage() {
             const price = priceAt(p.tiers, quantity || p.moq);
             return (
               <li key={p.id} class="product-row">
-                <a href={`#/product/${p.id}`} class="title">
+                <a href={`#${route("product", p.id)}`} class="title">
                   {p.title}
                 </a>
                 <div class="attrs small">
@@ -234,7 +234,7 @@ export function SearchPage() {
                     {t("MOQ")} {p.moq} · {t("Stock")} {p.stock.toLocaleString()} · {t("Lead time")} {p.leadTimeDays} {t("days")}
                   </span>
                   {s ? (
-                    <a class="small" href={`#/supplier/${s.id}`}>
+                    <a class="small" href={`#${route("supplier", s.id)}`}>
                       {s.companyName} {s.verified ? <Badge tone="ok">✓</Badge> : null} {s.guaranteed ? <Badge tone="info">¥</Badge> : null} <Badge>Lv{s.level}</Badge>
                     </a>
                   ) : null}
@@ -258,7 +258,7 @@ export function SearchPage() {
 }
 
 function Facet(props: {
-  facet: FacetOut;
+  facet: Facet;
   chosen: string[];
   range: { from: string; to: string };
   onValues: (v: string[]) => void;

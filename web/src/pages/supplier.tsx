@@ -2,7 +2,7 @@
 // documents and act on the supplier's standing (warn, suspend, reinstate, exit).
 import { useState } from "preact/hooks";
 import { mutate, RESULT } from "../api";
-import type { SupplierOut } from "../generated/schema";
+import type { Supplier } from "../generated/schema";
 import { t } from "../i18n";
 import { me } from "../nav";
 import { useSignal } from "../state";
@@ -11,7 +11,7 @@ import { SUPPLIER_FIELDS } from "./onboarding";
 
 export function SupplierPage({ id }: { id: string }) {
   const [at, setAt] = useState<string | null>(null);
-  const { data, error, loading } = useQuery<{ supplier: SupplierOut }>(`query($id: UUID!, $at: String) { supplier(id: $id, atLeast: $at) { ${SUPPLIER_FIELDS} } }`, { id, at });
+  const { data, error, loading } = useQuery<{ supplier: Supplier }>(`query($id: ID!, $at: String) { supplier(id: $id, atLeast: $at) { ${SUPPLIER_FIELDS} } }`, { id, at });
   const user = useSignal(me);
   const staff = user?.role === "AGENT" || user?.role === "ADMIN";
   const [reason, setReason] = useState("");
@@ -20,7 +20,7 @@ export function SupplierPage({ id }: { id: string }) {
   if (!s) return <Loading when={loading}><ErrorBox error={error} /></Loading>;
   const act = (action: string) =>
     run(async () => {
-      const r = await mutate("actOnSupplier", `mutation($s: UUID!, $a: String!, $r: String!) { actOnSupplier(supplierId: $s, action: $a, reason: $r) { ${RESULT} } }`, {
+      const r = await mutate("actOnSupplier", `mutation($s: ID!, $a: SupplierMeasure!, $r: String!) { actOnSupplier(supplierId: $s, measure: $a, reason: $r) { ${RESULT} } }`, {
         s: s.id,
         a: action,
         r: reason || action,
