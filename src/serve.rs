@@ -218,25 +218,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", config.listen))?;
     let address = listener.local_addr()?;
     print_welcome(address, &config.data, config.demo);
-    // On a signal, requests in flight get a few seconds to finish; open WebSockets and slow
-    // clients do not hold the process beyond that.
-    let stopping = Arc::new(tokio::sync::Notify::new());
-    let signalled = stopping.clone();
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        signalled.notify_one();
-    });
-    tokio::select! {
-        served = served => served.context("serving HTTP")?,
-        () = async {
-            stopping.notified().await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => tracing::warn!("stopping with connections still open after {SHUTDOWN_GRACE:?}"),
-    }
+    // On a signal, no new connection is taken, and requests in flight get a few seconds to
+    // finish; open WebSockets and slow clients do not hold the process beyond that.
+    zhuchao_gateway::connections::serve(listener, app, shutdown_signal(), SHUTDOWN_GRACE).await;
     analytics.save().context("saving analytics")?;
     println!(
         "Zhuchao stopped; every change is kept in {}.",

@@ -64,6 +64,23 @@ impl Server {
         Server { child, address }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The most memory the server's process has held so far (its peak resident set), in MiB.
+    pub fn peak_memory_mib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server's status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM");
+        kib / 1024
+    }
+
     /// Stops the server the way an operator does (SIGTERM) and waits for it.
     pub fn stop(mut self) {
         let _ = Command::new("kill")

@@ -603,7 +603,9 @@ impl<S: EventStore + Clone> Marketplace<S> {
             let s = self.handler.load::<Supplier>(supplier).await?.state;
             invitees.push(Invitee {
                 id: supplier,
-                known: s.id.is_some(),
+                // An applicant not yet live is not public: it is answered as unknown, so an RFQ
+                // cannot be used to find out who applied.
+                known: s.id.is_some() && s.went_live,
                 may_sell: s.may_sell_at(at),
             });
         }
@@ -781,7 +783,11 @@ impl<S: EventStore + Clone> Marketplace<S> {
         comment: String,
     ) -> Result<Executed<ReviewEvent>, MarketError> {
         let o = self.handler.load::<Order>(order).await?.state;
-        let supplier = o.supplier.ok_or(MarketError::NotFound("order"))?;
+        // Another company's order answers as one that does not exist.
+        let supplier = o
+            .supplier
+            .filter(|_| o.company == Some(company))
+            .ok_or(MarketError::NotFound("order"))?;
         let command = Rate {
             order,
             company,

@@ -155,9 +155,11 @@ impl TrackingMutation {
         let no_such = || api_error(ErrorCode::NotFound, "no such product");
         let product_id = decode(Kind::Product, &product_id).ok_or_else(no_such)?;
         let views = api(ctx).views.views.read().await;
-        let Some(supplier) = views
-            .products
-            .get(&ProductId(product_id))
+        let lens = crate::read::Lens::new(&views, viewer(ctx), api(ctx).market.handler.now());
+        // Only a product the caller may see goes into a cart: another's draft is not found.
+        let Some(supplier) = lens
+            .product(ProductId(product_id))
+            .and(views.products.get(&ProductId(product_id)))
             .and_then(|p| p.supplier)
         else {
             return Err(no_such());
@@ -363,6 +365,9 @@ pub struct DisputeRate {
 #[derive(Default)]
 pub struct AnalyticsQuery;
 
+/// Most rows one `analytics` answer carries.
+pub const MAX_ROWS: usize = 5_000;
+
 /// Whose figures the caller may see: everything for staff, one supplier's own for its staff.
 fn scope(ctx: &Context<'_>) -> async_graphql::Result<Option<SupplierId>> {
     match viewer(ctx) {
@@ -414,6 +419,7 @@ impl AnalyticsQuery {
     /// Traffic, the conversion funnel, basket value and GMV over `[from, to)`, per hour, day or
     /// week and per value of one dimension, narrowed by `filter`. Agents see everything;
     /// suppliers only their own products and orders (cut by category or supplier).
+    #[graphql(complexity = "crate::api::REPORT_COST + child_complexity")]
     async fn analytics(
         &self,
         ctx: &Context<'_>,
@@ -464,6 +470,15 @@ impl AnalyticsQuery {
         })
         .await
         .map_err(|_| api_error(ErrorCode::Internal, "the report failed"))?;
+        if rows.len() > MAX_ROWS {
+            return Err(api_error(
+                ErrorCode::QueryTooComplex,
+                format!(
+                    "{} rows are more than one answer carries (at most {MAX_ROWS}): ask for a shorter range, a coarser granularity or fewer values",
+                    rows.len()
+                ),
+            ));
+        }
         let views = api(ctx).views.views.read().await;
         let label = |key: &str| -> (String, String) {
             let uuid = key.parse::<Uuid>().ok();
@@ -493,6 +508,7 @@ impl AnalyticsQuery {
 
     /// Agents: what buyers searched for most over `[from, to)`; with `zeroResultsOnly`, the
     /// searches that found nothing (the catalogue's gaps).
+    #[graphql(complexity = "crate::api::REPORT_COST + child_complexity")]
     async fn top_searches(
         &self,
         ctx: &Context<'_>,
@@ -520,6 +536,7 @@ impl AnalyticsQuery {
 
     /// RFQs sent over `[from, to)`: how many got a quote, the share within the response SLA and
     /// the median time to the first quote. Suppliers see their own invitations.
+    #[graphql(complexity = "crate::api::REPORT_COST + child_complexity")]
     async fn rfq_response(
         &self,
         ctx: &Context<'_>,
@@ -548,6 +565,7 @@ impl AnalyticsQuery {
     }
 
     /// Orders, disputes and their outcomes per supplier over `[from, to)`, most disputed first.
+    #[graphql(complexity = "crate::api::REPORT_COST + child_complexity")]
     async fn dispute_rates(
         &self,
         ctx: &Context<'_>,

@@ -37,6 +37,10 @@ pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
 /// aliases cannot turn one request into hundreds of them.
 pub const SEARCH_COST: usize = 200;
 
+/// What one analytics report costs: it reads the whole cube of its range, so a request runs at
+/// most three.
+pub const REPORT_COST: usize = 1_500;
+
 /// What reading a history costs beyond its entries: it reads the store, not the read models.
 pub const HISTORY_COST: usize = 100;
 

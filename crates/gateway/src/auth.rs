@@ -113,6 +113,53 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
+/// Argon2 is slow and takes memory by design: a few hashes run at once (half the cores), the
+/// rest wait their turn without holding a thread, and one that waits too long is answered
+/// "busy" — so a flood of sign-ins or registrations cannot take the machine's memory or every
+/// core from other requests.
+static PASSWORD_WORK: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new((cores / 2).max(1))
+    });
+
+/// How long a password check may wait for its turn.
+pub const PASSWORD_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Password work could not be done now.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordWorkError {
+    #[error("the server is busy checking passwords; try again in a few seconds")]
+    Busy,
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+/// Runs `work` (hashing or checking a password) in its turn, off the async workers.
+async fn in_turn<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordWorkError> {
+    let _turn = tokio::time::timeout(PASSWORD_QUEUE_WAIT, PASSWORD_WORK.acquire())
+        .await
+        .map_err(|_| PasswordWorkError::Busy)?
+        .map_err(|_| PasswordWorkError::Busy)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| PasswordWorkError::Failed(e.to_string()))
+}
+
+/// The argon2 hash of `password`, computed in its turn.
+pub async fn hash_in_turn(password: String) -> Result<String, PasswordWorkError> {
+    in_turn(move || hash_password(&password))
+        .await?
+        .map_err(PasswordWorkError::Failed)
+}
+
+/// Whether `password` matches `hash`, checked in its turn.
+pub async fn verify_in_turn(password: String, hash: String) -> Result<bool, PasswordWorkError> {
+    in_turn(move || verify_password(&password, &hash)).await
+}
+
 /// Signs and checks tokens with the server's secret.
 #[derive(Clone)]
 pub struct Tokens {

@@ -117,13 +117,14 @@ async fn graphql_post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // The media type itself, parameters (`; charset=utf-8`) aside.
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
         });
     if !json {
         return error_response(
@@ -187,7 +188,11 @@ async fn graphql_post(
         host: text(header::HOST.as_str()),
     };
     let started = std::sync::Arc::new(crate::limits::ExecutionStarted::default());
-    let mut request = request.data(viewer).data(visit).data(started.clone());
+    let mut request = request
+        .data(viewer)
+        .data(visit)
+        .data(started.clone())
+        .data(crate::limits::OverHttp);
     if let Some(session) = session {
         request = request.data(session);
     }
@@ -202,10 +207,18 @@ async fn graphql_post(
             .as_ref()
             .is_some_and(|e| e.get("code").is_some());
         if !coded {
+            // async-graphql's own limits say so in words; the code says so too.
+            let code = if error.message.starts_with("Query is too complex")
+                || error.message.starts_with("Query is nested too deep")
+            {
+                ErrorCode::QueryTooComplex
+            } else {
+                ErrorCode::BadRequest
+            };
             error
                 .extensions
                 .get_or_insert_with(Default::default)
-                .set("code", ErrorCode::BadRequest.as_str());
+                .set("code", code.as_str());
         }
         tidy_input_error(error);
     }
@@ -343,6 +356,9 @@ async fn graphql_ws(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| peer.ip());
     upgrade
+        // A message is held to the same bound as a request body.
+        .max_message_size(MAX_BODY_BYTES)
+        .max_frame_size(MAX_BODY_BYTES)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             let on_init_state = state.clone();

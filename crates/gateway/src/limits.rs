@@ -64,7 +64,14 @@ pub enum Refusal {
         "a request may sign in, register or change a password once; send one request for each"
     )]
     SeveralPasswordMutations,
+    #[error("subscriptions are served over the WebSocket at /graphql/ws, not over HTTP")]
+    SubscriptionOverHttp,
+    #[error("variable ${0} is of a non-null type and was given null")]
+    NullForNonNull(String),
 }
+
+/// Marks a request that came over HTTP (not the WebSocket).
+pub struct OverHttp;
 
 impl Refusal {
     /// The public code of each refusal.
@@ -74,7 +81,9 @@ impl Refusal {
             Refusal::TooManyFields | Refusal::IntrospectionTooLarge(_) => {
                 ErrorCode::QueryTooComplex.as_str()
             }
-            Refusal::FragmentCycle(_) => ErrorCode::BadRequest.as_str(),
+            Refusal::FragmentCycle(_)
+            | Refusal::SubscriptionOverHttp
+            | Refusal::NullForNonNull(_) => ErrorCode::BadRequest.as_str(),
             Refusal::SeveralPasswordMutations => ErrorCode::OnePasswordPerRequest.as_str(),
         }
     }
@@ -504,7 +513,13 @@ impl Extension for Guard {
         if count_tokens(&request.query, MAX_TOKENS) > MAX_TOKENS {
             return Err(Refusal::TooManyTokens.into_server_error());
         }
+        let over_http = request
+            .data
+            .contains_key(&std::any::TypeId::of::<OverHttp>());
+        let (name, variables) = (request.operation_name.clone(), request.variables.clone());
         let doc = request.parsed_query()?;
+        operation_fits(doc, name.as_deref(), &variables, over_http)
+            .map_err(Refusal::into_server_error)?;
         expanded_fields(doc)
             .and_then(|_| one_password_mutation(doc))
             .and_then(|_| {
@@ -553,6 +568,38 @@ impl Extension for Guard {
         let runtime = runtime.expect("a multi-thread runtime");
         tokio::task::block_in_place(|| runtime.block_on(next.run(ctx, operation_name)))
     }
+}
+
+/// The operation to run fits how it came: no subscription over HTTP, and no explicit null for
+/// a variable of a non-null type (a null must not quietly become the argument's default).
+fn operation_fits(
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+    variables: &async_graphql::Variables,
+    over_http: bool,
+) -> Result<(), Refusal> {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let operation = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name),
+        // Several operations and no name: the executor answers that itself.
+        (DocumentOperations::Multiple(_), None) => None,
+    };
+    let Some(operation) = operation else {
+        return Ok(());
+    };
+    if over_http && operation.node.ty == OperationType::Subscription {
+        return Err(Refusal::SubscriptionOverHttp);
+    }
+    for definition in &operation.node.variable_definitions {
+        let definition = &definition.node;
+        let name = definition.name.node.as_str();
+        let given_null = matches!(variables.get(name), Some(async_graphql::Value::Null));
+        if given_null && !definition.var_type.node.nullable {
+            return Err(Refusal::NullForNonNull(name.to_string()));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

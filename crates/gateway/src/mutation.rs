@@ -24,7 +24,7 @@ use zhuchao_domain::supplier::{Contact, Supplier, SupplierCommand};
 use zhuchao_domain::units::Unit;
 
 use crate::api::{admin, api, buyer, command_context, staff, supplier};
-use crate::auth::{hash_password, verify_password, Viewer};
+use crate::auth::{hash_in_turn, hash_password, verify_in_turn, PasswordWorkError, Viewer};
 use crate::enums::{self, DisputeReason, DocumentKind, StaffRole, SupplierMeasure};
 use crate::errors::{api_error, bad_input, classify, internal, not_found, ErrorCode, UserError};
 use crate::global_id::{decode, encode, Kind};
@@ -386,14 +386,14 @@ impl MarketMutation {
         };
         let Some(account) = found else {
             // Spend the same time as a real check, so timing does not reveal who has an account.
-            let _ =
-                tokio::task::spawn_blocking(move || verify_password(&password, dummy_hash())).await;
+            verify_in_turn(password, dummy_hash().to_string())
+                .await
+                .map_err(busy)?;
             return Ok(wrong());
         };
-        let hash = account.password_hash.clone();
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        let ok = verify_in_turn(password, account.password_hash.clone())
             .await
-            .unwrap_or(false);
+            .map_err(busy)?;
         let Some(user) = account.id else {
             return Ok(wrong());
         };
@@ -434,29 +434,43 @@ impl MarketMutation {
             .await
             .map_err(|_| internal("the account could not be read"))?
             .state;
-        let hash = account.password_hash.clone();
         let refused = |error: UserError| ChangePasswordPayload {
             position: None,
             user_errors: vec![error],
         };
-        if !tokio::task::spawn_blocking(move || verify_password(&current, &hash))
+        if !verify_in_turn(current, account.password_hash.clone())
             .await
-            .unwrap_or(false)
+            .map_err(busy)?
         {
             return Ok(refused(
                 UserError::new(ErrorCode::BadCredentials, "the current password is wrong")
                     .at("current"),
             ));
         }
-        if let Err(m) = crate::password_policy::check(&new, &[&account.email, &account.name]) {
+        let company = {
+            use zhuchao_domain::account::Role;
+            match &account.role {
+                Some(Role::Buyer { company_name, .. }) => company_name.clone(),
+                Some(Role::Supplier { supplier }) => a
+                    .views
+                    .views
+                    .read()
+                    .await
+                    .suppliers
+                    .get(supplier)
+                    .map(|s| s.company_name.clone())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            }
+        };
+        if let Err(m) =
+            crate::password_policy::check(&new, &[&account.email, &account.name, &company])
+        {
             return Ok(refused(
                 UserError::new(ErrorCode::WeakPassword, m).at("new"),
             ));
         }
-        let hash = tokio::task::spawn_blocking(move || hash_password(&new))
-            .await
-            .map_err(|_| internal("password hashing failed"))?
-            .map_err(internal)?;
+        let hash = hash_in_turn(new).await.map_err(busy)?;
         let changed = a
             .market
             .run::<Account>(
@@ -528,8 +542,8 @@ impl MarketMutation {
             StaffRole::Admin => Role::Admin,
         };
         let user = UserId(Uuid::now_v7());
-        let opened = register(ctx, user, email, name, password, role, WhenTaken::Say).await?;
-        Ok(opened.answer.into())
+        let opened = register(ctx, user, email, name, password, role, WhenTaken::Say, &[]).await?;
+        Ok(opened.into())
     }
 
     /// Opens a buyer account and its company. With an `idempotencyKey`, a retried request
@@ -545,6 +559,7 @@ impl MarketMutation {
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<RegisterBuyerPayload> {
+        registration(ctx)?;
         let refused = |e: UserError| RegisterBuyerPayload {
             user_errors: vec![e],
             ..Default::default()
@@ -570,12 +585,22 @@ impl MarketMutation {
             company,
             company_name: company_name.trim().to_string(),
         };
-        let opened = register(ctx, user, email, name, password, role, WhenTaken::Conceal).await?;
-        let ok = opened.answer.user_errors.is_empty();
+        let opened = register(
+            ctx,
+            user,
+            email,
+            name,
+            password,
+            role,
+            WhenTaken::Conceal,
+            &[],
+        )
+        .await?;
+        let ok = opened.user_errors.is_empty();
         Ok(RegisterBuyerPayload {
             user_id: ok.then(|| encode(Kind::User, user.0)),
-            position: opened.answer.position.map(|p| p.to_string()),
-            user_errors: opened.answer.user_errors,
+            position: opened.position.map(|p| p.to_string()),
+            user_errors: opened.user_errors,
         })
     }
 
@@ -597,6 +622,7 @@ impl MarketMutation {
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<ApplySupplierPayload> {
+        registration(ctx)?;
         let refused = |e: UserError| ApplySupplierPayload {
             user_errors: vec![e],
             ..Default::default()
@@ -667,6 +693,7 @@ impl MarketMutation {
             password,
             Role::Supplier { supplier: id },
             WhenTaken::Conceal,
+            &[&company_name, code.as_str()],
         )
         .await?;
         let answer = |w: Written| {
@@ -678,10 +705,12 @@ impl MarketMutation {
                 user_errors: w.user_errors,
             }
         };
-        if !account.opened {
-            // A taken email answers like an application that was recorded.
-            return Ok(answer(account.answer));
+        if !account.user_errors.is_empty() {
+            return Ok(answer(account));
         }
+        // The application is recorded whether or not the email was free (a taken one opens no
+        // account, so nobody can act for it): its credit code is claimed either way, and the
+        // answer and what follows it are the same, so applying tells nobody who has an account.
         let applied = a
             .market
             .apply_supplier(
@@ -987,7 +1016,7 @@ impl MarketMutation {
         input: ProductInput,
     ) -> async_graphql::Result<ReviseProductPayload> {
         let (_, me) = supplier(ctx)?;
-        let id = ProductId(try_input!(id_of(Kind::Product, "id", &id)));
+        let id = try_input!(own_product(ctx, me, &id).await);
         let (sheet, attributes) = try_input!(input.parse());
         try_input!(uploaded(ctx, "input.images", &sheet.images).await);
         let done = api(ctx)
@@ -1005,7 +1034,7 @@ impl MarketMutation {
         stock: u64,
     ) -> async_graphql::Result<SetStockPayload> {
         let (_, me) = supplier(ctx)?;
-        let id = ProductId(try_input!(id_of(Kind::Product, "id", &id)));
+        let id = try_input!(own_product(ctx, me, &id).await);
         let done = api(ctx)
             .market
             .run::<Product>(
@@ -1027,7 +1056,7 @@ impl MarketMutation {
         id: ID,
     ) -> async_graphql::Result<PublishProductPayload> {
         let (_, me) = supplier(ctx)?;
-        let id = ProductId(try_input!(id_of(Kind::Product, "id", &id)));
+        let id = try_input!(own_product(ctx, me, &id).await);
         let done = api(ctx)
             .market
             .publish_product(&command_context(ctx), id, me)
@@ -1042,7 +1071,7 @@ impl MarketMutation {
         id: ID,
     ) -> async_graphql::Result<UnpublishProductPayload> {
         let (_, me) = supplier(ctx)?;
-        let id = ProductId(try_input!(id_of(Kind::Product, "id", &id)));
+        let id = try_input!(own_product(ctx, me, &id).await);
         let done = api(ctx)
             .market
             .run::<Product>(
@@ -1094,12 +1123,17 @@ impl MarketMutation {
         )));
         let mut items = Vec::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
-            let product = try_input!(id_of(
-                Kind::Product,
-                &format!("lines.{i}.productId"),
-                &l.product_id
-            ));
-            items.push((ProductId(product), l.quantity));
+            let field = format!("lines.{i}.productId");
+            let product = ProductId(try_input!(id_of(Kind::Product, &field, &l.product_id)));
+            // A product the buyer cannot see (another supplier's draft) is not found, never
+            // "not published" with its title.
+            if !sees(ctx, |lens| lens.product(product).is_some()).await {
+                return Ok(Written::refused(
+                    UserError::new(ErrorCode::NotFound, "no such product").at(&field),
+                )
+                .into());
+            }
+            items.push((product, l.quantity));
         }
         let placed = api(ctx)
             .market
@@ -1475,6 +1509,12 @@ impl MarketMutation {
     ) -> async_graphql::Result<CancelRfqPayload> {
         let (user, _) = buyer(ctx)?;
         let id = RfqId(try_input!(id_of(Kind::Rfq, "rfqId", &rfq_id)));
+        if !sees(ctx, |lens| lens.rfq(id).is_some()).await {
+            return Ok(Written::refused(
+                UserError::new(ErrorCode::NotFound, "no such rfq").at("rfqId"),
+            )
+            .into());
+        }
         let a = api(ctx);
         let done = a
             .market
@@ -1510,6 +1550,13 @@ impl MarketMutation {
     ) -> async_graphql::Result<SubmitQuotePayload> {
         let (_, me) = supplier(ctx)?;
         let rfq = RfqId(try_input!(id_of(Kind::Rfq, "rfqId", &rfq_id)));
+        // An RFQ the supplier is neither invited to nor may see in the pool is not found.
+        if !sees(ctx, |lens| lens.rfq(rfq).is_some()).await {
+            return Ok(Written::refused(
+                UserError::new(ErrorCode::NotFound, "no such rfq").at("rfqId"),
+            )
+            .into());
+        }
         let unit_price = try_input!(money("unitPrice", &unit_price));
         let quote = QuoteId(try_input!(creation_id(
             "quote",
@@ -1854,6 +1901,30 @@ impl MarketMutation {
     }
 }
 
+/// Whether the caller may see what `f` looks for: what it may not see is answered as if it did
+/// not exist, whatever a rule would have said about it.
+async fn sees(ctx: &Context<'_>, f: impl FnOnce(&crate::read::Lens<'_>) -> bool) -> bool {
+    let a = api(ctx);
+    let views = a.views.views.read().await;
+    f(&crate::read::Lens::new(
+        &views,
+        crate::api::viewer(ctx),
+        a.market.handler.now(),
+    ))
+}
+
+/// A product of the calling supplier's own, or not found (another's, even published, is not the
+/// caller's to change).
+async fn own_product(ctx: &Context<'_>, me: SupplierId, id: &ID) -> Result<ProductId, UserError> {
+    let missing = || UserError::new(ErrorCode::NotFound, "no such product").at("id");
+    let product = ProductId(decode(Kind::Product, id).ok_or_else(missing)?);
+    let views = api(ctx).views.views.read().await;
+    match views.products.get(&product) {
+        Some(p) if p.supplier == Some(me) => Ok(product),
+        _ => Err(missing()),
+    }
+}
+
 /// The RFQ a quote id belongs to, for a quote the caller may see.
 async fn quote_of(ctx: &Context<'_>, id: &ID) -> Result<(RfqId, QuoteId), UserError> {
     let missing = || UserError::new(ErrorCode::NoSuchQuote, "no such quote").at("quoteId");
@@ -1863,6 +1934,17 @@ async fn quote_of(ctx: &Context<'_>, id: &ID) -> Result<(RfqId, QuoteId), UserEr
     let lens = crate::read::Lens::new(&views, crate::api::viewer(ctx), a.market.handler.now());
     lens.quote(quote).ok_or_else(missing)?;
     Ok((views.quote_rfq[&quote], quote))
+}
+
+/// Password work that could not be done now: busy is a wait the client can retry after.
+fn busy(e: PasswordWorkError) -> async_graphql::Error {
+    match e {
+        PasswordWorkError::Busy => api_error(ErrorCode::Unavailable, e.to_string()),
+        PasswordWorkError::Failed(m) => {
+            tracing::error!(error = %m, "password work failed");
+            internal("password hashing failed")
+        }
+    }
 }
 
 /// A real hash of nothing in particular, to verify unknown emails against.
@@ -1941,20 +2023,35 @@ async fn sessions_ended<E>(
 /// Takes one password attempt for `account` from the caller's address, or refuses with how
 /// long to wait (`TOO_MANY_ATTEMPTS`, with `retryAfterSeconds`; over HTTP a 429).
 fn attempt(ctx: &Context<'_>, account: &str) -> async_graphql::Result<()> {
-    use async_graphql::ErrorExtensions;
     api(ctx)
         .throttle
         .attempt(account, crate::api::client_address(ctx))
         .map_err(|wait| {
-            let seconds = wait.as_secs() + 1;
-            async_graphql::Error::new(format!(
-                "too many password attempts for this account or from this address; try again in {seconds} s"
-            ))
-            .extend_with(move |_, e| {
-                e.set("code", ErrorCode::TooManyAttempts.as_str());
-                e.set("retryAfterSeconds", seconds);
-            })
+            wait_error(
+                wait,
+                "too many password attempts for this account or from this address",
+            )
         })
+}
+
+/// Takes one registration from the caller's address, or refuses with how long to wait.
+fn registration(ctx: &Context<'_>) -> async_graphql::Result<()> {
+    api(ctx)
+        .throttle
+        .register(crate::api::client_address(ctx))
+        .map_err(|wait| wait_error(wait, "too many accounts opened from this address"))
+}
+
+/// `TOO_MANY_ATTEMPTS` with `retryAfterSeconds` (over HTTP a 429 with Retry-After).
+fn wait_error(wait: std::time::Duration, what: &str) -> async_graphql::Error {
+    use async_graphql::ErrorExtensions;
+    let seconds = wait.as_secs() + 1;
+    async_graphql::Error::new(format!("{what}; try again in {seconds} s")).extend_with(
+        move |_, e| {
+            e.set("code", ErrorCode::TooManyAttempts.as_str());
+            e.set("retryAfterSeconds", seconds);
+        },
+    )
 }
 
 /// Who may learn that an email already has an account: an admin opening a staff account is
@@ -1964,13 +2061,6 @@ fn attempt(ctx: &Context<'_>, account: &str) -> async_graphql::Result<()> {
 enum WhenTaken {
     Say,
     Conceal,
-}
-
-/// What opening an account answered, and whether it opened one (a concealed taken email
-/// answers as if it had).
-struct Registration {
-    answer: Written,
-    opened: bool,
 }
 
 /// Opens account `user`; when the email's account is already `user` (a retried request), it
@@ -1983,11 +2073,9 @@ async fn register(
     password: String,
     role: Role,
     when_taken: WhenTaken,
-) -> async_graphql::Result<Registration> {
-    let not_opened = |error: UserError| Registration {
-        answer: Written::refused(error),
-        opened: false,
-    };
+    more_about_the_user: &[&str],
+) -> async_graphql::Result<Written> {
+    let not_opened = Written::refused;
     let email = match zhuchao_domain::account::normalise_email(&email) {
         Ok(e) => e,
         Err(e) => {
@@ -1996,29 +2084,24 @@ async fn register(
             ))
         }
     };
-    let about_the_user: Vec<&str> = match &role {
+    let mut about_the_user: Vec<&str> = match &role {
         Role::Buyer { company_name, .. } => vec![&email, &name, company_name],
         _ => vec![&email, &name],
     };
+    about_the_user.extend_from_slice(more_about_the_user);
     if let Err(m) = crate::password_policy::check(&password, &about_the_user) {
         return Ok(not_opened(
             UserError::new(ErrorCode::WeakPassword, m).at("password"),
         ));
     }
     // Hashed whether or not the email is free, so the answer takes as long either way.
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|_| internal("password hashing failed"))?
-        .map_err(internal)?;
+    let hash = hash_in_turn(password).await.map_err(busy)?;
     let a = api(ctx);
     if let Ok(existing) = a.market.handler.load::<Account>(&email).await {
         if existing.state.id == Some(user) {
             let mut answer = Written::at(existing.position.as_u64());
             answer.user = Some(user);
-            return Ok(Registration {
-                answer,
-                opened: true,
-            });
+            return Ok(answer);
         }
     }
     let at = a.market.handler.now();
@@ -2046,21 +2129,14 @@ async fn register(
                     AccountCommand::NoteRegistrationAttempt { at, attempt: user },
                 )
                 .await;
-            Ok(Registration {
-                // A retried attempt writes nothing and answers the account's position, as
-                // a retried registration does.
-                answer: Written {
-                    position: noted.ok().map(|done| done.position.as_u64()),
-                    user: Some(user),
-                    ..Default::default()
-                },
-                opened: false,
+            // A retried attempt writes nothing and answers the account's position, as a
+            // retried registration does.
+            Ok(Written {
+                position: noted.ok().map(|done| done.position.as_u64()),
+                user: Some(user),
+                ..Default::default()
             })
         }
-        result => {
-            let opened = result.is_ok();
-            let answer = written(result, |w| w.user = Some(user))?;
-            Ok(Registration { answer, opened })
-        }
+        result => written(result, |w| w.user = Some(user)),
     }
 }

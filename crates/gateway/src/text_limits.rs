@@ -91,7 +91,7 @@ fn is_direction_control(c: char) -> bool {
 /// An invisible formatting character (zero-width spaces and joiners, soft hyphens, word
 /// joiners, byte-order marks, tag characters): in a one-line name it makes a look-alike of
 /// another name.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{06DD}' | '\u{070F}' | '\u{180E}' | '\u{200B}'..='\u{200D}'
         | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}'
@@ -101,10 +101,11 @@ fn is_invisible(c: char) -> bool {
 /// What is wrong with `value` as text of at most `max` characters; `prose` allows line breaks
 /// and tabs.
 pub fn problem(value: &str, max: usize, prose: bool) -> Option<(&'static str, String)> {
+    use crate::errors::ErrorCode;
     let chars = value.chars().count();
     if chars > max {
         return Some((
-            "TOO_LONG",
+            ErrorCode::TooLong.as_str(),
             format!("at most {max} characters are allowed, {chars} were given"),
         ));
     }
@@ -112,7 +113,8 @@ pub fn problem(value: &str, max: usize, prose: bool) -> Option<(&'static str, St
     if let Some(c) = value.chars().find(|&c| {
         (c.is_control() && !allowed_control(c))
             || is_direction_control(c)
-            || (!prose && is_invisible(c))
+            // Prose keeps the joiners some scripts and emoji are written with.
+            || (is_invisible(c) && !(prose && matches!(c, '\u{200C}' | '\u{200D}')))
             || matches!(c, '\u{2028}' | '\u{2029}')
     }) {
         let what = if is_direction_control(c) {
@@ -125,7 +127,7 @@ pub fn problem(value: &str, max: usize, prose: bool) -> Option<(&'static str, St
             "a control character"
         };
         return Some((
-            "BAD_CHARACTER",
+            ErrorCode::BadCharacter.as_str(),
             format!("{what} (U+{:04X}) is not allowed here", c as u32),
         ));
     }

@@ -1,5 +1,7 @@
 //! Password attempts, limited per account and per client address (governor's GCRA buckets), so
-//! that guessing is slow however it is spread out; a refused attempt says how long to wait.
+//! that guessing is slow however it is spread out; and registrations, limited per client
+//! address, so that nobody opens accounts by the hundred. A refused attempt says how long to
+//! wait.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -15,9 +17,16 @@ pub const ATTEMPTS_PER_ACCOUNT_PER_MINUTE: u32 = 10;
 /// nine o'clock), then one more a second.
 pub const ATTEMPTS_PER_ADDRESS_PER_MINUTE: u32 = 60;
 
+/// Registrations one client address may make in a burst (a company's colleagues signing up
+/// together), then one more every thirty seconds.
+pub const REGISTRATIONS_PER_ADDRESS: u32 = 20;
+/// How often an address earns one more registration after its burst.
+pub const REGISTRATION_PERIOD: Duration = Duration::from_secs(30);
+
 pub struct Throttle {
     accounts: DefaultKeyedRateLimiter<String>,
     addresses: DefaultKeyedRateLimiter<IpAddr>,
+    registrations: DefaultKeyedRateLimiter<IpAddr>,
     checks: AtomicU64,
 }
 
@@ -27,6 +36,11 @@ impl Default for Throttle {
         Self {
             accounts: RateLimiter::keyed(per_minute(ATTEMPTS_PER_ACCOUNT_PER_MINUTE)),
             addresses: RateLimiter::keyed(per_minute(ATTEMPTS_PER_ADDRESS_PER_MINUTE)),
+            registrations: RateLimiter::keyed(
+                Quota::with_period(REGISTRATION_PERIOD)
+                    .expect("a period")
+                    .allow_burst(NonZeroU32::new(REGISTRATIONS_PER_ADDRESS).expect("non-zero")),
+            ),
             checks: AtomicU64::new(0),
         }
     }
@@ -68,6 +82,20 @@ impl Throttle {
             .check_key(&account.to_string())
             .map_err(|wait| wait.wait_time_from(now))
     }
+
+    /// Takes one registration from `address`, or says how long to wait.
+    pub fn register(&self, address: Option<IpAddr>) -> Result<(), Duration> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.registrations.retain_recent();
+        }
+        let Some(address) = address else {
+            return Ok(());
+        };
+        let now = DefaultClock::default().now();
+        self.registrations
+            .check_key(&address_key(address))
+            .map_err(|wait| wait.wait_time_from(now))
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +125,21 @@ mod tests {
             Ok(()),
             "others are not"
         );
+    }
+
+    #[test]
+    fn an_address_registers_twenty_accounts_then_one_every_half_minute() {
+        let throttle = Throttle::default();
+        let office = Some(IpAddr::from([10, 0, 0, 1]));
+        for n in 0..REGISTRATIONS_PER_ADDRESS {
+            assert_eq!(throttle.register(office), Ok(()), "registration {n}");
+        }
+        let wait = throttle.register(office).expect_err("the next waits");
+        assert!(
+            wait > Duration::from_secs(25) && wait <= REGISTRATION_PERIOD,
+            "{wait:?}"
+        );
+        assert_eq!(throttle.register(Some(IpAddr::from([10, 0, 0, 2]))), Ok(()));
     }
 
     #[test]

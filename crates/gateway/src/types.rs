@@ -4,7 +4,7 @@
 //! global (`global_id.rs`). Rust names end in `Out` where the domain has a type of the same name;
 //! the schema's names are the domain's.
 
-use async_graphql::{InputObject, SimpleObject, ID};
+use async_graphql::{ErrorExtensions, InputObject, SimpleObject, ID};
 use zhuchao_domain::category::{AttributeKind, AttributeValue, CategoryState};
 use zhuchao_domain::ids::*;
 use zhuchao_domain::money::Money;
@@ -378,30 +378,46 @@ impl ProductSearchInput {
                 }),
             }
         };
-        let too_long = |what: &str, limit: usize| {
-            bad_request(format!(
-                "{what} is longer than a search needs (at most {limit})"
-            ))
+        // What a buyer types is held to the rule of any one-line text (a search is recorded
+        // and read by agents): bounded, no control, invisible or direction characters.
+        let checked = |field: &str, text: &str| -> async_graphql::Result<()> {
+            match crate::text_limits::problem(text, MAX_SEARCH_TEXT, false) {
+                None => Ok(()),
+                Some((code, message)) => {
+                    let field = field.to_string();
+                    Err(crate::errors::api_error(
+                        ErrorCode::from_name(code).unwrap_or(ErrorCode::BadInput),
+                        format!("search.{field}: {message}"),
+                    )
+                    .extend_with(move |_, e| e.set("field", format!("search.{field}"))))
+                }
+            }
         };
-        if self
-            .text
-            .as_ref()
-            .is_some_and(|t| t.chars().count() > MAX_SEARCH_TEXT)
-        {
-            return Err(too_long("the search text", MAX_SEARCH_TEXT));
+        let too_many = |what: &str| {
+            crate::errors::api_error(
+                ErrorCode::TooMany,
+                format!("{what} is longer than a search needs (at most {MAX_SEARCH_FILTERS})"),
+            )
+        };
+        if let Some(text) = &self.text {
+            checked("text", text)?;
         }
         if self.values.len() + self.ranges.len() > MAX_SEARCH_FILTERS {
-            return Err(too_long("the list of filters", MAX_SEARCH_FILTERS));
+            return Err(too_many("the list of filters"));
         }
         for filter in &self.values {
             if filter.values.len() > MAX_SEARCH_FILTERS {
-                return Err(too_long("a filter's list of values", MAX_SEARCH_FILTERS));
+                return Err(too_many("a filter's list of values"));
             }
-            if std::iter::once(&filter.key)
-                .chain(&filter.values)
-                .any(|v| v.chars().count() > MAX_SEARCH_TEXT)
-            {
-                return Err(too_long("a filter's value", MAX_SEARCH_TEXT));
+            checked("values.key", &filter.key)?;
+            for v in &filter.values {
+                checked("values.values", v)?;
+            }
+        }
+        for range in &self.ranges {
+            checked("ranges.key", &range.key)?;
+            for bound in range.from.iter().chain(&range.to) {
+                checked("ranges.bound", bound)?;
             }
         }
         let price = (
