@@ -1615,36 +1615,12 @@ fn every_mutation_on_someone_elses_object_answers_as_if_it_did_not_exist() {
 #[test]
 fn the_graphql_over_http_audit_passes() {
     let _side_by_side = side_by_side();
-    let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
-    if std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        let required = std::env::var("ZHUCHAO_BROWSER_TESTS").is_ok_and(|v| v == "required");
-        assert!(
-            !required,
-            "Node.js is required for the GraphQL-over-HTTP audit"
-        );
-        eprintln!("SKIPPED: the GraphQL-over-HTTP audit needs Node.js (CI has it)");
-        return;
-    }
-    if !web.join("node_modules/graphql-http").exists() {
-        let status = std::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&web)
-            .status()
-            .expect("npm runs");
-        assert!(status.success(), "npm ci failed");
-    }
     let data = tempfile::tempdir().expect("tempdir");
     let server = Server::start(data.path(), false, &[]);
-    let audit = std::process::Command::new("node")
-        .arg("tests/audit.mjs")
-        .arg(format!("http://{}/graphql", server.address))
-        .current_dir(&web)
-        .output()
-        .expect("node runs");
+    let url = format!("http://{}/graphql", server.address);
+    let Some(audit) = support::node_script("tests/audit.mjs", &[&url]) else {
+        return;
+    };
     let report = String::from_utf8_lossy(&audit.stdout);
     assert!(
         audit.status.success(),

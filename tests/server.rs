@@ -115,6 +115,44 @@ fn the_published_schema_matches_the_code() {
     );
 }
 
+/// The API's contract holds on its SDL: domain names, enums for every status and kind, `ID`s and
+/// `DateTime`s, a payload per mutation — and nothing breaks a client of the last release unless
+/// the changelog's "Unreleased" section says so (`web/tests/contract.mjs`).
+#[test]
+fn the_api_contract_holds_and_breaks_no_client_of_the_last_release() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let (schema, released, changelog) = (
+        format!("{root}/docs/schema.graphql"),
+        format!("{root}/docs/api/1.0.graphql"),
+        format!("{root}/CHANGELOG.md"),
+    );
+    let Some(check) = support::node_script("tests/contract.mjs", &[&schema, &released, &changelog])
+    else {
+        return;
+    };
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(report.contains("0 problems"), "{report}");
+
+    // The check itself fails on a breaking change: a field a client may ask for, removed.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let broken = dir.path().join("broken.graphql");
+    let sdl = std::fs::read_to_string(&schema).expect("the SDL");
+    std::fs::write(&broken, sdl.replacen("\tnumber: String!\n", "", 1)).expect("written");
+    let check = support::node_script(
+        "tests/contract.mjs",
+        &[broken.to_str().expect("a path"), &released, &changelog],
+    )
+    .expect("node ran above");
+    let report = String::from_utf8_lossy(&check.stdout);
+    assert!(!check.status.success(), "{report}");
+    assert!(report.contains("Order.number was removed"), "{report}");
+}
+
 #[test]
 fn the_http_edge_refuses_what_it_should() {
     let data = tempfile::tempdir().expect("tempdir");

@@ -248,6 +248,34 @@ pub fn cny(minor: i64) -> Value {
     json!({ "minor": minor.to_string(), "currency": "CNY" })
 }
 
+/// Runs `node web/<script> <args>` with the UI's packages installed; `None` (the test says it
+/// skipped) when the machine has no Node.js, unless `ZHUCHAO_BROWSER_TESTS=required` (CI).
+pub fn node_script(script: &str, args: &[&str]) -> Option<std::process::Output> {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    if Command::new("node").arg("--version").output().is_err() {
+        let required = std::env::var("ZHUCHAO_BROWSER_TESTS").is_ok_and(|v| v == "required");
+        assert!(!required, "Node.js is required for {script}");
+        eprintln!("SKIPPED: {script} needs Node.js (CI has it)");
+        return None;
+    }
+    if !web.join("node_modules/graphql").exists() {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&web)
+            .status()
+            .expect("npm runs");
+        assert!(status.success(), "npm ci failed");
+    }
+    Some(
+        Command::new("node")
+            .arg(script)
+            .args(args)
+            .current_dir(&web)
+            .output()
+            .expect("node runs"),
+    )
+}
+
 /// An instant in milliseconds since the Unix epoch as the API's `DateTime` (RFC 3339, UTC).
 pub fn iso(ms: f64) -> String {
     let at = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)

@@ -1663,7 +1663,8 @@ impl MarketMutation {
         .into())
     }
 
-    /// Buyers: accept a quote; an order is made from it (`order` in the answer).
+    /// Buyers: accept a quote; an order is made from it (`order` in the answer). Accepting the
+    /// same quote again answers the first acceptance.
     async fn accept_quote(
         &self,
         ctx: &Context<'_>,
@@ -1709,13 +1710,42 @@ impl MarketMutation {
                 }
             }
         }
-        Ok(written(accepted, |w| {
+        let w = written(accepted, |w| {
             w.quote = Some(quote);
             w.rfq = Some(rfq);
             w.order = Some(order);
             w.order_follows = true;
-        })?
-        .into())
+        })?;
+        // Accepted already by this buyer (a retried request): the first acceptance's answer.
+        let refused_as_decided = matches!(
+            w.user_errors.first().map(|e| e.code.0),
+            Some(ErrorCode::Closed | ErrorCode::QuoteNotLive)
+        );
+        if refused_as_decided {
+            let loaded = a
+                .market
+                .handler
+                .load::<Rfq>(rfq)
+                .await
+                .map_err(|_| internal("the RFQ could not be read"))?;
+            let r = &loaded.state;
+            let ours = r.buyer == Some(user)
+                && r.quotes
+                    .get(&quote)
+                    .is_some_and(|q| q.status == zhuchao_domain::rfq::QuoteStatus::Accepted);
+            if let (true, Some(order)) = (ours, r.awarded_order) {
+                return Ok(Written {
+                    position: Some(loaded.position.as_u64()),
+                    quote: Some(quote),
+                    rfq: Some(rfq),
+                    order: Some(order),
+                    order_follows: true,
+                    ..Default::default()
+                }
+                .into());
+            }
+        }
+        Ok(w.into())
     }
 
     /// The buyer (or the supplier) disputes an order for an amount of what escrow holds.
