@@ -64,13 +64,30 @@ fn deal() -> Deal {
     let rfq = created["rfq"]["id"].clone();
     let quote = format!("mutation($r: ID!, $p: String!, $v: DateTime!) {{ submitQuote(rfqId: $r, unitPrice: {{minor: $p, currency: CNY}}, leadTimeDays: 12, validUntil: $v) {{ quote {{ id }} {RESULT} }} }}");
     let valid = iso(now + 5.0 * 86_400_000.0);
-    let winning_quote = server.mutate(
+    let quoted = server.mutate(
         Some(&winner),
         "submitQuote",
         &quote,
         json!({ "r": rfq, "p": "80", "v": valid }),
-    )["quote"]["id"]
-        .clone();
+    );
+    let winning_quote = quoted["quote"]["id"].clone();
+    // Sealed: a rival learns nothing of it, not even that the RFQ is quoted now.
+    let rival_view = server.ok(
+        Some(&loser),
+        &format!("query($r: ID!, $at: String) {{ rfq(id: $r, atLeast: $at) {{ status quotes {{ id }} timeline {{ {ENTRY} }} }} }}"),
+        json!({ "r": rfq, "at": quoted["position"] }),
+    );
+    assert_eq!(rival_view["rfq"]["status"], "OPEN", "{rival_view}");
+    assert_eq!(
+        rival_view["rfq"]["timeline"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let as_of_quote = server.ok(
+        Some(&loser),
+        "query($r: ID!, $p: String) { rfq(id: $r, asOfPosition: $p) { status } }",
+        json!({ "r": rfq, "p": quoted["position"] }),
+    );
+    assert_eq!(as_of_quote["rfq"]["status"], "OPEN");
     let losing_quote = server.mutate(
         Some(&loser),
         "submitQuote",
@@ -152,6 +169,16 @@ fn deal() -> Deal {
                 .as_array()
                 .is_some_and(|a| a.contains(&json!("RATE")))
         },
+    );
+    // A delivery proof after completion is out of place, not silently taken.
+    let late = server.ok(
+        Some(&winner),
+        "mutation($o: ID!) { markDelivered(orderId: $o) { userErrors { code } } }",
+        json!({ "o": order }),
+    );
+    assert_eq!(
+        late["markDelivered"]["userErrors"][0]["code"], "WRONG_STATUS",
+        "{late}"
     );
     let rated = server.mutate(Some(&buyer), "rateOrder", &format!("mutation($o: ID!) {{ rateOrder(orderId: $o, quality: 5, delivery: 4, service: 5, comment: \"on time\") {{ order {{ id availableActions }} {RESULT} }} }}"), json!({ "o": order }));
     assert_eq!(
@@ -411,7 +438,43 @@ fn a_deal_reads_as_one_history_redacted_for_each_party_and_as_of_any_moment() {
         profile(json!(iso(d.before_counter)))["supplier"]["status"],
         "ACTIVE"
     );
-    let _ = &d.winner;
+    // Before it went live, an applicant was not public: as of then, it is only the supplier's
+    // own and the agents' to read.
+    let own = s.ok(
+        Some(&d.winner),
+        "query($s: ID!) { supplier(id: $s) { timeline { kind position } } }",
+        json!({ "s": d.winner_id }),
+    );
+    let applied_at = own["supplier"]["timeline"]
+        .as_array()
+        .expect("its history")
+        .iter()
+        .find(|e| e["kind"] == "SUPPLIER_APPLIED")
+        .expect("applied")["position"]
+        .clone();
+    let then =
+        "query($s: ID!, $p: String) { supplier(id: $s, asOfPosition: $p) { status creditCode } }";
+    let public = s.gql(None, then, json!({ "s": d.winner_id, "p": applied_at }));
+    assert_eq!(
+        public["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{public}"
+    );
+    let itself = s.ok(
+        Some(&d.winner),
+        then,
+        json!({ "s": d.winner_id, "p": applied_at }),
+    );
+    assert_eq!(itself["supplier"]["status"], "APPLIED");
+    let others = s.ok(
+        Some(&d.stranger),
+        "query($s: ID!) { supplier(id: $s) { timeline { kind } } }",
+        json!({ "s": d.winner_id }),
+    );
+    assert_eq!(
+        others["supplier"]["timeline"],
+        json!([]),
+        "a supplier's history is its own"
+    );
 }
 
 #[test]

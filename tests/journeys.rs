@@ -226,7 +226,8 @@ fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order
         &quote,
         json!({ "r": rfq, "v": iso(valid), "p": "70" }),
     );
-    assert_eq!(early["submitQuote"]["userErrors"][0]["code"], "NOT_INVITED");
+    // Not invited, and the pool not open: to c the RFQ does not exist yet.
+    assert_eq!(early["submitQuote"]["userErrors"][0]["code"], "NOT_FOUND");
 
     // Neither a nor b quotes within the SLA: the RFQ opens to the pool, and c finds it in its
     // inbox.
@@ -384,14 +385,30 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
         .expect("held")
         .parse()
         .expect("number");
+    // Taking the case twice (a double click) records it once.
+    let assign = format!(
+        "mutation($d: ID!) {{ assignDispute(disputeId: $d) {{ dispute {{ id availableActions timeline {{ kind }} }} {RESULT} }} }}"
+    );
     server.mutate(
         Some(&agent),
         "assignDispute",
-        &format!(
-            "mutation($d: ID!) {{ assignDispute(disputeId: $d) {{ dispute {{ id }} {RESULT} }} }}"
-        ),
+        &assign,
         json!({ "d": dispute }),
     );
+    let again = server.mutate(
+        Some(&agent),
+        "assignDispute",
+        &assign,
+        json!({ "d": dispute }),
+    );
+    let taken: Vec<&Value> = again["dispute"]["timeline"]
+        .as_array()
+        .expect("its history")
+        .iter()
+        .filter(|e| e["kind"] == "DISPUTE_ASSIGNED")
+        .collect();
+    assert_eq!(taken.len(), 1, "{again}");
+    assert_eq!(again["dispute"]["availableActions"], json!(["RULE"]));
     server.mutate(Some(&agent), "ruleDispute",
         &format!("mutation($d: ID!, $r: String!, $s: String!) {{ ruleDispute(disputeId: $d, refund: {{minor: $r, currency: CNY}}, release: {{minor: $s, currency: CNY}}, warn: true, note: \"marking shows 8.8\") {{ dispute {{ id }} {RESULT} }} }}"),
         json!({ "d": dispute, "r": "1000", "s": (held - 1000).to_string() }));

@@ -441,10 +441,10 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
     let agent = server.sign_in("agent@zhuchao.demo", PASSWORD);
     let code = CreditCode::with_check_character("91330206MA2H0002X").expect("code");
     let applied = server.mutate(None, "applySupplier",
-        &format!("mutation($c: [ID!]!, $code: String!) {{ applySupplier(companyName: \"北仑规则紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000001\", email: \"rules@supplier.test\", password: \"rules-2026!\") {{ supplierId userId {RESULT} }} }}"),
+        &format!("mutation($c: [ID!]!, $code: String!) {{ applySupplier(companyName: \"北仑规则紧固件有限公司\", creditCode: $code, categoryIds: $c, contactName: \"周经理\", phone: \"13900000001\", email: \"rules@supplier.test\", password: \"copper kettle 2026!\") {{ supplierId userId {RESULT} }} }}"),
         json!({ "c": [category["id"]], "code": code.as_str() }));
     let id = applied["supplierId"].clone();
-    let supplier = server.sign_in("rules@supplier.test", "rules-2026!");
+    let supplier = server.sign_in("rules@supplier.test", "copper kettle 2026!");
     let nowhere = server.ok(None,
         &format!("mutation($code: String!) {{ applySupplier(companyName: \"无类目公司\", creditCode: $code, categoryIds: [\"00000000-0000-7000-8000-000000000001\"], contactName: \"周\", phone: \"13900000009\", email: \"nowhere@supplier.test\", password: \"nowhere-2026!\") {{ supplierId userId {RESULT} }} }}"),
         json!({ "code": CreditCode::with_check_character("91330206MA2H0003X").expect("code").as_str() }));
@@ -528,6 +528,22 @@ fn suppliers_deposits_documents_and_files_follow_the_rules() {
     let active = server.ok(None, profile, json!({ "s": id }));
     assert_eq!(active["supplier"]["status"], "ACTIVE", "{active}");
     assert_eq!(active["supplier"]["verified"], true);
+    // Held in full: nothing more is due, and paying is no longer offered.
+    let more = format!("mutation($a: MoneyInput!) {{ payDeposit(amount: $a, paymentRef: \"bank-transfer-3\") {{ supplier {{ id availableActions }} {RESULT} }} }}");
+    let over = server.ok(Some(&supplier), &more, json!({ "a": cny(100) }));
+    assert_eq!(code_of(&over["payDeposit"]), "NOTHING_DUE", "{over}");
+    let offered = server.ok(
+        Some(&supplier),
+        "query($s: ID!) { supplier(id: $s) { availableActions } }",
+        json!({ "s": id }),
+    );
+    assert!(
+        !offered["supplier"]["availableActions"]
+            .as_array()
+            .expect("actions")
+            .contains(&json!("PAY_DEPOSIT")),
+        "{offered}"
+    );
 
     // The licence expires: the supplier lapses and may not publish.
     let drafted = server.mutate(Some(&supplier), "draftProduct", &format!("mutation($i: ProductInput!) {{ draftProduct(input: $i) {{ product {{ id }} {RESULT} }} }}"), json!({ "i": {
@@ -727,6 +743,16 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
     assert!(tries
         .iter()
         .all(|t| t["order"]["id"] == tries[0]["order"]["id"]));
+    // An order made with a key lists as the newest, whatever its id.
+    let newest = server.ok(
+        Some(&buyer),
+        "query($at: String) { myOrders(first: 1, atLeast: $at) { nodes { id } } }",
+        json!({ "at": tries[0]["position"] }),
+    );
+    assert_eq!(
+        newest["myOrders"]["nodes"][0]["id"],
+        tries[0]["order"]["id"]
+    );
     let (_, on_hand, reserved) = stock_of(&server, &product);
     assert!(reserved == moq && on_hand > moq, "reserved once");
     let other_buyer = server.sign_in("buyer@suzhou-automation.demo", PASSWORD);

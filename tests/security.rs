@@ -1745,6 +1745,9 @@ async fn a_subscription_for_another_role_is_forbidden_not_unauthenticated() {
     let code = |a: &Value| a["payload"]["errors"][0]["extensions"]["code"].clone();
     let answer = subscribe_as(&server, "authorization", &supplier, quotes).await;
     assert_eq!(code(&answer), "FORBIDDEN", "{answer}");
+    // A buyer asking for the quotes of an RFQ that is not its company's: no such RFQ.
+    let answer = subscribe_as(&server, "authorization", &buyer, quotes).await;
+    assert_eq!(code(&answer), "NOT_FOUND", "{answer}");
     let answer = subscribe_as(
         &server,
         "Authorization",

@@ -3,7 +3,7 @@
 //! no client (and no screen) has to re-code the state machines.
 
 use crate::aggregate::{Aggregate, Timestamp};
-use crate::dispute::{Dispute, DisputeCommand, DisputeState, DisputeStatus};
+use crate::dispute::{Dispute, DisputeCommand, DisputeState};
 use crate::files::FileRef;
 use crate::ids::*;
 use crate::money::Money;
@@ -337,9 +337,7 @@ pub fn dispute_actions(state: &DisputeState, asker: Asker, now: Timestamp) -> Ve
         }
     }
     if let Asker::Agent(agent) = asker {
-        if state.status == DisputeStatus::Open
-            && accepted::<Dispute>(state, C::Assign { agent, at: now })
-        {
+        if accepted::<Dispute>(state, C::Assign { agent, at: now }) {
             actions.push(DisputeAction::Assign);
         }
         if let Some(held) = state.held {
@@ -407,7 +405,7 @@ pub fn supplier_actions(
             if let Some(required) = state.deposit_required {
                 offer(
                     A::PayDeposit,
-                    C::PayDeposit {
+                    C::PayDepositDue {
                         amount: Money::new(1, required.currency),
                         payment_ref: SOME_TEXT.into(),
                         at: now,
@@ -742,6 +740,11 @@ mod tests {
             [A::Rule],
             "taken already"
         );
+        assert_eq!(
+            dispute_actions(&assigned, Asker::Agent(UserId(Uuid::from_u128(66))), 2),
+            [A::Assign, A::Rule],
+            "another agent may take it over"
+        );
     }
 
     #[test]
@@ -777,6 +780,19 @@ mod tests {
         assert!(
             !supplier_actions(&applied, SUPPLIER, Asker::Agent(AGENT), 2, 1).contains(&A::Exit),
             "open orders keep a supplier from exiting"
+        );
+        let paid_in_full = run::<Supplier>(
+            applied,
+            vec![SupplierCommand::PayDeposit {
+                amount: Money::cny(2_000_000),
+                payment_ref: "bank-1".into(),
+                at: 1,
+            }],
+        );
+        assert_eq!(
+            supplier_actions(&paid_in_full, SUPPLIER, Asker::Supplier(SUPPLIER), 0, 2),
+            [A::SubmitDocument],
+            "nothing more is due"
         );
     }
 }

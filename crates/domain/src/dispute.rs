@@ -307,6 +307,11 @@ impl Aggregate for Dispute {
             }
             C::Assign { agent, at } => {
                 active(state)?;
+                // Taken already by this agent (a retry) is nothing new; another agent may
+                // take it over.
+                if state.agent == Some(agent) {
+                    return Ok(vec![]);
+                }
                 Ok(vec![E::DisputeAssigned(DisputeAssigned { agent, at })])
             }
             C::Rule {

@@ -648,7 +648,9 @@ impl Aggregate for Order {
                 })])
             }
             C::MarkDelivered { at } => {
-                if state.delivered_at.is_some() {
+                // The carrier's proof sent again while the order is delivered is nothing new;
+                // after that (received, returned, disputed) it is out of place.
+                if state.status == S::Delivered {
                     return Ok(vec![]);
                 }
                 status_in(state, &[S::Shipped])?;

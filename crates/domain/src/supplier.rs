@@ -223,6 +223,14 @@ pub enum SupplierCommand {
         payment_ref: String,
         at: Timestamp,
     },
+    /// A supplier pays towards its deposit: as `PayDeposit`, but only what is still due —
+    /// nothing when the deposit is held in full, never more than the rest (`NOTHING_DUE`,
+    /// `MORE_THAN_DUE`), checked in the same decision that records it.
+    PayDepositDue {
+        amount: Money,
+        payment_ref: String,
+        at: Timestamp,
+    },
     /// Timer-driven: marks the approved documents whose expiry has passed; an active supplier
     /// left without its mandatory documents lapses.
     ExpireDocuments {
@@ -528,6 +536,24 @@ impl Aggregate for Supplier {
                     reason: why,
                     at,
                 })])
+            }
+            PayDepositDue {
+                amount,
+                payment_ref,
+                at,
+            } => {
+                let retried = state.deposit_payments.get(&payment_ref) == Some(&amount);
+                if !retried {
+                    state.check_deposit_payment(amount, &payment_ref)?;
+                }
+                Supplier::decide(
+                    state,
+                    PayDeposit {
+                        amount,
+                        payment_ref,
+                        at,
+                    },
+                )
             }
             PayDeposit {
                 amount,
@@ -872,6 +898,37 @@ mod tests {
                 pay(2_000_000),
             ],
         )
+    }
+
+    #[test]
+    fn a_supplier_pays_what_is_due_and_no_more() {
+        let state = active();
+        let due = |fen, reference: &str| C::PayDepositDue {
+            amount: Money::cny(fen),
+            payment_ref: reference.into(),
+            at: 5,
+        };
+        assert_eq!(
+            Supplier::decide(&state, due(100, "more")),
+            Err(SupplierError::NothingDue),
+            "held in full"
+        );
+        assert_eq!(
+            Supplier::decide(&state, due(2_000_000, "pay-1")),
+            Ok(vec![]),
+            "a retried payment records nothing twice"
+        );
+        let half = run(applied(), vec![pay(1_000_000)]);
+        assert!(matches!(
+            Supplier::decide(&half, due(1_500_000, "too-much")),
+            Err(SupplierError::MoreThanDue { .. })
+        ));
+        assert_eq!(
+            Supplier::decide(&half, due(1_000_000, "rest"))
+                .expect("the rest is due")
+                .len(),
+            1
+        );
     }
 
     #[test]

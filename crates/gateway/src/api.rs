@@ -162,27 +162,38 @@ pub async fn caught_up(ctx: &Context<'_>, at_least: Option<String>) -> async_gra
     Ok(())
 }
 
-fn cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+/// Where an item stands in a list: when its object was made (its first event's position in
+/// the store), then its id.
+pub type ListKey = (u64, Uuid);
+
+fn cursor((position, id): ListKey) -> String {
+    let mut bytes = position.to_be_bytes().to_vec();
+    bytes.extend_from_slice(id.as_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn uncursor(cursor: &str) -> async_graphql::Result<Uuid> {
+fn uncursor(cursor: &str) -> async_graphql::Result<ListKey> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
-        .and_then(|b| Uuid::from_slice(&b).ok())
+        .filter(|b| b.len() == 24)
+        .and_then(|b| {
+            let position = u64::from_be_bytes(b[..8].try_into().ok()?);
+            Some((position, Uuid::from_slice(&b[8..]).ok()?))
+        })
         .ok_or_else(|| api_error(ErrorCode::BadRequest, "not a cursor from this API"))
 }
 
-/// A Relay connection over items in a stable order (newest first when `newest_first`), paged
-/// forwards with `first` (default 20, at most 100) and an opaque `after` cursor.
+/// A Relay connection over items in the order they were made (newest first when
+/// `newest_first`), paged forwards with `first` (default 20, at most 100) and an opaque `after`
+/// cursor.
 pub fn paginate<T: OutputType>(
-    mut items: Vec<(Uuid, T)>,
+    mut items: Vec<(ListKey, T)>,
     newest_first: bool,
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<Connection<String, T>> {
-    items.sort_by_key(|(id, _)| *id);
+    items.sort_by_key(|(key, _)| *key);
     if newest_first {
         items.reverse();
     }
@@ -198,11 +209,11 @@ pub fn paginate<T: OutputType>(
             let after = uncursor(&c)?;
             items
                 .iter()
-                .position(|(id, _)| {
+                .position(|(key, _)| {
                     if newest_first {
-                        *id < after
+                        *key < after
                     } else {
-                        *id > after
+                        *key > after
                     }
                 })
                 .unwrap_or(items.len())
@@ -216,7 +227,7 @@ pub fn paginate<T: OutputType>(
             .into_iter()
             .skip(start)
             .take(first)
-            .map(|(id, item)| Edge::new(cursor(id), item)),
+            .map(|(key, item)| Edge::new(cursor(key), item)),
     );
     Ok(connection)
 }

@@ -126,7 +126,7 @@ pub fn classify(e: MarketError) -> Result<UserError, async_graphql::Error> {
         MarketError::Rejected { code, message } => Ok(UserError::new(code, message)),
         MarketError::NotFound(what) => Ok(UserError::new(
             ErrorCode::NotFound,
-            format!("{what} not found"),
+            format!("no such {what}"),
         )),
         MarketError::Conflict(_) => Ok(UserError::new(ErrorCode::Conflict, e.to_string())),
         MarketError::Unavailable(m) => Err(api_error(ErrorCode::Unavailable, m)),

@@ -482,11 +482,13 @@ pub async fn supplier_as_of(
     let viewer = crate::api::viewer(ctx);
     visible(ctx, |lens| lens.supplier(id).is_some()).await?;
     let (state, existed) = fold_as_of::<Supplier>(ctx, id.0, moment).await?;
-    if !existed {
-        return Err(not_found("supplier (at that moment)"));
-    }
     let views = a.views.views.read().await;
     let lens = Lens::as_of(&views, viewer, moment.time(a.market.handler.now()));
+    // Before it went live an applicant was not public: as of then, only the supplier itself
+    // and agents see it, as now.
+    if !existed || !(state.went_live || lens.private_to(id)) {
+        return Err(not_found("supplier (at that moment)"));
+    }
     Ok(SupplierOut::build(id, &state, &lens))
 }
 

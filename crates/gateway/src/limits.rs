@@ -68,6 +68,8 @@ pub enum Refusal {
     SubscriptionOverHttp,
     #[error("variable ${0} is of a non-null type and was given null")]
     NullForNonNull(String),
+    #[error("variable ${0} is of a non-null type and was not given")]
+    MissingVariable(String),
 }
 
 /// Marks a request that came over HTTP (not the WebSocket).
@@ -83,7 +85,8 @@ impl Refusal {
             }
             Refusal::FragmentCycle(_)
             | Refusal::SubscriptionOverHttp
-            | Refusal::NullForNonNull(_) => ErrorCode::BadRequest.as_str(),
+            | Refusal::NullForNonNull(_)
+            | Refusal::MissingVariable(_) => ErrorCode::BadRequest.as_str(),
             Refusal::SeveralPasswordMutations => ErrorCode::OnePasswordPerRequest.as_str(),
         }
     }
@@ -594,9 +597,17 @@ fn operation_fits(
     for definition in &operation.node.variable_definitions {
         let definition = &definition.node;
         let name = definition.name.node.as_str();
-        let given_null = matches!(variables.get(name), Some(async_graphql::Value::Null));
-        if given_null && !definition.var_type.node.nullable {
-            return Err(Refusal::NullForNonNull(name.to_string()));
+        if definition.var_type.node.nullable {
+            continue;
+        }
+        match variables.get(name) {
+            Some(async_graphql::Value::Null) => {
+                return Err(Refusal::NullForNonNull(name.to_string()))
+            }
+            None if definition.default_value.is_none() => {
+                return Err(Refusal::MissingVariable(name.to_string()))
+            }
+            _ => {}
         }
     }
     Ok(())

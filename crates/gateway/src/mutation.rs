@@ -796,7 +796,8 @@ impl MarketMutation {
         Ok(written(done, |w| w.supplier = Some(id))?.into())
     }
 
-    /// Suppliers: record a deposit payment (each payment reference counts once).
+    /// Suppliers: record a deposit payment of what is still due (each payment reference counts
+    /// once; nothing more once the deposit is held in full).
     async fn pay_deposit(
         &self,
         ctx: &Context<'_>,
@@ -807,7 +808,7 @@ impl MarketMutation {
         let (_, me) = supplier(ctx)?;
         let amount = try_input!(money("amount", &amount));
         let a = api(ctx);
-        let c = SupplierCommand::PayDeposit {
+        let c = SupplierCommand::PayDepositDue {
             amount,
             payment_ref,
             at: a.market.handler.now(),
@@ -1244,7 +1245,7 @@ impl MarketMutation {
                 if !owns {
                     return Ok(Written::refused(UserError::new(
                         ErrorCode::NotFound,
-                        "order not found",
+                        "no such order",
                     ))
                     .into());
                 }
@@ -1768,7 +1769,7 @@ impl MarketMutation {
             Some(side) => side,
             None => {
                 return Ok(Written::refused(
-                    UserError::new(ErrorCode::NotFound, "order not found").at("orderId"),
+                    UserError::new(ErrorCode::NotFound, "no such order").at("orderId"),
                 )
                 .into())
             }
@@ -1822,7 +1823,7 @@ impl MarketMutation {
         let id = DisputeId(try_input!(id_of(Kind::Dispute, "disputeId", &dispute_id)));
         let Some((party, user)) = dispute_party(ctx, id).await? else {
             return Ok(Written::refused(
-                UserError::new(ErrorCode::NotFound, "dispute not found").at("disputeId"),
+                UserError::new(ErrorCode::NotFound, "no such dispute").at("disputeId"),
             )
             .into());
         };
@@ -1910,7 +1911,7 @@ impl MarketMutation {
         let id = DisputeId(try_input!(id_of(Kind::Dispute, "disputeId", &dispute_id)));
         let Some((party, user)) = dispute_party(ctx, id).await? else {
             return Ok(Written::refused(
-                UserError::new(ErrorCode::NotFound, "dispute not found").at("disputeId"),
+                UserError::new(ErrorCode::NotFound, "no such dispute").at("disputeId"),
             )
             .into());
         };

@@ -40,13 +40,27 @@ pub fn check(password: &str, about_the_user: &[&str]) -> Result<(), String> {
     if password.trim().is_empty() {
         return Err("a password cannot be only spaces".into());
     }
-    // The user's own details, word by word, are guesses an attacker tries first.
-    let lower = password.to_lowercase();
-    if about_the_user
+    // The user's own details and the site's name are what an attacker tries first, in any
+    // spacing, case or punctuation: "Hangzhou Precision Gear" is "hangzhouprecisiongear".
+    let squashed = squash(password);
+    let email_local = about_the_user
         .iter()
-        .any(|t| !t.trim().is_empty() && lower.contains(&t.trim().to_lowercase()))
-    {
-        return Err("a password cannot contain your email, name or company".into());
+        .filter_map(|t| t.split_once('@').map(|(local, _)| local));
+    let own = about_the_user
+        .iter()
+        .copied()
+        .chain(email_local)
+        .chain(SITE_WORDS)
+        .map(squash)
+        .filter(|w| w.chars().count() >= 4);
+    for word in own {
+        let inside = squashed.contains(&word);
+        let part_of = squashed.chars().count() >= 6 && word.contains(&squashed);
+        if inside || part_of {
+            return Err(
+                "a password cannot contain your email, name, company or this site's name".into(),
+            );
+        }
     }
     let words: Vec<&str> = about_the_user
         .iter()
@@ -70,6 +84,14 @@ pub fn check(password: &str, about_the_user: &[&str]) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A text as a guesser sees it: its plain form (NFKC), lower case, letters and digits only.
+fn squash(text: &str) -> String {
+    text.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
 }
 
 /// Direction-changing characters: invisible when typed, so a password holding them cannot be
@@ -98,6 +120,10 @@ mod tests {
             "correct horse\u{AD}battery staple",
             "ＰＡＳＳＷＯＲＤ１２３４５",
             "Zhuchao Trading 2026",
+            "Zhuchao-Demo-2026",
+            "ZhuchaoTrading",
+            "ＺｈｕｃｈａｏＴｒａｄｉｎｇ",
+            "li.wei-2031!",
         ] {
             let refused = check(weak, &["li.wei@example.com", "李伟", "Zhuchao Trading"]);
             assert!(refused.is_err(), "{weak:?} was accepted");

@@ -84,7 +84,7 @@ impl MarketQuery {
             lens.views
                 .categories
                 .iter()
-                .map(|(id, c)| (id.0, CategoryOut::from_state(*id, c)))
+                .map(|(id, c)| (lens.key(id.0), CategoryOut::from_state(*id, c)))
                 .collect()
         })
         .await;
@@ -177,7 +177,7 @@ impl MarketQuery {
                 .products
                 .iter()
                 .filter(|(_, p)| p.supplier == Some(me))
-                .filter_map(|(id, _)| Some((id.0, lens.product(*id)?)))
+                .filter_map(|(id, _)| Some((lens.key(id.0), lens.product(*id)?)))
                 .collect()
         })
         .await;
@@ -271,7 +271,7 @@ impl MarketQuery {
                 .suppliers
                 .iter()
                 .filter(|(_, s)| me.is_staff() || s.status == SupplierStatus::Active)
-                .filter_map(|(id, _)| Some((id.0, lens.supplier(*id)?)))
+                .filter_map(|(id, _)| Some((lens.key(id.0), lens.supplier(*id)?)))
                 .collect()
         })
         .await;
@@ -294,7 +294,7 @@ impl MarketQuery {
                 .rfqs
                 .iter()
                 .filter(|(_, r)| r.company == Some(company))
-                .filter_map(|(id, _)| Some((id.0, lens.rfq(*id)?)))
+                .filter_map(|(id, _)| Some((lens.key(id.0), lens.rfq(*id)?)))
                 .collect()
         })
         .await;
@@ -320,7 +320,7 @@ impl MarketQuery {
                 .iter()
                 .filter(|(_, r)| matches!(r.status, RfqStatus::Open | RfqStatus::Quoted))
                 .filter(|(_, r)| rfq_visibility(lens.views, v, r).is_some())
-                .filter_map(|(id, _)| Some((id.0, lens.rfq(*id)?)))
+                .filter_map(|(id, _)| Some((lens.key(id.0), lens.rfq(*id)?)))
                 .collect()
         })
         .await;
@@ -386,7 +386,7 @@ impl MarketQuery {
                 .orders
                 .iter()
                 .filter(|(_, o)| o.id.is_some() && may_see_order(me, o.company, o.supplier))
-                .filter_map(|(id, _)| Some((id.0, lens.order(*id)?)))
+                .filter_map(|(id, _)| Some((lens.key(id.0), lens.order(*id)?)))
                 .collect()
         })
         .await;
@@ -444,7 +444,7 @@ impl MarketQuery {
                 .suppliers
                 .iter()
                 .filter(|(_, s)| s.documents.values().any(|d| d.review == Review::Pending))
-                .filter_map(|(id, _)| Some((id.0, lens.supplier(*id)?)))
+                .filter_map(|(id, _)| Some((lens.key(id.0), lens.supplier(*id)?)))
                 .collect()
         })
         .await;
@@ -469,7 +469,7 @@ impl MarketQuery {
                 .filter(|(_, d)| {
                     matches!(d.status, DisputeStatus::Open | DisputeStatus::UnderReview)
                 })
-                .filter_map(|(id, _)| Some((id.0, lens.dispute(*id)?)))
+                .filter_map(|(id, _)| Some((lens.key(id.0), lens.dispute(*id)?)))
                 .collect()
         })
         .await;

@@ -43,6 +43,11 @@ impl<'a> Lens<'a> {
         }
     }
 
+    /// Where object `id` stands in a list: in the order objects were made.
+    pub fn key(&self, id: uuid::Uuid) -> crate::api::ListKey {
+        (self.views.born.get(&id).copied().unwrap_or(u64::MAX), id)
+    }
+
     /// How category `id` names and measures its attributes.
     pub fn names(&self, category: Option<CategoryId>) -> AttributeNames<'a> {
         AttributeNames(category.and_then(|c| self.views.categories.get(&c)))

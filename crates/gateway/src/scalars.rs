@@ -31,7 +31,7 @@ impl DateTime {
         };
         let ms = (at.unix_timestamp_nanos() / 1_000_000) as Timestamp;
         if !(EARLIEST..END).contains(&ms) {
-            return Err("a date lies between the years 2000 and 2200".into());
+            return Err("a date lies in the years 2000 to 2199".into());
         }
         Ok(DateTime(ms))
     }
@@ -55,7 +55,7 @@ impl From<Timestamp> for DateTime {
 
 /// An instant in UTC, RFC 3339 with milliseconds (`2026-12-02T14:02:00.000Z`). As input, any
 /// offset (`2026-12-02T22:02:00+08:00`) or a calendar date (`2026-12-02`, midnight UTC), between
-/// the years 2000 and 2200.
+/// the years 2000 to 2199.
 #[Scalar(name = "DateTime")]
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {

@@ -113,9 +113,19 @@ impl Subscription {
         let Viewer::Buyer { company, .. } = viewer else {
             return Err(refusal(&viewer));
         };
-        // Another type's id, or garbage, names no RFQ: the stream stays silent.
-        let rfq_id = decode(Kind::Rfq, &rfq_id).unwrap_or_default();
         let a = api(ctx);
+        // Another company's RFQ, another type's id or garbage: no such RFQ.
+        let rfq_id = {
+            let views = a.views.views.read().await;
+            decode(Kind::Rfq, &rfq_id)
+                .filter(|id| {
+                    views
+                        .rfqs
+                        .get(&RfqId(*id))
+                        .is_some_and(|r| r.company == Some(company))
+                })
+                .ok_or_else(|| crate::errors::not_found("RFQ"))?
+        };
         let views = a.views.clone();
         let clock = a.market.handler.clone();
         Ok(

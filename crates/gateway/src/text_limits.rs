@@ -88,14 +88,22 @@ fn is_direction_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// An invisible formatting character (zero-width spaces and joiners, soft hyphens, word
-/// joiners, byte-order marks, tag characters): in a one-line name it makes a look-alike of
-/// another name.
+/// An invisible character — Unicode's "default ignorable" code points: zero-width spaces and
+/// joiners, soft hyphens, fillers (Hangul, half-width), variation selectors, word joiners,
+/// byte-order marks, tag characters: in a one-line name it makes a look-alike of another name.
 pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{06DD}' | '\u{070F}' | '\u{180E}' | '\u{200B}'..='\u{200D}'
-        | '\u{2060}'..='\u{2064}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}'
-        | '\u{FFF9}'..='\u{FFFB}' | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{06DD}' | '\u{070F}' | '\u{115F}' | '\u{1160}'
+        | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Invisible characters free text keeps: the joiners and emoji variation selectors some scripts
+/// and emoji are written with.
+fn shapes_prose(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}' | '\u{FE0E}' | '\u{FE0F}')
 }
 
 /// What is wrong with `value` as text of at most `max` characters; `prose` allows line breaks
@@ -113,8 +121,7 @@ pub fn problem(value: &str, max: usize, prose: bool) -> Option<(&'static str, St
     if let Some(c) = value.chars().find(|&c| {
         (c.is_control() && !allowed_control(c))
             || is_direction_control(c)
-            // Prose keeps the joiners some scripts and emoji are written with.
-            || (is_invisible(c) && !(prose && matches!(c, '\u{200C}' | '\u{200D}')))
+            || (is_invisible(c) && !(prose && shapes_prose(c)))
             || matches!(c, '\u{2028}' | '\u{2029}')
     }) {
         let what = if is_direction_control(c) {

@@ -630,14 +630,14 @@ impl Chronicle for Review {
     }
 }
 
-fn rfq_fields(r: &RfqState) -> Fields {
+fn rfq_fields(r: &RfqState, sealed: Option<SupplierId>) -> Fields {
     if r.id.is_none() {
         return vec![];
     }
     vec![
         (
             "status".to_string(),
-            api_name(crate::enums::RfqStatus::from(r.status)),
+            api_name(crate::trade::sealed_status(r.status, sealed)),
         ),
         ("poolOpen".into(), r.pool_open.to_string()),
     ]
@@ -766,7 +766,7 @@ impl Chronicle for Rfq {
             ),
             E::RfqExpired(_) => (K::RfqExpired, None, "The RFQ's deadline passed".into()),
         };
-        let mut changes = diff(&rfq_fields(before), &rfq_fields(after));
+        let mut changes = diff(&rfq_fields(before, sealed), &rfq_fields(after, sealed));
         if let Some(q) = quote {
             changes.extend(diff(&quote_fields(before, q), &quote_fields(after, q)));
         }

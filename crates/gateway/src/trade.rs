@@ -66,6 +66,18 @@ impl QuoteOut {
     }
 }
 
+/// An RFQ's status as `only` (a supplier seeing its own quote only) may see it: whether others
+/// quoted is sealed too, so QUOTED reads as OPEN to a supplier.
+pub fn sealed_status(
+    status: zhuchao_domain::rfq::RfqStatus,
+    only: Option<SupplierId>,
+) -> enums::RfqStatus {
+    match (status, only) {
+        (zhuchao_domain::rfq::RfqStatus::Quoted, Some(_)) => enums::RfqStatus::Open,
+        _ => status.into(),
+    }
+}
+
 /// A buyer's request for quotes on a part that is not in the catalogue.
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(name = "Rfq", complex)]
@@ -91,6 +103,7 @@ pub struct RfqOut {
     pub invited_supplier_ids: Vec<ID>,
     /// Open to every active supplier of the category (no invited supplier quoted in time).
     pub pool_open: bool,
+    /// To a supplier, QUOTED reads as OPEN: whether rivals quoted is sealed.
     pub status: enums::RfqStatus,
     /// Sealed: the buyer sees every quote, a supplier only its own.
     pub quotes: Vec<QuoteOut>,
@@ -163,7 +176,7 @@ impl RfqOut {
                     .collect(),
             },
             pool_open: r.pool_open,
-            status: r.status.into(),
+            status: sealed_status(r.status, only),
             quotes,
             order_id: r
                 .awarded_order
@@ -219,8 +232,9 @@ pub struct OrderLine {
 #[graphql(name = "Order", complex)]
 pub struct OrderOut {
     pub id: ID,
-    /// For people: `ZC-20261202-00042` (the day it was placed, China time, and its place that
-    /// day). Unique; sorts as the orders were placed.
+    /// For people: `ZC-20261202-00042` (the day it was placed, China time, and its place among
+    /// that day's orders). Unique; sorts in the order the marketplace recorded the orders (two
+    /// placed in the same instant may differ from `placedAt` by a few milliseconds).
     pub number: String,
     pub company_id: Option<ID>,
     pub supplier_id: Option<ID>,

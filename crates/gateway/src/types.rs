@@ -44,13 +44,29 @@ pub struct MoneyInput {
     pub currency: CurrencyCode,
 }
 
+/// The largest amount the marketplace takes, in minor units: 10 trillion yuan, far beyond any
+/// order, well inside what sums of many of them can hold.
+pub const MAX_MINOR: i64 = 999_999_999_999_999;
+
 impl MoneyInput {
+    /// Minor units written plainly: digits, an optional leading `-`, no spaces, signs, leading
+    /// zeros or exponents, at most [`MAX_MINOR`].
     pub fn parse(&self) -> Result<Money, String> {
-        let minor = self
-            .minor
-            .trim()
+        let text = self.minor.as_str();
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let plain = !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (digits == "0" || !digits.starts_with('0'));
+        if !plain {
+            return Err(format!(
+                "{text:?} is not a whole number of minor units written plainly (\"12500\" for 125.00)"
+            ));
+        }
+        let minor = text
             .parse::<i64>()
-            .map_err(|_| format!("{:?} is not a whole number of minor units", self.minor))?;
+            .ok()
+            .filter(|m| m.unsigned_abs() <= MAX_MINOR as u64)
+            .ok_or_else(|| format!("{text} minor units is more than the marketplace takes"))?;
         Ok(Money::new(minor, self.currency.into()))
     }
 }
@@ -358,7 +374,7 @@ fn search_id(kind: Kind, id: &Option<ID>) -> async_graphql::Result<Option<uuid::
         Some(id) => crate::global_id::decode(kind, id).map(Some).ok_or_else(|| {
             crate::errors::api_error(
                 ErrorCode::NotFound,
-                format!("{} {} not found", kind.name(), id.as_str()),
+                format!("no such {}", kind.name().to_lowercase()),
             )
         }),
     }
@@ -551,5 +567,40 @@ impl ProductSearchConnection {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_minor_units_written_plainly_and_bounded() {
+        let money = |minor: &str| {
+            MoneyInput {
+                minor: minor.into(),
+                currency: CurrencyCode::Cny,
+            }
+            .parse()
+        };
+        assert_eq!(money("12500"), Ok(Money::cny(12_500)));
+        assert_eq!(money("0"), Ok(Money::cny(0)));
+        assert_eq!(money("-100"), Ok(Money::cny(-100)));
+        for bad in [
+            " 100",
+            "100 ",
+            "+100",
+            "0100",
+            "1.5",
+            "1e5",
+            "１００",
+            "",
+            "-",
+            "9223372036854775807",
+            "1000000000000000",
+        ] {
+            assert!(money(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(money("999999999999999"), Ok(Money::cny(MAX_MINOR)));
     }
 }

@@ -63,6 +63,9 @@ pub struct Views {
     pub open_orders: HashMap<SupplierId, u32>,
     /// The RFQ each quote was made on.
     pub quote_rfq: HashMap<QuoteId, RfqId>,
+    /// Where in the store each object's first event stands: lists are in this order (an id
+    /// derived from an idempotency key says nothing of when it was made).
+    pub born: HashMap<Uuid, u64>,
 }
 
 /// Order numbers for people, `ZC-20261202-00042`: the day the order was placed (China Standard
@@ -143,6 +146,9 @@ impl Views {
             return Ok(());
         };
         let uuid = id.parse::<Uuid>().ok();
+        if let Some(u) = uuid {
+            self.born.entry(u).or_insert(event.position.as_u64());
+        }
         match (kind, uuid) {
             (k, _) if k == Account::KIND => {
                 let e = decode::<Account>(event)?;

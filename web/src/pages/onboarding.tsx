@@ -10,7 +10,7 @@ import { Badge, ErrorBox, Field, FileLink, Loading, money, useAction, useQuery }
 
 const KINDS = ["MERGED_LICENCE", "BUSINESS_LICENCE", "TAX_REGISTRATION", "ORGANISATION_CODE", "TRADEMARK_REGISTRATION", "BRAND_AUTHORISATION"];
 export const SUPPLIER_FIELDS =
-  "id companyName creditCode status verified guaranteed level warnings completedOrders averageRating categoryIds depositHeld { minor formatted } documents { kind file expiresOn review rejectionReason } creditRecord { kind detail at }";
+  "id companyName creditCode status verified guaranteed level warnings completedOrders averageRating categoryIds availableActions depositHeld { minor formatted } documents { kind file expiresOn review rejectionReason } creditRecord { kind detail at }";
 
 export function OnboardingPage() {
   const user = useSignal(me);

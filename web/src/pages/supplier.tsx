@@ -2,7 +2,7 @@
 // documents and act on the supplier's standing (warn, suspend, reinstate, exit).
 import { useState } from "preact/hooks";
 import { mutate, RESULT } from "../api";
-import type { Supplier } from "../generated/schema";
+import type { Supplier, SupplierAction } from "../generated/schema";
 import { t } from "../i18n";
 import { me } from "../nav";
 import { useSignal } from "../state";
@@ -18,6 +18,7 @@ export function SupplierPage({ id }: { id: string }) {
   const { busy, error: actionError, run } = useAction();
   const s = data?.supplier;
   if (!s) return <Loading when={loading}><ErrorBox error={error} /></Loading>;
+  const may = (action: SupplierAction) => s.availableActions.includes(action);
   const act = (action: string) =>
     run(async () => {
       const r = await mutate("actOnSupplier", `mutation($s: ID!, $a: SupplierMeasure!, $r: String!) { actOnSupplier(supplierId: $s, measure: $a, reason: $r) { ${RESULT} } }`, {
@@ -54,7 +55,7 @@ export function SupplierPage({ id }: { id: string }) {
               </>
             ) : null}
           </dl>
-          <a href={`#/search?supplier=${s.id}`}>{t("Search")}</a>
+          <a href={`#/search?supplier=${encodeURIComponent(s.id)}`}>{t("Search")}</a>
         </section>
         <section class="card">
           <h2>{t("Credit record")}</h2>
@@ -75,10 +76,14 @@ export function SupplierPage({ id }: { id: string }) {
               <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
             </Field>
             <div class="actions">
-              <button disabled={busy} onClick={() => act("WARN")}>{t("Warn")}</button>
-              <button disabled={busy} onClick={() => act("SUSPEND")}>{t("Suspend")}</button>
-              <button disabled={busy} onClick={() => act("REINSTATE")}>REINSTATE</button>
-              <button disabled={busy} class="danger" onClick={() => act("EXIT")}>{t("Exit")}</button>
+              {may("WARN") ? <button disabled={busy} onClick={() => act("WARN")}>{t("Warn")}</button> : null}
+              {may("SUSPEND") ? <button disabled={busy} onClick={() => act("SUSPEND")}>{t("Suspend")}</button> : null}
+              {may("REINSTATE") ? <button disabled={busy} onClick={() => act("REINSTATE")}>REINSTATE</button> : null}
+              {may("EXIT") ? (
+                <button disabled={busy} class="danger" onClick={() => act("EXIT")}>
+                  {t("Exit")}
+                </button>
+              ) : null}
             </div>
             <ErrorBox error={actionError} />
           </section>
