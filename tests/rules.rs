@@ -837,6 +837,26 @@ fn creation_is_idempotent_and_bad_dates_are_refused_without_harm() {
     );
     assert!(rfqs.iter().all(|r| r["rfq"]["id"] == rfqs[0]["rfq"]["id"]));
 
+    // The same for a staff account an admin opens.
+    let admin = server.sign_in("admin@zhuchao.demo", PASSWORD);
+    let staff = "mutation { createStaffAccount(email: \"desk@zhuchao.test\", name: \"客服 小周\", password: \"quiet harbour lanterns 9\", role: AGENT, idempotencyKey: \"hire-1\") { user { id } userErrors { code } } }";
+    let hired = server.ok(Some(&admin), staff, json!({}));
+    let again = server.ok(Some(&admin), staff, json!({}));
+    assert_eq!(
+        hired["createStaffAccount"]["userErrors"],
+        json!([]),
+        "{hired}"
+    );
+    assert_eq!(
+        again["createStaffAccount"]["userErrors"],
+        json!([]),
+        "{again}"
+    );
+    assert_eq!(
+        hired["createStaffAccount"]["user"]["id"],
+        again["createStaffAccount"]["user"]["id"]
+    );
+
     // The same for a dispute.
     let id = delivered_order(&server, &buyer, &supplier, &product, moq);
     let keyed_dispute = "mutation($o: ID!) { openDispute(orderId: $o, reason: DAMAGED, statement: \"crushed boxes\", claimed: {minor: \"500\", currency: CNY}, idempotencyKey: \"case-1\") { dispute { id } userErrors { code } } }";

@@ -527,7 +527,8 @@ impl MarketMutation {
         })
     }
 
-    /// Admins: open an account for an agent or another admin.
+    /// Admins: open an account for an agent or another admin. With an `idempotencyKey`, a
+    /// retried request answers the account the first one opened.
     async fn create_staff_account(
         &self,
         ctx: &Context<'_>,
@@ -535,13 +536,19 @@ impl MarketMutation {
         #[graphql(validator(custom = "crate::text_limits::PERSON.of(\"name\")"))] name: String,
         password: String,
         role: StaffRole,
+        #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
+        idempotency_key: Option<String>,
     ) -> async_graphql::Result<CreateStaffAccountPayload> {
-        admin(ctx)?;
+        let me = admin(ctx)?;
         let role = match role {
             StaffRole::Agent => Role::Agent,
             StaffRole::Admin => Role::Admin,
         };
-        let user = UserId(Uuid::now_v7());
+        let user = UserId(try_input!(creation_id(
+            "account",
+            me.0,
+            idempotency_key.as_deref()
+        )));
         let opened = register(ctx, user, email, name, password, role, WhenTaken::Say, &[]).await?;
         Ok(opened.into())
     }
