@@ -258,17 +258,16 @@ pub enum LoadError {
     Codec(#[from] EventCodecError),
 }
 
-/// An aggregate's event from its stored record, upcast to the current schema version.
+/// An aggregate's event from its stored record, upcast to the current schema version: decoded
+/// once, from the stored text straight to the typed event.
 pub fn decode_recorded<A: Aggregate>(
     recorded: &RecordedEvent,
 ) -> Result<A::Event, EventCodecError> {
-    let body =
-        serde_json::from_str(&recorded.payload).map_err(|source| EventCodecError::Malformed {
-            event_type: recorded.event_type.clone(),
-            version: recorded.schema_version,
-            source,
-        })?;
-    A::Event::decode(&recorded.event_type, recorded.schema_version, body)
+    A::Event::decode_text(
+        &recorded.event_type,
+        recorded.schema_version,
+        &recorded.payload,
+    )
 }
 
 /// A status's or kind's name as the API shows it: its variant in SCREAMING_SNAKE_CASE

@@ -95,6 +95,39 @@ pub trait DomainEvent: Serialize + DeserializeOwned + Clone + std::fmt::Debug {
         (event_type, Self::schema_version(event_type), body)
     }
 
+    /// Rebuilds an event straight from its stored JSON text: one parse, from the bytes to the
+    /// typed event, when the body has the current shape; an older one goes through
+    /// [`DomainEvent::upcast`] first.
+    fn decode_text(event_type: &str, version: u32, body: &str) -> Result<Self, EventCodecError> {
+        let known = Self::schema_version(event_type);
+        if version != known {
+            let value = serde_json::from_str(body).map_err(|source| EventCodecError::Malformed {
+                event_type: event_type.to_string(),
+                version,
+                source,
+            })?;
+            return Self::decode(event_type, version, value);
+        }
+        let name = serde_json::to_string(event_type).unwrap_or_default();
+        let mut tagged = String::with_capacity(body.len() + name.len() + 20);
+        tagged.push_str("{\"type\":");
+        tagged.push_str(&name);
+        tagged.push_str(",\"data\":");
+        tagged.push_str(body);
+        tagged.push('}');
+        serde_json::from_str(&tagged).map_err(|source| {
+            if source.to_string().contains("unknown variant") {
+                EventCodecError::UnknownType(event_type.to_string())
+            } else {
+                EventCodecError::Malformed {
+                    event_type: event_type.to_string(),
+                    version,
+                    source,
+                }
+            }
+        })
+    }
+
     /// Rebuilds an event from its stored form, upcasting older versions.
     fn decode(
         event_type: &str,

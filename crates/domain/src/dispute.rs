@@ -792,6 +792,11 @@ mod tests {
             "held": {"minor": 500, "currency": "CNY"}, "answer_by": 10, "at": 0
         });
         let event = DisputeEvent::decode("DisputeOpened", 1, v1.clone()).unwrap();
+        assert_eq!(
+            DisputeEvent::decode_text("DisputeOpened", 1, &v1.to_string()).unwrap(),
+            event,
+            "read from its text, a v1 body is upcast too"
+        );
         assert!(
             matches!(&event, DisputeEvent::DisputeOpened(o) if o.files.is_empty() && o.statement == "crushed box")
         );
@@ -808,6 +813,14 @@ mod tests {
         assert!(matches!(
             DisputeEvent::decode("NoSuchEvent", 1, serde_json::json!({})),
             Err(crate::EventCodecError::UnknownType(_))
+        ));
+        assert!(matches!(
+            DisputeEvent::decode_text("NoSuchEvent", 1, "{}"),
+            Err(crate::EventCodecError::UnknownType(_))
+        ));
+        assert!(matches!(
+            DisputeEvent::decode_text("DisputeWithdrawn", 1, "{\"party\": \"Buyer\""),
+            Err(crate::EventCodecError::Malformed { .. })
         ));
     }
 }

@@ -1076,6 +1076,7 @@ pub(crate) mod tests {
         let events = Product::decide(&ProductState::default(), draft(sheet())).unwrap();
         for e in events.iter().chain(&[ProductEvent::ProductPublished(())]) {
             let (t, v, body) = e.encode();
+            assert_eq!(&ProductEvent::decode_text(t, v, &body.to_string()).unwrap(), e);
             assert_eq!(&ProductEvent::decode(t, v, body).unwrap(), e);
         }
     }
