@@ -23,7 +23,7 @@ pub enum Role {
     },
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccountState {
     pub id: Option<UserId>,
     pub email: String,

@@ -101,11 +101,12 @@ pub trait DomainEvent: Serialize + DeserializeOwned + Clone + std::fmt::Debug {
     fn decode_text(event_type: &str, version: u32, body: &str) -> Result<Self, EventCodecError> {
         let known = Self::schema_version(event_type);
         if version != known {
-            let value = serde_json::from_str(body).map_err(|source| EventCodecError::Malformed {
-                event_type: event_type.to_string(),
-                version,
-                source,
-            })?;
+            let value =
+                serde_json::from_str(body).map_err(|source| EventCodecError::Malformed {
+                    event_type: event_type.to_string(),
+                    version,
+                    source,
+                })?;
             return Self::decode(event_type, version, value);
         }
         let name = serde_json::to_string(event_type).unwrap_or_default();

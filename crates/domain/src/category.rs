@@ -167,7 +167,7 @@ fn normalise_one(def: &AttributeDef, raw: &str) -> Result<AttributeValue, Attrib
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CategoryState {
     pub created: bool,
     pub name: String,

@@ -38,7 +38,7 @@ pub enum CreditEntry {
     },
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreditRecordState {
     /// The supplier holding the code now (none after its exit).
     pub holder: Option<SupplierId>,

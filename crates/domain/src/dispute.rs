@@ -44,7 +44,7 @@ pub struct Evidence {
     pub at: Timestamp,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DisputeState {
     pub id: Option<DisputeId>,
     pub order: Option<OrderId>,

@@ -26,7 +26,7 @@ pub enum PayoutReason {
     Ruling,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EscrowState {
     pub order: Option<OrderId>,
     pub supplier: Option<SupplierId>,

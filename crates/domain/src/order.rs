@@ -104,7 +104,7 @@ pub enum Party {
     Platform,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrderState {
     pub id: Option<OrderId>,
     pub buyer: Option<UserId>,

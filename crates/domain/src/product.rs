@@ -58,7 +58,7 @@ pub enum ProductStatus {
     Delisted,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProductState {
     pub id: Option<ProductId>,
     pub supplier: Option<SupplierId>,
@@ -1076,7 +1076,10 @@ pub(crate) mod tests {
         let events = Product::decide(&ProductState::default(), draft(sheet())).unwrap();
         for e in events.iter().chain(&[ProductEvent::ProductPublished(())]) {
             let (t, v, body) = e.encode();
-            assert_eq!(&ProductEvent::decode_text(t, v, &body.to_string()).unwrap(), e);
+            assert_eq!(
+                &ProductEvent::decode_text(t, v, &body.to_string()).unwrap(),
+                e
+            );
             assert_eq!(&ProductEvent::decode(t, v, body).unwrap(), e);
         }
     }

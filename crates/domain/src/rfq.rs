@@ -57,7 +57,7 @@ pub struct Quote {
     pub submitted_at: Timestamp,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RfqState {
     pub id: Option<RfqId>,
     pub buyer: Option<UserId>,

@@ -91,7 +91,7 @@ pub struct Contact {
     pub email: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SupplierState {
     pub id: Option<SupplierId>,
     pub company_name: String,

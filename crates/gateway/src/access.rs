@@ -5,11 +5,15 @@ use zhuchao_domain::ids::*;
 use zhuchao_domain::rfq::RfqState;
 
 use crate::auth::Viewer;
-use crate::views::{FileUse, Views};
+use zhuchao_views::{FileUse, Reader};
 
 /// What `viewer` may see of an RFQ: `Some(None)` everything, `Some(Some(s))` supplier `s`'s own
 /// quote only, `None` nothing.
-pub fn rfq_visibility(views: &Views, viewer: &Viewer, r: &RfqState) -> Option<Option<SupplierId>> {
+pub fn rfq_visibility(
+    views: &Reader<'_>,
+    viewer: &Viewer,
+    r: &RfqState,
+) -> Option<Option<SupplierId>> {
     match viewer {
         Viewer::Admin { .. } | Viewer::Agent { .. } => Some(None),
         Viewer::Buyer { company, .. } if r.company == Some(*company) => Some(None),
@@ -45,26 +49,26 @@ pub fn may_see_order(
 /// may see a supplier, RFQ or dispute that refers to it — a supplier's documents only that
 /// supplier, an RFQ's drawings the buyer's company and the suppliers it is open to, a dispute's
 /// evidence its two parties.
-pub fn may_read_file(views: &Views, viewer: &Viewer, hash: &str, uploaded_by_viewer: bool) -> bool {
+pub fn may_read_file(
+    views: &Reader<'_>,
+    viewer: &Viewer,
+    hash: &str,
+    uploaded_by_viewer: bool,
+) -> bool {
     if viewer.is_staff() || (uploaded_by_viewer && viewer.user().is_some()) {
         return true;
     }
-    let Some(uses) = views.file_uses.get(hash) else {
-        return false;
-    };
-    uses.iter().any(|u| match u {
+    views.file_uses(hash).iter().any(|u| match u {
         FileUse::SupplierDocument(s) => {
             matches!(viewer, Viewer::Supplier { supplier, .. } if supplier == s)
         }
         FileUse::RfqDrawing(r) => views
-            .rfqs
-            .get(r)
-            .is_some_and(|r| rfq_visibility(views, viewer, r).is_some()),
+            .rfq(*r)
+            .is_some_and(|r| rfq_visibility(views, viewer, &r).is_some()),
         FileUse::DisputeEvidence(d) => views
-            .disputes
-            .get(d)
+            .dispute(*d)
             .is_some_and(|d| may_see_order(viewer, d.company, d.supplier)),
-        FileUse::ProductImage(p) => views.products.get(p).is_some_and(|p| {
+        FileUse::ProductImage(p) => views.product(*p).is_some_and(|p| {
             p.status == zhuchao_domain::product::ProductStatus::Published
                 || matches!(viewer, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier))
         }),

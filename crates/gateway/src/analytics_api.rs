@@ -19,7 +19,7 @@ use crate::auth::Viewer;
 use crate::errors::{api_error, forbidden, unauthenticated, ErrorCode};
 use crate::global_id::{decode, encode, Kind};
 use crate::scalars::DateTime;
-use crate::traffic::{category_of, record, visit};
+use crate::traffic::{record, visit};
 use crate::types::MoneyOut;
 
 #[derive(InputObject)]
@@ -74,18 +74,22 @@ impl TrackingMutation {
         if region.is_none() {
             // A signed-in buyer's region: the province of the company's latest delivery address.
             if let Viewer::Buyer { company, .. } = viewer(ctx) {
-                let views = a.views.views.read().await;
-                region = views
-                    .orders
-                    .iter()
-                    .rev()
-                    .filter(|(_, o)| o.company == Some(*company))
-                    .find_map(|(_, o)| {
-                        o.address
-                            .as_deref()
-                            .and_then(region_of_address)
-                            .map(String::from)
-                    });
+                let latest = zhuchao_views::Page {
+                    after: None,
+                    newest_first: true,
+                    limit: 20,
+                };
+                region = crate::read::look(ctx, |lens| {
+                    lens.views
+                        .orders(zhuchao_views::OrderScope::Company(*company), latest)
+                        .into_iter()
+                        .find_map(|(_, _, o)| {
+                            o.address
+                                .as_deref()
+                                .and_then(region_of_address)
+                                .map(String::from)
+                        })
+                })?;
             }
         }
         let own = v.host.as_ref().map(|h| format!("http://{h}"));
@@ -154,17 +158,16 @@ impl TrackingMutation {
     ) -> async_graphql::Result<bool> {
         let no_such = || api_error(ErrorCode::NotFound, "no such product");
         let product_id = decode(Kind::Product, &product_id).ok_or_else(no_such)?;
-        let views = api(ctx).views.views.read().await;
-        let lens = crate::read::Lens::new(&views, viewer(ctx), api(ctx).market.handler.now());
         // Only a product the caller may see goes into a cart: another's draft is not found.
-        let Some(supplier) = lens
-            .product(ProductId(product_id))
-            .and(views.products.get(&ProductId(product_id)))
-            .and_then(|p| p.supplier)
-        else {
+        let product = ProductId(product_id);
+        let seen = crate::read::look(ctx, |lens| {
+            let p = lens.views.product(product)?;
+            lens.product_from(product, &p)?;
+            Some((p.supplier?, p.sheet.map_or(Uuid::nil(), |s| s.category.0)))
+        })?;
+        let Some((supplier, category)) = seen else {
             return Err(no_such());
         };
-        let category = category_of(&views, ProductId(product_id)).unwrap_or(Uuid::nil());
         record(ctx, |session, at| TrafficEvent::AddedToCart {
             session,
             product: product_id,
@@ -479,7 +482,7 @@ impl AnalyticsQuery {
                 ),
             ));
         }
-        let views = api(ctx).views.views.read().await;
+        let views = api(ctx).views.catalog();
         let label = |key: &str| -> (String, String) {
             let uuid = key.parse::<Uuid>().ok();
             match (dimension, uuid) {
@@ -576,7 +579,7 @@ impl AnalyticsQuery {
         let supplier = supplier_in_scope(ctx, supplier_id)?;
         let (from, to) = range(from, to)?;
         let list = api(ctx).analytics.read().disputes(from, to, supplier);
-        let views = api(ctx).views.views.read().await;
+        let views = api(ctx).views.catalog();
         Ok(list
             .into_iter()
             .map(|(s, c)| DisputeRate {

@@ -14,7 +14,7 @@ use zhuchao_eventstore::SharedStore;
 
 use crate::auth::{Session, Viewer};
 use crate::errors::{api_error, forbidden, unauthenticated, ErrorCode};
-use crate::views::ViewsHandle;
+use zhuchao_views::ViewsHandle;
 
 /// The store the gateway runs on: the embedded one or a cluster's, chosen at start.
 pub type Store = SharedStore;
@@ -184,6 +184,58 @@ fn uncursor(cursor: &str) -> async_graphql::Result<ListKey> {
         .ok_or_else(|| api_error(ErrorCode::BadRequest, "not a cursor from this API"))
 }
 
+fn page_size(first: Option<i32>) -> async_graphql::Result<usize> {
+    match first {
+        Some(n) if n < 0 => Err(api_error(ErrorCode::BadRequest, "first cannot be negative")),
+        Some(n) => Ok((n as usize).min(MAX_PAGE)),
+        None => Ok(DEFAULT_PAGE),
+    }
+}
+
+/// A Relay connection read a page at a time from an index (newest first when `newest_first`):
+/// `fetch` returns the next rows after a position, each with its item or `None` when the
+/// caller may not see it; rows are fetched until the page is full or the index ends, so a page
+/// costs about a page whatever the length of the list.
+pub fn keyset<T: OutputType>(
+    first: Option<i32>,
+    after: Option<String>,
+    newest_first: bool,
+    mut fetch: impl FnMut(zhuchao_views::Page) -> Vec<(ListKey, Option<T>)>,
+) -> async_graphql::Result<Connection<String, T>> {
+    let first = page_size(first)?;
+    let after = after.map(|c| uncursor(&c)).transpose()?;
+    let mut from = after.map(|(position, _)| position);
+    let mut items = Vec::with_capacity(first + 1);
+    loop {
+        let limit = first + 1 - items.len();
+        let rows = fetch(zhuchao_views::Page {
+            after: from,
+            newest_first,
+            limit,
+        });
+        let ended = rows.len() < limit;
+        if let Some(((position, _), _)) = rows.last() {
+            from = Some(*position);
+        }
+        items.extend(
+            rows.into_iter()
+                .filter_map(|(key, item)| Some((key, item?))),
+        );
+        if ended || items.len() > first {
+            break;
+        }
+    }
+    let has_next = items.len() > first;
+    items.truncate(first);
+    let mut connection = Connection::new(after.is_some(), has_next);
+    connection.edges.extend(
+        items
+            .into_iter()
+            .map(|(key, item)| Edge::new(cursor(key), item)),
+    );
+    Ok(connection)
+}
+
 /// A Relay connection over items in the order they were made (newest first when
 /// `newest_first`), paged forwards with `first` (default 20, at most 100) and an opaque `after`
 /// cursor.
@@ -197,13 +249,7 @@ pub fn paginate<T: OutputType>(
     if newest_first {
         items.reverse();
     }
-    let first = match first {
-        Some(n) if n < 0 => {
-            return Err(api_error(ErrorCode::BadRequest, "first cannot be negative"))
-        }
-        Some(n) => (n as usize).min(MAX_PAGE),
-        None => DEFAULT_PAGE,
-    };
+    let first = page_size(first)?;
     let start = match after {
         Some(c) => {
             let after = uncursor(&c)?;

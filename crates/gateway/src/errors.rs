@@ -111,6 +111,13 @@ pub fn internal(message: impl Into<String>) -> async_graphql::Error {
     api_error(ErrorCode::Internal, message)
 }
 
+/// The read models could not be read (their file failed): the request fails rather than
+/// answering as if what it could not read did not exist.
+pub fn read_failed(e: zhuchao_views::ViewError) -> async_graphql::Error {
+    tracing::error!(error = %e, "a read of the read models failed");
+    internal("the read models could not be read; try again")
+}
+
 pub fn bad_request(message: impl Into<String>) -> async_graphql::Error {
     api_error(ErrorCode::BadRequest, message)
 }

@@ -21,7 +21,7 @@ use zhuchao_eventstore::{Direction, EventStore, RecordedEvent, StreamFrom};
 use crate::api::api;
 use crate::errors::{bad_request, internal, not_found};
 use crate::global_id::{decode_any, Kind};
-use crate::read::Lens;
+use crate::read::{look, look_at, Lens};
 use crate::scalars::DateTime;
 use crate::supplier_profile::SupplierOut;
 use crate::timeline::{Chronicle, Reader, TimelineEntry};
@@ -205,10 +205,10 @@ fn in_order(mut all: Vec<(u64, TimelineEntry)>) -> Vec<TimelineEntry> {
 
 /// Reads with the read models locked for names, as the caller may see them.
 async fn with_reader<T>(ctx: &Context<'_>, f: impl FnOnce(&Reader<'_>) -> T) -> T {
-    let views = api(ctx).views.views.read().await;
+    let catalog = api(ctx).views.catalog();
     let reader = Reader {
         viewer: crate::api::viewer(ctx),
-        views: &views,
+        views: &catalog,
     };
     f(&reader)
 }
@@ -303,16 +303,14 @@ pub struct Deal {
 
 /// The deal that `id` (an RFQ's, a quote's, an order's or a dispute's) belongs to.
 pub async fn deal(ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deal> {
-    let a = api(ctx);
     let viewer = crate::api::viewer(ctx);
     let (kind, uuid) = decode_any(&id).ok_or_else(|| not_found("deal"))?;
     // Which RFQ and orders make the deal; the asked-for part must be the caller's to see.
-    let (rfq, orders) = {
-        let views = a.views.views.read().await;
-        let lens = Lens::new(&views, viewer, a.market.handler.now());
+    let (rfq, orders) = look(ctx, |lens| {
+        let views = lens.views;
         let order_of_dispute = |d: DisputeId| {
             lens.dispute(d)?;
-            views.disputes.get(&d)?.order
+            views.dispute(d)?.order
         };
         let order = match kind {
             Kind::Order => lens.order(OrderId(uuid)).map(|_| OrderId(uuid)),
@@ -323,17 +321,24 @@ pub async fn deal(ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deal> {
             Kind::Rfq => Some(lens.rfq(RfqId(uuid)).map(|_| RfqId(uuid))),
             Kind::Quote => Some(
                 lens.quote(QuoteId(uuid))
-                    .and_then(|_| views.quote_rfq.get(&QuoteId(uuid)).copied()),
+                    .and_then(|_| views.rfq_of_quote(QuoteId(uuid))),
             ),
             Kind::Order | Kind::Dispute => None,
             _ => return Err(not_found("deal")),
         };
         let (rfq, orders) = match (rfq, order) {
             (Some(None), _) => return Err(not_found("deal")),
-            (Some(Some(r)), _) => (Some(r), views.rfqs[&r].awarded_order.into_iter().collect()),
+            (Some(Some(r)), _) => (
+                Some(r),
+                views
+                    .rfq(r)
+                    .and_then(|r| r.awarded_order)
+                    .into_iter()
+                    .collect(),
+            ),
             (None, None) => return Err(not_found("deal")),
             (None, Some(o)) => {
-                let from = match views.orders.get(&o).and_then(|o| o.source) {
+                let from = match views.order(o).and_then(|o| o.source) {
                     Some(OrderSource::Quote { rfq, .. }) => Some(rfq),
                     _ => None,
                 };
@@ -346,8 +351,8 @@ pub async fn deal(ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deal> {
             .into_iter()
             .filter(|o: &OrderId| lens.order(*o).is_some())
             .collect();
-        (rfq, orders)
-    };
+        Ok((rfq, orders))
+    })??;
     let mut chapters = Chapters::default();
     if let Some(r) = rfq {
         chapters.rfq = Some((r.0, read::<Rfq>(ctx, r.0).await?));
@@ -355,32 +360,32 @@ pub async fn deal(ctx: &Context<'_>, id: ID) -> async_graphql::Result<Deal> {
     for o in &orders {
         chapters.orders.push(OrderChapter::read(ctx, *o).await?);
     }
-    let views = a.views.views.read().await;
-    let lens = Lens::new(&views, viewer, a.market.handler.now());
-    let reader = Reader {
-        viewer,
-        views: &views,
-    };
-    let mut all = Vec::new();
-    if let Some((r, events)) = &chapters.rfq {
-        all.extend(entries::<Rfq>(events, *r, &reader));
-    }
-    let mut disputes = Vec::new();
-    for chapter in &chapters.orders {
-        all.extend(chapter.entries(&reader));
-        disputes.extend(
-            chapter
-                .disputes
-                .iter()
-                .filter_map(|(d, _)| lens.dispute(DisputeId(*d))),
-        );
-    }
-    Ok(Deal {
-        id,
-        rfq: rfq.and_then(|r| lens.rfq(r)),
-        orders: orders.iter().filter_map(|o| lens.order(*o)).collect(),
-        disputes,
-        timeline: in_order(all),
+    look(ctx, |lens| {
+        let reader = Reader {
+            viewer,
+            views: lens.views,
+        };
+        let mut all = Vec::new();
+        if let Some((r, events)) = &chapters.rfq {
+            all.extend(entries::<Rfq>(events, *r, &reader));
+        }
+        let mut disputes = Vec::new();
+        for chapter in &chapters.orders {
+            all.extend(chapter.entries(&reader));
+            disputes.extend(
+                chapter
+                    .disputes
+                    .iter()
+                    .filter_map(|(d, _)| lens.dispute(DisputeId(*d))),
+            );
+        }
+        Deal {
+            id,
+            rfq: rfq.and_then(|r| lens.rfq(r)),
+            orders: orders.iter().filter_map(|o| lens.order(*o)).collect(),
+            disputes,
+            timeline: in_order(all),
+        }
     })
 }
 
@@ -391,21 +396,15 @@ pub async fn order_as_of(
     moment: Moment,
 ) -> async_graphql::Result<OrderOut> {
     let a = api(ctx);
-    let viewer = crate::api::viewer(ctx);
     visible(ctx, |lens| lens.order(id).is_some()).await?;
     let (order, existed) = fold_as_of::<Order>(ctx, id.0, moment).await?;
     let (escrow, funded) = fold_as_of::<Escrow>(ctx, id.0, moment).await?;
     if !existed || order.id.is_none() {
         return Err(not_found("order (at that moment)"));
     }
-    let views = a.views.views.read().await;
-    let lens = Lens::as_of(&views, viewer, moment.time(a.market.handler.now()));
-    Ok(OrderOut::build(
-        id,
-        &order,
-        funded.then_some(&escrow),
-        &lens,
-    ))
+    look_at(ctx, moment.time(a.market.handler.now()), true, |lens| {
+        OrderOut::build(id, &order, funded.then_some(&escrow), lens)
+    })
 }
 
 /// RFQ `id` as it was at `moment`.
@@ -421,13 +420,13 @@ pub async fn rfq_as_of(
     if !existed || rfq.id.is_none() {
         return Err(not_found("RFQ (at that moment)"));
     }
-    let views = a.views.views.read().await;
     let only = match viewer {
         crate::auth::Viewer::Supplier { supplier, .. } => Some(*supplier),
         _ => None,
     };
-    let lens = Lens::as_of(&views, viewer, moment.time(a.market.handler.now()));
-    Ok(RfqOut::build(id, &rfq, only, &lens))
+    look_at(ctx, moment.time(a.market.handler.now()), true, |lens| {
+        RfqOut::build(id, &rfq, only, lens)
+    })
 }
 
 /// Quote `id` as it was at `moment`: what the buyer saw, or accepted, then.
@@ -437,21 +436,19 @@ pub async fn quote_as_of(
     moment: Moment,
 ) -> async_graphql::Result<QuoteOut> {
     let a = api(ctx);
-    let viewer = crate::api::viewer(ctx);
-    let rfq = {
-        let views = a.views.views.read().await;
-        let lens = Lens::new(&views, viewer, a.market.handler.now());
-        lens.quote(id).ok_or_else(|| not_found("quote"))?;
-        views.quote_rfq[&id]
-    };
+    let rfq = look(ctx, |lens| {
+        lens.quote(id)?;
+        lens.views.rfq_of_quote(id)
+    })?
+    .ok_or_else(|| not_found("quote"))?;
     let (state, _) = fold_as_of::<Rfq>(ctx, rfq.0, moment).await?;
     let q = state
         .quotes
         .get(&id)
         .ok_or_else(|| not_found("quote (at that moment)"))?;
-    let views = a.views.views.read().await;
-    let lens = Lens::as_of(&views, viewer, moment.time(a.market.handler.now()));
-    Ok(QuoteOut::build(rfq, &state, q, &lens))
+    look_at(ctx, moment.time(a.market.handler.now()), true, |lens| {
+        QuoteOut::build(rfq, &state, q, lens)
+    })
 }
 
 /// Dispute `id` as it was at `moment`.
@@ -461,15 +458,14 @@ pub async fn dispute_as_of(
     moment: Moment,
 ) -> async_graphql::Result<DisputeOut> {
     let a = api(ctx);
-    let viewer = crate::api::viewer(ctx);
     visible(ctx, |lens| lens.dispute(id).is_some()).await?;
     let (state, existed) = fold_as_of::<Dispute>(ctx, id.0, moment).await?;
     if !existed || state.id.is_none() {
         return Err(not_found("dispute (at that moment)"));
     }
-    let views = a.views.views.read().await;
-    let lens = Lens::as_of(&views, viewer, moment.time(a.market.handler.now()));
-    Ok(DisputeOut::build(id, &state, &lens))
+    look_at(ctx, moment.time(a.market.handler.now()), true, |lens| {
+        DisputeOut::build(id, &state, lens)
+    })
 }
 
 /// Supplier `id` as it was at `moment`.
@@ -479,17 +475,16 @@ pub async fn supplier_as_of(
     moment: Moment,
 ) -> async_graphql::Result<SupplierOut> {
     let a = api(ctx);
-    let viewer = crate::api::viewer(ctx);
     visible(ctx, |lens| lens.supplier(id).is_some()).await?;
     let (state, existed) = fold_as_of::<Supplier>(ctx, id.0, moment).await?;
-    let views = a.views.views.read().await;
-    let lens = Lens::as_of(&views, viewer, moment.time(a.market.handler.now()));
     // Before it went live an applicant was not public: as of then, only the supplier itself
     // and agents see it, as now.
-    if !existed || !(state.went_live || lens.private_to(id)) {
-        return Err(not_found("supplier (at that moment)"));
-    }
-    Ok(SupplierOut::build(id, &state, &lens))
+    look_at(ctx, moment.time(a.market.handler.now()), true, |lens| {
+        if !existed || !(state.went_live || lens.private_to(id)) {
+            return Err(not_found("supplier (at that moment)"));
+        }
+        Ok(SupplierOut::build(id, &state, lens))
+    })?
 }
 
 /// Refuses, as if it did not exist, what the caller may not see now.
@@ -497,10 +492,7 @@ async fn visible(
     ctx: &Context<'_>,
     sees: impl FnOnce(&Lens<'_>) -> bool,
 ) -> async_graphql::Result<()> {
-    let a = api(ctx);
-    let views = a.views.views.read().await;
-    let lens = Lens::new(&views, crate::api::viewer(ctx), a.market.handler.now());
-    if sees(&lens) {
+    if look(ctx, sees)? {
         Ok(())
     } else {
         Err(not_found("object"))

@@ -33,5 +33,4 @@ pub mod timeline;
 pub mod trade;
 pub mod traffic;
 pub mod types;
-pub mod views;
 pub mod web;

@@ -108,8 +108,14 @@ async fn uploaded(
             None => false,
         };
         let readable = present && {
-            let views = a.views.views.read().await;
-            crate::access::may_read_file(&views, viewer, &hash, uploaded_by_caller)
+            let views = a.views.read();
+            let readable = crate::access::may_read_file(&views, viewer, &hash, uploaded_by_caller);
+            if let Some(e) = views.failure() {
+                tracing::error!(error = %e, "a file's uses could not be read");
+                false
+            } else {
+                readable
+            }
         };
         if !readable {
             return Err(UserError::new(
@@ -422,7 +428,7 @@ impl MarketMutation {
         let user = crate::api::signed_in(ctx)?;
         let a = api(ctx);
         let email = {
-            let views = a.views.views.read().await;
+            let views = a.views.catalog();
             views.account_of(user).map(|acc| acc.email.clone())
         };
         let email = email.ok_or_else(|| not_found("account"))?;
@@ -453,9 +459,7 @@ impl MarketMutation {
                 Some(Role::Buyer { company_name, .. }) => company_name.clone(),
                 Some(Role::Supplier { supplier }) => a
                     .views
-                    .views
-                    .read()
-                    .await
+                    .catalog()
                     .suppliers
                     .get(supplier)
                     .map(|s| s.company_name.clone())
@@ -502,7 +506,7 @@ impl MarketMutation {
         let session = *crate::api::session(ctx).ok_or_else(crate::errors::unauthenticated)?;
         let a = api(ctx);
         let email = {
-            let views = a.views.views.read().await;
+            let views = a.views.catalog();
             views.account_of(user).map(|acc| acc.email.clone())
         };
         let email = email.ok_or_else(|| not_found("account"))?;
@@ -666,7 +670,7 @@ impl MarketMutation {
             }
         }
         {
-            let views = a.views.views.read().await;
+            let views = a.views.catalog();
             let retried = views.suppliers.contains_key(&id);
             if !retried
                 && views
@@ -877,10 +881,7 @@ impl MarketMutation {
                     .wait_for(head.as_u64(), crate::api::READ_YOUR_WRITES_WAIT)
                     .await
                     .map_err(|e| api_error(ErrorCode::NotCaughtUp, e.to_string()))?;
-                let open = {
-                    let views = a.views.views.read().await;
-                    views.open_orders.get(&id).copied().unwrap_or(0)
-                };
+                let open = a.views.catalog().open_orders.get(&id).copied().unwrap_or(0);
                 SupplierCommand::Exit {
                     by: agent,
                     reason,
@@ -1024,7 +1025,7 @@ impl MarketMutation {
         input: ProductInput,
     ) -> async_graphql::Result<ReviseProductPayload> {
         let (_, me) = supplier(ctx)?;
-        let id = try_input!(own_product(ctx, me, &id).await);
+        let id = try_input!(own_product(ctx, me, &id).await?);
         let (sheet, attributes) = try_input!(input.parse());
         try_input!(uploaded(ctx, "input.images", &sheet.images).await);
         let done = api(ctx)
@@ -1042,7 +1043,7 @@ impl MarketMutation {
         stock: u64,
     ) -> async_graphql::Result<SetStockPayload> {
         let (_, me) = supplier(ctx)?;
-        let id = try_input!(own_product(ctx, me, &id).await);
+        let id = try_input!(own_product(ctx, me, &id).await?);
         let done = api(ctx)
             .market
             .run::<Product>(
@@ -1064,7 +1065,7 @@ impl MarketMutation {
         id: ID,
     ) -> async_graphql::Result<PublishProductPayload> {
         let (_, me) = supplier(ctx)?;
-        let id = try_input!(own_product(ctx, me, &id).await);
+        let id = try_input!(own_product(ctx, me, &id).await?);
         let done = api(ctx)
             .market
             .publish_product(&command_context(ctx), id, me)
@@ -1079,7 +1080,7 @@ impl MarketMutation {
         id: ID,
     ) -> async_graphql::Result<UnpublishProductPayload> {
         let (_, me) = supplier(ctx)?;
-        let id = try_input!(own_product(ctx, me, &id).await);
+        let id = try_input!(own_product(ctx, me, &id).await?);
         let done = api(ctx)
             .market
             .run::<Product>(
@@ -1135,7 +1136,7 @@ impl MarketMutation {
             let product = ProductId(try_input!(id_of(Kind::Product, &field, &l.product_id)));
             // A product the buyer cannot see (another supplier's draft) is not found, never
             // "not published" with its title.
-            if !sees(ctx, |lens| lens.product(product).is_some()).await {
+            if !sees(ctx, |lens| lens.product(product).is_some()).await? {
                 return Ok(Written::refused(
                     UserError::new(ErrorCode::NotFound, "no such product").at(&field),
                 )
@@ -1241,13 +1242,7 @@ impl MarketMutation {
         let id = OrderId(try_input!(id_of(Kind::Order, "orderId", &order_id)));
         match crate::api::viewer(ctx) {
             Viewer::Supplier { supplier, .. } => {
-                let owns = a
-                    .views
-                    .views
-                    .read()
-                    .await
-                    .orders
-                    .get(&id)
+                let owns = crate::read::look(ctx, |lens| lens.views.order(id))?
                     .is_some_and(|o| o.supplier == Some(*supplier));
                 if !owns {
                     return Ok(Written::refused(UserError::new(
@@ -1517,7 +1512,7 @@ impl MarketMutation {
     ) -> async_graphql::Result<CancelRfqPayload> {
         let (user, _) = buyer(ctx)?;
         let id = RfqId(try_input!(id_of(Kind::Rfq, "rfqId", &rfq_id)));
-        if !sees(ctx, |lens| lens.rfq(id).is_some()).await {
+        if !sees(ctx, |lens| lens.rfq(id).is_some()).await? {
             return Ok(Written::refused(
                 UserError::new(ErrorCode::NotFound, "no such rfq").at("rfqId"),
             )
@@ -1559,7 +1554,7 @@ impl MarketMutation {
         let (_, me) = supplier(ctx)?;
         let rfq = RfqId(try_input!(id_of(Kind::Rfq, "rfqId", &rfq_id)));
         // An RFQ the supplier is neither invited to nor may see in the pool is not found.
-        if !sees(ctx, |lens| lens.rfq(rfq).is_some()).await {
+        if !sees(ctx, |lens| lens.rfq(rfq).is_some()).await? {
             return Ok(Written::refused(
                 UserError::new(ErrorCode::NotFound, "no such rfq").at("rfqId"),
             )
@@ -1620,7 +1615,7 @@ impl MarketMutation {
         note: String,
     ) -> async_graphql::Result<ReviseQuotePayload> {
         let (_, me) = supplier(ctx)?;
-        let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await);
+        let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await?);
         let unit_price = try_input!(money("unitPrice", &unit_price));
         let a = api(ctx);
         let c = RfqCommand::ReviseQuote {
@@ -1653,7 +1648,7 @@ impl MarketMutation {
         note: String,
     ) -> async_graphql::Result<CounterOfferPayload> {
         let (user, _) = buyer(ctx)?;
-        let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await);
+        let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await?);
         let unit_price = try_input!(money("unitPrice", &unit_price));
         let a = api(ctx);
         let c = RfqCommand::CounterOffer {
@@ -1679,7 +1674,7 @@ impl MarketMutation {
         quote_id: ID,
     ) -> async_graphql::Result<AcceptQuotePayload> {
         let (user, _) = buyer(ctx)?;
-        let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await);
+        let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await?);
         let a = api(ctx);
         let order = OrderId(Uuid::now_v7());
         let c = RfqCommand::Accept {
@@ -1692,13 +1687,7 @@ impl MarketMutation {
         if let Ok(done) = &accepted {
             for e in &done.events {
                 if let zhuchao_domain::rfq::RfqEvent::QuoteAccepted(q) = e {
-                    let category = a
-                        .views
-                        .views
-                        .read()
-                        .await
-                        .rfqs
-                        .get(&rfq)
+                    let category = crate::read::look(ctx, |lens| lens.views.rfq(rfq))?
                         .and_then(|r| r.category)
                         .map_or(Uuid::nil(), |c| c.0);
                     let (supplier, items, value) = (q.supplier.0, q.quantity, q.total.minor);
@@ -1941,37 +1930,46 @@ impl MarketMutation {
 
 /// Whether the caller may see what `f` looks for: what it may not see is answered as if it did
 /// not exist, whatever a rule would have said about it.
-async fn sees(ctx: &Context<'_>, f: impl FnOnce(&crate::read::Lens<'_>) -> bool) -> bool {
-    let a = api(ctx);
-    let views = a.views.views.read().await;
-    f(&crate::read::Lens::new(
-        &views,
-        crate::api::viewer(ctx),
-        a.market.handler.now(),
-    ))
+async fn sees(
+    ctx: &Context<'_>,
+    f: impl FnOnce(&crate::read::Lens<'_>) -> bool,
+) -> async_graphql::Result<bool> {
+    crate::read::look(ctx, f)
 }
 
 /// A product of the calling supplier's own, or not found (another's, even published, is not the
 /// caller's to change).
-async fn own_product(ctx: &Context<'_>, me: SupplierId, id: &ID) -> Result<ProductId, UserError> {
+async fn own_product(
+    ctx: &Context<'_>,
+    me: SupplierId,
+    id: &ID,
+) -> async_graphql::Result<Result<ProductId, UserError>> {
     let missing = || UserError::new(ErrorCode::NotFound, "no such product").at("id");
-    let product = ProductId(decode(Kind::Product, id).ok_or_else(missing)?);
-    let views = api(ctx).views.views.read().await;
-    match views.products.get(&product) {
-        Some(p) if p.supplier == Some(me) => Ok(product),
-        _ => Err(missing()),
-    }
+    let Some(product) = decode(Kind::Product, id).map(ProductId) else {
+        return Ok(Err(missing()));
+    };
+    Ok(
+        match crate::read::look(ctx, |lens| lens.views.product(product))? {
+            Some(p) if p.supplier == Some(me) => Ok(product),
+            _ => Err(missing()),
+        },
+    )
 }
 
 /// The RFQ a quote id belongs to, for a quote the caller may see.
-async fn quote_of(ctx: &Context<'_>, id: &ID) -> Result<(RfqId, QuoteId), UserError> {
+async fn quote_of(
+    ctx: &Context<'_>,
+    id: &ID,
+) -> async_graphql::Result<Result<(RfqId, QuoteId), UserError>> {
     let missing = || UserError::new(ErrorCode::NoSuchQuote, "no such quote").at("quoteId");
-    let quote = QuoteId(decode(Kind::Quote, id).ok_or_else(missing)?);
-    let a = api(ctx);
-    let views = a.views.views.read().await;
-    let lens = crate::read::Lens::new(&views, crate::api::viewer(ctx), a.market.handler.now());
-    lens.quote(quote).ok_or_else(missing)?;
-    Ok((views.quote_rfq[&quote], quote))
+    let Some(quote) = decode(Kind::Quote, id).map(QuoteId) else {
+        return Ok(Err(missing()));
+    };
+    let rfq = crate::read::look(ctx, |lens| {
+        lens.quote(quote)?;
+        lens.views.rfq_of_quote(quote)
+    })?;
+    Ok(rfq.map(|r| (r, quote)).ok_or_else(missing))
 }
 
 /// Password work that could not be done now: busy is a wait the client can retry after.

@@ -14,12 +14,14 @@ use zhuchao_eventstore::{EventStore, SharedStore, StoreError};
 use crate::api::Api;
 use crate::auth::Tokens;
 use crate::http::{router, schema};
-use crate::views::ViewsHandle;
+use zhuchao_views::ViewsHandle;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Views(#[from] zhuchao_views::ViewError),
     #[error("search index: {0}")]
     Search(#[from] zhuchao_search::SearchError),
     #[error("analytics: {0}")]
@@ -73,7 +75,10 @@ pub async fn start(
     });
     let traffic =
         zhuchao_analytics::TrafficRecorder::start(store.clone(), Duration::from_millis(200));
-    let views = ViewsHandle::start(store.clone(), health.clone());
+    let stopped = health.clone();
+    let views = ViewsHandle::start(store.clone(), &data.join("views"), move |e| {
+        stopped.stopped("read models", e)
+    })?;
     // Caught up, unless a follower stopped on the way: the node then serves what it has, and
     // its readiness names what stopped.
     let head = store.head().await?.as_u64();

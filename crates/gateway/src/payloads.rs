@@ -64,16 +64,20 @@ impl Written {
             .wait_for(position, READ_YOUR_WRITES_WAIT)
             .await
             .map_err(|e| api_error(ErrorCode::NotCaughtUp, e.to_string()))?;
-        let read = || async {
-            let views = a.views.views.read().await;
-            build(&Lens::new(&views, viewer(ctx), a.market.handler.now()))
+        let read = || {
+            let views = a.views.read();
+            let found = build(&Lens::new(&views, viewer(ctx), a.market.handler.now()));
+            match views.failure() {
+                Some(e) => Err(crate::errors::read_failed(e)),
+                None => Ok(found),
+            }
         };
-        let mut found = read().await;
+        let mut found = read()?;
         if found.is_none() && self.order_follows {
             let started = std::time::Instant::now();
             while found.is_none() && started.elapsed() < READ_YOUR_WRITES_WAIT {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                found = read().await;
+                found = read()?;
             }
         }
         Ok(found)

@@ -6,19 +6,18 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
-use zhuchao_domain::dispute::DisputeStatus;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::product::ProductStatus;
 use zhuchao_domain::rfq::RfqStatus;
 use zhuchao_domain::supplier::{Review, SupplierStatus};
+use zhuchao_views::OrderScope;
 
-use crate::access::{may_see_order, rfq_visibility};
-use crate::api::{api, caught_up, paginate, signed_in, staff, viewer};
+use crate::api::{api, caught_up, keyset, paginate, signed_in, staff, viewer};
 use crate::auth::Viewer;
 use crate::errors::{api_error, internal, not_found, ErrorCode};
 use crate::global_id::{decode, Kind};
 use crate::history::{self, Deal, Moment};
-use crate::read::Lens;
+use crate::read::look;
 use crate::relay::Node;
 use crate::scalars::DateTime;
 use crate::supplier_profile::SupplierOut;
@@ -37,13 +36,6 @@ fn id_arg(kind: Kind, id: &ID) -> async_graphql::Result<uuid::Uuid> {
     decode(kind, id).ok_or_else(|| not_found(&kind.name().to_lowercase()))
 }
 
-/// Runs `f` on the read models as the caller sees them now.
-async fn look<T>(ctx: &Context<'_>, f: impl FnOnce(&Lens<'_>) -> T) -> T {
-    let a = api(ctx);
-    let views = a.views.views.read().await;
-    f(&Lens::new(&views, viewer(ctx), a.market.handler.now()))
-}
-
 #[Object]
 impl MarketQuery {
     /// The signed-in user.
@@ -54,9 +46,7 @@ impl MarketQuery {
     ) -> async_graphql::Result<UserOut> {
         caught_up(ctx, at_least).await?;
         let user = signed_in(ctx)?;
-        look(ctx, |lens| lens.user(user))
-            .await
-            .ok_or_else(|| not_found("account"))
+        look(ctx, |lens| lens.user(user))?.ok_or_else(|| not_found("account"))
     }
 
     /// Any object by its global id, for those who may see it.
@@ -67,7 +57,7 @@ impl MarketQuery {
         at_least: Option<String>,
     ) -> async_graphql::Result<Option<Node>> {
         caught_up(ctx, at_least).await?;
-        Ok(look(ctx, |lens| crate::relay::node(lens, &id)).await)
+        look(ctx, |lens| crate::relay::node(lens, &id))
     }
 
     /// The catalogue's categories with their attribute schemas.
@@ -84,10 +74,9 @@ impl MarketQuery {
             lens.views
                 .categories
                 .iter()
-                .map(|(id, c)| (lens.key(id.0), CategoryOut::from_state(*id, c)))
+                .map(|(id, c)| (lens.catalog_key(id.0), CategoryOut::from_state(*id, c)))
                 .collect()
-        })
-        .await;
+        })?;
         paginate(items, false, first, after)
     }
 
@@ -99,9 +88,7 @@ impl MarketQuery {
     ) -> async_graphql::Result<CategoryOut> {
         caught_up(ctx, at_least).await?;
         let id = CategoryId(id_arg(Kind::Category, &id)?);
-        look(ctx, |lens| lens.category(id))
-            .await
-            .ok_or_else(|| not_found("category"))
+        look(ctx, |lens| lens.category(id))?.ok_or_else(|| not_found("category"))
     }
 
     /// Parametric search over published products: free text (Chinese or English), a category
@@ -155,9 +142,9 @@ impl MarketQuery {
                 }
             });
         }
-        let views = api(ctx).views.views.read().await;
+        let catalog = api(ctx).views.catalog();
         Ok(ProductSearchConnection::from_result(result, |c| {
-            views.categories.get(&c)
+            catalog.categories.get(&c)
         }))
     }
 
@@ -172,16 +159,15 @@ impl MarketQuery {
     ) -> async_graphql::Result<Connection<String, ProductOut>> {
         caught_up(ctx, at_least).await?;
         let (_, me) = crate::api::supplier(ctx)?;
-        let items = look(ctx, |lens| {
-            lens.views
-                .products
-                .iter()
-                .filter(|(_, p)| p.supplier == Some(me))
-                .filter_map(|(id, _)| Some((lens.key(id.0), lens.product(*id)?)))
-                .collect()
-        })
-        .await;
-        paginate(items, true, first, after)
+        look(ctx, |lens| {
+            keyset(first, after, true, |page| {
+                lens.views
+                    .products_of(me, page)
+                    .into_iter()
+                    .map(|(born, id, p)| ((born, id.0), lens.product_from(id, &p)))
+                    .collect()
+            })
+        })?
     }
 
     /// A product: published ones for everyone, the others for their supplier and agents.
@@ -194,14 +180,12 @@ impl MarketQuery {
         caught_up(ctx, at_least).await?;
         let id = ProductId(id_arg(Kind::Product, &id)?);
         let (product, seen) = look(ctx, |lens| {
-            let seen = lens
-                .views
-                .products
-                .get(&id)
-                .and_then(|p| Some((p.supplier?, p.sheet.as_ref()?.category)));
-            (lens.product(id), seen)
-        })
-        .await;
+            let Some(p) = lens.views.product(id) else {
+                return (None, None);
+            };
+            let seen = p.supplier.zip(p.sheet.as_ref().map(|s| s.category));
+            (lens.product_from(id, &p), seen)
+        })?;
         let product = product.ok_or_else(|| not_found("product"))?;
         if let Some((supplier, category)) = seen {
             crate::traffic::record(ctx, |session, at| {
@@ -225,13 +209,10 @@ impl MarketQuery {
         quantity: u64,
     ) -> async_graphql::Result<Option<MoneyOut>> {
         let id = ProductId(id_arg(Kind::Product, &product_id)?);
-        let views = api(ctx).views.views.read().await;
-        let p = views
-            .products
-            .get(&id)
+        let p = look(ctx, |lens| lens.views.product(id))?
             .filter(|p| p.status == ProductStatus::Published)
             .ok_or_else(|| not_found("product"))?;
-        Ok(price_at(p, quantity))
+        Ok(price_at(&p, quantity))
     }
 
     /// A supplier's public profile: badges, level, ratings and credit record (documents and
@@ -250,9 +231,7 @@ impl MarketQuery {
         if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
             return history::supplier_as_of(ctx, id, moment).await;
         }
-        look(ctx, |lens| lens.supplier(id))
-            .await
-            .ok_or_else(|| not_found("supplier"))
+        look(ctx, |lens| lens.supplier(id))?.ok_or_else(|| not_found("supplier"))
     }
 
     /// Active suppliers (agents see every status).
@@ -271,10 +250,9 @@ impl MarketQuery {
                 .suppliers
                 .iter()
                 .filter(|(_, s)| me.is_staff() || s.status == SupplierStatus::Active)
-                .filter_map(|(id, _)| Some((lens.key(id.0), lens.supplier(*id)?)))
+                .filter_map(|(id, _)| Some((lens.catalog_key(id.0), lens.supplier(*id)?)))
                 .collect()
-        })
-        .await;
+        })?;
         paginate(items, false, first, after)
     }
 
@@ -289,16 +267,15 @@ impl MarketQuery {
     ) -> async_graphql::Result<Connection<String, RfqOut>> {
         caught_up(ctx, at_least).await?;
         let (_, company) = crate::api::buyer(ctx)?;
-        let items = look(ctx, |lens| {
-            lens.views
-                .rfqs
-                .iter()
-                .filter(|(_, r)| r.company == Some(company))
-                .filter_map(|(id, _)| Some((lens.key(id.0), lens.rfq(*id)?)))
-                .collect()
-        })
-        .await;
-        paginate(items, true, first, after)
+        look(ctx, |lens| {
+            keyset(first, after, true, |page| {
+                lens.views
+                    .rfqs_of(company, page)
+                    .into_iter()
+                    .map(|(born, id, r)| ((born, id.0), lens.rfq_from(id, &r)))
+                    .collect()
+            })
+        })?
     }
 
     /// A supplier's RFQ inbox: RFQs it is invited to and open pool RFQs of its categories,
@@ -312,19 +289,25 @@ impl MarketQuery {
         at_least: Option<String>,
     ) -> async_graphql::Result<Connection<String, RfqOut>> {
         caught_up(ctx, at_least).await?;
-        crate::api::supplier(ctx)?;
-        let v = viewer(ctx);
-        let items = look(ctx, |lens| {
-            lens.views
-                .rfqs
-                .iter()
-                .filter(|(_, r)| matches!(r.status, RfqStatus::Open | RfqStatus::Quoted))
-                .filter(|(_, r)| rfq_visibility(lens.views, v, r).is_some())
-                .filter_map(|(id, _)| Some((lens.key(id.0), lens.rfq(*id)?)))
-                .collect()
-        })
-        .await;
-        paginate(items, true, first, after)
+        let (_, me) = crate::api::supplier(ctx)?;
+        look(ctx, |lens| {
+            let categories = lens
+                .views
+                .suppliers
+                .get(&me)
+                .map(|s| s.categories.clone())
+                .unwrap_or_default();
+            keyset(first, after, true, |page| {
+                lens.views
+                    .rfq_inbox(me, &categories, page)
+                    .into_iter()
+                    .map(|(born, id, r)| {
+                        let open = matches!(r.status, RfqStatus::Open | RfqStatus::Quoted);
+                        ((born, id.0), open.then(|| lens.rfq_from(id, &r)).flatten())
+                    })
+                    .collect()
+            })
+        })?
     }
 
     /// An RFQ, for its buyer's company and the suppliers it is open to (each seeing only its
@@ -342,9 +325,7 @@ impl MarketQuery {
         if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
             return history::rfq_as_of(ctx, id, moment).await;
         }
-        look(ctx, |lens| lens.rfq(id))
-            .await
-            .ok_or_else(|| not_found("RFQ"))
+        look(ctx, |lens| lens.rfq(id))?.ok_or_else(|| not_found("RFQ"))
     }
 
     /// A quote, for the RFQ's buyer and the quote's supplier; as of `asOf` or `asOfPosition`
@@ -362,9 +343,7 @@ impl MarketQuery {
         if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
             return history::quote_as_of(ctx, id, moment).await;
         }
-        look(ctx, |lens| lens.quote(id))
-            .await
-            .ok_or_else(|| not_found("quote"))
+        look(ctx, |lens| lens.quote(id))?.ok_or_else(|| not_found("quote"))
     }
 
     /// The caller's orders, newest first: its company's as a buyer, its own as a supplier.
@@ -381,16 +360,20 @@ impl MarketQuery {
         if matches!(me, Viewer::Anonymous) {
             return Err(crate::errors::unauthenticated());
         }
-        let items = look(ctx, |lens| {
-            lens.views
-                .orders
-                .iter()
-                .filter(|(_, o)| o.id.is_some() && may_see_order(me, o.company, o.supplier))
-                .filter_map(|(id, _)| Some((lens.key(id.0), lens.order(*id)?)))
-                .collect()
-        })
-        .await;
-        paginate(items, true, first, after)
+        let scope = match me {
+            Viewer::Buyer { company, .. } => OrderScope::Company(*company),
+            Viewer::Supplier { supplier, .. } => OrderScope::Supplier(*supplier),
+            _ => OrderScope::All,
+        };
+        look(ctx, |lens| {
+            keyset(first, after, true, |page| {
+                lens.views
+                    .orders(scope, page)
+                    .into_iter()
+                    .map(|(born, id, o)| ((born, id.0), lens.order_from(id, &o)))
+                    .collect()
+            })
+        })?
     }
 
     /// An order, for its buyer's company, its supplier and agents; as of `asOf` or
@@ -408,9 +391,7 @@ impl MarketQuery {
         if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
             return history::order_as_of(ctx, id, moment).await;
         }
-        look(ctx, |lens| lens.order(id))
-            .await
-            .ok_or_else(|| not_found("order"))
+        look(ctx, |lens| lens.order(id))?.ok_or_else(|| not_found("order"))
     }
 
     /// An order by its number for people (`ZC-20261202-00042`).
@@ -421,11 +402,8 @@ impl MarketQuery {
         at_least: Option<String>,
     ) -> async_graphql::Result<OrderOut> {
         caught_up(ctx, at_least).await?;
-        look(ctx, |lens| {
-            lens.order(lens.views.order_numbers.order(&number)?)
-        })
-        .await
-        .ok_or_else(|| not_found("order"))
+        look(ctx, |lens| lens.order(lens.views.order_by_number(&number)?))?
+            .ok_or_else(|| not_found("order"))
     }
 
     /// Agents: suppliers with documents waiting for review, oldest first.
@@ -444,10 +422,9 @@ impl MarketQuery {
                 .suppliers
                 .iter()
                 .filter(|(_, s)| s.documents.values().any(|d| d.review == Review::Pending))
-                .filter_map(|(id, _)| Some((lens.key(id.0), lens.supplier(*id)?)))
+                .filter_map(|(id, _)| Some((lens.catalog_key(id.0), lens.supplier(*id)?)))
                 .collect()
-        })
-        .await;
+        })?;
         paginate(items, false, first, after)
     }
 
@@ -462,18 +439,15 @@ impl MarketQuery {
     ) -> async_graphql::Result<Connection<String, DisputeOut>> {
         caught_up(ctx, at_least).await?;
         staff(ctx)?;
-        let items = look(ctx, |lens| {
-            lens.views
-                .disputes
-                .iter()
-                .filter(|(_, d)| {
-                    matches!(d.status, DisputeStatus::Open | DisputeStatus::UnderReview)
-                })
-                .filter_map(|(id, _)| Some((lens.key(id.0), lens.dispute(*id)?)))
-                .collect()
-        })
-        .await;
-        paginate(items, false, first, after)
+        look(ctx, |lens| {
+            keyset(first, after, false, |page| {
+                lens.views
+                    .dispute_queue(page)
+                    .into_iter()
+                    .map(|(born, id, d)| ((born, id.0), lens.dispute_from(id, &d)))
+                    .collect()
+            })
+        })?
     }
 
     /// A dispute, for the order's two parties and agents; as of `asOf` or `asOfPosition` when
@@ -491,9 +465,7 @@ impl MarketQuery {
         if let Some(moment) = Moment::from_args(as_of, as_of_position)? {
             return history::dispute_as_of(ctx, id, moment).await;
         }
-        look(ctx, |lens| lens.dispute(id))
-            .await
-            .ok_or_else(|| not_found("dispute"))
+        look(ctx, |lens| lens.dispute(id))?.ok_or_else(|| not_found("dispute"))
     }
 
     /// A whole deal — RFQ, quotes and counter-offers, order, payment and escrow, shipment,

@@ -12,10 +12,42 @@ use crate::auth::Viewer;
 use crate::supplier_profile::SupplierOut;
 use crate::trade::{DisputeOut, OrderOut, QuoteOut, RfqOut};
 use crate::types::{AttributeNames, CategoryOut, ProductOut, UserOut};
-use crate::views::Views;
+use zhuchao_views::Reader;
+
+/// Reads the read models as the caller, now: `f` gets a lens. A read of the file that failed
+/// makes the request fail rather than answer as if what it could not read did not exist. Do not
+/// call it across an `.await` of `f`'s results: it reads synchronously.
+pub fn look<T>(
+    ctx: &async_graphql::Context<'_>,
+    f: impl FnOnce(&Lens<'_>) -> T,
+) -> async_graphql::Result<T> {
+    let a = crate::api::api(ctx);
+    look_at(ctx, a.market.handler.now(), false, f)
+}
+
+/// Reads the read models as the caller at `at`; `past`: objects are shown as they were then.
+pub fn look_at<T>(
+    ctx: &async_graphql::Context<'_>,
+    at: Timestamp,
+    past: bool,
+    f: impl FnOnce(&Lens<'_>) -> T,
+) -> async_graphql::Result<T> {
+    let views = crate::api::api(ctx).views.read();
+    let lens = Lens {
+        views: &views,
+        viewer: crate::api::viewer(ctx),
+        now: at,
+        past,
+    };
+    let found = f(&lens);
+    match views.failure() {
+        Some(e) => Err(crate::errors::read_failed(e)),
+        None => Ok(found),
+    }
+}
 
 pub struct Lens<'a> {
-    pub views: &'a Views,
+    pub views: &'a Reader<'a>,
     pub viewer: &'a Viewer,
     pub now: Timestamp,
     /// Objects are read as they were at an earlier moment: nothing can be done to that past,
@@ -24,7 +56,7 @@ pub struct Lens<'a> {
 }
 
 impl<'a> Lens<'a> {
-    pub fn new(views: &'a Views, viewer: &'a Viewer, now: Timestamp) -> Self {
+    pub fn new(views: &'a Reader<'a>, viewer: &'a Viewer, now: Timestamp) -> Self {
         Lens {
             views,
             viewer,
@@ -34,7 +66,7 @@ impl<'a> Lens<'a> {
     }
 
     /// The same caller, reading objects as they were at `at`.
-    pub fn as_of(views: &'a Views, viewer: &'a Viewer, at: Timestamp) -> Self {
+    pub fn as_of(views: &'a Reader<'a>, viewer: &'a Viewer, at: Timestamp) -> Self {
         Lens {
             views,
             viewer,
@@ -43,9 +75,9 @@ impl<'a> Lens<'a> {
         }
     }
 
-    /// Where object `id` stands in a list: in the order objects were made.
-    pub fn key(&self, id: uuid::Uuid) -> crate::api::ListKey {
-        (self.views.born.get(&id).copied().unwrap_or(u64::MAX), id)
+    /// Where a supplier or category stands in a list: in the order they were made.
+    pub fn catalog_key(&self, id: uuid::Uuid) -> crate::api::ListKey {
+        (self.views.born(id), id)
     }
 
     /// How category `id` names and measures its attributes.
@@ -59,7 +91,16 @@ impl<'a> Lens<'a> {
 
     /// A product: published ones for everyone, the others for their supplier and staff.
     pub fn product(&self, id: ProductId) -> Option<ProductOut> {
-        let p = self.views.products.get(&id)?;
+        let p = self.views.product(id)?;
+        self.product_from(id, &p)
+    }
+
+    /// A product whose state the caller already read.
+    pub fn product_from(
+        &self,
+        id: ProductId,
+        p: &zhuchao_domain::product::ProductState,
+    ) -> Option<ProductOut> {
         let visible = p.status == ProductStatus::Published
             || self.viewer.is_staff()
             || matches!(self.viewer, Viewer::Supplier { supplier, .. } if p.supplier == Some(*supplier));
@@ -84,14 +125,18 @@ impl<'a> Lens<'a> {
     }
 
     pub fn rfq(&self, id: RfqId) -> Option<RfqOut> {
-        let r = self.views.rfqs.get(&id)?;
+        self.rfq_from(id, &self.views.rfq(id)?)
+    }
+
+    /// An RFQ whose state the caller already read.
+    pub fn rfq_from(&self, id: RfqId, r: &zhuchao_domain::rfq::RfqState) -> Option<RfqOut> {
         let only = rfq_visibility(self.views, self.viewer, r)?;
         Some(RfqOut::build(id, r, only, self))
     }
 
     pub fn quote(&self, id: QuoteId) -> Option<QuoteOut> {
-        let rfq = *self.views.quote_rfq.get(&id)?;
-        let r = self.views.rfqs.get(&rfq)?;
+        let rfq = self.views.rfq_of_quote(id)?;
+        let r = &self.views.rfq(rfq)?;
         let only = rfq_visibility(self.views, self.viewer, r)?;
         let q = r.quotes.get(&id)?;
         if only.is_some_and(|s| s != q.supplier) {
@@ -101,15 +146,31 @@ impl<'a> Lens<'a> {
     }
 
     pub fn order(&self, id: OrderId) -> Option<OrderOut> {
-        let o = self.views.orders.get(&id)?;
+        self.order_from(id, &self.views.order(id)?)
+    }
+
+    /// An order whose state the caller already read.
+    pub fn order_from(
+        &self,
+        id: OrderId,
+        o: &zhuchao_domain::order::OrderState,
+    ) -> Option<OrderOut> {
         if o.id.is_none() || !may_see_order(self.viewer, o.company, o.supplier) {
             return None;
         }
-        Some(OrderOut::build(id, o, self.views.escrows.get(&id), self))
+        Some(OrderOut::build(id, o, self.views.escrow(id).as_ref(), self))
     }
 
     pub fn dispute(&self, id: DisputeId) -> Option<DisputeOut> {
-        let d = self.views.disputes.get(&id)?;
+        self.dispute_from(id, &self.views.dispute(id)?)
+    }
+
+    /// A dispute whose state the caller already read.
+    pub fn dispute_from(
+        &self,
+        id: DisputeId,
+        d: &zhuchao_domain::dispute::DisputeState,
+    ) -> Option<DisputeOut> {
         if d.id.is_none() || !may_see_order(self.viewer, d.company, d.supplier) {
             return None;
         }

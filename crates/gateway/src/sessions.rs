@@ -8,7 +8,7 @@ use std::time::Duration;
 use zhuchao_domain::Timestamp;
 
 use crate::auth::{Session, Tokens, Viewer};
-use crate::views::ViewsHandle;
+use zhuchao_views::ViewsHandle;
 
 #[derive(Clone)]
 pub struct Sessions {
@@ -35,8 +35,8 @@ impl Sessions {
     /// expired, or its session was ended.
     pub async fn caller(&self, token: &str) -> Option<(Viewer, Session)> {
         let session = self.tokens.verify(token.trim(), (self.now)())?;
-        let views = self.views.views.read().await;
-        let account = views.account_of(session.user)?;
+        let catalog = self.views.catalog();
+        let account = catalog.account_of(session.user)?;
         if !account.session_is_live(session.id, session.began) {
             return None;
         }
@@ -51,9 +51,7 @@ impl Sessions {
         session.expires() > (self.now)()
             && self
                 .views
-                .views
-                .read()
-                .await
+                .catalog()
                 .account_of(session.user)
                 .is_some_and(|a| a.session_is_live(session.id, session.began))
     }

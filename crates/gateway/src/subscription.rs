@@ -84,8 +84,8 @@ impl Subscription {
                         return None;
                     }
                     let id = RfqId(stream_id(event.stream.as_str(), "rfq")?);
-                    let v = views.views.read().await;
-                    let r = v.rfqs.get(&id)?;
+                    let v = views.read();
+                    let r = &v.rfq(id)?;
                     let serves = r.category.is_some_and(|c| {
                         v.suppliers
                             .get(&supplier)
@@ -94,7 +94,7 @@ impl Subscription {
                     if !(r.invited.contains(&supplier) || (r.pool_open && serves)) {
                         return None;
                     }
-                    Lens::new(&v, &viewer, clock.now()).rfq(id)
+                    Lens::new(&v, &viewer, clock.now()).rfq_from(id, r)
                 }
             }),
         )
@@ -116,15 +116,16 @@ impl Subscription {
         let a = api(ctx);
         // Another company's RFQ, another type's id or garbage: no such RFQ.
         let rfq_id = {
-            let views = a.views.views.read().await;
-            decode(Kind::Rfq, &rfq_id)
-                .filter(|id| {
-                    views
-                        .rfqs
-                        .get(&RfqId(*id))
-                        .is_some_and(|r| r.company == Some(company))
-                })
-                .ok_or_else(|| crate::errors::not_found("RFQ"))?
+            let views = a.views.read();
+            let ours = decode(Kind::Rfq, &rfq_id).filter(|id| {
+                views
+                    .rfq(RfqId(*id))
+                    .is_some_and(|r| r.company == Some(company))
+            });
+            if let Some(e) = views.failure() {
+                return Err(crate::errors::read_failed(e));
+            }
+            ours.ok_or_else(|| crate::errors::not_found("RFQ"))?
         };
         let views = a.views.clone();
         let clock = a.market.handler.clone();
@@ -139,11 +140,11 @@ impl Subscription {
                     {
                         return None;
                     }
-                    let v = views.views.read().await;
-                    v.rfqs
-                        .get(&RfqId(rfq_id))
+                    let v = views.read();
+                    let r = v
+                        .rfq(RfqId(rfq_id))
                         .filter(|r| r.company == Some(company))?;
-                    Lens::new(&v, &viewer, clock.now()).rfq(RfqId(rfq_id))
+                    Lens::new(&v, &viewer, clock.now()).rfq_from(RfqId(rfq_id), &r)
                 }
             }),
         )
@@ -170,12 +171,11 @@ impl Subscription {
                 let viewer = viewer.clone();
                 let clock = clock.clone();
                 async move {
-                    let v = views.views.read().await;
+                    let v = views.read();
                     let order = match stream_id(event.stream.as_str(), "order") {
                         Some(id) => OrderId(id),
                         None => {
-                            v.disputes
-                                .get(&DisputeId(stream_id(event.stream.as_str(), "dispute")?))?
+                            v.dispute(DisputeId(stream_id(event.stream.as_str(), "dispute")?))?
                                 .order?
                         }
                     };

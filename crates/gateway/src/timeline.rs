@@ -19,7 +19,7 @@ use zhuchao_domain::{Aggregate, Timestamp};
 use crate::auth::Viewer;
 use crate::global_id::{encode, Kind};
 use crate::scalars::DateTime;
-use crate::views::Views;
+use zhuchao_views::Catalog;
 
 /// Who did something, as the caller may know them.
 #[derive(SimpleObject, Clone, Debug, PartialEq)]
@@ -130,7 +130,7 @@ pub enum TimelineEntryKind {
 /// Who reads the timeline, and where names come from.
 pub struct Reader<'a> {
     pub viewer: &'a Viewer,
-    pub views: &'a Views,
+    pub views: &'a Catalog,
 }
 
 /// What an event says to a reader, before its time, position and actor are added.

@@ -268,7 +268,7 @@ impl OrderOut {
         let available_actions = if lens.past {
             vec![]
         } else {
-            let rated = lens.views.reviews.contains_key(&id);
+            let rated = lens.views.is_rated(id);
             actions::order_actions(o, lens.viewer.asker(), rated, lens.now)
                 .into_iter()
                 .map(Into::into)
@@ -283,12 +283,7 @@ impl OrderOut {
         };
         Self {
             id: encode(Kind::Order, id.0),
-            number: lens
-                .views
-                .order_numbers
-                .of(id)
-                .unwrap_or_default()
-                .to_string(),
+            number: lens.views.order_number(id).unwrap_or_default(),
             company_id: o.company.map(|c| encode(Kind::Company, c.0)),
             supplier_id: o.supplier.map(|s| encode(Kind::Supplier, s.0)),
             rfq_id,

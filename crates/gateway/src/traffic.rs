@@ -9,7 +9,7 @@ use zhuchao_domain::ids::{OrderId, ProductId};
 use zhuchao_domain::order::{OrderSource, OrderState};
 
 use crate::api::api;
-use crate::views::Views;
+use zhuchao_views::Reader;
 
 /// Header naming the session (from `startSession`).
 pub const SESSION_HEADER: &str = "x-zhuchao-session";
@@ -54,10 +54,10 @@ pub fn record_order(ctx: &Context<'_>, event: impl FnOnce(Uuid, i64) -> TrafficE
 }
 
 /// An order's items and value per category, from the read models.
-pub fn lines_of(views: &Views, order: &OrderState) -> Vec<Line> {
+pub fn lines_of(views: &Reader<'_>, order: &OrderState) -> Vec<Line> {
     let rfq_category = match order.source {
         Some(OrderSource::Quote { rfq, .. }) => {
-            views.rfqs.get(&rfq).and_then(|r| r.category).map(|c| c.0)
+            views.rfq(rfq).and_then(|r| r.category).map(|c| c.0)
         }
         _ => None,
     };
@@ -83,11 +83,10 @@ pub fn lines_of(views: &Views, order: &OrderState) -> Vec<Line> {
     lines
 }
 
-pub fn category_of(views: &Views, product: ProductId) -> Option<Uuid> {
+pub fn category_of(views: &Reader<'_>, product: ProductId) -> Option<Uuid> {
     views
-        .products
-        .get(&product)
-        .and_then(|p| p.sheet.as_ref())
+        .product(product)
+        .and_then(|p| p.sheet)
         .map(|s| s.category.0)
 }
 
@@ -106,7 +105,7 @@ pub async fn record_order_event(ctx: &Context<'_>, order: OrderId, paid: bool) {
     let Some(supplier) = state.supplier else {
         return;
     };
-    let lines = lines_of(&*a.views.views.read().await, &state);
+    let lines = lines_of(&a.views.read(), &state);
     record_order(ctx, |session, at| {
         if paid {
             TrafficEvent::PaymentMade {

@@ -92,7 +92,7 @@ async fn serve_ui(dir: &Path, path: &str) -> Response {
 struct Files {
     dir: Arc<PathBuf>,
     sessions: crate::sessions::Sessions,
-    views: crate::views::ViewsHandle,
+    views: zhuchao_views::ViewsHandle,
 }
 
 /// `POST /files` (signed in; the file's name in `X-Filename`) stores a file and answers its
@@ -102,7 +102,7 @@ struct Files {
 pub fn files(
     dir: PathBuf,
     sessions: crate::sessions::Sessions,
-    views: crate::views::ViewsHandle,
+    views: zhuchao_views::ViewsHandle,
 ) -> Router {
     let state = Files {
         dir: Arc::new(dir),
@@ -263,8 +263,17 @@ async fn download(
         None => false,
     };
     let allowed = {
-        let views = files.views.views.read().await;
-        crate::access::may_read_file(&views, &viewer, &hash, uploaded_by_viewer)
+        let views = files.views.read();
+        let allowed = crate::access::may_read_file(&views, &viewer, &hash, uploaded_by_viewer);
+        if let Some(e) = views.failure() {
+            tracing::error!(error = %e, "a file's uses could not be read");
+            return refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal.as_str(),
+                "the read models could not be read; try again",
+            );
+        }
+        allowed
     };
     if !allowed && anonymous {
         return refuse(

@@ -1,13 +1,12 @@
-//! The gateway's read models: every aggregate's current state, folded from the global event
-//! stream by one projection task, plus the position it has reached so a query can wait for a
-//! client's own write ("read your writes"). Rebuilt from the store at every start.
+//! The peer of the read-side bench: the read models as they were before they were kept on
+//! disk — every aggregate's state folded in memory from event 0 at every start, lists made by
+//! scanning them. Kept here, unchanged in what it does, to be measured beside the durable views.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::StreamExt;
-use tokio::sync::{broadcast, watch, RwLock};
+use tokio::sync::{watch, RwLock};
 use uuid::Uuid;
 use zhuchao_domain::account::{Account, AccountState};
 use zhuchao_domain::category::{Category, CategoryState};
@@ -79,16 +78,12 @@ pub struct OrderNumbers {
     per_day: HashMap<String, u32>,
 }
 
-/// China Standard Time is eight hours ahead of UTC, all year.
-const CHINA_OFFSET_MS: i64 = 8 * zhuchao_domain::HOUR_MS;
-
 impl OrderNumbers {
     fn assign(&mut self, order: OrderId, placed_at: zhuchao_domain::Timestamp) {
         if self.by_order.contains_key(&order) {
             return;
         }
-        let day = crate::scalars::DateTime(placed_at + CHINA_OFFSET_MS).to_rfc3339();
-        let day: String = day.chars().take(10).filter(|c| *c != '-').collect();
+        let day = zhuchao_views::order_numbers::day_of(placed_at);
         let n = self.per_day.entry(day.clone()).or_default();
         *n += 1;
         let number = format!("ZC-{day}-{n:05}");
@@ -272,70 +267,19 @@ impl Views {
     }
 }
 
-/// Shared access to the read models and the position they have reached.
-#[derive(Clone)]
-pub struct ViewsHandle {
-    pub views: Arc<RwLock<Views>>,
-    position: watch::Receiver<u64>,
-    /// Every applied event, for subscriptions.
-    pub applied: broadcast::Sender<Arc<RecordedEvent>>,
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("the read side has not reached position {wanted} yet (at {reached}); try again")]
-pub struct NotCaughtUp {
-    pub wanted: u64,
-    pub reached: u64,
-}
-
-impl ViewsHandle {
-    /// Starts the projection: catches up with the store, then follows it. An event it cannot
-    /// read stops it there, reported to `health`.
-    pub fn start<S: EventStore + Clone>(store: S, health: zhuchao_app::Health) -> Self {
-        let views = Arc::new(RwLock::new(Views::default()));
-        let (position_tx, position) = watch::channel(0);
-        let (applied, _) = broadcast::channel(1024);
-        let handle = Self {
-            views: views.clone(),
-            position,
-            applied: applied.clone(),
-        };
-        tokio::spawn(async move {
-            let mut events = store.subscribe_all(Position::START);
-            while let Some(next) = events.next().await {
-                match next {
-                    Ok(event) => {
-                        if let Err(e) = views.write().await.apply(&event) {
-                            health.stopped("read models", e);
-                            return;
-                        }
-                        position_tx.send_replace(event.position.as_u64());
-                        let _ = applied.send(Arc::new(event));
-                    }
-                    Err(e) => {
-                        health.stopped("read models", e);
-                        return;
-                    }
-                }
+/// Folds every event of `store` into memory, then follows it; the position reached is watched.
+pub fn start<S: EventStore + Clone>(store: S) -> (Arc<RwLock<Views>>, watch::Receiver<u64>) {
+    let views = Arc::new(RwLock::new(Views::default()));
+    let (position_tx, position) = watch::channel(0);
+    let folded = views.clone();
+    tokio::spawn(async move {
+        let mut events = store.subscribe_all(Position::START);
+        while let Some(Ok(event)) = events.next().await {
+            if folded.write().await.apply(&event).is_err() {
+                return;
             }
-        });
-        handle
-    }
-
-    pub fn position(&self) -> u64 {
-        *self.position.borrow()
-    }
-
-    /// Waits (at most `timeout`) until the read models include position `wanted`.
-    pub async fn wait_for(&self, wanted: u64, timeout: Duration) -> Result<(), NotCaughtUp> {
-        let mut rx = self.position.clone();
-        let reached = tokio::time::timeout(timeout, rx.wait_for(|p| *p >= wanted)).await;
-        match reached {
-            Ok(Ok(_)) => Ok(()),
-            _ => Err(NotCaughtUp {
-                wanted,
-                reached: self.position(),
-            }),
+            position_tx.send_replace(event.position.as_u64());
         }
-    }
+    });
+    (views, position)
 }
