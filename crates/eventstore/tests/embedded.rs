@@ -307,3 +307,74 @@ async fn verification_runs_beside_appends_and_segment_changes() {
         "the log moved on to another segment ({segments})"
     );
 }
+
+/// An event reusing `id` in another stream: refused if the store knows the id.
+async fn reuse(store: &EmbeddedStore, id: Uuid) -> Result<(), StoreError> {
+    let mut event = marked(999);
+    event.id = id;
+    let other = StreamName::new("product-2").expect("name");
+    store
+        .append(&other, ExpectedVersion::Any, vec![event])
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test]
+async fn ids_stay_known_across_reopening_with_an_older_saved_filter_or_a_foreign_one() {
+    // Given a store closed after 50 events (its id filter saved), then reopened, given 20 more
+    // and closed again — and the first session's filter put back, as a crash before the second
+    // close would have left it
+    let dir = tempfile::tempdir().expect("tempdir");
+    let filter = dir.path().join("ids.filter");
+    let older = dir.path().join("older.filter");
+    {
+        let store = EmbeddedStore::open(dir.path()).expect("open");
+        append_marked(&store, 50).await;
+    }
+    std::fs::copy(&filter, &older).expect("saved at close");
+    {
+        let store = EmbeddedStore::open(dir.path()).expect("reopen");
+        append_marked(&store, 20).await;
+    }
+    std::fs::copy(&older, &filter).expect("put back");
+    // When it is opened again
+    let store = EmbeddedStore::open(dir.path()).expect("open again");
+    let stream = StreamName::new("product-1").expect("name");
+    let known: Vec<Uuid> = store
+        .read_stream(&stream, StreamFrom::Start, Direction::Forwards, 1_000)
+        .await
+        .expect("read")
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(known.len(), 70);
+    // Then an id from before the saved filter and one from after it are both refused elsewhere
+    for id in [known[3], known[60]] {
+        assert!(
+            matches!(
+                reuse(&store, id).await,
+                Err(StoreError::DuplicateEventId { .. })
+            ),
+            "id {id} was forgotten"
+        );
+    }
+    drop(store);
+
+    // And a filter of another store is not trusted: this store's ids stay known
+    let foreign = tempfile::tempdir().expect("tempdir");
+    {
+        let other = EmbeddedStore::open(foreign.path()).expect("open");
+        append_marked(&other, 70).await;
+    }
+    std::fs::copy(foreign.path().join("ids.filter"), &filter).expect("copy");
+    let store = EmbeddedStore::open(dir.path()).expect("open with a foreign filter");
+    for id in [known[0], known[69]] {
+        assert!(
+            matches!(
+                reuse(&store, id).await,
+                Err(StoreError::DuplicateEventId { .. })
+            ),
+            "id {id} was forgotten"
+        );
+    }
+}

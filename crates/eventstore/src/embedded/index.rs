@@ -235,15 +235,29 @@ pub(crate) fn location_of(
     .map_err(storage)
 }
 
-/// Hands every indexed event id to `each`.
+/// The id of the event at `position`, if it is indexed.
+pub(crate) fn id_at(conn: &Connection, position: u64) -> Result<Option<uuid::Uuid>, StoreError> {
+    let bytes: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT id FROM events_index WHERE position = ?1",
+            [position],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(storage)?;
+    Ok(bytes.and_then(|b| uuid::Uuid::from_slice(&b).ok()))
+}
+
+/// Hands the id of every indexed event after `position` to `each`.
 pub(crate) fn each_id(
     conn: &Connection,
+    position: u64,
     mut each: impl FnMut(&uuid::Uuid),
 ) -> Result<(), StoreError> {
     let mut stmt = conn
-        .prepare("SELECT id FROM events_index")
+        .prepare("SELECT id FROM events_index WHERE position > ?1")
         .map_err(storage)?;
-    let mut rows = stmt.query([]).map_err(storage)?;
+    let mut rows = stmt.query([position]).map_err(storage)?;
     while let Some(row) = rows.next().map_err(storage)? {
         let bytes: Vec<u8> = row.get(0).map_err(storage)?;
         let id = uuid::Uuid::from_slice(&bytes).map_err(|_| StoreError::Corrupt {

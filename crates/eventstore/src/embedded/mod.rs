@@ -28,6 +28,8 @@ use writer::{SharedTail, Tail};
 
 /// The index's SQLite file inside the data directory.
 pub const DATABASE_FILE: &str = "events.sqlite3";
+/// The filter of the ids the store holds, saved when it closes.
+const IDS_FILE: &str = "ids.filter";
 
 /// The log's directory inside the data directory.
 pub const LOG_DIR: &str = log::LOG_DIR;
@@ -121,8 +123,9 @@ impl EmbeddedStore {
         let segments = Segments::new(&log_dir);
         verify_range(&conn, &segments, head.saturating_sub(64), head)?;
 
-        let mut ids = ids::IdFilter::new();
-        index::each_id(&conn, |id| ids.insert(id))?;
+        let ids_file = dir.join(IDS_FILE);
+        let ids = open_ids(&conn, &ids_file, head)?;
+        let last_id = index::id_at(&conn, head)?;
 
         let (published, head_rx) = watch::channel(head);
         let (requests, rx) = mpsc::channel();
@@ -134,6 +137,8 @@ impl EmbeddedStore {
             indexer: conn,
             lookups: index::open_reader(&path)?,
             ids,
+            ids_file,
+            last_id,
             log: log::LogWriter::start(&log_dir, end.end)?,
             head,
             tail: tail.clone(),
@@ -250,6 +255,22 @@ impl EmbeddedStore {
 
 /// Adds to the index what the log holds beyond it, and forgets entries the log lost (appends never
 /// acknowledged). Returns the log's head.
+/// The filter of every id the store holds: the saved one, if it matches this store, with the ids
+/// indexed after it; else read from every indexed id.
+fn open_ids(conn: &Connection, path: &Path, head: u64) -> Result<ids::IdFilter, StoreError> {
+    if let Some((mut filter, position, last)) = ids::IdFilter::load(path) {
+        // Only a filter of this history: the event it ends with is the one the index has there.
+        if position <= head && index::id_at(conn, position)? == Some(last) {
+            index::each_id(conn, position, |id| filter.insert(id))?;
+            return Ok(filter);
+        }
+        tracing::info!(file = %path.display(), "the saved id filter is not this store's: reading every id");
+    }
+    let mut filter = ids::IdFilter::new();
+    index::each_id(conn, 0, |id| filter.insert(id))?;
+    Ok(filter)
+}
+
 fn catch_up_index(
     conn: &mut Connection,
     log_dir: &Path,

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
@@ -100,6 +101,10 @@ pub(crate) struct Start {
     pub lookups: Connection,
     /// Every id the store holds.
     pub ids: IdFilter,
+    /// Where the filter is saved when the store closes.
+    pub ids_file: PathBuf,
+    /// The id of the event at `head`.
+    pub last_id: Option<Uuid>,
     pub log: LogWriter,
     /// The last position in the log (and in the index: the store opens caught up).
     pub head: u64,
@@ -119,6 +124,8 @@ pub(crate) fn spawn(start: Start) -> Result<Threads, StoreError> {
         indexer,
         lookups,
         ids,
+        ids_file,
+        last_id,
         log,
         head,
         tail,
@@ -159,6 +166,7 @@ pub(crate) fn spawn(start: Start) -> Result<Threads, StoreError> {
             let mut decider = Decider {
                 conn: lookups,
                 ids,
+                last_id,
                 log,
                 head,
                 indexed,
@@ -171,6 +179,12 @@ pub(crate) fn spawn(start: Start) -> Result<Threads, StoreError> {
             while let Ok(first) = requests.recv() {
                 let group = gather(first, &requests, max_group);
                 decider.decide_group(group, &to_syncer, &to_indexer);
+            }
+            // The next open reads this instead of every id.
+            if let Some(last) = decider.last_id {
+                if let Err(e) = decider.ids.save(&ids_file, decider.head, &last) {
+                    tracing::warn!(error = %e, "could not save the id filter; the next open reads every id");
+                }
             }
         }),
     )?;
@@ -327,6 +341,8 @@ struct Decider {
     conn: Connection,
     /// Every id stored or decided: most new ids need no look-up.
     ids: IdFilter,
+    /// The id of the event at `head`.
+    last_id: Option<Uuid>,
     log: LogWriter,
     /// The last decided global position.
     head: u64,
@@ -491,6 +507,7 @@ impl Decider {
         );
         self.pending_order.push_back((position, e.id));
         self.ids.insert(&e.id);
+        self.last_id = Some(e.id);
         match self.versions.get_mut(stream) {
             Some(entry) => *entry = (e.version, position),
             None => {
