@@ -46,7 +46,8 @@ struct Batch {
     products: HashMap<ProductId, Row<ProductState>>,
     reviews: Vec<(u64, OrderId, OrderRated)>,
     quotes: Vec<(QuoteId, RfqId)>,
-    rfq_suppliers: HashSet<(SupplierId, u64)>,
+    /// Suppliers' inbox rows of the RFQs changed: (supplier, RFQ, in the inbox now).
+    inbox_rfqs: HashMap<(SupplierId, u64), bool>,
     file_uses: HashSet<(String, FileUse)>,
     numbers: Vec<(OrderId, String)>,
     /// Orders placed so far on each day touched.
@@ -144,6 +145,11 @@ where
 }
 
 /// An order that still holds stock, money or a dispute: not yet settled one way or another.
+/// Open or quoted: in the inboxes of the suppliers it was sent to (and of the pool's).
+fn in_inbox(status: RfqStatus) -> bool {
+    matches!(status, RfqStatus::Open | RfqStatus::Quoted)
+}
+
 pub fn is_open(status: zhuchao_domain::order::OrderStatus) -> bool {
     use zhuchao_domain::order::OrderStatus as S;
     !matches!(
@@ -304,12 +310,13 @@ impl Projector {
                 }
                 let row = &b.rfqs[&key];
                 let (born, r) = (row.born, &row.state);
+                let inbox = in_inbox(r.status);
                 for supplier in r
                     .invited
                     .iter()
                     .chain(r.quotes.values().map(|q| &q.supplier))
                 {
-                    b.rfq_suppliers.insert((*supplier, born));
+                    b.inbox_rfqs.insert((*supplier, born), inbox);
                 }
                 for drawing in r.request.iter().flat_map(|r| &r.drawings) {
                     b.file_uses
@@ -462,21 +469,29 @@ impl Projector {
                     row.born as i64,
                     id(&key.0),
                     opt(r.company.map(|c| c.0)),
-                    matches!(r.status, RfqStatus::Open | RfqStatus::Quoted),
+                    in_inbox(r.status),
                     r.pool_open,
                     opt(r.category.map(|c| c.0)),
                     encode(r)?
                 ])
                 .map_err(sql)?;
             }
-            let mut stmt = conn
+            let mut add = conn
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO rfq_suppliers (supplier, rfq_born) VALUES (?1, ?2)",
+                    "INSERT OR IGNORE INTO inbox_rfqs (supplier, rfq_born) VALUES (?1, ?2)",
                 )
                 .map_err(sql)?;
-            for (supplier, born) in &b.rfq_suppliers {
-                stmt.execute(params![id(&supplier.0), *born as i64])
-                    .map_err(sql)?;
+            let mut remove = conn
+                .prepare_cached("DELETE FROM inbox_rfqs WHERE supplier = ?1 AND rfq_born = ?2")
+                .map_err(sql)?;
+            for ((supplier, born), inbox) in &b.inbox_rfqs {
+                let row = params![id(&supplier.0), *born as i64];
+                if *inbox {
+                    add.execute(row)
+                } else {
+                    remove.execute(row)
+                }
+                .map_err(sql)?;
             }
             let mut stmt = conn
                 .prepare_cached("INSERT OR IGNORE INTO quotes (id, rfq) VALUES (?1, ?2)")

@@ -4,6 +4,7 @@
 //! page whatever the length of the list.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::{Mutex, RwLockReadGuard};
@@ -86,6 +87,8 @@ pub struct Reader<'a> {
     /// The first read that failed: the request answers with an error rather than with what
     /// it could not read.
     failure: RefCell<Option<ViewError>>,
+    /// Escrows, numbers and ratings of the orders of the pages read, for the getters.
+    order_extras: RefCell<HashMap<OrderId, OrderExtras>>,
 }
 
 impl Deref for Reader<'_> {
@@ -113,6 +116,7 @@ impl<'a> Reader<'a> {
             conn: RefCell::new(None),
             catalog,
             failure: RefCell::new(None),
+            order_extras: RefCell::new(HashMap::new()),
         }
     }
 
@@ -185,6 +189,9 @@ impl<'a> Reader<'a> {
     }
 
     pub fn escrow(&self, order: OrderId) -> Option<EscrowState> {
+        if let Some(extras) = self.order_extras.borrow().get(&order) {
+            return extras.escrow.clone();
+        }
         self.state("escrows", order.0)
     }
 
@@ -194,6 +201,9 @@ impl<'a> Reader<'a> {
 
     /// Whether the order was rated.
     pub fn is_rated(&self, order: OrderId) -> bool {
+        if let Some(extras) = self.order_extras.borrow().get(&order) {
+            return extras.rated;
+        }
         self.born("reviews", order.0).is_some()
     }
 
@@ -243,6 +253,9 @@ impl<'a> Reader<'a> {
 
     /// An order's number for people.
     pub fn order_number(&self, order: OrderId) -> Option<String> {
+        if let Some(extras) = self.order_extras.borrow().get(&order) {
+            return extras.number.clone();
+        }
         self.attempt(|conn| {
             conn.prepare_cached("SELECT number FROM orders WHERE id = ?1")
                 .map_err(sql)?
@@ -288,9 +301,22 @@ impl<'a> Reader<'a> {
 
     /// A page of a table's objects matching `filter` (SQL over the table's columns, with
     /// `args` for its `?` placeholders).
-    fn page<I, S: DeserializeOwned>(
+    fn page<I, S: Listable>(
         &self,
         table: &str,
+        filter: &str,
+        args: Vec<Value>,
+        page: Page,
+        make_id: impl Fn(Uuid) -> I,
+    ) -> Vec<Listed<I, S>> {
+        self.page_by(table, "born", filter, args, page, make_id)
+    }
+
+    /// A page of `table` in the order of `key` (a column equal to the objects' `born`).
+    fn page_by<I, S: Listable>(
+        &self,
+        table: &str,
+        key: &str,
         filter: &str,
         mut args: Vec<Value>,
         page: Page,
@@ -308,10 +334,10 @@ impl<'a> Reader<'a> {
             });
         args.push(Value::Integer(after));
         args.push(Value::Integer(page.limit.min(10_000) as i64));
-        let n = args.len();
+        let (n, columns) = (args.len(), S::COLUMNS);
         let query = format!(
-            "SELECT born, id, state FROM {table} WHERE {filter} AND born {op} ?{} \
-             ORDER BY born {order} LIMIT ?{n}",
+            "SELECT {key}, {columns} FROM {table} WHERE {filter} AND {key} {op} ?{} \
+             ORDER BY {key} {order} LIMIT ?{n}",
             n - 1
         );
         self.attempt(|conn| {
@@ -321,26 +347,37 @@ impl<'a> Reader<'a> {
             while let Some(r) = rows.next().map_err(sql)? {
                 let born = r.get::<_, i64>(0).map_err(sql)? as u64;
                 let id = uuid(&r.get::<_, Vec<u8>>(1).map_err(sql)?)?;
-                let state = r
-                    .get_ref(2)
-                    .map_err(sql)?
-                    .as_blob()
-                    .map_err(|e| ViewError::Encode(e.to_string()))?;
-                items.push((born, make_id(id), decode_state(state)?));
+                items.push((born, make_id(id), S::from_row(r)?));
             }
             Ok(items)
         })
         .unwrap_or_default()
     }
 
-    /// A page of orders (newest first unless asked otherwise).
+    /// A page of orders (newest first unless asked otherwise). Each order's escrow, number
+    /// and whether it was rated come in the same query, kept for this reader's later getters.
     pub fn orders(&self, scope: OrderScope, page: Page) -> Vec<Listed<OrderId, OrderState>> {
         let (filter, args) = match scope {
-            OrderScope::Company(c) => ("company = ?1", vec![blob(c.0)]),
-            OrderScope::Supplier(s) => ("supplier = ?1", vec![blob(s.0)]),
-            OrderScope::All => ("company IS NOT NULL", vec![]),
+            OrderScope::Company(c) => ("o.company = ?1", vec![blob(c.0)]),
+            OrderScope::Supplier(s) => ("o.supplier = ?1", vec![blob(s.0)]),
+            OrderScope::All => ("o.company IS NOT NULL", vec![]),
         };
-        self.page("orders", filter, args, page, OrderId)
+        let listed: Vec<Listed<OrderId, OrderWithExtras>> = self.page_by(
+            "orders o LEFT JOIN escrows e ON e.id = o.id LEFT JOIN reviews r ON r.id = o.id",
+            "o.born",
+            filter,
+            args,
+            page,
+            OrderId,
+        );
+        let mut extras = self.order_extras.borrow_mut();
+        listed
+            .into_iter()
+            .map(|(born, id, o)| {
+                extras.insert(id, o.extras);
+                (born, id, o.state)
+            })
+            .collect()
     }
 
     /// A page of a buyer company's RFQs.
@@ -356,20 +393,30 @@ impl<'a> Reader<'a> {
         categories: &[CategoryId],
         page: Page,
     ) -> Vec<Listed<RfqId, RfqState>> {
-        let mut args = vec![blob(supplier.0)];
-        let pool = if categories.is_empty() {
-            String::new()
-        } else {
-            let marks: Vec<String> = (0..categories.len())
-                .map(|i| format!("?{}", i + 2))
-                .collect();
-            args.extend(categories.iter().map(|c| blob(c.0)));
-            format!(" OR (pool = 1 AND category IN ({}))", marks.join(", "))
-        };
-        let filter = format!(
-            "inbox = 1 AND (born IN (SELECT rfq_born FROM rfq_suppliers WHERE supplier = ?1){pool})"
+        // Each part walks its own index in page order and stops after a page; the page is
+        // the first of their merge.
+        let mut merged = self.page_by(
+            "inbox_rfqs JOIN rfqs ON born = rfq_born",
+            "rfq_born",
+            "supplier = ?1",
+            vec![blob(supplier.0)],
+            page,
+            RfqId,
         );
-        self.page("rfqs", &filter, args, page, RfqId)
+        for category in categories {
+            let pool = "inbox = 1 AND pool = 1 AND category = ?1";
+            merged.extend(self.page("rfqs", pool, vec![blob(category.0)], page, RfqId));
+        }
+        if categories.is_empty() {
+            return merged;
+        }
+        merged.sort_by_key(|(born, _, _)| *born);
+        if page.newest_first {
+            merged.reverse();
+        }
+        merged.dedup_by_key(|(born, _, _)| *born);
+        merged.truncate(page.limit);
+        merged
     }
 
     /// A page of the agents' queue: disputes open or under review.
@@ -390,6 +437,66 @@ impl<'a> Reader<'a> {
             page,
             ProductId,
         )
+    }
+}
+
+/// What a page's rows are read into: a state, or an order with what its list shows beside it.
+trait Listable: Sized {
+    /// The columns after `born`: `id` first.
+    const COLUMNS: &'static str;
+    fn from_row(row: &rusqlite::Row<'_>) -> Result<Self, ViewError>;
+}
+
+fn state_at<S: DeserializeOwned>(row: &rusqlite::Row<'_>, column: usize) -> Result<S, ViewError> {
+    let bytes = row
+        .get_ref(column)
+        .map_err(sql)?
+        .as_blob()
+        .map_err(|e| ViewError::Encode(e.to_string()))?;
+    decode_state(bytes)
+}
+
+macro_rules! listable_states {
+    ($($state:ty),*) => {$(
+        impl Listable for $state {
+            const COLUMNS: &'static str = "id, state";
+            fn from_row(row: &rusqlite::Row<'_>) -> Result<Self, ViewError> {
+                state_at(row, 2)
+            }
+        }
+    )*};
+}
+
+listable_states!(RfqState, DisputeState, ProductState, OrderState);
+
+/// What an order's line in a list shows beside the order itself.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OrderExtras {
+    escrow: Option<EscrowState>,
+    rated: bool,
+    number: Option<String>,
+}
+
+struct OrderWithExtras {
+    state: OrderState,
+    extras: OrderExtras,
+}
+
+impl Listable for OrderWithExtras {
+    const COLUMNS: &'static str = "o.id, o.state, e.state, r.born IS NOT NULL, o.number";
+    fn from_row(row: &rusqlite::Row<'_>) -> Result<Self, ViewError> {
+        let escrow = match row.get_ref(3).map_err(sql)? {
+            rusqlite::types::ValueRef::Null => None,
+            _ => Some(state_at(row, 3)?),
+        };
+        Ok(Self {
+            state: state_at(row, 2)?,
+            extras: OrderExtras {
+                escrow,
+                rated: row.get(4).map_err(sql)?,
+                number: row.get(5).map_err(sql)?,
+            },
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use crate::ViewError;
 
 /// The layout of the tables and of the states in them. A file of another layout is dropped
 /// and rebuilt from the event store: read models are derived, never the only copy.
-pub const LAYOUT: i64 = 2;
+pub const LAYOUT: i64 = 3;
 
 /// The file inside a node's data directory.
 pub const FILE: &str = "views.sqlite3";
@@ -60,10 +60,12 @@ CREATE TABLE IF NOT EXISTS rfqs (
     state    BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rfqs_by_company ON rfqs (company, born);
-CREATE INDEX IF NOT EXISTS rfqs_in_inboxes ON rfqs (born) WHERE inbox = 1;
+-- Open to the pool, per category: the pool part of suppliers' inboxes.
+CREATE INDEX IF NOT EXISTS rfqs_in_pool ON rfqs (category, born) WHERE inbox = 1 AND pool = 1;
 
--- The suppliers an RFQ was sent to or quoted by.
-CREATE TABLE IF NOT EXISTS rfq_suppliers (
+-- Each supplier's inbox: the open or quoted RFQs it was sent or quoted on (a row goes when
+-- its RFQ is decided), so a page of an inbox reads a page of rows.
+CREATE TABLE IF NOT EXISTS inbox_rfqs (
     supplier BLOB NOT NULL,
     rfq_born INTEGER NOT NULL,
     PRIMARY KEY (supplier, rfq_born)

@@ -430,4 +430,39 @@ async fn the_inbox_and_the_dispute_queue_hold_only_what_is_waiting() {
     assert_eq!(inbox, BTreeSet::from([invited, pooled]));
     assert_eq!(queue, vec![disputes[1]]);
     assert!(reader.failure().is_none());
+
+    // And pages of one walk the invited and the pooled RFQs together, newest first
+    let first = reader.rfq_inbox(me, &[c], page(None, 1));
+    assert_eq!(first.iter().map(|r| r.1).collect::<Vec<_>>(), vec![pooled]);
+    let second = reader.rfq_inbox(me, &[c], page(Some(first[0].0), 1));
+    assert_eq!(
+        second.iter().map(|r| r.1).collect::<Vec<_>>(),
+        vec![invited]
+    );
+    let third = reader.rfq_inbox(me, &[c], page(Some(second[0].0), 1));
+    assert!(third.is_empty());
+    drop(reader);
+
+    // And when the RFQ it was invited to is cancelled while the views follow, it leaves the inbox
+    let at = w
+        .run::<Rfq>(
+            invited,
+            RfqCommand::Cancel {
+                buyer,
+                reason: "no longer needed".into(),
+                at: DAY_ONE + 5,
+            },
+        )
+        .await;
+    views
+        .wait_for(at, Duration::from_secs(10))
+        .await
+        .expect("caught up");
+    let inbox: Vec<RfqId> = views
+        .read()
+        .rfq_inbox(me, &[c], page(None, 50))
+        .into_iter()
+        .map(|(_, id, _)| id)
+        .collect();
+    assert_eq!(inbox, vec![pooled]);
 }
