@@ -167,7 +167,7 @@ async fn reindex_search_and_analytics(
         None
     };
     let counts = if analytics {
-        let counts = zhuchao_analytics::AnalyticsProjection::open(&data.join("analytics.json"))
+        let counts = zhuchao_analytics::AnalyticsProjection::open(&data.join("analytics.sqlite3"))
             .context("opening analytics")?;
         counts.clear();
         Some(counts)

@@ -11,7 +11,8 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 use zhuchao_app::marketplace::{Marketplace, Settings};
-use zhuchao_app::processes::{JsonCheckpoint, ProcessError, Processes};
+use zhuchao_app::process_store;
+use zhuchao_app::processes::{ProcessError, Processes};
 use zhuchao_app::{CommandHandler, Health, SimulatedPayments, SystemClock, UuidV7Ids};
 use zhuchao_eventstore::{EmbeddedStore, EventStore, SharedStore};
 use zhuchao_gateway::demo;
@@ -141,9 +142,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     let mut processes = Processes::new(
         market.clone(),
-        Box::new(JsonCheckpoint {
-            path: config.data.join("processes.json"),
-        }),
+        Box::new(process_store::open_in(&config.data).context("opening the process store")?),
     )
     .context("loading the process checkpoint")?;
 
@@ -152,7 +151,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .context("writing the demo's sample files")?;
         seed_demo(&market, &mut processes).await?;
     }
-    let checkpoint = config.data.join("processes.json");
+    let data = config.data.clone();
     let restart_market = market.clone();
     let health = Health::default();
     let process_health = health.clone();
@@ -163,12 +162,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         loop {
             let processes = match next.take() {
                 Some(p) => p,
-                None => match Processes::new(
-                    restart_market.clone(),
-                    Box::new(JsonCheckpoint {
-                        path: checkpoint.clone(),
-                    }),
-                ) {
+                None => match process_store::open_in(&data)
+                    .map_err(ProcessError::from)
+                    .and_then(|store| Processes::new(restart_market.clone(), Box::new(store)))
+                {
                     Ok(p) => p,
                     Err(e) => {
                         tracing::error!(error = %e, "process checkpoint unreadable; retrying in 5 s");

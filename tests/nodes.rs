@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zhuchao_app::marketplace::{Marketplace, Settings};
-use zhuchao_app::processes::{JsonCheckpoint, Processes};
+use zhuchao_app::process_store;
+use zhuchao_app::processes::Processes;
 use zhuchao_app::{CommandHandler, SimulatedPayments, SystemClock, UuidV7Ids};
 use zhuchao_eventstore::{EmbeddedStore, SharedStore};
 
@@ -74,9 +75,7 @@ async fn a_write_through_one_node_is_read_through_the_other() {
     );
     let mut processes = Processes::new(
         market.clone(),
-        Box::new(JsonCheckpoint {
-            path: dir.path().join("processes.json"),
-        }),
+        Box::new(process_store::open_in(dir.path()).expect("process store")),
     )
     .expect("processes");
     zhuchao_gateway::demo::seed(&market, &mut processes, &|_| {})

@@ -1,8 +1,8 @@
 //! The analytics state: counters per hour and per combination of dimensions, folded from
-//! traffic events and from the marketplace's RFQ and dispute events. Small enough to keep in
-//! memory and to save whole with its checkpoint; any answer is a scan over the hours asked for.
+//! traffic events and from the marketplace's RFQ and dispute events. Kept in memory, saved per
+//! hour and per object as they change (see `store`); any answer is a scan over the hours asked for.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -182,6 +182,38 @@ impl DisputeCounters {
 /// Searches typed on one day: count and zero-result count per text.
 pub type DaySearches = HashMap<String, (u64, u64)>;
 
+/// What changed since the state was last saved: the hours, days and objects the next save writes.
+#[derive(Clone, Debug, Default)]
+pub struct Touched {
+    /// Everything was forgotten (a rebuild): the saved state goes first.
+    pub wipe: bool,
+    pub hours: BTreeSet<u32>,
+    pub days: BTreeSet<u32>,
+    pub sessions: HashSet<Uuid>,
+    pub rfqs: HashSet<Uuid>,
+    pub disputes: HashSet<Uuid>,
+    pub escrows: HashSet<Uuid>,
+    /// How many session and product dimensions are saved (they are only ever added).
+    pub saved_dims: (usize, usize),
+}
+
+impl Touched {
+    /// Adds `other`'s changes (a save that failed gives them back).
+    pub fn merge(&mut self, other: Touched) {
+        self.wipe |= other.wipe;
+        self.hours.extend(other.hours);
+        self.days.extend(other.days);
+        self.sessions.extend(other.sessions);
+        self.rfqs.extend(other.rfqs);
+        self.disputes.extend(other.disputes);
+        self.escrows.extend(other.escrows);
+        self.saved_dims = (
+            self.saved_dims.0.min(other.saved_dims.0),
+            self.saved_dims.1.min(other.saved_dims.1),
+        );
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Analytics {
     /// Global position of the last event folded in.
@@ -212,7 +244,9 @@ pub struct Analytics {
     pub escrow_suppliers: HashMap<Uuid, Uuid>,
     /// The latest event time seen, for ending idle sessions.
     pub clock: Millis,
-    applied_since_sweep: u64,
+    pub applied_since_sweep: u64,
+    #[serde(skip)]
+    pub touched: Touched,
 }
 
 /// Lowercased, spaces collapsed: "M8  Bolt" and "m8 bolt" are one search.
@@ -265,7 +299,24 @@ impl Analytics {
         id
     }
 
+    /// Marks everything as changed (a state read from elsewhere is to be saved whole).
+    pub fn touch_all(&mut self) {
+        let t = &mut self.touched;
+        t.hours.extend(self.sessions_by_hour.keys());
+        t.hours.extend(self.products_by_hour.keys());
+        t.hours.extend(self.visitors_by_hour.keys());
+        t.hours.extend(self.refunds_by_hour.keys());
+        t.days.extend(self.searches_by_day.keys());
+        t.days.extend(self.disputes_by_day.keys());
+        t.sessions.extend(self.sessions.keys());
+        t.rfqs.extend(self.rfqs.keys());
+        t.disputes.extend(self.open_disputes.keys());
+        t.escrows.extend(self.escrow_suppliers.keys());
+        t.saved_dims = (0, 0);
+    }
+
     fn session_counters(&mut self, hour: u32, dims: u32) -> &mut SessionCounters {
+        self.touched.hours.insert(hour);
         self.sessions_by_hour
             .entry(hour)
             .or_default()
@@ -275,6 +326,7 @@ impl Analytics {
 
     fn product_counters(&mut self, hour: u32, dims: Dims) -> &mut ProductCounters {
         let id = self.product_dims_id(dims);
+        self.touched.hours.insert(hour);
         self.products_by_hour
             .entry(hour)
             .or_default()
@@ -286,6 +338,7 @@ impl Analytics {
     fn session_of(&mut self, session: Uuid, at: Millis) -> (u32, Option<u32>) {
         match self.sessions.get_mut(&session) {
             Some(s) if at - s.last_at <= SESSION_IDLE_MS => {
+                self.touched.sessions.insert(session);
                 s.last_at = s.last_at.max(at);
                 (s.dims, Some(s.start_hour))
             }
@@ -304,6 +357,7 @@ impl Analytics {
             return;
         }
         s.reached |= bit;
+        self.touched.sessions.insert(session);
         let (hour, dims) = (s.start_hour, s.dims);
         self.session_counters(hour, dims).reached[step - 1] += 1;
     }
@@ -332,6 +386,7 @@ impl Analytics {
             if self.sessions.contains_key(session) {
                 return;
             }
+            self.touched.sessions.insert(*session);
             self.sessions.insert(
                 *session,
                 SessionState {
@@ -367,6 +422,7 @@ impl Analytics {
                 if *results == 0 {
                     c.zero_result_searches += 1;
                 }
+                self.touched.days.insert(hour / 24);
                 let day = self
                     .searches_by_day
                     .entry(hour / 24)
@@ -462,13 +518,20 @@ impl Analytics {
         }
         self.applied_since_sweep = 0;
         let clock = self.clock;
-        self.sessions
-            .retain(|_, s| clock - s.last_at <= SESSION_IDLE_MS);
+        let touched = &mut self.touched.sessions;
+        self.sessions.retain(|id, s| {
+            let live = clock - s.last_at <= SESSION_IDLE_MS;
+            if !live {
+                touched.insert(*id);
+            }
+            live
+        });
     }
 
     pub fn apply_rfq(&mut self, id: Uuid, event: &RfqEvent) {
         match event {
             RfqEvent::RfqCreated(e) => {
+                self.touched.rfqs.insert(id);
                 self.rfqs.insert(
                     id,
                     RfqFacts {
@@ -483,6 +546,7 @@ impl Analytics {
             }
             RfqEvent::QuoteSubmitted(e) => {
                 if let Some(r) = self.rfqs.get_mut(&id) {
+                    self.touched.rfqs.insert(id);
                     r.first_quote_at.get_or_insert(e.at);
                     r.quoted.entry(e.supplier.0).or_insert(e.at);
                 }
@@ -492,6 +556,7 @@ impl Analytics {
     }
 
     fn dispute_counters(&mut self, at: Millis, supplier: Uuid) -> &mut DisputeCounters {
+        self.touched.days.insert(hour_of(at) / 24);
         self.disputes_by_day
             .entry(hour_of(at) / 24)
             .or_default()
@@ -502,12 +567,14 @@ impl Analytics {
     pub fn apply_escrow(&mut self, order: Uuid, event: &EscrowEvent) {
         match event {
             EscrowEvent::EscrowOpened(e) => {
+                self.touched.escrows.insert(order);
                 self.escrow_suppliers.insert(order, e.supplier.0);
             }
             EscrowEvent::EscrowRefunded(e) => {
                 let Some(supplier) = self.escrow_suppliers.get(&order).copied() else {
                     return;
                 };
+                self.touched.hours.insert(hour_of(e.at));
                 *self
                     .refunds_by_hour
                     .entry(hour_of(e.at))
@@ -528,10 +595,12 @@ impl Analytics {
     pub fn apply_dispute(&mut self, id: Uuid, event: &DisputeEvent) {
         match event {
             DisputeEvent::DisputeOpened(e) => {
+                self.touched.disputes.insert(id);
                 self.open_disputes.insert(id, e.supplier.0);
                 self.dispute_counters(e.at, e.supplier.0).disputes += 1;
             }
             DisputeEvent::DisputeRuled(e) => {
+                self.touched.disputes.insert(id);
                 self.open_disputes.remove(&id);
                 let c = self.dispute_counters(e.at, e.supplier.0);
                 if e.release.minor == 0 {
@@ -544,6 +613,7 @@ impl Analytics {
             }
             DisputeEvent::DisputeWithdrawn(e) => {
                 if let Some(supplier) = self.open_disputes.remove(&id) {
+                    self.touched.disputes.insert(id);
                     self.dispute_counters(e.at, supplier).withdrawn += 1;
                 }
             }

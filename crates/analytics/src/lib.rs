@@ -10,6 +10,7 @@ pub mod recorder;
 pub mod report;
 pub mod sample;
 pub mod source;
+pub mod store;
 
 pub use cube::{Analytics, Dims, SessionDims};
 pub use events::{TrafficEvent, TRAFFIC_KIND};

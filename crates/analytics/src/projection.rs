@@ -1,9 +1,9 @@
-//! The analytics projection: folds events into [`Analytics`], saves the whole state with its
-//! checkpoint now and then (atomically), resumes from it after a restart, and can start again
-//! from zero.
+//! The analytics projection: folds events into [`Analytics`], saves what changed with its
+//! checkpoint now and then (atomically, per hour and per object), resumes from it after a
+//! restart, and can start again from zero.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use futures::StreamExt as _;
@@ -18,6 +18,7 @@ use zhuchao_eventstore::{EventStore, Position, RecordedEvent, StoreError};
 
 use crate::cube::Analytics;
 use crate::events::{TrafficEvent, TRAFFIC_KIND};
+use crate::store::{take_changes, AnalyticsStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticsError {
@@ -35,7 +36,7 @@ pub enum AnalyticsError {
 
 pub struct AnalyticsProjection {
     state: RwLock<Analytics>,
-    file: Option<PathBuf>,
+    store: Option<(PathBuf, Mutex<AnalyticsStore>)>,
     position: watch::Sender<u64>,
 }
 
@@ -52,48 +53,90 @@ impl AnalyticsProjection {
         Self::with(Analytics::default(), None)
     }
 
-    fn with(mut state: Analytics, file: Option<PathBuf>) -> Self {
+    fn with(mut state: Analytics, store: Option<(PathBuf, Mutex<AnalyticsStore>)>) -> Self {
         state.reindex();
         let (position, _) = watch::channel(state.position);
         Self {
             state: RwLock::new(state),
-            file,
+            store,
             position,
         }
     }
 
-    /// Resumes from the state saved in `file`, or starts from zero if there is none.
-    pub fn open(file: &Path) -> Result<Self, AnalyticsError> {
+    /// Resumes from the state saved in the SQLite file `path`, or starts from zero if there is
+    /// none. The JSON file an earlier version wrote beside it (`analytics.json`) is taken over
+    /// once, then removed.
+    pub fn open(path: &Path) -> Result<Self, AnalyticsError> {
         let failed = |source| AnalyticsError::Checkpoint {
-            path: file.to_path_buf(),
+            path: path.to_path_buf(),
             source,
         };
-        let state = match std::fs::read(file) {
-            Ok(bytes) => {
-                serde_json::from_slice(&bytes).map_err(|e| failed(std::io::Error::other(e)))?
+        let store = AnalyticsStore::open(path).map_err(failed)?;
+        let legacy = path.with_file_name("analytics.json");
+        let (state, taken_over) = match store.load().map_err(failed)? {
+            Some(state) => {
+                // Taken over already; the removal did not happen.
+                if legacy.exists() {
+                    std::fs::remove_file(&legacy).map_err(failed)?;
+                }
+                (state, false)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Analytics::default(),
-            Err(e) => return Err(failed(e)),
+            None => match std::fs::read(&legacy) {
+                Ok(bytes) => {
+                    let mut state: Analytics = serde_json::from_slice(&bytes)
+                        .map_err(|e| failed(std::io::Error::other(e)))?;
+                    state.touch_all();
+                    state.touched.wipe = true;
+                    (state, true)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    // Nothing saved (or saved in another layout): start from zero.
+                    let mut state = Analytics::default();
+                    state.touched.wipe = true;
+                    (state, false)
+                }
+                Err(e) => return Err(failed(e)),
+            },
         };
-        Ok(Self::with(state, Some(file.to_path_buf())))
+        let projection = Self::with(state, Some((path.to_path_buf(), Mutex::new(store))));
+        if taken_over {
+            projection.save()?;
+            std::fs::remove_file(&legacy).map_err(failed)?;
+        }
+        Ok(projection)
     }
 
-    /// Writes the state and its checkpoint: to a temporary file, synced, renamed over the old.
+    /// Writes what changed since the last save, with the checkpoint, in one transaction.
     pub fn save(&self) -> Result<(), AnalyticsError> {
-        let Some(path) = &self.file else {
+        let Some((path, store)) = &self.store else {
             return Ok(());
         };
         let failed = |source| AnalyticsError::Checkpoint {
             path: path.clone(),
             source,
         };
-        let bytes = serde_json::to_vec(&*self.read()).map_err(|e| failed(e.into()))?;
-        zhuchao_app::processes::write_atomically(path, &bytes).map_err(failed)
+        // One save at a time: the changes taken are written before the next are taken.
+        let mut store = store.lock().unwrap_or_else(|p| p.into_inner());
+        let changes = take_changes(&mut self.state.write().unwrap_or_else(|p| p.into_inner()))
+            .map_err(failed)?;
+        if let Err(e) = store.write(&changes) {
+            // Kept to be written by the next save.
+            self.state
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .touched
+                .merge(changes.touched);
+            return Err(failed(e));
+        }
+        Ok(())
     }
 
     /// Forgets everything (a rebuild from zero follows).
     pub fn clear(&self) {
-        *self.state.write().unwrap_or_else(|p| p.into_inner()) = Analytics::default();
+        let mut state = self.state.write().unwrap_or_else(|p| p.into_inner());
+        *state = Analytics::default();
+        state.touched.wipe = true;
+        drop(state);
         self.position.send_replace(0);
     }
 
@@ -127,6 +170,10 @@ impl AnalyticsProjection {
                 break;
             }
             state.position = state.position.max(event.position.as_u64());
+        }
+        if self.store.is_none() {
+            // Nothing is saved: nothing to remember for a save.
+            state.touched = Default::default();
         }
         let position = state.position;
         drop(state);

@@ -478,11 +478,16 @@ fn a_rebuild_in_other_batches_through_a_saved_checkpoint_gives_identical_answers
 
     // Given a projection fed in uneven batches, saved and reopened half way.
     let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("analytics.json");
+    let file = dir.path().join("analytics.sqlite3");
     let half = events.len() / 2;
     {
+        // saved twice: the second save writes only what changed since the first
         let p = AnalyticsProjection::open(&file).expect("open");
-        for chunk in events[..half].chunks(777) {
+        for chunk in events[..half / 3].chunks(777) {
+            p.apply(chunk).expect("readable events");
+        }
+        p.save().expect("save");
+        for chunk in events[half / 3..half].chunks(777) {
             p.apply(chunk).expect("readable events");
         }
         p.save().expect("save");
@@ -598,4 +603,69 @@ fn rfq_response_times_and_sla_share_per_supplier() {
         (3, 0, None)
     );
     assert_eq!(hour_of(START) % 24, 0);
+}
+
+#[test]
+fn a_save_writes_the_hours_that_changed_not_the_history() {
+    use zhuchao_analytics::store::take_changes;
+    // Given a month of traffic folded and saved
+    let mut a = zhuchao_analytics::Analytics::default();
+    for e in month(2_000) {
+        a.apply_traffic(&e);
+    }
+    let all = take_changes(&mut a).expect("changes");
+    assert!(
+        all.hours().count() > 24 * 20,
+        "a month of hours is written the first time"
+    );
+    // When one more session comes, in one hour
+    let later = START + 40 * DAY;
+    a.apply_traffic(&TrafficEvent::SessionStarted {
+        session: id(9_999_999),
+        visitor: id(9_999_998),
+        campaign: None,
+        source: Source::Direct,
+        region: None,
+        device: "phone".into(),
+        landing: "/".into(),
+        at: later,
+    });
+    a.apply_traffic(&TrafficEvent::PageViewed {
+        session: id(9_999_999),
+        path: "/x".into(),
+        at: later + 1_000,
+    });
+    // Then the next save writes that hour and that session, nothing else
+    let next = take_changes(&mut a).expect("changes");
+    assert_eq!(next.hours().collect::<Vec<_>>(), vec![hour_of(later)]);
+    assert_eq!(next.objects(), 1);
+}
+
+#[test]
+fn the_json_state_of_an_earlier_version_is_taken_over() {
+    // Given the analytics.json an earlier version saved
+    let events = recorded(&month(1_000));
+    let once = AnalyticsProjection::in_memory();
+    once.apply(&events).expect("readable events");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let legacy = dir.path().join("analytics.json");
+    std::fs::write(&legacy, serde_json::to_vec(&*once.read()).expect("json")).expect("write");
+    // When the projection opens its SQLite file beside it
+    let file = dir.path().join("analytics.sqlite3");
+    drop(AnalyticsProjection::open(&file).expect("open"));
+    // Then the state is kept (read again from SQLite alone) and the JSON file is gone
+    assert!(!legacy.exists());
+    let p = AnalyticsProjection::open(&file).expect("reopen");
+    assert_eq!(p.position(), once.position());
+    let report = |p: &AnalyticsProjection| {
+        p.read().report(
+            START,
+            START + 31 * DAY,
+            Granularity::Day,
+            Dimension::Source,
+            &Filter::default(),
+            true,
+        )
+    };
+    assert_eq!(report(&p), report(&once));
 }

@@ -6,6 +6,7 @@ pub mod handler;
 pub mod health;
 pub mod marketplace;
 pub mod ports;
+pub mod process_store;
 pub mod processes;
 pub mod timers;
 

@@ -4,11 +4,9 @@
 //! the global stream with a durable checkpoint; every command they send is idempotent, so
 //! replaying events after a crash changes nothing twice.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::StreamExt;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use zhuchao_domain::credit_record::{CreditEntry, CreditRecord, CreditRecordCommand};
 use zhuchao_domain::dispute::{Dispute, DisputeCommand, DisputeEvent};
@@ -26,45 +24,11 @@ use zhuchao_eventstore::{EventStore, Position, RecordedEvent, StoreError};
 
 use crate::handler::{decode_recorded, CommandContext};
 use crate::marketplace::{MarketError, Marketplace};
-use crate::timers::{TimerTable, TimerTask};
+use crate::process_store::ProcessStore;
+use crate::timers::{TimerChanges, TimerTask};
 
 /// The platform itself, as the actor of automatic warnings.
 pub const PLATFORM: UserId = UserId(Uuid::nil());
-
-/// What the processes have done so far: saved together, so the timers and the position agree.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProcessState {
-    pub position: u64,
-    pub timers: TimerTable,
-}
-
-/// Where the process state is kept between runs.
-pub trait CheckpointFile: Send + Sync {
-    fn load(&self) -> std::io::Result<Option<ProcessState>>;
-    fn save(&self, state: &ProcessState) -> std::io::Result<()>;
-}
-
-/// A JSON file replaced atomically (write, fsync, rename, fsync the directory).
-pub struct JsonCheckpoint {
-    pub path: PathBuf,
-}
-
-impl CheckpointFile for JsonCheckpoint {
-    fn load(&self) -> std::io::Result<Option<ProcessState>> {
-        match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(std::io::Error::other),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    fn save(&self, state: &ProcessState) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec(state).map_err(std::io::Error::other)?;
-        write_atomically(&self.path, &bytes)
-    }
-}
 
 /// Replaces `path` with `bytes` so that a crash leaves the old or the new content, never a mix:
 /// written to a temporary file, synced, renamed over, and the directory synced.
@@ -81,6 +45,9 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result
     }
     Ok(())
 }
+
+/// How many due timers are read and fired per round.
+const DUE_ROUND: usize = 512;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
@@ -101,8 +68,11 @@ pub enum ProcessError {
 
 pub struct Processes<S> {
     market: Marketplace<S>,
-    checkpoint: Box<dyn CheckpointFile>,
-    state: ProcessState,
+    checkpoint: Box<dyn ProcessStore>,
+    /// The last event handled.
+    position: u64,
+    /// Timers set and fired since the checkpoint was saved.
+    timers: TimerChanges,
 }
 
 fn id_in(stream: &str, kind: &str) -> Option<Uuid> {
@@ -122,18 +92,27 @@ fn decode<A: Aggregate>(event: &RecordedEvent) -> Result<A::Event, ProcessError>
 impl<S: EventStore + Clone> Processes<S> {
     pub fn new(
         market: Marketplace<S>,
-        checkpoint: Box<dyn CheckpointFile>,
+        checkpoint: Box<dyn ProcessStore>,
     ) -> Result<Self, ProcessError> {
-        let state = checkpoint.load()?.unwrap_or_default();
+        let position = checkpoint.position()?;
         Ok(Self {
             market,
             checkpoint,
-            state,
+            position,
+            timers: TimerChanges::default(),
         })
     }
 
-    pub fn state(&self) -> &ProcessState {
-        &self.state
+    /// The last event handled.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Writes the timers set and fired since the last save, with the position.
+    fn save(&mut self) -> Result<(), ProcessError> {
+        self.checkpoint.commit(&self.timers, self.position)?;
+        self.timers = TimerChanges::default();
+        Ok(())
     }
 
     /// Handles every stored event after the checkpoint, then saves it. Returns how many.
@@ -144,7 +123,7 @@ impl<S: EventStore + Clone> Processes<S> {
                 .market
                 .handler
                 .store()
-                .read_all(Position::from_u64(self.state.position), 256)
+                .read_all(Position::from_u64(self.position), 256)
                 .await?;
             if page.is_empty() {
                 break;
@@ -154,29 +133,38 @@ impl<S: EventStore + Clone> Processes<S> {
                 handled += 1;
             }
         }
-        self.checkpoint.save(&self.state)?;
+        self.save()?;
         Ok(handled)
     }
 
-    /// Fires the timers due by the clock; returns how many fired.
+    /// Fires the timers due by the clock, earliest first, read by index a round at a time and
+    /// saved after each round; returns how many fired.
     pub async fn fire_due_timers(&mut self) -> Result<usize, ProcessError> {
         let now = self.market.handler.now();
-        let due = self.state.timers.due(now);
-        for timer in &due {
-            self.fire(timer.1, now).await?;
-            self.state.timers.done(timer);
+        // What was set since the last save goes into the table first, so one query sees all.
+        if !self.timers.is_empty() {
+            self.save()?;
         }
-        if !due.is_empty() {
-            self.checkpoint.save(&self.state)?;
+        let mut fired = 0;
+        loop {
+            let due = self.checkpoint.due(now, DUE_ROUND)?;
+            for timer in &due {
+                self.fire(timer.1, now).await?;
+                self.timers.finish(*timer);
+                fired += 1;
+            }
+            if due.is_empty() {
+                return Ok(fired);
+            }
+            self.save()?;
         }
-        Ok(due.len())
     }
 
     /// Runs until the subscription fails: reacts to each event as it arrives and fires timers
     /// every `tick`. Saves the checkpoint at least every `tick` while events flow.
     pub async fn run(mut self, tick: Duration) -> Result<(), ProcessError> {
         let store = self.market.handler.store().clone();
-        let mut events = store.subscribe_all(Position::from_u64(self.state.position));
+        let mut events = store.subscribe_all(Position::from_u64(self.position));
         let mut ticker = tokio::time::interval(tick);
         let mut dirty = false;
         loop {
@@ -189,7 +177,7 @@ impl<S: EventStore + Clone> Processes<S> {
                 _ = ticker.tick() => {
                     self.fire_due_timers().await?;
                     if dirty {
-                        self.checkpoint.save(&self.state)?;
+                        self.save()?;
                         dirty = false;
                     }
                 }
@@ -201,12 +189,12 @@ impl<S: EventStore + Clone> Processes<S> {
         let stream = event.stream.as_str();
         let outcome = if let Some(id) = id_in(stream, Rfq::KIND) {
             let e = decode::<Rfq>(event)?;
-            self.state.timers.on_rfq_event(RfqId(id), &e);
+            self.timers.on_rfq_event(RfqId(id), &e);
             self.on_rfq(event, RfqId(id), e).await
         } else if let Some(id) = id_in(stream, Order::KIND) {
             let e = decode::<Order>(event)?;
             let settings = &self.market.settings;
-            self.state.timers.on_order_event(
+            self.timers.on_order_event(
                 OrderId(id),
                 &e,
                 settings.auto_release_days,
@@ -215,7 +203,7 @@ impl<S: EventStore + Clone> Processes<S> {
             self.on_order(event, OrderId(id), e).await
         } else if let Some(id) = id_in(stream, Product::KIND) {
             let e = decode::<Product>(event)?;
-            self.state.timers.on_product_event(ProductId(id), &e);
+            self.timers.on_product_event(ProductId(id), &e);
             Ok(())
         } else if let Some(id) = id_in(stream, Escrow::KIND) {
             let e = decode::<Escrow>(event)?;
@@ -235,7 +223,7 @@ impl<S: EventStore + Clone> Processes<S> {
                 .map(|_| ())
         } else if let Some(id) = id_in(stream, Dispute::KIND) {
             let e = decode::<Dispute>(event)?;
-            self.state.timers.on_dispute_event(DisputeId(id), &e);
+            self.timers.on_dispute_event(DisputeId(id), &e);
             self.on_dispute(event, DisputeId(id), e).await
         } else if let Some(id) = id_in(stream, Review::KIND) {
             match decode::<Review>(event)? {
@@ -264,7 +252,7 @@ impl<S: EventStore + Clone> Processes<S> {
             }
             Err(other) => return Err(other.into()),
         }
-        self.state.position = event.position.as_u64();
+        self.position = event.position.as_u64();
         Ok(())
     }
 
@@ -284,8 +272,7 @@ impl<S: EventStore + Clone> Processes<S> {
             _ => None,
         };
         if let Some(due) = due {
-            self.state
-                .timers
+            self.timers
                 .schedule(due, TimerTask::ExpireDocuments(supplier));
         }
         Ok(())

@@ -1,9 +1,9 @@
 //! Durable timers: every deadline the marketplace keeps (an RFQ's response SLA and deadline, a
 //! quote's validity, an order's payment window, the auto-receipt after delivery, a dispute's
 //! answer SLA, a document's expiry, the check of a reservation or a dispute whose placing stopped
-//! halfway) is read from the event that set it and kept in a table saved with the process
-//! checkpoint — so a restart loses none. A timer fires when the clock port passes its due time;
-//! the command it runs is idempotent.
+//! halfway) is read from the event that set it and kept in an indexed table saved with the process
+//! checkpoint (see `process_store`) — so a restart loses none. A timer fires when the clock port
+//! passes its due time; the command it runs is idempotent.
 
 use std::collections::BTreeSet;
 
@@ -49,15 +49,31 @@ pub enum TimerTask {
     ExpireDocuments(SupplierId),
 }
 
-/// Pending timers by due time.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct TimerTable {
-    pub pending: BTreeSet<(Timestamp, TimerTask)>,
+/// A timer: when it is due and what it does.
+pub type Timer = (Timestamp, TimerTask);
+
+/// The timers set and done since the process checkpoint was last saved: what the next save
+/// writes, in the same transaction as the position.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimerChanges {
+    pub added: BTreeSet<Timer>,
+    pub done: BTreeSet<Timer>,
 }
 
-impl TimerTable {
+impl TimerChanges {
     pub fn schedule(&mut self, due: Timestamp, task: TimerTask) {
-        self.pending.insert((due, task));
+        self.done.remove(&(due, task));
+        self.added.insert((due, task));
+    }
+
+    /// The timer fired: it is taken out of the table (whether it was saved already or not).
+    pub fn finish(&mut self, timer: Timer) {
+        self.added.remove(&timer);
+        self.done.insert(timer);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.done.is_empty()
     }
 
     pub fn on_rfq_event(&mut self, rfq: RfqId, event: &RfqEvent) {
@@ -145,18 +161,5 @@ impl TimerTable {
         if let DisputeEvent::DisputeOpened(e) = event {
             self.schedule(e.answer_by, TimerTask::RuleDisputeByDefault(dispute));
         }
-    }
-
-    /// The timers due at `now`, earliest first.
-    pub fn due(&self, now: Timestamp) -> Vec<(Timestamp, TimerTask)> {
-        self.pending
-            .iter()
-            .take_while(|(due, _)| *due <= now)
-            .copied()
-            .collect()
-    }
-
-    pub fn done(&mut self, timer: &(Timestamp, TimerTask)) {
-        self.pending.remove(timer);
     }
 }

@@ -468,7 +468,7 @@ async fn replaying_the_processes_from_the_start_changes_nothing() {
     use zhuchao_eventstore::EventStore;
     let head = world.store.head().await.expect("head");
 
-    std::fs::remove_file(world.dir.path().join("processes.json")).expect("forget the checkpoint");
+    world.forget_process_checkpoint();
     world.restart_processes();
     world.settle().await;
     assert_eq!(
@@ -572,7 +572,7 @@ async fn an_event_the_processes_cannot_read_stops_them_there_instead_of_being_sk
     use zhuchao_eventstore::{EventStore, ExpectedVersion, Metadata, NewEvent, StreamName};
     let mut world = World::new().await;
     world.settle().await;
-    let before = world.processes.state().position;
+    let before = world.processes.position();
     let stream = StreamName::new(format!("order-{}", Uuid::now_v7())).expect("stream");
     let written = world
         .store
@@ -597,10 +597,10 @@ async fn an_event_the_processes_cannot_read_stops_them_there_instead_of_being_sk
             other => panic!("expected the processes to stop: {other:?}"),
         }
         assert!(
-            world.processes.state().position < written.position.as_u64(),
+            world.processes.position() < written.position.as_u64(),
             "the checkpoint stays before the unreadable event"
         );
-        assert!(world.processes.state().position >= before);
+        assert!(world.processes.position() >= before);
     }
 }
 

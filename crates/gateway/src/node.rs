@@ -62,7 +62,7 @@ pub async fn start(
         }
     });
     let analytics = Arc::new(zhuchao_analytics::AnalyticsProjection::open(
-        &data.join("analytics.json"),
+        &data.join("analytics.sqlite3"),
     )?);
     let follower = analytics.clone();
     let follow_store = store.clone();

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use tempfile::TempDir;
 use uuid::Uuid;
 use zhuchao_app::marketplace::{Marketplace, Settings, SupplierApplication};
-use zhuchao_app::processes::{JsonCheckpoint, Processes};
+use zhuchao_app::process_store;
+use zhuchao_app::processes::Processes;
 use zhuchao_app::{CommandContext, CommandHandler, ManualClock, SimulatedPayments, UuidV7Ids};
 use zhuchao_domain::category::{hex_bolt_schema, Category, CategoryCommand};
 use zhuchao_domain::credit_code::CreditCode;
@@ -56,9 +57,7 @@ impl World {
         let market = Marketplace::new(handler, Settings::default(), payments.clone());
         let processes = Processes::new(
             market.clone(),
-            Box::new(JsonCheckpoint {
-                path: dir.path().join("processes.json"),
-            }),
+            Box::new(process_store::open_in(dir.path()).expect("process store")),
         )
         .expect("processes");
         let category = CategoryId(Uuid::now_v7());
@@ -105,11 +104,28 @@ impl World {
     pub fn restart_processes(&mut self) {
         self.processes = Processes::new(
             self.market.clone(),
-            Box::new(JsonCheckpoint {
-                path: self.dir.path().join("processes.json"),
-            }),
+            Box::new(process_store::open_in(self.dir.path()).expect("process store")),
         )
         .expect("processes");
+    }
+
+    /// Stops the process managers and deletes their checkpoint and timers.
+    pub fn forget_process_checkpoint(&mut self) {
+        self.processes = Processes::new(
+            self.market.clone(),
+            Box::<process_store::MemoryProcessStore>::default(),
+        )
+        .expect("processes");
+        let (file, _) = process_store::files_in(self.dir.path());
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = file.clone().into_os_string();
+            path.push(suffix);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => panic!("forget the checkpoint: {e}"),
+            }
+        }
     }
 
     /// A supplier who applied, had its merged licence approved and paid the deposit.
