@@ -283,3 +283,104 @@ pub fn start<S: EventStore + Clone>(store: S) -> (Arc<RwLock<Views>>, watch::Rec
     });
     (views, position)
 }
+
+/// A page as the previous design cut it: every visible item made and sorted, then the page
+/// after `after` taken (newest first unless `oldest_first`).
+fn page_of<T>(
+    mut items: Vec<(crate::pages::Key, T)>,
+    after: Option<crate::pages::Key>,
+    oldest_first: bool,
+) -> Vec<(crate::pages::Key, T)> {
+    items.sort_by_key(|(key, _)| *key);
+    if !oldest_first {
+        items.reverse();
+    }
+    let start = match after {
+        Some(after) => items
+            .iter()
+            .position(|(key, _)| {
+                if oldest_first {
+                    *key > after
+                } else {
+                    *key < after
+                }
+            })
+            .unwrap_or(items.len()),
+        None => 0,
+    };
+    items
+        .into_iter()
+        .skip(start)
+        .take(crate::pages::PAGE)
+        .collect()
+}
+
+impl Views {
+    fn key(&self, id: Uuid) -> crate::pages::Key {
+        (self.born.get(&id).copied().unwrap_or(u64::MAX), id)
+    }
+
+    /// `myOrders` of a buyer company.
+    pub fn company_orders(
+        &self,
+        company: CompanyId,
+        after: Option<crate::pages::Key>,
+    ) -> Vec<(crate::pages::Key, OrderState)> {
+        let items = self
+            .orders
+            .iter()
+            .filter(|(_, o)| o.id.is_some() && o.company == Some(company))
+            .map(|(id, o)| (self.key(id.0), o.clone()))
+            .collect();
+        page_of(items, after, false)
+    }
+
+    /// The agents' dispute queue.
+    pub fn dispute_queue(
+        &self,
+        after: Option<crate::pages::Key>,
+    ) -> Vec<(crate::pages::Key, DisputeState)> {
+        use zhuchao_domain::dispute::DisputeStatus;
+        let items = self
+            .disputes
+            .iter()
+            .filter(|(_, d)| matches!(d.status, DisputeStatus::Open | DisputeStatus::UnderReview))
+            .map(|(id, d)| (self.key(id.0), d.clone()))
+            .collect();
+        page_of(items, after, true)
+    }
+
+    /// A supplier's RFQ inbox.
+    pub fn rfq_inbox(
+        &self,
+        supplier: SupplierId,
+        after: Option<crate::pages::Key>,
+    ) -> Vec<(crate::pages::Key, RfqState)> {
+        use zhuchao_domain::rfq::RfqStatus;
+        let categories = self
+            .suppliers
+            .get(&supplier)
+            .map(|s| s.categories.clone())
+            .unwrap_or_default();
+        let items = self
+            .rfqs
+            .iter()
+            .filter(|(_, r)| matches!(r.status, RfqStatus::Open | RfqStatus::Quoted))
+            .filter(|(_, r)| {
+                r.invited.contains(&supplier)
+                    || r.quotes.values().any(|q| q.supplier == supplier)
+                    || (r.pool_open && r.category.is_some_and(|c| categories.contains(&c)))
+            })
+            .map(|(id, r)| (self.key(id.0), r.clone()))
+            .collect();
+        page_of(items, after, false)
+    }
+
+    /// The supplier whose staff signs in with `email`.
+    pub fn supplier_of(&self, email: &str) -> Option<SupplierId> {
+        match self.accounts.get(email)?.role.as_ref()? {
+            zhuchao_domain::account::Role::Supplier { supplier } => Some(*supplier),
+            _ => None,
+        }
+    }
+}

@@ -3,5 +3,6 @@
 
 pub mod fold_all;
 pub mod market_history;
+pub mod pages;
 pub mod postgres;
 pub mod stats;

@@ -12,7 +12,8 @@ use anyhow::{Context, Result};
 use futures::StreamExt;
 use uuid::Uuid;
 use zhuchao_app::marketplace::{Marketplace, Settings};
-use zhuchao_app::processes::{CheckpointFile, ProcessState, Processes};
+use zhuchao_app::process_store::MemoryProcessStore;
+use zhuchao_app::processes::Processes;
 use zhuchao_app::{CommandHandler, SimulatedPayments, SystemClock, UuidV7Ids};
 use zhuchao_domain::account::{Account, AccountCommand, AccountState, Role};
 use zhuchao_domain::category::{Category, CategoryState};
@@ -90,17 +91,6 @@ impl Dice {
 }
 
 /// Keeps no process checkpoint: the bench's seeding runs the process managers once.
-struct NoCheckpoint;
-
-impl CheckpointFile for NoCheckpoint {
-    fn load(&self) -> std::io::Result<Option<ProcessState>> {
-        Ok(None)
-    }
-    fn save(&self, _: &ProcessState) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Events decided but not yet written, each stream's in the order decided.
 struct Writer {
     store: SharedStore,
@@ -209,6 +199,9 @@ struct Deal {
     /// Cancelled while unpaid, or disputed after delivery.
     unpaid: bool,
     disputed: bool,
+    /// Below 10 an RFQ, below 25 a dispute, is left waiting for good: the backlog in suppliers'
+    /// inboxes and the agents' queue.
+    waits: u64,
 }
 
 /// The catalogue the demo seeded, as the generator needs it.
@@ -317,7 +310,7 @@ pub async fn generate(store: SharedStore, events: u64, seed: u64) -> Result<Hist
         Settings::default(),
         Arc::new(SimulatedPayments::default()),
     );
-    let mut processes = Processes::new(market.clone(), Box::new(NoCheckpoint))?;
+    let mut processes = Processes::new(market.clone(), Box::<MemoryProcessStore>::default())?;
     zhuchao_gateway::demo::seed(&market, &mut processes, &|_| {})
         .await
         .context("seeding the demo marketplace")?;
@@ -453,6 +446,7 @@ fn new_deal(dice: &mut Dice, catalogue: &Catalogue, buyers: usize) -> Deal {
         },
         unpaid: dice.chance(8),
         disputed: dice.chance(4),
+        waits: dice.below(100),
     }
 }
 
@@ -537,6 +531,9 @@ fn advance(
                 )?;
                 d.stage = Stage::RfqSent { quotes: quotes + 1 };
                 return Ok(true);
+            }
+            if d.waits < 10 {
+                return Ok(false);
             }
             if dice.chance(25) {
                 step::<Rfq>(
@@ -771,6 +768,7 @@ fn advance(
             history.disputes += 1;
             d.stage = Stage::Disputed;
         }
+        Stage::Disputed if d.waits < 25 => return Ok(false),
         Stage::Disputed => {
             let (id, state) = d.dispute.as_mut().ok_or("no dispute")?;
             step::<Dispute>(
@@ -907,4 +905,70 @@ fn open_escrow(w: &mut Writer, d: &mut Deal, at: Timestamp) -> Result<(), impl s
             at,
         },
     )
+}
+
+/// Orders placed while a bench measures reads: about `per_second` events a second (an order and
+/// its escrow each time, one in ten for `company`) until `stop` is set. Returns the events
+/// written.
+pub async fn live_orders(
+    store: SharedStore,
+    company: (CompanyId, UserId),
+    supplier: SupplierId,
+    per_second: u64,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<u64> {
+    let mut dice = Dice::new(7);
+    let mut w = Writer {
+        store,
+        pending: Vec::new(),
+        at_stream: HashMap::new(),
+        events: 0,
+        written: 0,
+        now: zhuchao_app::ports::Clock::now(&SystemClock),
+    };
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(10));
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        tick.tick().await;
+        for _ in 0..(per_second / 200).max(1) {
+            let (buyer, company) = if dice.chance(10) {
+                (company.1, company.0)
+            } else {
+                (UserId(dice.uuid()), CompanyId(dice.uuid()))
+            };
+            let order = OrderId(dice.uuid());
+            let mut d = OrderState::default();
+            let at = w.now;
+            step::<Order>(
+                &mut w,
+                order,
+                &mut d,
+                OrderCommand::PlaceFromQuote {
+                    id: order,
+                    buyer,
+                    company,
+                    supplier,
+                    rfq: RfqId(dice.uuid()),
+                    quote: QuoteId(dice.uuid()),
+                    title: "Hex bolts M8×30, A2-70".into(),
+                    quantity: 500,
+                    unit_price: Money::cny(35),
+                    at,
+                },
+            )?;
+            let amount = d.total.unwrap_or(Money::cny(0));
+            step::<Escrow>(
+                &mut w,
+                order,
+                &mut EscrowState::default(),
+                EscrowCommand::Open {
+                    order,
+                    supplier,
+                    amount,
+                    at,
+                },
+            )?;
+        }
+        w.flush().await?;
+    }
+    Ok(w.written)
 }
