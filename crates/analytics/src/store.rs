@@ -88,6 +88,14 @@ fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> io::Result<T> {
     postcard::from_bytes(bytes).map_err(io::Error::other)
 }
 
+/// The blob in column `i` of `row`.
+fn blob_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> io::Result<&'r [u8]> {
+    row.get_ref(i)
+        .map_err(db)?
+        .as_blob()
+        .map_err(io::Error::other)
+}
+
 fn db(e: rusqlite::Error) -> io::Error {
     io::Error::other(e)
 }
@@ -231,27 +239,19 @@ impl AnalyticsStore {
         state.position = position;
         state.clock = clock;
         state.applied_since_sweep = applied_since_sweep;
-        self.each("SELECT value FROM session_dims ORDER BY id", |bytes| {
-            state.session_dims.push(decode::<SessionDims>(bytes)?);
+        self.each("SELECT value FROM session_dims ORDER BY id", |row| {
+            state
+                .session_dims
+                .push(decode::<SessionDims>(blob_at(row, 0)?)?);
             Ok(())
         })?;
-        self.each("SELECT value FROM product_dims ORDER BY id", |bytes| {
-            state.product_dims.push(decode::<Dims>(bytes)?);
+        self.each("SELECT value FROM product_dims ORDER BY id", |row| {
+            state.product_dims.push(decode::<Dims>(blob_at(row, 0)?)?);
             Ok(())
         })?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT hour, value FROM hours")
-            .map_err(db)?;
-        let mut rows = stmt.query([]).map_err(db)?;
-        while let Some(row) = rows.next().map_err(db)? {
+        self.each("SELECT hour, value FROM hours", |row| {
             let hour: u32 = row.get(0).map_err(db)?;
-            let value: HourIn = decode(
-                row.get_ref(1)
-                    .map_err(db)?
-                    .as_blob()
-                    .map_err(io::Error::other)?,
-            )?;
+            let value: HourIn = decode(blob_at(row, 1)?)?;
             if let Some(v) = value.sessions {
                 state.sessions_by_hour.insert(hour, v);
             }
@@ -264,41 +264,23 @@ impl AnalyticsStore {
             if let Some(v) = value.refunds {
                 state.refunds_by_hour.insert(hour, v);
             }
-        }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT day, value FROM days")
-            .map_err(db)?;
-        let mut rows = stmt.query([]).map_err(db)?;
-        while let Some(row) = rows.next().map_err(db)? {
+            Ok(())
+        })?;
+        self.each("SELECT day, value FROM days", |row| {
             let day: u32 = row.get(0).map_err(db)?;
-            let value: DayIn = decode(
-                row.get_ref(1)
-                    .map_err(db)?
-                    .as_blob()
-                    .map_err(io::Error::other)?,
-            )?;
+            let value: DayIn = decode(blob_at(row, 1)?)?;
             if let Some(v) = value.searches {
                 state.searches_by_day.insert(day, v);
             }
             if let Some(v) = value.disputes {
                 state.disputes_by_day.insert(day, v);
             }
-        }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT kind, id, value FROM objects")
-            .map_err(db)?;
-        let mut rows = stmt.query([]).map_err(db)?;
-        while let Some(row) = rows.next().map_err(db)? {
+            Ok(())
+        })?;
+        self.each("SELECT kind, id, value FROM objects", |row| {
             let kind: i64 = row.get(0).map_err(db)?;
-            let id: [u8; 16] = row.get(1).map_err(db)?;
-            let id = Uuid::from_bytes(id);
-            let bytes = row
-                .get_ref(2)
-                .map_err(db)?
-                .as_blob()
-                .map_err(io::Error::other)?;
+            let id = Uuid::from_bytes(row.get::<_, [u8; 16]>(1).map_err(db)?);
+            let bytes = blob_at(row, 2)?;
             match kind {
                 SESSION => {
                     state.sessions.insert(id, decode::<SessionState>(bytes)?);
@@ -314,20 +296,22 @@ impl AnalyticsStore {
                 }
                 _ => {}
             }
-        }
+            Ok(())
+        })?;
         state.touched.saved_dims = (state.session_dims.len(), state.product_dims.len());
         Ok(Some(state))
     }
 
-    fn each(&self, sql: &str, mut f: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+    /// Hands every row `sql` selects to `f`.
+    fn each(
+        &self,
+        sql: &str,
+        mut f: impl FnMut(&rusqlite::Row<'_>) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut stmt = self.conn.prepare(sql).map_err(db)?;
         let mut rows = stmt.query([]).map_err(db)?;
         while let Some(row) = rows.next().map_err(db)? {
-            f(row
-                .get_ref(0)
-                .map_err(db)?
-                .as_blob()
-                .map_err(io::Error::other)?)?;
+            f(row)?;
         }
         Ok(())
     }
