@@ -36,6 +36,8 @@ pub struct Node {
     /// GraphQL, health and uploads (the UI is merged in by the binary).
     pub router: Router,
     pub analytics: Arc<zhuchao_analytics::AnalyticsProjection>,
+    /// The node's search index (benchmarks compare searching it directly with over HTTP).
+    pub search: Arc<zhuchao_search::SearchIndex>,
 }
 
 /// Opens the node's projections in `data`, follows `store`, and waits (up to `catch_up`) until
@@ -115,7 +117,7 @@ pub async fn start(
             views,
             sessions,
             throttle: Default::default(),
-            search,
+            search: search.clone(),
             analytics: analytics.clone(),
             traffic,
             files_dir: data.join("files"),
@@ -124,5 +126,9 @@ pub async fn start(
         health,
     )
     .merge(files);
-    Ok(Node { router, analytics })
+    Ok(Node {
+        router,
+        analytics,
+        search,
+    })
 }

@@ -118,7 +118,8 @@ pub struct SearchIndex {
     pub(crate) reader: IndexReader,
     writer: Mutex<IndexWriter>,
     pub(crate) fields: Fields,
-    pub(crate) catalogue: Mutex<Catalogue>,
+    /// Swapped whole at each commit: a search holds the one it started with, without copying it.
+    pub(crate) catalogue: Mutex<Arc<Catalogue>>,
 }
 
 impl SearchIndex {
@@ -178,16 +179,21 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             fields,
-            catalogue: Mutex::new(catalogue),
+            catalogue: Mutex::new(Arc::new(catalogue)),
         })
     }
 
     /// The global position of the last event the index includes.
     pub fn position(&self) -> u64 {
+        self.catalogue().position
+    }
+
+    /// The catalogue as of the last commit.
+    pub(crate) fn catalogue(&self) -> Arc<Catalogue> {
         self.catalogue
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .position
+            .clone()
     }
 
     fn stored(&self, id: ProductId) -> Result<Option<IndexedProduct>, SearchError> {
@@ -289,11 +295,7 @@ impl SearchIndex {
         let Some(last) = events.last() else {
             return Ok(());
         };
-        let mut catalogue = self
-            .catalogue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let mut catalogue = Catalogue::clone(&self.catalogue());
         let mut touched: HashMap<ProductId, IndexedProduct> = HashMap::new();
         let mut restamped: HashSet<SupplierId> = HashSet::new();
         for event in events {
@@ -353,7 +355,7 @@ impl SearchIndex {
         commit.commit()?;
         drop(writer);
         self.reader.reload()?;
-        *self.catalogue.lock().unwrap_or_else(|p| p.into_inner()) = catalogue;
+        *self.catalogue.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(catalogue);
         Ok(())
     }
 
@@ -366,11 +368,7 @@ impl SearchIndex {
         products: impl IntoIterator<Item = IndexedProduct>,
         position: u64,
     ) -> Result<usize, SearchError> {
-        let mut catalogue = self
-            .catalogue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let mut catalogue = Catalogue::clone(&self.catalogue());
         catalogue.categories.extend(categories);
         catalogue.suppliers.extend(suppliers);
         catalogue.position = position;
@@ -388,7 +386,7 @@ impl SearchIndex {
         commit.commit()?;
         drop(writer);
         self.reader.reload()?;
-        *self.catalogue.lock().unwrap_or_else(|p| p.into_inner()) = catalogue;
+        *self.catalogue.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(catalogue);
         Ok(count)
     }
 
@@ -416,7 +414,7 @@ impl SearchIndex {
         commit.commit()?;
         drop(writer);
         self.reader.reload()?;
-        *self.catalogue.lock().unwrap_or_else(|p| p.into_inner()) = Catalogue::default();
+        *self.catalogue.lock().unwrap_or_else(|p| p.into_inner()) = Arc::default();
         Ok(())
     }
 

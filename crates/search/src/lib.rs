@@ -4,6 +4,7 @@
 //! category knows, with disjunctive facet counts.
 
 mod catalogue;
+mod faceted;
 mod index;
 mod query;
 

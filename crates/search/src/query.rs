@@ -5,23 +5,20 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::json;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::AggregationCollector;
-use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     BooleanQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
+use tantivy::TantivyDocument;
 use tantivy::Term;
-use tantivy::{DocAddress, Order, TantivyDocument};
 use zhuchao_domain::category::AttributeKind;
 use zhuchao_domain::ids::{CategoryId, SupplierId};
 use zhuchao_domain::product::MAX_TIERS;
 use zhuchao_domain::units::Measure;
 
 use crate::catalogue::IndexedProduct;
+use crate::faceted::{Clause, FacetKind, Faceted, Order};
 use crate::index::{SearchError, SearchIndex};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -164,23 +161,22 @@ impl SearchIndex {
         (!words.is_empty()).then(|| Box::new(BooleanQuery::new(words)) as Box<dyn Query>)
     }
 
-    /// Runs a search; errors only for malformed queries or a broken index.
+    /// Runs a search; errors only for malformed queries or a broken index. One pass over the
+    /// documents the filters other than attributes match finds the page, the total and every
+    /// facet (see [`crate::faceted`]).
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, SearchError> {
-        let catalogue = self
-            .catalogue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let catalogue = self.catalogue();
         let schema = q
             .category
             .and_then(|c| catalogue.categories.get(&c))
-            .map(|c| c.schema.clone());
+            .map(|c| &c.schema);
         if (!q.values.is_empty() || !q.ranges.is_empty()) && schema.is_none() {
             return Err(SearchError::BadQuery(
                 "choose a category to filter by its attributes".into(),
             ));
         }
-        let schema = schema.unwrap_or_default();
+        let empty = zhuchao_domain::category::CategorySchema::default();
+        let schema = schema.unwrap_or(&empty);
 
         let mut base = vec!["visible:true".to_string()];
         let synonyms = catalogue.synonyms(q.category);
@@ -233,22 +229,32 @@ impl SearchIndex {
                 None => format!("price:[{lo} TO {hi}]"),
             });
         }
-        let mut clauses: BTreeMap<String, String> = BTreeMap::new();
+        // Attribute filters, one per attribute (a range replaces values of the same key),
+        // checked per document in the pass.
+        let mut clauses: BTreeMap<String, Clause> = BTreeMap::new();
         for (key, values) in &q.values {
-            if schema.get(key).is_none() {
+            let Some(def) = schema.get(key) else {
                 return Err(SearchError::BadQuery(format!(
                     "{key} is not an attribute of this category"
                 )));
+            };
+            let mut values: Vec<String> = values.clone();
+            values.sort();
+            values.dedup();
+            if values.is_empty() {
+                continue;
             }
-            // Each value once: tantivy's parser mishandles `(a OR a)` beside other clauses.
-            let values: std::collections::BTreeSet<&String> = values.iter().collect();
-            if !values.is_empty() {
-                let any: Vec<String> = values
-                    .iter()
-                    .map(|v| format!("attrs.{key}:{}", phrase(v)))
-                    .collect();
-                clauses.insert(key.clone(), format!("({})", any.join(" OR ")));
-            }
+            let clause = match def.kind {
+                // A number chosen from its facet: that value (in the base unit) exactly.
+                AttributeKind::Number { .. } => Clause::Numbers(
+                    values
+                        .iter()
+                        .filter_map(|v| v.trim().parse::<f64>().ok())
+                        .collect(),
+                ),
+                _ => Clause::Values(values),
+            };
+            clauses.insert(key.clone(), clause);
         }
         for (key, (from, to)) in &q.ranges {
             let unit = match schema.get(key).map(|a| &a.kind) {
@@ -259,25 +265,24 @@ impl SearchIndex {
                     )))
                 }
             };
-            let bound = |b: &Option<String>| -> Result<String, SearchError> {
+            let bound = |b: &Option<String>| -> Result<Option<f64>, SearchError> {
                 match b.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                    None => Ok("*".into()),
-                    Some(text) => {
-                        let value = match text.parse::<f64>() {
-                            Ok(v) => v,
-                            Err(_) => Measure::parse(text)
-                                .and_then(|m| m.in_unit(unit))
-                                .map_err(|e| SearchError::BadQuery(format!("{key}: {e}")))?,
-                        };
-                        // f64's Display never uses an exponent: tantivy's syntax wants plain decimals.
-                        Ok(value.to_string())
-                    }
+                    None => Ok(None),
+                    Some(text) => match text.parse::<f64>() {
+                        Ok(v) if v.is_finite() => Ok(Some(v)),
+                        _ => Measure::parse(text)
+                            .and_then(|m| m.in_unit(unit))
+                            .map(Some)
+                            .map_err(|e| SearchError::BadQuery(format!("{key}: {e}"))),
+                    },
                 }
             };
-            clauses.insert(
-                key.clone(),
-                format!("attrs.{key}:[{} TO {}]", bound(from)?, bound(to)?),
-            );
+            clauses.insert(key.clone(), Clause::Range(bound(from)?, bound(to)?));
+        }
+        if clauses.len() > 64 {
+            return Err(SearchError::BadQuery(
+                "at most 64 attributes can be filtered at once".into(),
+            ));
         }
 
         let parser = {
@@ -285,65 +290,48 @@ impl SearchIndex {
             p.set_conjunction_by_default();
             p
         };
-        let all: Vec<String> = base
-            .iter()
-            .cloned()
-            .chain(clauses.values().cloned())
-            .collect();
-        let query = with_text(parser.parse_query(&all.join(" "))?, &text);
-        let searcher = self.reader.searcher();
+        let query = with_text(parser.parse_query(&base.join(" "))?, &text);
         let offset = match &q.after {
             Some(c) => URL_SAFE_NO_PAD
                 .decode(c)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
                 .and_then(|s| s.parse::<usize>().ok())
+                .filter(|n| *n <= MAX_OFFSET)
                 .ok_or_else(|| SearchError::BadQuery("not a cursor from this search".into()))?,
             None => 0,
         };
         let first = q.first.clamp(1, 100);
-        let top = TopDocs::with_limit(first).and_offset(offset);
-        let (total, addresses): (usize, Vec<DocAddress>) = match q.sort {
-            Sort::Relevance => {
-                let (n, docs) = searcher.search(&query, &(Count, top.order_by_score()))?;
-                (n, docs.into_iter().map(|(_, a)| a).collect())
-            }
-            Sort::Price => match q.quantity {
-                Some(quantity) => {
-                    let (n, docs) = searcher.search(
-                        &query,
-                        &(Count, top.order_by((price_at(quantity), Order::Asc))),
-                    )?;
-                    (n, docs.into_iter().map(|(_, a)| a).collect())
-                }
-                None => {
-                    let (n, docs) = searcher.search(
-                        &query,
-                        &(Count, top.order_by_fast_field::<i64>("price", Order::Asc)),
-                    )?;
-                    (n, docs.into_iter().map(|(_, a)| a).collect())
-                }
-            },
-            Sort::Rating => {
-                let (n, docs) = searcher.search(
-                    &query,
-                    &(Count, top.order_by_fast_field::<u64>("rating", Order::Desc)),
-                )?;
-                (n, docs.into_iter().map(|(_, a)| a).collect())
-            }
-            Sort::LeadTime => {
-                let (n, docs) = searcher.search(
-                    &query,
-                    &(
-                        Count,
-                        top.order_by_fast_field::<u64>("lead_time", Order::Asc),
-                    ),
-                )?;
-                (n, docs.into_iter().map(|(_, a)| a).collect())
-            }
+        let order = match (q.sort, q.quantity) {
+            (Sort::Relevance, _) => Order::Score,
+            (Sort::Price, Some(quantity)) => Order::PriceAt(quantity),
+            (Sort::Price, None) => Order::Price,
+            (Sort::Rating, _) => Order::Rating,
+            (Sort::LeadTime, _) => Order::LeadTime,
         };
-        let hits = addresses
+        let pass = Faceted {
+            scored: matches!(order, Order::Score) && text.is_some(),
+            order,
+            keep: offset + first,
+            clauses: clauses.into_iter().collect(),
+            facets: schema
+                .attributes
+                .iter()
+                .map(|d| {
+                    let kind = match d.kind {
+                        AttributeKind::Number { .. } => FacetKind::Number,
+                        _ => FacetKind::Terms,
+                    };
+                    (d.key.clone(), kind)
+                })
+                .collect(),
+        };
+        let searcher = self.reader.searcher();
+        let found = searcher.search(&query, &pass)?;
+        let hits = found
+            .top
             .iter()
+            .skip(offset)
             .map(|a| {
                 let doc: TantivyDocument = searcher.doc(*a)?;
                 let source = doc
@@ -353,79 +341,58 @@ impl SearchIndex {
                 Ok(serde_json::from_str(source)?)
             })
             .collect::<Result<Vec<IndexedProduct>, SearchError>>()?;
+        let total = found.total;
         let next = (offset + hits.len() < total)
             .then(|| URL_SAFE_NO_PAD.encode((offset + hits.len()).to_string()));
 
-        // Facets for the chosen category: each counted under every filter except its own. Each
-        // runs as its own search (the filter aggregation's query syntax does not know the index's
-        // Chinese tokenizer, so the text part could not be expressed there).
-        let mut facets = Vec::with_capacity(schema.attributes.len());
-        for def in &schema.attributes {
-            let others: Vec<String> = base
-                .iter()
-                .cloned()
-                .chain(
-                    clauses
-                        .iter()
-                        .filter(|(k, _)| **k != def.key)
-                        .map(|(_, c)| c.clone()),
-                )
-                .collect();
-            let field = format!("attrs.{}", def.key);
-            let (inner, unit) = match &def.kind {
-                // Numbers get their range and their most common values (a histogram by value:
-                // part sizes come in steps such as 12, 16, 20 mm).
-                AttributeKind::Number { unit, .. } => (
-                    json!({
-                        "v": { "stats": { "field": field } },
-                        "d": { "terms": { "field": field, "size": 200 } }
-                    }),
-                    Some(unit.symbol().to_string()),
-                ),
-                _ => (
-                    json!({ "v": { "terms": { "field": field, "size": 200 } } }),
-                    None,
-                ),
-            };
-            let request: Aggregations =
-                serde_json::from_value(inner).map_err(|e| SearchError::BadQuery(e.to_string()))?;
-            let filtered = with_text(parser.parse_query(&others.join(" "))?, &text);
-            let result = serde_json::to_value(searcher.search(
-                &filtered,
-                &AggregationCollector::from_aggs(request, Default::default()),
-            )?)?;
-            let v = &result["v"];
-            let buckets = if v["buckets"].is_array() {
-                &v["buckets"]
-            } else {
-                &result["d"]["buckets"]
-            };
-            let values = buckets
-                .as_array()
-                .map(|b| {
-                    b.iter()
-                        .map(|b| FacetValue {
-                            value: match (b["key"].as_str(), b["key"].as_f64()) {
-                                (Some(s), _) => s.to_string(),
+        let mut facets: Vec<Facet> = schema
+            .attributes
+            .iter()
+            .zip(found.facets)
+            .map(|(def, counts)| {
+                let (mut values, unit): (Vec<FacetValue>, _) = match &def.kind {
+                    AttributeKind::Number { unit, .. } => (
+                        counts
+                            .numbers
+                            .iter()
+                            .map(|(bits, n)| FacetValue {
                                 // 12 rather than 12.0: the value as a buyer would type it.
-                                (None, Some(n)) => n.to_string(),
-                                _ => b["key"].to_string(),
-                            },
-                            count: b["doc_count"].as_u64().unwrap_or(0),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            facets.push(Facet {
-                key: def.key.clone(),
-                label: def.label.clone(),
-                values,
-                min: v["min"].as_f64(),
-                max: v["max"].as_f64(),
-                unit,
-            });
-        }
-        order_by_usefulness(&mut facets, &schema);
+                                value: f64::from_bits(*bits).to_string(),
+                                count: *n,
+                            })
+                            .collect(),
+                        Some(unit.symbol().to_string()),
+                    ),
+                    _ => (
+                        counts
+                            .terms
+                            .into_iter()
+                            .map(|(value, count)| FacetValue { value, count })
+                            .collect(),
+                        None,
+                    ),
+                };
+                // The most common first; equal counts by value (numbers by size).
+                values.sort_by(|a, b| {
+                    b.count.cmp(&a.count).then_with(|| {
+                        match (a.value.parse::<f64>(), b.value.parse::<f64>()) {
+                            (Ok(x), Ok(y)) if unit.is_some() => x.total_cmp(&y),
+                            _ => a.value.cmp(&b.value),
+                        }
+                    })
+                });
+                values.truncate(FACET_VALUES);
+                Facet {
+                    key: def.key.clone(),
+                    label: def.label.clone(),
+                    values,
+                    min: counts.min,
+                    max: counts.max,
+                    unit,
+                }
+            })
+            .collect();
+        order_by_usefulness(&mut facets, schema);
         Ok(SearchResult {
             total,
             hits,
@@ -434,6 +401,11 @@ impl SearchIndex {
         })
     }
 }
+
+/// Most values listed per facet, the most common first.
+const FACET_VALUES: usize = 200;
+/// The deepest a cursor may page (the page and all before it are kept while searching).
+const MAX_OFFSET: usize = 10_000;
 
 /// Facets a buyer most needs come first: the category's required attributes in the schema's
 /// order, then the optional ones by how evenly they split the results (entropy of the counts),
@@ -481,37 +453,6 @@ fn order_by_usefulness(facets: &mut [Facet], schema: &zhuchao_domain::category::
             })
             .then_with(|| position(&a.key).cmp(&position(&b.key)))
     });
-}
-
-/// A sort key: each document's unit price at `quantity`, from its tier fields.
-fn price_at(
-    quantity: u64,
-) -> impl Fn(&tantivy::SegmentReader) -> Box<dyn FnMut(tantivy::DocId) -> i64> + Send + Sync + 'static
-{
-    move |segment: &tantivy::SegmentReader| {
-        let fast = segment.fast_fields();
-        let columns: Vec<_> = (0..MAX_TIERS)
-            .map(|i| {
-                (
-                    fast.u64(&format!("tq{i}")).ok(),
-                    fast.i64(&format!("tp{i}")).ok(),
-                )
-            })
-            .collect();
-        Box::new(move |doc| {
-            let mut price = i64::MAX;
-            for (qty, unit) in &columns {
-                match (
-                    qty.as_ref().and_then(|c| c.first(doc)),
-                    unit.as_ref().and_then(|c| c.first(doc)),
-                ) {
-                    (Some(min), Some(p)) if min <= quantity => price = p,
-                    _ => break,
-                }
-            }
-            price
-        })
-    }
 }
 
 fn is_cjk(c: char) -> bool {
