@@ -169,6 +169,23 @@ impl<S: EventStore + Clone> CommandHandler<S> {
         A: Aggregate,
         A::Command: Clone,
     {
+        self.execute_all::<A>(id, std::slice::from_ref(&command), context)
+            .await
+    }
+
+    /// Decides `commands` one after another against the aggregate `id`, each on the state the
+    /// ones before it left, and appends all their events at once: all of them or, if any is
+    /// refused, none.
+    pub async fn execute_all<A>(
+        &self,
+        id: impl Display,
+        commands: &[A::Command],
+        context: &CommandContext,
+    ) -> Result<Executed<A::Event>, AppError<A::Error>>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
         let id = id.to_string();
         let stream = stream_of::<A>(&id)?;
         for attempt in 0..MAX_ATTEMPTS {
@@ -182,7 +199,7 @@ impl<S: EventStore + Clone> CommandHandler<S> {
                 LoadError::Store(s) => AppError::Store(s),
                 LoadError::Codec(c) => AppError::Codec(c),
             })?;
-            let events = A::decide(&loaded.state, command.clone()).map_err(AppError::Rejected)?;
+            let events = decide_all::<A>(loaded.state, commands).map_err(AppError::Rejected)?;
             if events.is_empty() {
                 return Ok(Executed {
                     events,
@@ -248,6 +265,25 @@ impl<S: EventStore + Clone> CommandHandler<S> {
             })
             .collect()
     }
+}
+
+/// The events of `commands` decided in turn, each on the state the events before it made.
+fn decide_all<A: Aggregate>(
+    mut state: A::State,
+    commands: &[A::Command],
+) -> Result<Vec<A::Event>, A::Error>
+where
+    A::Command: Clone,
+{
+    let mut all = Vec::new();
+    for (i, command) in commands.iter().enumerate() {
+        let events = A::decide(&state, command.clone())?;
+        if i + 1 < commands.len() {
+            state = events.iter().fold(state, A::evolve);
+        }
+        all.extend(events);
+    }
+    Ok(all)
 }
 
 #[derive(Debug, thiserror::Error)]

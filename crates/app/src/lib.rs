@@ -4,6 +4,7 @@
 
 pub mod handler;
 pub mod health;
+pub mod import;
 pub mod marketplace;
 pub mod ports;
 pub mod process_store;

@@ -166,7 +166,7 @@ impl Drop for Flight<'_> {
     }
 }
 
-fn rejected(code: ErrorCode, message: impl Into<String>) -> MarketError {
+pub(crate) fn rejected(code: ErrorCode, message: impl Into<String>) -> MarketError {
     MarketError::Rejected {
         code,
         message: message.into(),
@@ -278,7 +278,10 @@ impl<S: EventStore + Clone> Marketplace<S> {
         }
     }
 
-    async fn supplier_standing(&self, supplier: SupplierId) -> Result<SupplierState, MarketError> {
+    pub(crate) async fn supplier_standing(
+        &self,
+        supplier: SupplierId,
+    ) -> Result<SupplierState, MarketError> {
         let s = self.handler.load::<Supplier>(supplier).await?.state;
         if s.id.is_none() {
             return Err(MarketError::NotFound("supplier"));

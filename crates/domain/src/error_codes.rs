@@ -483,6 +483,7 @@ impl Coded for crate::product::ProductError {
             ProductError::NotOwner => C::NotOwner,
             ProductError::Attribute(e) => e.code(),
             ProductError::Missing(..) => C::Missing,
+            ProductError::BadPartNumber => C::BadInput,
             ProductError::ZeroQuantity => C::ZeroQuantity,
             ProductError::MoqNotWholePacks { .. } => C::MoqNotWholePacks,
             ProductError::BadTiers(..) => C::BadTiers,

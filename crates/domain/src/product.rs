@@ -35,6 +35,10 @@ pub fn tier_price(tiers: &[PriceTier], quantity: u64) -> Option<Money> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProductSheet {
     pub category: CategoryId,
+    /// The supplier's part number or model code (型号), e.g. `PF-08-00000`: what an import
+    /// knows the product by, and what buyers type to find it exactly. Empty when none.
+    #[serde(default)]
+    pub part_number: String,
     pub brand: String,
     /// The search keyword of the title, e.g. `六角螺栓 hex bolt`.
     pub keyword: String,
@@ -237,6 +241,8 @@ pub enum ProductError {
     Attribute(#[from] AttributeError),
     #[error("{0} is required")]
     Missing(&'static str),
+    #[error("a part number is at most {MAX_PART_NUMBER} characters, without line breaks or tabs")]
+    BadPartNumber,
     #[error("the minimum order quantity and the pack size must be at least 1")]
     ZeroQuantity,
     #[error("the minimum order quantity {moq} is not a whole number of packs of {pack_size}")]
@@ -261,7 +267,16 @@ pub enum ProductError {
     ZeroReservation,
 }
 
+/// Longest part number, in characters.
+pub const MAX_PART_NUMBER: usize = 64;
+
 fn check_sheet(sheet: &ProductSheet) -> Result<(), ProductError> {
+    if sheet.part_number.chars().count() > MAX_PART_NUMBER
+        || sheet.part_number.chars().any(char::is_control)
+        || sheet.part_number.trim() != sheet.part_number
+    {
+        return Err(ProductError::BadPartNumber);
+    }
     if sheet.brand.trim().is_empty() {
         return Err(ProductError::Missing("brand"));
     }
@@ -594,6 +609,7 @@ pub(crate) mod tests {
     pub fn sheet() -> ProductSheet {
         ProductSheet {
             category: CategoryId(Uuid::from_u128(1)),
+            part_number: "GL-933-M8".into(),
             brand: "固力".into(),
             keyword: "六角螺栓".into(),
             name: "Hex bolt DIN 933".into(),

@@ -758,6 +758,7 @@ async fn onboard_supplier<S: EventStore + Clone>(
         let pack = *dice.pick(&[10u64, 50, 100]);
         let sheet = ProductSheet {
             category,
+            part_number: String::new(),
             brand: dice.pick(plan.brands).to_string(),
             keyword: plan.keyword.into(),
             name: format!("型号 {}-{:03}", n, p),

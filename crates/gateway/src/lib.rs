@@ -15,6 +15,7 @@ pub mod graphiql;
 pub mod headers;
 pub mod history;
 pub mod http;
+pub mod import;
 pub mod limits;
 pub mod mutation;
 pub mod node;

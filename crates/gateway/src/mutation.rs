@@ -208,6 +208,12 @@ pub struct TierInput {
 #[derive(InputObject)]
 pub struct ProductInput {
     pub category_id: ID,
+    /// The supplier's part number or model code (型号); buyers find it by it exactly.
+    #[graphql(
+        default,
+        validator(custom = "crate::text_limits::CODE.of(\"partNumber\")")
+    )]
+    pub part_number: String,
     #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"brand\")"))]
     pub brand: String,
     #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"keyword\")"))]
@@ -236,7 +242,7 @@ pub struct ProductInput {
 }
 
 impl ProductInput {
-    fn parse(&self) -> Result<(ProductSheet, BTreeMap<String, String>), UserError> {
+    pub(crate) fn parse(&self) -> Result<(ProductSheet, BTreeMap<String, String>), UserError> {
         let mut tiers = Vec::with_capacity(self.tiers.len());
         for (i, t) in self.tiers.iter().enumerate() {
             tiers.push(PriceTier {
@@ -250,6 +256,7 @@ impl ProductInput {
             })?;
         let sheet = ProductSheet {
             category: CategoryId(category),
+            part_number: self.part_number.trim().to_string(),
             brand: self.brand.clone(),
             keyword: self.keyword.clone(),
             name: self.name.clone(),
@@ -355,7 +362,11 @@ macro_rules! try_input {
 
 /// Every mutation: the marketplace's commands and the visit tracking.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(MarketMutation, crate::analytics_api::TrackingMutation);
+pub struct Mutation(
+    MarketMutation,
+    crate::analytics_api::TrackingMutation,
+    crate::import::ImportMutation,
+);
 
 #[derive(Default)]
 pub struct MarketMutation;

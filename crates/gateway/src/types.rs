@@ -212,6 +212,8 @@ pub struct ProductOut {
     pub supplier_id: Option<ID>,
     pub category_id: Option<ID>,
     pub title: String,
+    /// The supplier's part number or model code (型号); empty when none.
+    pub part_number: String,
     pub brand: String,
     pub name: String,
     pub description: String,
@@ -242,6 +244,7 @@ impl ProductOut {
             supplier_id: p.supplier.map(|s| encode(Kind::Supplier, s.0)),
             category_id: sheet.map(|s| encode(Kind::Category, s.category.0)),
             title: p.title.clone(),
+            part_number: sheet.map(|s| s.part_number.clone()).unwrap_or_default(),
             brand: sheet.map(|s| s.brand.clone()).unwrap_or_default(),
             name: sheet.map(|s| s.name.clone()).unwrap_or_default(),
             description: sheet.map(|s| s.description.clone()).unwrap_or_default(),

@@ -189,6 +189,7 @@ async fn world(products: usize) -> World {
         let in_other = i.is_multiple_of(7);
         let sheet = ProductSheet {
             category: if in_other { other_category } else { category },
+            part_number: String::new(),
             brand: ["固力", "Würth", "东明"][i % 3].into(),
             keyword: if i.is_multiple_of(2) {
                 "六角螺栓".into()

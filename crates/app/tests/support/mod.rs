@@ -199,6 +199,7 @@ impl World {
     pub fn sheet(&self) -> ProductSheet {
         ProductSheet {
             category: self.category,
+            part_number: String::new(),
             brand: "固力".into(),
             keyword: "六角螺栓".into(),
             name: "DIN 933".into(),

@@ -418,8 +418,10 @@ async fn measure(server: &Server, seconds: f64) -> Result<Value> {
         .unwrap_or_default()
         .to_string();
     // Over HTTP, each search answers what the engine answers.
+    let mut bytes = 0;
     for ((kind, s), q) in mix.iter().zip(&queries) {
         let data = graphql(address, None, SEARCH, json!({ "s": s, "first": 20 })).await?;
+        bytes += data.to_string().len();
         let total = data["products"]["totalCount"].as_u64();
         let engine = server.search.search(q)?.total as u64;
         if total != Some(engine) {
@@ -469,6 +471,7 @@ async fn measure(server: &Server, seconds: f64) -> Result<Value> {
     Ok(json!({
         "products": products,
         "queries": mix.len(),
+        "response_bytes": bytes / mix.len(),
         "inprocess_rps": rps,
         "inprocess_p50_ms": inprocess["p50_ms_alone"],
         "http_rps_1": by(1, "rps"),

@@ -120,6 +120,7 @@ fn product(i: usize, cats: &[Category], dice: &mut Dice) -> IndexedProduct {
     let base = 5 + dice.below(2000) as i64;
     let sheet = ProductSheet {
         category: c.id,
+        part_number: String::new(),
         brand: ["固力", "东明", "SKF", "SMC", "Bosch", "晋亿"][dice.below(6)].into(),
         keyword: format!("{} {}", c.zh, c.en),
         name: format!("Model {i}"),

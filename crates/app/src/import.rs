@@ -1,0 +1,228 @@
+//! A supplier's catalogue in bulk: rows keyed by part number, each drafted (and published) or
+//! revised in one append to its product's stream, many at once; every row answers for itself.
+//! Sending the same rows again changes nothing, so an interrupted import is resumed by sending
+//! the file again.
+
+use std::collections::{BTreeMap, HashMap};
+
+use futures::StreamExt as _;
+use uuid::Uuid;
+use zhuchao_domain::category::Category;
+use zhuchao_domain::error_codes::ErrorCode;
+use zhuchao_domain::ids::{CategoryId, ProductId, SupplierId};
+use zhuchao_domain::product::{Product, ProductCommand, ProductSheet, ProductStatus};
+use zhuchao_domain::supplier::SupplierState;
+use zhuchao_eventstore::{EventStore, Position};
+
+use crate::handler::CommandContext;
+use crate::marketplace::{rejected, MarketError, Marketplace};
+
+/// Most rows one import request may hold.
+pub const MAX_IMPORT_ROWS: usize = 1_000;
+/// Rows written at once.
+const IN_FLIGHT: usize = 64;
+
+/// One product of an import: its sheet (with its part number) and raw attribute values.
+#[derive(Clone, Debug)]
+pub struct ImportRow {
+    pub sheet: ProductSheet,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// What became of a row.
+#[derive(Debug)]
+pub enum RowOutcome {
+    Created(ProductId),
+    Updated(ProductId),
+    /// The product is already as the row says.
+    Unchanged(ProductId),
+    Failed(MarketError),
+}
+
+/// The product a supplier's part number names: the same part number (in any letter case) is
+/// always the same product, which is what makes an import safe to send again.
+pub fn imported_product_id(supplier: SupplierId, part_number: &str) -> ProductId {
+    ProductId(Uuid::new_v5(
+        &supplier.0,
+        format!("part-number:{}", part_number.trim().to_uppercase()).as_bytes(),
+    ))
+}
+
+impl<S: EventStore + Clone> Marketplace<S> {
+    /// Imports `rows` into `category` for `supplier`, publishing each when `publish`. Refused as
+    /// a whole only when the category or the supplier is wrong; otherwise each row is created,
+    /// updated, unchanged or failed on its own. Answers each row's outcome, in order, and the
+    /// position of the last write.
+    pub async fn import_products(
+        &self,
+        ctx: &CommandContext,
+        supplier: SupplierId,
+        category: CategoryId,
+        rows: Vec<ImportRow>,
+        publish: bool,
+    ) -> Result<(Vec<RowOutcome>, Position), MarketError> {
+        if rows.len() > MAX_IMPORT_ROWS {
+            return Err(rejected(
+                ErrorCode::BadInput,
+                format!("send at most {MAX_IMPORT_ROWS} rows at a time"),
+            ));
+        }
+        let (schema, standing) = self.importing(supplier, category).await?;
+        let may_sell = standing.may_sell_at(self.handler.now());
+        let mut first_row: HashMap<ProductId, usize> = HashMap::new();
+        let mut outcomes: Vec<Option<RowOutcome>> = Vec::with_capacity(rows.len());
+        let mut work = Vec::with_capacity(rows.len());
+        for (i, mut row) in rows.into_iter().enumerate() {
+            row.sheet.category = category;
+            if row.sheet.part_number.trim().is_empty() {
+                outcomes.push(Some(RowOutcome::Failed(rejected(
+                    ErrorCode::Missing,
+                    "a part number is required: an import knows each product by it",
+                ))));
+                continue;
+            }
+            let id = imported_product_id(supplier, &row.sheet.part_number);
+            if let Some(earlier) = first_row.insert(id, i) {
+                outcomes.push(Some(RowOutcome::Failed(rejected(
+                    ErrorCode::AlreadyExists,
+                    format!(
+                        "part number {} is also in row {} of this import",
+                        row.sheet.part_number,
+                        earlier + 1
+                    ),
+                ))));
+                continue;
+            }
+            outcomes.push(None);
+            work.push((i, id, row));
+        }
+        let schema = &schema.schema;
+        let standing = &standing;
+        let mut done = futures::stream::iter(work)
+            .map(|(i, id, row)| async move {
+                let outcome = self
+                    .import_row(ctx, supplier, standing, schema, id, row, publish, may_sell)
+                    .await;
+                (i, outcome)
+            })
+            .buffer_unordered(IN_FLIGHT);
+        let mut position = Position::START;
+        while let Some((i, outcome)) = done.next().await {
+            let outcome = match outcome {
+                Ok((outcome, at)) => {
+                    position = position.max(at);
+                    outcome
+                }
+                Err(e) => RowOutcome::Failed(e),
+            };
+            outcomes[i] = Some(outcome);
+        }
+        drop(done);
+        Ok((
+            outcomes
+                .into_iter()
+                .map(|o| o.expect("every row answered"))
+                .collect(),
+            position,
+        ))
+    }
+
+    /// Whether `supplier` may import into `category`: the category exists and the supplier
+    /// serves it. Answers the category and the supplier's standing.
+    pub async fn may_import(
+        &self,
+        supplier: SupplierId,
+        category: CategoryId,
+    ) -> Result<(), MarketError> {
+        self.importing(supplier, category).await.map(|_| ())
+    }
+
+    async fn importing(
+        &self,
+        supplier: SupplierId,
+        category: CategoryId,
+    ) -> Result<(zhuchao_domain::category::CategoryState, SupplierState), MarketError> {
+        let schema = self.handler.load::<Category>(category).await?.state;
+        if !schema.created {
+            return Err(MarketError::NotFound("category"));
+        }
+        let standing = self.supplier_standing(supplier).await?;
+        if !standing.categories.contains(&category) {
+            return Err(rejected(
+                ErrorCode::CategoryNotServed,
+                "the supplier did not register for this category",
+            ));
+        }
+        Ok((schema, standing))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn import_row(
+        &self,
+        ctx: &CommandContext,
+        supplier: SupplierId,
+        standing: &SupplierState,
+        schema: &zhuchao_domain::category::CategorySchema,
+        id: ProductId,
+        row: ImportRow,
+        publish: bool,
+        may_sell: bool,
+    ) -> Result<(RowOutcome, Position), MarketError> {
+        let loaded = self.handler.load::<Product>(id).await?;
+        let state = loaded.state;
+        let publishing = ProductCommand::Publish {
+            supplier,
+            supplier_may_sell: may_sell,
+        };
+        let (commands, created) = if !state.exists() {
+            let mut commands = vec![ProductCommand::Draft {
+                id,
+                supplier,
+                supplier_may_list: standing.may_list(),
+                sheet: row.sheet,
+                attributes: row.attributes,
+                schema: schema.clone(),
+            }];
+            if publish {
+                commands.push(publishing);
+            }
+            (commands, true)
+        } else {
+            if state.supplier != Some(supplier) {
+                return Err(rejected(
+                    ErrorCode::AlreadyExists,
+                    "another product holds this part number's id",
+                ));
+            }
+            let mut commands = Vec::new();
+            let same = state.sheet.as_ref() == Some(&row.sheet)
+                && schema.normalise(&row.attributes).ok().as_ref() == Some(&state.attributes);
+            if !same {
+                commands.push(ProductCommand::Revise {
+                    supplier,
+                    supplier_may_list: standing.may_list(),
+                    sheet: row.sheet,
+                    attributes: row.attributes,
+                    schema: schema.clone(),
+                });
+            }
+            if publish && state.status != ProductStatus::Published {
+                commands.push(publishing);
+            }
+            if commands.is_empty() {
+                return Ok((RowOutcome::Unchanged(id), loaded.position));
+            }
+            (commands, false)
+        };
+        let done = self
+            .handler
+            .execute_all::<Product>(id, &commands, ctx)
+            .await?;
+        let outcome = if created {
+            RowOutcome::Created(id)
+        } else {
+            RowOutcome::Updated(id)
+        };
+        Ok((outcome, done.position))
+    }
+}
