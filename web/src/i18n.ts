@@ -35,7 +35,7 @@ const ZH: Record<string, string> = {
   "Unified social credit code": "统一社会信用代码", "Contact name": "联系人", "Phone": "电话", "Apply": "申请入驻",
   "Documents": "资质文件", "Upload": "上传", "Deposit": "保证金", "Pay deposit": "缴纳保证金", "Approve": "通过",
   "Reject": "驳回", "Publish": "上架", "Unpublish": "下架", "Save": "保存", "New product": "新建商品", "Import CSV": "导入 CSV",
-  "Brand": "品牌", "Keyword": "关键词", "Name": "名称", "Pack size": "包装数量", "Shipping cost": "运费",
+  "Brand": "品牌", "Part number": "型号", "Keyword": "关键词", "Name": "名称", "Pack size": "包装数量", "Shipping cost": "运费",
   "Ruling": "裁决", "Refund to buyer": "退款给买家", "Release to supplier": "放款给供应商", "Penalty": "罚金",
   "Warn the supplier": "警告供应商", "Take the case": "受理", "Add evidence": "补充证据", "Warn": "警告", "Suspend": "暂停",
   "Exit": "清退", "Traffic by source": "各来源流量", "Funnel": "转化漏斗", "Basket value": "客单价", "GMV decomposition": "GMV 分解",

@@ -401,10 +401,10 @@ await step("a supplier imports a CSV catalogue: good rows land, a bad row is rep
   await supplier.getByText("Import CSV").click();
   await supplier.locator("details select").selectOption({ label: "Fasteners › Bolts › Hex bolts / 六角螺栓" });
   const csv = [
-    "brand,keyword,name,moq,pack_size,stock,lead_time_days,shipping,tiers,thread,length,material",
-    `固力,六角螺栓,CSV-A-${suffix},100,100,5000,5,0,100:1.10;1000:0.90,M10,40 mm,A2`,
-    `固力,六角螺栓,CSV-B-${suffix},oops,100,5000,5,0,100:1.10,M10,40 mm,A2`,
-    `固力,六角螺栓,CSV-C-${suffix},100,100,5000,5,0,100:1.30,M12,1-1/2 in,A4`,
+    "part_number,brand,keyword,name,moq,pack_size,stock,lead_time_days,shipping,tiers,thread,length,material",
+    `PN-A-${suffix},固力,六角螺栓,CSV-A-${suffix},100,100,5000,5,0,100:1.10;1000:0.90,M10,40 mm,A2`,
+    `PN-B-${suffix},固力,六角螺栓,CSV-B-${suffix},oops,100,5000,5,0,100:1.10,M10,40 mm,A2`,
+    `PN-C-${suffix},固力,六角螺栓,"CSV-C, ${suffix}",100,100,5000,5,0,100:1.30,M12,1-1/2 in,A4`,
   ].join("\n");
   await supplier.getByTestId("csv-file").setInputFiles({ name: "catalogue.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   await supplier.getByTestId("csv-progress").filter({ hasText: "3/3" }).waitFor({ timeout: 20_000 });

@@ -2,7 +2,7 @@
 // (attributes from the category's schema, price tiers, stock); and CSV import with a progress bar
 // and a row-by-row error report.
 import { useState } from "preact/hooks";
-import { mutate, RESULT, UserErrors } from "../api";
+import { gql, mutate, RESULT } from "../api";
 import type { Category, MoneyInput, ProductInput, Product } from "../generated/schema";
 import { t } from "../i18n";
 import { go, initialPosition, route } from "../nav";
@@ -10,7 +10,7 @@ import { Badge, describe, ErrorBox, Field, Loading, money, useAction, useQuery }
 import { useCatalogueBasics } from "./search";
 
 const PRODUCT_FIELDS =
-  "id title brand name description status categoryId moq packSize stock onHand reserved leadTimeDays shippingCost { minor } tiers { minQuantity unitPrice { minor formatted } } attributes { key value }";
+  "id title partNumber brand name description status categoryId moq packSize stock onHand reserved leadTimeDays shippingCost { minor } tiers { minQuantity unitPrice { minor formatted } } attributes { key value }";
 
 export function CataloguePage() {
   const [at, setAt] = useState<string | null>(initialPosition);
@@ -75,6 +75,7 @@ export function CataloguePage() {
 
 interface Draft {
   categoryId: string;
+  partNumber: string;
   brand: string;
   keyword: string;
   name: string;
@@ -95,6 +96,7 @@ function yuan(v: string): MoneyInput {
 function toInput(d: Draft): ProductInput {
   return {
     categoryId: d.categoryId,
+    partNumber: d.partNumber.trim(),
     brand: d.brand,
     keyword: d.keyword,
     name: d.name,
@@ -123,6 +125,7 @@ export function ProductEditor({ id }: { id: string }) {
     (p
       ? {
           categoryId: p.categoryId ?? "",
+          partNumber: p.partNumber,
           brand: p.brand,
           keyword: "",
           name: p.name,
@@ -135,7 +138,7 @@ export function ProductEditor({ id }: { id: string }) {
           tiers: p.tiers.map((x) => ({ minQuantity: String(x.minQuantity), price: String(Number(x.unitPrice.minor) / 100) })),
           attributes: Object.fromEntries(p.attributes.map((a) => [a.key, a.value])),
         }
-      : { categoryId: "", brand: "", keyword: "", name: "", description: "", moq: "100", packSize: "100", stock: "0", leadTimeDays: "7", shipping: "0", tiers: [{ minQuantity: "100", price: "" }], attributes: {} });
+      : { categoryId: "", partNumber: "", brand: "", keyword: "", name: "", description: "", moq: "100", packSize: "100", stock: "0", leadTimeDays: "7", shipping: "0", tiers: [{ minQuantity: "100", price: "" }], attributes: {} });
   const set = (patch: Partial<Draft>) => setDraft({ ...d, ...patch });
   const category: Category | undefined = categories.find((c) => c.id === d.categoryId);
   const save = (publish: boolean) =>
@@ -167,6 +170,9 @@ export function ProductEditor({ id }: { id: string }) {
         </select>
       </Field>
       <div class="row">
+        <Field label={t("Part number")}>
+          <input value={d.partNumber} maxLength={64} onInput={(e) => set({ partNumber: e.currentTarget.value })} />
+        </Field>
         <Field label={t("Brand")}>
           <input required value={d.brand} onInput={(e) => set({ brand: e.currentTarget.value })} />
         </Field>
@@ -277,7 +283,26 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const CSV_HELP = "brand,keyword,name,moq,pack_size,stock,lead_time_days,shipping,tiers,<attribute keys…>   tiers: 100:1.20;1000:0.95";
+const CSV_HELP = "part_number,brand,keyword,name,description,moq,pack_size,stock,lead_time_days,shipping,tiers,<attribute keys…>   tiers: 100:1.20;1000:0.95 — a part number already imported updates that product, so a file can be sent again";
+
+/** Rows sent per request (the server takes up to 1,000). */
+const IMPORT_CHUNK = 500;
+
+/** One CSV cell, quoted when it holds a comma, a quote or a line break. */
+function csvCell(cell: string): string {
+  return /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+}
+
+const IMPORT = `mutation($i: ImportProductsInput!) { importProducts(input: $i) {
+  created updated unchanged failed position
+  rows { row partNumber outcome error { message } }
+  userErrors { code field message } } }`;
+
+type ImportPayload = {
+  position: string | null;
+  rows: { row: number; partNumber: string; outcome: string; error: { message: string } | null }[];
+  userErrors: { message: string }[];
+};
 
 function CsvImport({ onDone }: { onDone: (position: string | null) => void }) {
   const { categories } = useCatalogueBasics();
@@ -294,54 +319,33 @@ function CsvImport({ onDone }: { onDone: (position: string | null) => void }) {
       setError("the file needs a header row and at least one product");
       return;
     }
-    const header = rows[0].map((h) => h.trim().toLowerCase());
-    const cat = categories.find((c) => c.id === category);
-    const attributeKeys = new Set(cat?.attributes.map((a) => a.key) ?? []);
-    const col = (row: string[], name: string) => (row[header.indexOf(name)] ?? "").trim();
+    const header = rows[0].map(csvCell).join(",");
+    const body = rows.slice(1);
     const results: { row: number; ok: boolean; message: string }[] = [];
     let last: string | null = null;
-    setProgress({ done: 0, total: rows.length - 1 });
-    for (let i = 1; i < rows.length; i++) {
-      const row = rows[i];
+    setProgress({ done: 0, total: body.length });
+    // The file goes in parts; each part's rows are numbered by their line in the file.
+    for (let start = 0; start < body.length; start += IMPORT_CHUNK) {
+      const part = body.slice(start, start + IMPORT_CHUNK);
+      const csv = [header, ...part.map((r) => r.map(csvCell).join(","))].join("\n");
       try {
-        const tiers = col(row, "tiers")
-          .split(";")
-          .filter((x) => x.trim())
-          .map((x) => {
-            const [q, p] = x.split(":");
-            if (!q || !p || isNaN(Number(q)) || isNaN(Number(p))) throw new Error(`tiers: "${x}" is not quantity:price`);
-            return { minQuantity: Number(q), unitPrice: yuan(p) };
-          });
-        const numbers = ["moq", "pack_size", "stock", "lead_time_days"].map((k) => {
-          const v = col(row, k);
-          if (v === "" || isNaN(Number(v))) throw new Error(`${k}: "${v}" is not a number`);
-          return Number(v);
+        const data = await gql<{ importProducts: ImportPayload }>(IMPORT, {
+          i: { categoryId: category, publish, csv, firstRow: start + 2 },
         });
-        const input: ProductInput = {
-          categoryId: category,
-          brand: col(row, "brand"),
-          keyword: col(row, "keyword"),
-          name: col(row, "name"),
-          description: col(row, "description"),
-          moq: numbers[0],
-          packSize: numbers[1],
-          stock: numbers[2],
-          leadTimeDays: numbers[3],
-          shippingCost: yuan(col(row, "shipping") || "0"),
-          tiers,
-          attributes: header.filter((h) => attributeKeys.has(h) && col(row, h)).map((h) => ({ key: h, value: col(row, h) })),
-        };
-        const r = await mutate("draftProduct", `mutation($i: ProductInput!) { draftProduct(input: $i) { product { id } ${RESULT} } }`, { i: input });
-        last = r.position ?? last;
-        if (publish) {
-          const p = await mutate("publishProduct", `mutation($id: ID!) { publishProduct(id: $id) { ${RESULT} } }`, { id: r.product.id });
-          last = p.position ?? last;
+        const answer = data.importProducts;
+        if (answer.userErrors.length) {
+          setError(answer.userErrors.map((e) => e.message).join("; "));
+          break;
         }
-        results.push({ row: i + 1, ok: true, message: input.name });
+        last = answer.position ?? last;
+        for (const r of answer.rows) {
+          results.push({ row: r.row, ok: r.outcome !== "FAILED", message: r.error?.message ?? r.partNumber });
+        }
       } catch (e) {
-        results.push({ row: i + 1, ok: false, message: e instanceof UserErrors ? e.message : describe(e) });
+        setError(describe(e));
+        break;
       }
-      setProgress({ done: i, total: rows.length - 1 });
+      setProgress({ done: Math.min(start + IMPORT_CHUNK, body.length), total: body.length });
       setReport([...results]);
     }
     onDone(last);

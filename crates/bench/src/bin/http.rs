@@ -28,6 +28,14 @@ use zhuchao_search::{SearchIndex, SearchQuery};
 /// The selection the web UI asks for a search page.
 const SEARCH: &str = "query($s: ProductSearchInput!, $first: Int, $after: String) { products(search: $s, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } facets { key label unit min max values { value count } } edges { node { id title supplierId categoryId moq stock leadTimeDays tiers { minQuantity unitPrice { minor formatted } } attributes { key value } } } } }";
 
+const IMPORT: &str = "mutation($i: ImportProductsInput!) { importProducts(input: $i) { created failed position rows { outcome error { message } } userErrors { message } } }";
+/// Rows per import request, and import requests in flight (two clients, as a supplier's tool
+/// and a second one might).
+const IMPORT_ROWS: usize = 1_000;
+const IMPORT_CLIENTS: usize = 2;
+/// The demo suppliers whose catalogues grow to the large one (active, one category each).
+const IMPORTERS: [&str; 2] = ["supplier1@zhuchao.demo", "supplier7@zhuchao.demo"];
+
 /// Connections the HTTP rounds use.
 const CONNECTIONS: [usize; 3] = [1, 16, 64];
 /// Queries of each kind in the mix.
@@ -226,6 +234,189 @@ async fn graphql(
         bail!("{status}: {v}");
     }
     Ok(v["data"].clone())
+}
+
+/// A small deterministic random source (xorshift), so every run imports the same catalogue.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// CSV quoting: a cell with a comma, a quote or a line break goes in quotes.
+fn cell(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// `rows` products of `category` as CSV chunks of `IMPORT_ROWS`, attributes drawn from its schema.
+fn catalogue_csv(category: &Value, prefix: &str, rows: usize, dice: &mut Dice) -> Vec<String> {
+    const BRANDS: [&str; 6] = ["固力", "东明", "SKF", "SMC", "Bosch", "晋亿"];
+    const WORDS: [&str; 8] = ["heavy duty", "precision", "stainless", "industrial", "standard", "high strength", "compact", "sealed"];
+    let attributes = category["attributes"].as_array().cloned().unwrap_or_default();
+    let keys: Vec<&str> = attributes.iter().filter_map(|a| a["key"].as_str()).collect();
+    let header = format!(
+        "part_number,brand,keyword,name,moq,pack_size,stock,lead_time_days,tiers,shipping,{}\n",
+        keys.join(",")
+    );
+    let keyword = category["name"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().trim().to_string();
+    let mut chunks = Vec::new();
+    let mut csv = header.clone();
+    for i in 0..rows {
+        let mut values = Vec::new();
+        for a in &attributes {
+            let required = a["required"].as_bool().unwrap_or(false);
+            let value = if !required && dice.below(2) == 0 {
+                String::new()
+            } else if a["kind"] == "NUMBER" {
+                let lo = a["min"].as_f64().unwrap_or(1.0).max(1.0) as usize;
+                let hi = a["max"].as_f64().unwrap_or(100.0).min(400.0) as usize;
+                (lo + dice.below(hi.saturating_sub(lo) / 5 + 1) * 5).min(hi).to_string()
+            } else if let Some(choices) = a["values"].as_array().filter(|v| !v.is_empty()) {
+                choices[dice.below(choices.len())].as_str().unwrap_or_default().to_string()
+            } else {
+                format!("T{}", dice.below(50))
+            };
+            values.push(cell(&value));
+        }
+        let price = 20 + dice.below(5_000);
+        let moq = [1, 10, 100][dice.below(3)];
+        csv.push_str(&format!(
+            "{prefix}-{i:06},{},{},{} {} {i},{moq},1,{},{},{moq}:{}.{:02};{}:{}.{:02},,{}\n",
+            BRANDS[dice.below(BRANDS.len())],
+            cell(&keyword),
+            WORDS[dice.below(WORDS.len())],
+            WORDS[dice.below(WORDS.len())],
+            dice.below(10_000),
+            1 + dice.below(30),
+            price / 100,
+            price % 100,
+            moq * 100,
+            price * 9 / 1000,
+            price * 9 / 10 % 100,
+            values.join(","),
+        ));
+        if (i + 1) % IMPORT_ROWS == 0 || i + 1 == rows {
+            chunks.push(std::mem::replace(&mut csv, header.clone()));
+        }
+    }
+    chunks
+}
+
+/// Imports `products` parts through `importProducts` over HTTP, split between the demo's
+/// suppliers, and waits until the search finds every one: products a second, end to end.
+async fn import_catalogue(server: &Server, products: usize) -> Result<Value> {
+    let address = server.address;
+    let categories = graphql(
+        address,
+        None,
+        "{ categories(first: 100) { nodes { id name attributes { key kind values unit min max required } } } }",
+        json!({}),
+    )
+    .await?;
+    let categories = categories["categories"]["nodes"].as_array().cloned().unwrap_or_default();
+    let before = server.search.search(&SearchQuery { first: 1, ..Default::default() })?.total;
+    let mut dice = Dice(0x2545_f491_4f6c_dd1d);
+    let mut requests = Vec::new();
+    for (n, email) in IMPORTERS.iter().enumerate() {
+        let signed = graphql(
+            address,
+            None,
+            "mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }",
+            json!({ "e": email, "p": zhuchao_gateway::demo::DEMO_PASSWORD }),
+        )
+        .await?;
+        let token = signed["signIn"]["token"].as_str().unwrap_or_default().to_string();
+        let me = graphql(address, Some(&token), "{ me { supplierId } }", json!({})).await?;
+        let supplier = me["me"]["supplierId"].clone();
+        let served = graphql(
+            address,
+            Some(&token),
+            "query($id: ID!) { supplier(id: $id) { categoryIds } }",
+            json!({ "id": supplier }),
+        )
+        .await?;
+        let category_id = served["supplier"]["categoryIds"][0].clone();
+        let category = categories
+            .iter()
+            .find(|c| c["id"] == category_id)
+            .ok_or_else(|| anyhow!("{email} serves no listed category"))?;
+        let share = products / IMPORTERS.len() + usize::from(n < products % IMPORTERS.len());
+        for csv in catalogue_csv(category, &format!("BX{n}"), share, &mut dice) {
+            let body = json!({ "query": IMPORT, "variables": { "i": { "categoryId": category_id, "csv": csv } } });
+            requests.push(request(&body, None, Some(&token)));
+        }
+    }
+    let requests = Arc::new(requests);
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for _ in 0..IMPORT_CLIENTS {
+        let (requests, next) = (requests.clone(), next.clone());
+        clients.push(tokio::spawn(async move {
+            let mut connection = Connection::open(address).await?;
+            let (mut created, mut failed, mut last) = (0u64, 0u64, 0u64);
+            let mut first_error = None;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let Some(request) = requests.get(i) else { break };
+                let (status, body) = connection.send(request).await?;
+                let v: Value = serde_json::from_slice(body)?;
+                let p = &v["data"]["importProducts"];
+                if status != 200 || v.get("errors").is_some() || p["userErrors"] != json!([]) {
+                    bail!("import refused: {status} {v}");
+                }
+                created += p["created"].as_u64().unwrap_or(0);
+                failed += p["failed"].as_u64().unwrap_or(0);
+                if first_error.is_none() && failed > 0 {
+                    first_error = p["rows"]
+                        .as_array()
+                        .and_then(|r| r.iter().find(|r| r["outcome"] == "FAILED"))
+                        .map(|r| r["error"]["message"].clone());
+                }
+                last = last.max(p["position"].as_str().and_then(|p| p.parse().ok()).unwrap_or(0));
+            }
+            Ok::<_, anyhow::Error>((created, failed, last, first_error))
+        }));
+    }
+    let (mut created, mut failed, mut last, mut first_error) = (0, 0, 0, None);
+    for c in clients {
+        let (c, f, l, e) = c.await??;
+        created += c;
+        failed += f;
+        last = last.max(l);
+        first_error = first_error.or(e);
+    }
+    let written = started.elapsed();
+    // Searchable: the index holds the last write and counts every new product.
+    while server.search.position() < last {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let after = server.search.search(&SearchQuery { first: 1, ..Default::default() })?.total;
+    let searchable = started.elapsed();
+    if after != before + created as usize {
+        bail!("{after} products searchable, {before} + {created} expected");
+    }
+    Ok(json!({
+        "imported": created,
+        "failed": failed,
+        "first_error": first_error,
+        "written_s": round(written.as_secs_f64(), 2),
+        "searchable_s": round(searchable.as_secs_f64(), 2),
+        "import_products_per_s": round(created as f64 / searchable.as_secs_f64(), 0),
+    }))
 }
 
 /// The mix: `PER_KIND` of each kind of search, as the UI sends them (GraphQL variables).
@@ -495,10 +686,21 @@ fn main() -> Result<()> {
         for catalogue in &settings.catalogues {
             eprintln!("catalogue {catalogue}: starting a node with the demo marketplace …");
             let server = start_server().await.context("starting the server")?;
+            let mut figures = serde_json::Map::new();
             if *catalogue == "large" {
-                bail!("the large catalogue needs the bulk import");
+                eprintln!("catalogue large: importing {} products …", settings.products);
+                let import = import_catalogue(&server, settings.products).await?;
+                eprintln!("  import: {import}");
+                figures.extend(import.as_object().cloned().unwrap_or_default());
             }
-            let figures = measure(&server, settings.seconds).await?;
+            figures.extend(
+                measure(&server, settings.seconds)
+                    .await?
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            let figures = Value::Object(figures);
             eprintln!("catalogue {catalogue}: {figures}");
             results.insert(catalogue.to_string(), figures);
         }

@@ -12,7 +12,7 @@ mod writer;
 use std::collections::HashSet;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::{mpsc, Arc, Mutex, RwLock};
+use std::sync::{mpsc, Arc, Condvar, Mutex, RwLock};
 
 use async_trait::async_trait;
 use rusqlite::Connection;
@@ -159,7 +159,8 @@ impl EmbeddedStore {
                 segments,
                 readers: Readers {
                     path,
-                    idle: Mutex::new(Vec::new()),
+                    pool: Mutex::new(Pool::default()),
+                    returned: Condvar::new(),
                 },
                 _lock: lock,
             }),
@@ -304,30 +305,83 @@ fn catch_up_index(
     Ok(log_head)
 }
 
-/// Idle read connections to the index, reused across reads.
+/// Read connections to the index, reused across reads: at most [`Readers::MAX`] are open, and a
+/// read finding none idle waits for one rather than opening (and preparing) another — many
+/// concurrent loads would otherwise each pay for a connection of their own.
 struct Readers {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    pool: Mutex<Pool>,
+    returned: Condvar,
+}
+
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+/// A connection taken from the pool; given back (or counted as closed) when dropped.
+struct Lent<'a> {
+    readers: &'a Readers,
+    conn: Option<Connection>,
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        let mut pool = self.readers.pool();
+        match self.conn.take() {
+            Some(conn) if !std::thread::panicking() => pool.idle.push(conn),
+            _ => pool.open -= 1,
+        }
+        drop(pool);
+        self.readers.returned.notify_one();
+    }
 }
 
 impl Readers {
-    const KEEP: usize = 8;
+    const MAX: usize = 16;
+
+    fn pool(&self) -> std::sync::MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner())
+    }
 
     fn with<R>(
         &self,
         f: impl FnOnce(&Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let taken = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let conn = match taken {
-            Some(conn) => conn,
-            None => index::open_reader(&self.path)?,
+        // An idle connection, or leave to open one, or wait for one given back.
+        let idle = {
+            let mut pool = self.pool();
+            loop {
+                if let Some(conn) = pool.idle.pop() {
+                    break Some(conn);
+                }
+                if pool.open < Self::MAX {
+                    pool.open += 1;
+                    break None;
+                }
+                pool = self
+                    .returned
+                    .wait(pool)
+                    .unwrap_or_else(|p| p.into_inner());
+            }
         };
-        let result = f(&conn);
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < Self::KEEP {
-            idle.push(conn);
-        }
-        result
+        let conn = match idle {
+            Some(conn) => conn,
+            None => match index::open_reader(&self.path) {
+                Ok(conn) => conn,
+                Err(e) => {
+                    self.pool().open -= 1;
+                    self.returned.notify_one();
+                    return Err(e);
+                }
+            },
+        };
+        let lent = Lent {
+            readers: self,
+            conn: Some(conn),
+        };
+        f(lent.conn.as_ref().expect("lent until dropped"))
     }
 }
 
