@@ -94,7 +94,7 @@ fn a_supplier_imports_a_catalogue_resumes_it_and_updates_a_row() {
         rows[3]["error"]["message"]
             .as_str()
             .expect("why")
-            .contains("row 1"),
+            .contains("row 2"),
         "{}",
         rows[3]
     );

@@ -430,10 +430,13 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
         None,
         "query($s: ID!) { supplier(id: $s) { warnings creditRecord { kind } } }",
         json!({ "s": supplier_id }),
+        // The loss is recorded by the ruling's process, the warning once the supplier's
+        // warning event is processed after it: wait for both.
         |d| {
-            d["supplier"]["creditRecord"]
-                .as_array()
-                .is_some_and(|r| r.iter().any(|e| e["kind"] == "DISPUTE_LOST"))
+            d["supplier"]["creditRecord"].as_array().is_some_and(|r| {
+                r.iter().any(|e| e["kind"] == "DISPUTE_LOST")
+                    && r.iter().any(|e| e["kind"] == "WARNING")
+            })
         },
     );
     assert_eq!(profile["supplier"]["warnings"], 1);

@@ -25,6 +25,8 @@ const IN_FLIGHT: usize = 64;
 /// One product of an import: its sheet (with its part number) and raw attribute values.
 #[derive(Clone, Debug)]
 pub struct ImportRow {
+    /// The row's number as the caller shows it (its line in a file), for messages.
+    pub line: u32,
     pub sheet: ProductSheet,
     pub attributes: BTreeMap<String, String>,
 }
@@ -69,7 +71,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         }
         let (schema, standing) = self.importing(supplier, category).await?;
         let may_sell = standing.may_sell_at(self.handler.now());
-        let mut first_row: HashMap<ProductId, usize> = HashMap::new();
+        let mut first_row: HashMap<ProductId, u32> = HashMap::new();
         let mut outcomes: Vec<Option<RowOutcome>> = Vec::with_capacity(rows.len());
         let mut work = Vec::with_capacity(rows.len());
         for (i, mut row) in rows.into_iter().enumerate() {
@@ -82,13 +84,12 @@ impl<S: EventStore + Clone> Marketplace<S> {
                 continue;
             }
             let id = imported_product_id(supplier, &row.sheet.part_number);
-            if let Some(earlier) = first_row.insert(id, i) {
+            if let Some(earlier) = first_row.insert(id, row.line) {
                 outcomes.push(Some(RowOutcome::Failed(rejected(
                     ErrorCode::AlreadyExists,
                     format!(
                         "part number {} is also in row {} of this import",
-                        row.sheet.part_number,
-                        earlier + 1
+                        row.sheet.part_number, earlier
                     ),
                 ))));
                 continue;

@@ -710,6 +710,21 @@ pub(crate) mod tests {
             with(|s| s.brand.clear()),
             Err(ProductError::Missing("brand"))
         );
+        for bad in [" GL-1", "GL\t1", "GL-1\n"] {
+            let mut s = sheet();
+            s.part_number = bad.into();
+            assert_eq!(
+                Product::decide(&empty, draft(s)),
+                Err(ProductError::BadPartNumber),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            with(|s| s.part_number = "X".repeat(MAX_PART_NUMBER + 1)),
+            Err(ProductError::BadPartNumber)
+        );
+        assert!(with(|s| s.part_number = "型号 GB/T 5782-M8".into()).is_ok());
+        assert!(with(|s| s.part_number.clear()).is_ok());
         assert_eq!(
             with(|s| s.name = " ".into()),
             Err(ProductError::Missing("name"))

@@ -125,8 +125,8 @@ impl ImportMutation {
             .get(&category)
             .map(|c| c.schema.attributes.iter().map(|d| d.key.clone()).collect())
             .unwrap_or_default();
-        // Each row parsed, or why not, under its number.
-        let parsed: Vec<(u32, Result<ImportRow, UserError>)> = match (&input.csv, &input.rows) {
+        // Each row's part number, and the row parsed or why not, under its number.
+        let parsed: Vec<(u32, Parsed)> = match (&input.csv, &input.rows) {
             (Some(csv), None) => {
                 let first = input.first_row.unwrap_or(2);
                 match csv_rows(csv, &attribute_keys) {
@@ -139,7 +139,7 @@ impl ImportMutation {
                 let rows = rows
                     .iter()
                     .enumerate()
-                    .map(|(i, r)| input_row(r, category, i))
+                    .map(|(i, r)| (r.part_number.trim().to_string(), input_row(r, category, i)))
                     .collect();
                 number(rows, first)
             }
@@ -159,11 +159,11 @@ impl ImportMutation {
         let mut payload = ImportProductsPayload::default();
         let mut sent = Vec::new();
         let mut slots = Vec::new();
-        for (n, row) in parsed {
-            let part_number = match &row {
-                Ok(r) => r.sheet.part_number.clone(),
-                Err(_) => String::new(),
-            };
+        for (n, (part_number, row)) in parsed {
+            let row = row.map(|mut r| {
+                r.line = n;
+                r
+            });
             payload.rows.push(ImportedRow {
                 row: n,
                 part_number,
@@ -216,6 +216,9 @@ impl ImportMutation {
     }
 }
 
+/// A row's part number as written, and the row parsed or why it could not be.
+type Parsed = (String, Result<ImportRow, UserError>);
+
 fn number<T>(rows: Vec<T>, first: u32) -> Vec<(u32, T)> {
     rows.into_iter()
         .enumerate()
@@ -231,7 +234,11 @@ fn input_row(input: &ProductInput, category: CategoryId, i: usize) -> Result<Imp
             "every row of an import is of the import's category",
         ));
     }
-    Ok(ImportRow { sheet, attributes })
+    Ok(ImportRow {
+        line: 0,
+        sheet,
+        attributes,
+    })
 }
 
 /// Splits CSV text into rows of cells: commas, quoted cells with doubled quotes, CRLF or LF;
@@ -271,10 +278,7 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
 
 /// The rows of a CSV import, each parsed or the reason it cannot be; a header that lacks a
 /// needed column or names an unknown one refuses the whole file.
-fn csv_rows(
-    text: &str,
-    attribute_keys: &[String],
-) -> Result<Vec<Result<ImportRow, UserError>>, UserError> {
+fn csv_rows(text: &str, attribute_keys: &[String]) -> Result<Vec<Parsed>, UserError> {
     let mut rows = parse_csv(text).into_iter();
     let header: Vec<String> = rows
         .next()
@@ -306,7 +310,15 @@ fn csv_rows(
             ));
         }
     }
-    Ok(rows.map(|cells| csv_row(&header, &cells)).collect())
+    let part_number = header.iter().position(|h| h == "part_number");
+    Ok(rows
+        .map(|cells| {
+            let written = part_number
+                .and_then(|i| cells.get(i))
+                .map_or(String::new(), |c| c.trim().to_string());
+            (written, csv_row(&header, &cells))
+        })
+        .collect())
 }
 
 fn csv_row(header: &[String], cells: &[String]) -> Result<ImportRow, UserError> {
@@ -390,7 +402,11 @@ fn csv_row(header: &[String], cells: &[String]) -> Result<ImportRow, UserError> 
         })
         .map(|(h, v)| (h.clone(), v.trim().to_string()))
         .collect();
-    Ok(ImportRow { sheet, attributes })
+    Ok(ImportRow {
+        line: 0,
+        sheet,
+        attributes,
+    })
 }
 
 /// An amount in yuan with at most two decimals (`1.2`, `0.95`, `12`), as minor units.
@@ -462,7 +478,8 @@ mod tests {
             &keys,
         )
         .expect("a good header");
-        let first = rows[0].as_ref().expect("row 1 parses");
+        assert_eq!(rows[1].0, "PF-2", "a failed row keeps its part number");
+        let first = rows[0].1.as_ref().expect("row 1 parses");
         assert_eq!(first.sheet.part_number, "PF-1");
         assert_eq!(first.sheet.tiers[1].unit_price.minor, 95);
         assert_eq!(first.sheet.shipping_cost.minor, 1500);
@@ -471,11 +488,13 @@ mod tests {
             Some("M8")
         );
         assert!(rows[1]
+            .1
             .as_ref()
             .expect_err("bad moq")
             .message
             .contains("moq"));
         assert!(rows[2]
+            .1
             .as_ref()
             .expect_err("bad tiers")
             .message

@@ -776,6 +776,51 @@ async fn a_value_chosen_twice_counts_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_chosen_from_its_facet_selects_that_number() {
+    let w = world(80).await;
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    // Given: the length facet's most common value, as the facet lists it (`20`, not `20.0`).
+    let browse = SearchQuery {
+        category: Some(w.category),
+        first: 100,
+        ..Default::default()
+    };
+    let lengths = index.search(&browse).expect("browse").facets;
+    let length = lengths
+        .iter()
+        .find(|f| f.key == "length")
+        .and_then(|f| f.values.first())
+        .expect("a length value")
+        .clone();
+    // When: it is chosen as a value.
+    let mut chosen = browse.clone();
+    chosen
+        .values
+        .insert("length".into(), vec![length.value.clone()]);
+    let found = index.search(&chosen).expect("chosen");
+    // Then: exactly the products of that length, as many as the facet said.
+    let wanted: f64 = length.value.parse().expect("a number");
+    let expected = brute(&w.products, &browse, None)
+        .into_iter()
+        .filter(|t| t.length == wanted)
+        .count();
+    assert_eq!(found.total, expected);
+    assert_eq!(found.total as u64, length.count);
+    // And the length facet itself still lists every length (its own filter is not applied).
+    let listed: u64 = found
+        .facets
+        .iter()
+        .find(|f| f.key == "length")
+        .expect("length facet")
+        .values
+        .iter()
+        .map(|v| v.count)
+        .sum();
+    assert_eq!(listed as usize, brute(&w.products, &browse, None).len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn synonyms_and_a_typo_still_find_the_part() {
     let w = world(90).await;
     let index = SearchIndex::in_memory().expect("index");

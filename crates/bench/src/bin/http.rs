@@ -264,14 +264,36 @@ fn cell(text: &str) -> String {
 /// `rows` products of `category` as CSV chunks of `IMPORT_ROWS`, attributes drawn from its schema.
 fn catalogue_csv(category: &Value, prefix: &str, rows: usize, dice: &mut Dice) -> Vec<String> {
     const BRANDS: [&str; 6] = ["固力", "东明", "SKF", "SMC", "Bosch", "晋亿"];
-    const WORDS: [&str; 8] = ["heavy duty", "precision", "stainless", "industrial", "standard", "high strength", "compact", "sealed"];
-    let attributes = category["attributes"].as_array().cloned().unwrap_or_default();
-    let keys: Vec<&str> = attributes.iter().filter_map(|a| a["key"].as_str()).collect();
+    const WORDS: [&str; 8] = [
+        "heavy duty",
+        "precision",
+        "stainless",
+        "industrial",
+        "standard",
+        "high strength",
+        "compact",
+        "sealed",
+    ];
+    let attributes = category["attributes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let keys: Vec<&str> = attributes
+        .iter()
+        .filter_map(|a| a["key"].as_str())
+        .collect();
     let header = format!(
         "part_number,brand,keyword,name,moq,pack_size,stock,lead_time_days,tiers,shipping,{}\n",
         keys.join(",")
     );
-    let keyword = category["name"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().trim().to_string();
+    let keyword = category["name"]
+        .as_str()
+        .unwrap_or_default()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     let mut chunks = Vec::new();
     let mut csv = header.clone();
     for i in 0..rows {
@@ -283,9 +305,14 @@ fn catalogue_csv(category: &Value, prefix: &str, rows: usize, dice: &mut Dice) -
             } else if a["kind"] == "NUMBER" {
                 let lo = a["min"].as_f64().unwrap_or(1.0).max(1.0) as usize;
                 let hi = a["max"].as_f64().unwrap_or(100.0).min(400.0) as usize;
-                (lo + dice.below(hi.saturating_sub(lo) / 5 + 1) * 5).min(hi).to_string()
+                (lo + dice.below(hi.saturating_sub(lo) / 5 + 1) * 5)
+                    .min(hi)
+                    .to_string()
             } else if let Some(choices) = a["values"].as_array().filter(|v| !v.is_empty()) {
-                choices[dice.below(choices.len())].as_str().unwrap_or_default().to_string()
+                choices[dice.below(choices.len())]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
             } else {
                 format!("T{}", dice.below(50))
             };
@@ -326,8 +353,17 @@ async fn import_catalogue(server: &Server, products: usize) -> Result<Value> {
         json!({}),
     )
     .await?;
-    let categories = categories["categories"]["nodes"].as_array().cloned().unwrap_or_default();
-    let before = server.search.search(&SearchQuery { first: 1, ..Default::default() })?.total;
+    let categories = categories["categories"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let before = server
+        .search
+        .search(&SearchQuery {
+            first: 1,
+            ..Default::default()
+        })?
+        .total;
     let mut dice = Dice(0x2545_f491_4f6c_dd1d);
     let mut requests = Vec::new();
     for (n, email) in IMPORTERS.iter().enumerate() {
@@ -338,7 +374,10 @@ async fn import_catalogue(server: &Server, products: usize) -> Result<Value> {
             json!({ "e": email, "p": zhuchao_gateway::demo::DEMO_PASSWORD }),
         )
         .await?;
-        let token = signed["signIn"]["token"].as_str().unwrap_or_default().to_string();
+        let token = signed["signIn"]["token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let me = graphql(address, Some(&token), "{ me { supplierId } }", json!({})).await?;
         let supplier = me["me"]["supplierId"].clone();
         let served = graphql(
@@ -371,7 +410,9 @@ async fn import_catalogue(server: &Server, products: usize) -> Result<Value> {
             let mut first_error = None;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                let Some(request) = requests.get(i) else { break };
+                let Some(request) = requests.get(i) else {
+                    break;
+                };
                 let (status, body) = connection.send(request).await?;
                 let v: Value = serde_json::from_slice(body)?;
                 let p = &v["data"]["importProducts"];
@@ -386,7 +427,12 @@ async fn import_catalogue(server: &Server, products: usize) -> Result<Value> {
                         .and_then(|r| r.iter().find(|r| r["outcome"] == "FAILED"))
                         .map(|r| r["error"]["message"].clone());
                 }
-                last = last.max(p["position"].as_str().and_then(|p| p.parse().ok()).unwrap_or(0));
+                last = last.max(
+                    p["position"]
+                        .as_str()
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(0),
+                );
             }
             Ok::<_, anyhow::Error>((created, failed, last, first_error))
         }));
@@ -404,7 +450,13 @@ async fn import_catalogue(server: &Server, products: usize) -> Result<Value> {
     while server.search.position() < last {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let after = server.search.search(&SearchQuery { first: 1, ..Default::default() })?.total;
+    let after = server
+        .search
+        .search(&SearchQuery {
+            first: 1,
+            ..Default::default()
+        })?
+        .total;
     let searchable = started.elapsed();
     if after != before + created as usize {
         bail!("{after} products searchable, {before} + {created} expected");
@@ -688,7 +740,10 @@ fn main() -> Result<()> {
             let server = start_server().await.context("starting the server")?;
             let mut figures = serde_json::Map::new();
             if *catalogue == "large" {
-                eprintln!("catalogue large: importing {} products …", settings.products);
+                eprintln!(
+                    "catalogue large: importing {} products …",
+                    settings.products
+                );
                 let import = import_catalogue(&server, settings.products).await?;
                 eprintln!("  import: {import}");
                 figures.extend(import.as_object().cloned().unwrap_or_default());

@@ -360,10 +360,7 @@ impl Readers {
                     pool.open += 1;
                     break None;
                 }
-                pool = self
-                    .returned
-                    .wait(pool)
-                    .unwrap_or_else(|p| p.into_inner());
+                pool = self.returned.wait(pool).unwrap_or_else(|p| p.into_inner());
             }
         };
         let conn = match idle {
