@@ -62,6 +62,8 @@ fn read<A: zhuchao_domain::Aggregate>(event: &RecordedEvent) -> Result<A::Event,
 pub(crate) struct Fields {
     pub id: Field,
     pub title: Field,
+    /// The part number, lower-cased, whole: matched exactly or by prefix.
+    pub part_number: Field,
     pub source: Field,
     pub supplier: Field,
     pub category_path: Field,
@@ -94,6 +96,7 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         title: b.add_text_field("title", text),
+        part_number: b.add_text_field("part_number", STRING),
         source: b.add_text_field("source", STORED),
         supplier: b.add_text_field("supplier", STRING | FAST),
         category_path: b.add_text_field("category_path", STRING),
@@ -242,6 +245,9 @@ impl SearchIndex {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, p.id.to_string());
         doc.add_text(f.title, &p.title);
+        if !p.sheet.part_number.is_empty() {
+            doc.add_text(f.part_number, p.sheet.part_number.to_lowercase());
+        }
         doc.add_text(f.source, serde_json::to_string(p)?);
         doc.add_text(f.supplier, p.supplier.to_string());
         for c in catalogue.path(p.sheet.category) {

@@ -5,8 +5,11 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use std::ops::Bound;
+
 use tantivy::query::{
-    BooleanQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery,
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
@@ -103,6 +106,8 @@ const SYNONYMS: &[&[&str]] = &[
 
 /// Words of at least this many letters forgive one typo.
 const FUZZY_FROM: usize = 5;
+/// How much a part number typed outweighs title words.
+const PART_NUMBER_BOOST: f32 = 20.0;
 
 fn with_text(filters: Box<dyn Query>, text: &Option<Box<dyn Query>>) -> Box<dyn Query> {
     match text {
@@ -115,12 +120,15 @@ fn with_text(filters: Box<dyn Query>, text: &Option<Box<dyn Query>>) -> Box<dyn 
 }
 
 impl SearchIndex {
-    /// Every typed word must match the title: as itself, as a synonym, or (for longer Latin
-    /// words) with one typo. Chinese words are segmented the way titles are and matched as phrases.
+    /// Every typed word must match: a part number whole or by its beginning (ranked first), or
+    /// the title — as itself, as a synonym, or (for longer Latin words without digits) with one
+    /// typo. Chinese words are segmented the way titles are and matched as phrases. Words with
+    /// digits (`M8`, `25bar`, `6204`) are never typo-corrected: a near number is another part.
     fn text_query(&self, text: &str, synonyms: &[Vec<String>]) -> Option<Box<dyn Query>> {
         let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for word in text.split_whitespace() {
             let lower = word.to_lowercase();
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = self.part_number_query(&lower);
             let spellings: Vec<String> = match synonyms.iter().find(|g| g.contains(&lower)) {
                 Some(g) => g.clone(),
                 None => match SYNONYMS.iter().find(|g| g.contains(&lower.as_str())) {
@@ -128,7 +136,6 @@ impl SearchIndex {
                     None => vec![lower.clone()],
                 },
             };
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for spelling in spellings {
                 let tokens: Vec<Term> = self
                     .title_words(&spelling)
@@ -142,8 +149,8 @@ impl SearchIndex {
                         let term = tokens.into_iter().next().expect("one token");
                         let latin = term.value().as_str().is_some_and(|t| {
                             t.chars().count() >= FUZZY_FROM
-                                && t.chars().all(|c| c.is_alphanumeric() && !is_cjk(c))
-                        });
+                                && t.chars().all(|c| c.is_alphabetic() && !is_cjk(c))
+                        }) && !lower.chars().any(|c| c.is_numeric());
                         if latin {
                             Box::new(FuzzyTermQuery::new(term, 1, true))
                         } else {
@@ -159,6 +166,30 @@ impl SearchIndex {
             }
         }
         (!words.is_empty()).then(|| Box::new(BooleanQuery::new(words)) as Box<dyn Query>)
+    }
+
+    /// A word as a part number: the whole part number (boosted, so the part typed comes first),
+    /// or, from three characters on, its beginning.
+    fn part_number_query(&self, lower: &str) -> Vec<(Occur, Box<dyn Query>)> {
+        let field = self.fields.part_number;
+        let exact: Box<dyn Query> = Box::new(BoostQuery::new(
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, lower),
+                IndexRecordOption::Basic,
+            )),
+            PART_NUMBER_BOOST,
+        ));
+        let mut found = vec![(Occur::Should, exact)];
+        if lower.chars().count() >= 3 {
+            let from = Term::from_field_text(field, lower);
+            let to = Term::from_field_text(field, &format!("{lower}\u{10FFFF}"));
+            let prefix: Box<dyn Query> = Box::new(BoostQuery::new(
+                Box::new(RangeQuery::new(Bound::Excluded(from), Bound::Excluded(to))),
+                PART_NUMBER_BOOST / 2.0,
+            ));
+            found.push((Occur::Should, prefix));
+        }
+        found
     }
 
     /// Runs a search; errors only for malformed queries or a broken index. One pass over the

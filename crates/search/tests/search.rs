@@ -1068,3 +1068,124 @@ async fn facets_that_split_the_results_come_first() {
     // And an attribute no product has (the world never sets finish) splits nothing: last.
     assert_eq!(all.last().map(String::as_str), Some("finish"), "{all:?}");
 }
+
+/// A small catalogue loaded straight into an index: one category, one active supplier, products
+/// with these part numbers and titles.
+fn catalogue_of(parts: &[(&str, &str)]) -> (SearchIndex, Vec<ProductId>) {
+    use zhuchao_domain::category::{AttributeValue, CategorySchema};
+    use zhuchao_domain::product::ProductStatus;
+    use zhuchao_domain::supplier::SupplierStatus;
+    use zhuchao_search::{CategoryInfo, IndexedProduct, SupplierState};
+    let index = SearchIndex::in_memory().expect("index");
+    let category = CategoryId(Uuid::from_u128(1));
+    let supplier = SupplierId(Uuid::from_u128(2));
+    let products: Vec<IndexedProduct> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, (part_number, title))| IndexedProduct {
+            id: ProductId(Uuid::from_u128(100 + i as u128)),
+            supplier,
+            title: title.to_string(),
+            sheet: ProductSheet {
+                category,
+                part_number: part_number.to_string(),
+                brand: "固力".into(),
+                keyword: String::new(),
+                name: title.to_string(),
+                description: String::new(),
+                images: vec![],
+                moq: 1,
+                pack_size: 1,
+                tiers: vec![PriceTier {
+                    min_quantity: 1,
+                    unit_price: Money::cny(100),
+                }],
+                stock: 10,
+                lead_time_days: 1,
+                shipping_cost: Money::cny(0),
+            },
+            attributes: [("thread".to_string(), AttributeValue::Enum("M8".into()))].into(),
+            status: ProductStatus::Published,
+            reservations: Default::default(),
+        })
+        .collect();
+    let ids = products.iter().map(|p| p.id).collect();
+    index
+        .load(
+            [(
+                category,
+                CategoryInfo {
+                    parent: None,
+                    schema: CategorySchema {
+                        attributes: hex_bolt_schema(),
+                    },
+                    synonyms: vec![],
+                },
+            )],
+            [(
+                supplier,
+                SupplierState {
+                    status: Some(SupplierStatus::Active),
+                    ..Default::default()
+                },
+            )],
+            products,
+            1,
+        )
+        .expect("load");
+    (index, ids)
+}
+
+fn found(index: &SearchIndex, text: &str) -> Vec<ProductId> {
+    index
+        .search(&SearchQuery {
+            text: Some(text.into()),
+            first: 100,
+            ..Default::default()
+        })
+        .expect("search")
+        .hits
+        .iter()
+        .map(|p| p.id)
+        .collect()
+}
+
+#[test]
+fn a_part_number_is_found_whole_or_by_its_beginning_and_comes_first() {
+    // Given: fittings whose part numbers differ in one digit, one of them also named in
+    // another product's title.
+    let (index, ids) = catalogue_of(&[
+        ("PF-08-00000", "Push fitting 8 mm"),
+        ("PF-09-00000", "Push fitting 9 mm"),
+        ("PF-10-00001", "Push fitting 10 mm"),
+        ("XK-1", "Adapter for PF-09-00000"),
+    ]);
+    // When / then: the whole part number, in any letter case, finds that part first.
+    let whole = found(&index, "PF-09-00000");
+    assert_eq!(whole.first(), Some(&ids[1]), "{whole:?}");
+    assert_eq!(found(&index, "pf-09-00000").first(), Some(&ids[1]));
+    // A beginning finds the parts it begins, and no other fitting.
+    let begun = found(&index, "PF-09");
+    assert_eq!(begun.first(), Some(&ids[1]), "{begun:?}");
+    assert!(
+        !begun.contains(&ids[0]) && !begun.contains(&ids[2]),
+        "{begun:?}"
+    );
+    assert_eq!(found(&index, "PF-1"), vec![ids[2]]);
+}
+
+#[test]
+fn numbers_are_never_typo_corrected() {
+    // Given: valves rated 5 bar and 25 bar, and a 6204 and a 6205 bearing.
+    let (index, ids) = catalogue_of(&[
+        ("V-5", "Ball valve 5bar"),
+        ("V-25", "Ball valve 25bar"),
+        ("B-6204", "Bearing 6204"),
+        ("B-6205", "Bearing 6205"),
+    ]);
+    // When / then: a rating or a bearing number finds only itself.
+    assert_eq!(found(&index, "25bar"), vec![ids[1]]);
+    assert_eq!(found(&index, "6204"), vec![ids[2]]);
+    // While a word without digits still forgives one typo.
+    assert_eq!(found(&index, "bearng").len(), 2);
+}
