@@ -209,12 +209,21 @@ impl SearchIndex {
         let Some((_, address)) = top.first() else {
             return Ok(None);
         };
-        let doc: TantivyDocument = searcher.doc(*address)?;
+        self.product_at(&searcher, *address).map(Some)
+    }
+
+    /// The product a document holds, from its stored source.
+    pub(crate) fn product_at(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<IndexedProduct, SearchError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
         let source = doc
             .get_first(self.fields.source)
             .and_then(|v| v.as_str())
             .unwrap_or_default();
-        Ok(Some(serde_json::from_str(source)?))
+        Ok(serde_json::from_str(source)?)
     }
 
     fn of_supplier(&self, supplier: SupplierId) -> Result<Vec<IndexedProduct>, SearchError> {
@@ -224,14 +233,7 @@ impl SearchIndex {
         let count = searcher.search(&query, &tantivy::collector::Count)?;
         let top = searcher.search(&query, &TopDocs::with_limit(count.max(1)).order_by_score())?;
         top.iter()
-            .map(|(_, address)| {
-                let doc: TantivyDocument = searcher.doc(*address)?;
-                let source = doc
-                    .get_first(self.fields.source)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default();
-                Ok(serde_json::from_str(source)?)
-            })
+            .map(|(_, address)| self.product_at(&searcher, *address))
             .collect()
     }
 

@@ -12,8 +12,6 @@ use tantivy::query::{
     TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
-use tantivy::schema::Value;
-use tantivy::TantivyDocument;
 use tantivy::Term;
 use zhuchao_domain::category::AttributeKind;
 use zhuchao_domain::ids::{CategoryId, SupplierId};
@@ -363,14 +361,7 @@ impl SearchIndex {
             .top
             .iter()
             .skip(offset)
-            .map(|a| {
-                let doc: TantivyDocument = searcher.doc(*a)?;
-                let source = doc
-                    .get_first(self.fields.source)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default();
-                Ok(serde_json::from_str(source)?)
-            })
+            .map(|a| self.product_at(&searcher, *a))
             .collect::<Result<Vec<IndexedProduct>, SearchError>>()?;
         let total = found.total;
         let next = (offset + hits.len() < total)

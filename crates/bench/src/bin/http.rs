@@ -236,6 +236,30 @@ async fn graphql(
     Ok(v["data"].clone())
 }
 
+/// The marketplace's categories, each with `fields`.
+async fn categories(address: SocketAddr, fields: &str) -> Result<Vec<Value>> {
+    let data = graphql(
+        address,
+        None,
+        &format!("{{ categories(first: 100) {{ nodes {{ {fields} }} }} }}"),
+        json!({}),
+    )
+    .await?;
+    Ok(data["categories"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Products the server's index has searchable.
+fn searchable(server: &Server) -> Result<usize> {
+    let all = SearchQuery {
+        first: 1,
+        ..Default::default()
+    };
+    Ok(server.search.search(&all)?.total)
+}
+
 /// A small deterministic random source (xorshift), so every run imports the same catalogue.
 struct Dice(u64);
 
@@ -346,24 +370,12 @@ fn catalogue_csv(category: &Value, prefix: &str, rows: usize, dice: &mut Dice) -
 /// suppliers, and waits until the search finds every one: products a second, end to end.
 async fn import_catalogue(server: &Server, products: usize) -> Result<Value> {
     let address = server.address;
-    let categories = graphql(
+    let categories = categories(
         address,
-        None,
-        "{ categories(first: 100) { nodes { id name attributes { key kind values unit min max required } } } }",
-        json!({}),
+        "id name attributes { key kind values unit min max required }",
     )
     .await?;
-    let categories = categories["categories"]["nodes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let before = server
-        .search
-        .search(&SearchQuery {
-            first: 1,
-            ..Default::default()
-        })?
-        .total;
+    let before = searchable(server)?;
     let mut dice = Dice(0x2545_f491_4f6c_dd1d);
     let mut requests = Vec::new();
     for (n, email) in IMPORTERS.iter().enumerate() {
@@ -450,13 +462,7 @@ async fn import_catalogue(server: &Server, products: usize) -> Result<Value> {
     while server.search.position() < last {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let after = server
-        .search
-        .search(&SearchQuery {
-            first: 1,
-            ..Default::default()
-        })?
-        .total;
+    let after = searchable(server)?;
     let searchable = started.elapsed();
     if after != before + created as usize {
         bail!("{after} products searchable, {before} + {created} expected");
@@ -633,17 +639,7 @@ fn over_http(
 /// One catalogue: the mix in process and over HTTP; HTTP's totals checked against the engine's.
 async fn measure(server: &Server, seconds: f64) -> Result<Value> {
     let address = server.address;
-    let categories = graphql(
-        address,
-        None,
-        "{ categories(first: 100) { nodes { id name } } }",
-        json!({}),
-    )
-    .await?;
-    let categories = categories["categories"]["nodes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let categories = categories(address, "id name").await?;
     let mix = mix(&server.search, &categories)?;
     let queries = mix
         .iter()
@@ -696,13 +692,7 @@ async fn measure(server: &Server, seconds: f64) -> Result<Value> {
         eprintln!("  over HTTP: {r}");
         rounds.push(r);
     }
-    let products = server
-        .search
-        .search(&SearchQuery {
-            first: 1,
-            ..Default::default()
-        })?
-        .total;
+    let products = searchable(server)?;
     let by = |c: usize, key: &str| {
         rounds
             .iter()
