@@ -131,3 +131,43 @@ fn a_buyer_narrows_hex_bolts_by_thread_and_length() {
         "{bad_level}"
     );
 }
+
+#[test]
+fn without_a_category_a_buyer_sees_where_the_results_are_and_what_they_share() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    const WHERE: &str = "query($s: ProductSearchInput!) { products(search: $s, first: 100) { totalCount edges { node { categoryId attributes { key value number } } } categories { count category { id name } } facets { key values { value count } } } }";
+    // Given / when: a thread and a length typed, without a category.
+    let typed = server.ok(None, WHERE, json!({ "s": { "text": "M8 20mm" } }));
+    let products = &typed["products"];
+    let total = products["totalCount"].as_u64().expect("total");
+    assert!(total > 0, "{typed}");
+    // Then: they name the bolts' thread and length, whether or not the title says them.
+    for edge in products["edges"].as_array().expect("edges") {
+        let attributes = edge["node"]["attributes"].as_array().expect("attributes");
+        let of = |key: &str| attributes.iter().find(|a| a["key"] == key).cloned();
+        assert_eq!(of("thread").expect("thread")["value"], "M8", "{edge}");
+        assert_eq!(of("length").expect("length")["number"], 20.0, "{edge}");
+    }
+    // And the results are counted by category, each named, adding up to the total.
+    let categories = products["categories"].as_array().expect("categories");
+    assert!(!categories.is_empty());
+    let counted: u64 = categories.iter().filter_map(|c| c["count"].as_u64()).sum();
+    assert_eq!(counted, total);
+    assert!(categories.iter().all(|c| c["category"]["name"]
+        .as_str()
+        .is_some_and(|n| !n.is_empty())));
+    // The facets are the attributes of the categories found: the thread among them.
+    assert!(facet(&typed, "thread")["values"]
+        .as_array()
+        .is_some_and(|v| !v.is_empty()));
+
+    // When: everything, without a category: every category with products is counted.
+    let everything = server.ok(None, WHERE, json!({ "s": {} }));
+    let everywhere = everything["products"]["categories"]
+        .as_array()
+        .expect("categories");
+    assert!(everywhere.len() > 1, "{everything}");
+    let counted: u64 = everywhere.iter().filter_map(|c| c["count"].as_u64()).sum();
+    assert_eq!(Some(counted), everything["products"]["totalCount"].as_u64());
+}

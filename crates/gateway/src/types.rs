@@ -500,13 +500,24 @@ pub struct SearchPageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// How many results are in a category (the products' own category, not its ancestors).
+#[derive(SimpleObject, Clone, Debug)]
+pub struct CategoryFacetValue {
+    pub category: CategoryOut,
+    pub count: u64,
+}
+
 /// A page of search results with the total and the facets (a Relay-style connection).
 #[derive(SimpleObject, Clone, Debug)]
 pub struct ProductSearchConnection {
     pub total_count: u64,
     pub edges: Vec<ProductSearchEdge>,
     pub page_info: SearchPageInfo,
+    /// The chosen category's attributes; without a category (or in one whose attributes are its
+    /// subcategories'), those every category among the results has. The most useful first.
     pub facets: Vec<Facet>,
+    /// The results by category, the largest first.
+    pub categories: Vec<CategoryFacetValue>,
 }
 
 impl ProductSearchConnection {
@@ -515,6 +526,16 @@ impl ProductSearchConnection {
         category: impl Fn(CategoryId) -> Option<&'a CategoryState>,
     ) -> Self {
         let count = r.hits.len();
+        let categories = r
+            .categories
+            .iter()
+            .filter_map(|c| {
+                Some(CategoryFacetValue {
+                    category: CategoryOut::from_state(c.category, category(c.category)?),
+                    count: c.count,
+                })
+            })
+            .collect();
         let edges = r
             .hits
             .into_iter()
@@ -569,6 +590,7 @@ impl ProductSearchConnection {
                     unit: f.unit,
                 })
                 .collect(),
+            categories,
         }
     }
 }

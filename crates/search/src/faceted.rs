@@ -46,9 +46,10 @@ pub(crate) enum Order {
 }
 
 pub(crate) struct Faceted {
-    /// Attribute key and its filter; at most 64.
+    /// Fast field (`attrs.thread`) and its filter; at most 64.
     pub clauses: Vec<(String, Clause)>,
-    /// Attribute key and kind of each facet to count.
+    /// Fast field (`attrs.thread`, `category`) and kind of each facet to count; a facet is
+    /// counted under every clause but the one on its own field.
     pub facets: Vec<(String, FacetKind)>,
     pub order: Order,
     /// Documents to keep from the top (the page and those before it).
@@ -225,12 +226,11 @@ impl Collector for Faceted {
         reader: &SegmentReader,
     ) -> tantivy::Result<FacetedSegment> {
         let fast = reader.fast_fields();
-        let field = |key: &str| format!("attrs.{key}");
         let mut clauses = Vec::with_capacity(self.clauses.len());
         for (key, clause) in &self.clauses {
             clauses.push(match clause {
                 Clause::Values(values) => {
-                    let column = fast.str(&field(key))?;
+                    let column = fast.str(key)?;
                     let mut ords = Vec::new();
                     if let Some(c) = &column {
                         for v in values {
@@ -242,10 +242,10 @@ impl Collector for Faceted {
                     SegmentClause::Values(column, ords)
                 }
                 Clause::Numbers(values) => {
-                    SegmentClause::Numbers(Numbers::open(reader, &field(key))?, values.clone())
+                    SegmentClause::Numbers(Numbers::open(reader, key)?, values.clone())
                 }
                 Clause::Range(lo, hi) => SegmentClause::Range(
-                    Numbers::open(reader, &field(key))?,
+                    Numbers::open(reader, key)?,
                     lo.unwrap_or(f64::NEG_INFINITY),
                     hi.unwrap_or(f64::INFINITY),
                 ),
@@ -255,7 +255,7 @@ impl Collector for Faceted {
         for (key, kind) in &self.facets {
             facets.push(match kind {
                 FacetKind::Terms => {
-                    let column = fast.str(&field(key))?;
+                    let column = fast.str(key)?;
                     let terms = column.as_ref().map_or(0, |c| c.num_terms());
                     SegmentFacet::Terms {
                         column,
@@ -263,7 +263,7 @@ impl Collector for Faceted {
                     }
                 }
                 FacetKind::Number => SegmentFacet::Number {
-                    column: Numbers::open(reader, &field(key))?,
+                    column: Numbers::open(reader, key)?,
                     counts: HashMap::new(),
                     min: f64::INFINITY,
                     max: f64::NEG_INFINITY,

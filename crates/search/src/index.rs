@@ -67,6 +67,8 @@ pub(crate) struct Fields {
     pub source: Field,
     pub supplier: Field,
     pub category_path: Field,
+    /// The product's own category (not its ancestors), counted when no category is chosen.
+    pub category: Field,
     pub attrs: Field,
     pub visible: Field,
     pub stock: Field,
@@ -100,6 +102,7 @@ fn schema() -> (Schema, Fields) {
         source: b.add_text_field("source", STORED),
         supplier: b.add_text_field("supplier", STRING | FAST),
         category_path: b.add_text_field("category_path", STRING),
+        category: b.add_text_field("category", STRING | FAST),
         attrs: b.add_json_field("attrs", attrs),
         visible: b.add_bool_field("visible", INDEXED | FAST),
         stock: b.add_u64_field("stock", INDEXED | FAST),
@@ -252,6 +255,7 @@ impl SearchIndex {
         }
         doc.add_text(f.source, serde_json::to_string(p)?);
         doc.add_text(f.supplier, p.supplier.to_string());
+        doc.add_text(f.category, p.sheet.category.to_string());
         for c in catalogue.path(p.sheet.category) {
             doc.add_text(f.category_path, c.to_string());
         }

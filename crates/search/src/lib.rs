@@ -7,7 +7,9 @@ mod catalogue;
 mod faceted;
 mod index;
 mod query;
+mod scope;
+mod vocabulary;
 
 pub use catalogue::{CategoryInfo, IndexedProduct, SupplierBadges, SupplierState};
 pub use index::{SearchError, SearchIndex};
-pub use query::{Facet, FacetValue, SearchQuery, SearchResult, Sort};
+pub use query::{CategoryCount, Facet, FacetValue, SearchQuery, SearchResult, Sort};

@@ -8,12 +8,12 @@ use base64::Engine;
 use std::ops::Bound;
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser, RangeQuery,
-    TermQuery,
+    BooleanQuery, BoostQuery, ExistsQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
-use zhuchao_domain::category::AttributeKind;
+use zhuchao_domain::category::{AttributeDef, AttributeKind};
 use zhuchao_domain::ids::{CategoryId, SupplierId};
 use zhuchao_domain::product::MAX_TIERS;
 use zhuchao_domain::units::Measure;
@@ -21,6 +21,8 @@ use zhuchao_domain::units::Measure;
 use crate::catalogue::IndexedProduct;
 use crate::faceted::{Clause, FacetKind, Faceted, Order};
 use crate::index::{SearchError, SearchIndex};
+use crate::scope::Scope;
+use crate::vocabulary::{is_cjk, Meaning, Vocabulary, FUZZY_FROM};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Sort {
@@ -78,11 +80,22 @@ pub struct Facet {
     pub unit: Option<String>,
 }
 
+/// How many results are in one category (the products' own category, not its ancestors).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CategoryCount {
+    pub category: CategoryId,
+    pub count: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct SearchResult {
     pub total: usize,
     pub hits: Vec<IndexedProduct>,
+    /// The chosen category's attributes, or without one those common to the results' categories;
+    /// the most useful first.
     pub facets: Vec<Facet>,
+    /// The results by category, the largest first.
+    pub categories: Vec<CategoryCount>,
     pub next: Option<String>,
 }
 
@@ -90,20 +103,6 @@ fn phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// Words a buyer may type for the same thing anywhere in the catalogue; categories add their own
-/// groups (which come first). Each group is searched as one.
-const SYNONYMS: &[&[&str]] = &[
-    // A word belongs to the first group that holds it: grades before the materials they are.
-    &["ss304", "304", "a2"],
-    &["ss316", "316", "a4"],
-    &["不锈钢", "stainless", "inox", "a2", "a4", "ss304", "ss316"],
-    &["镀锌", "zinc", "galvanised", "galvanized"],
-    &["碳钢", "carbon"],
-    &["黄铜", "brass"],
-];
-
-/// Words of at least this many letters forgive one typo.
-const FUZZY_FROM: usize = 5;
 /// How much a part number typed outweighs title words.
 const PART_NUMBER_BOOST: f32 = 20.0;
 
@@ -118,25 +117,30 @@ fn with_text(filters: Box<dyn Query>, text: &Option<Box<dyn Query>>) -> Box<dyn 
 }
 
 impl SearchIndex {
-    /// Every typed word must match: a part number whole or by its beginning (ranked first), or
-    /// the title — as itself, as a synonym, or (for longer Latin words without digits) with one
-    /// typo. Chinese words are segmented the way titles are and matched as phrases. Words with
-    /// digits (`M8`, `25bar`, `6204`) are never typo-corrected: a near number is another part.
-    fn text_query(&self, text: &str, synonyms: &[Vec<String>]) -> Option<Box<dyn Query>> {
+    /// Every typed thing must match: a part number whole or by its beginning (ranked first), or
+    /// an attribute value it names (`25 bar` a pressure of 25 bar, `M8` the thread M8), or — for
+    /// products without that attribute — the title: as itself, as a synonym, or (for longer
+    /// Latin words without digits) with one typo. A product with the attribute is judged by its
+    /// value alone, so `5mm` does not find a 1.5 mm drill. Chinese words are segmented the way
+    /// titles are and matched as phrases. Words with digits (`M8`, `25bar`, `6204`) are never
+    /// typo-corrected: a near number is another part.
+    fn text_query(
+        &self,
+        parser: &QueryParser,
+        meanings: &[Meaning],
+    ) -> Result<Option<Box<dyn Query>>, SearchError> {
         let mut words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for word in text.split_whitespace() {
-            let lower = word.to_lowercase();
-            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = self.part_number_query(&lower);
-            let spellings: Vec<String> = match synonyms.iter().find(|g| g.contains(&lower)) {
-                Some(g) => g.clone(),
-                None => match SYNONYMS.iter().find(|g| g.contains(&lower.as_str())) {
-                    Some(g) => g.iter().map(|s| s.to_string()).collect(),
-                    None => vec![lower.clone()],
-                },
+        for meaning in meanings {
+            let digits = meaning.typed.chars().any(|c| c.is_numeric());
+            let mut alternatives: Vec<(Occur, Box<dyn Query>)> = if meaning.typed.contains(' ') {
+                Vec::new()
+            } else {
+                self.part_number_query(&meaning.typed)
             };
-            for spelling in spellings {
+            let mut titled: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for spelling in &meaning.spellings {
                 let tokens: Vec<Term> = self
-                    .title_words(&spelling)
+                    .title_words(spelling)
                     .into_iter()
                     .filter(|t| !t.trim().is_empty())
                     .map(|t| Term::from_field_text(self.fields.title, &t))
@@ -148,7 +152,7 @@ impl SearchIndex {
                         let latin = term.value().as_str().is_some_and(|t| {
                             t.chars().count() >= FUZZY_FROM
                                 && t.chars().all(|c| c.is_alphabetic() && !is_cjk(c))
-                        }) && !lower.chars().any(|c| c.is_numeric());
+                        }) && !digits;
                         if latin {
                             Box::new(FuzzyTermQuery::new(term, 1, true))
                         } else {
@@ -157,13 +161,35 @@ impl SearchIndex {
                     }
                     _ => Box::new(PhraseQuery::new(tokens)),
                 };
-                alternatives.push((Occur::Should, query));
+                titled.push((Occur::Should, query));
+            }
+            let named = meaning.named();
+            if !titled.is_empty() {
+                let mut title: Vec<(Occur, Box<dyn Query>)> =
+                    vec![(Occur::Must, Box::new(BooleanQuery::new(titled)))];
+                for key in &named {
+                    title.push((
+                        Occur::MustNot,
+                        Box::new(ExistsQuery::new(format!("attrs.{key}"), false)),
+                    ));
+                }
+                alternatives.push((Occur::Should, Box::new(BooleanQuery::new(title))));
+            }
+            for (key, value) in &meaning.numbers {
+                // The value as stored may differ in its last bits after a unit conversion.
+                let slack = (value.abs() * 1e-9).max(1e-9);
+                let range = format!("attrs.{key}:[{} TO {}]", value - slack, value + slack);
+                alternatives.push((Occur::Should, parser.parse_query(&range)?));
+            }
+            for (key, value) in &meaning.values {
+                let term = format!("attrs.{key}:{}", phrase(value));
+                alternatives.push((Occur::Should, parser.parse_query(&term)?));
             }
             if !alternatives.is_empty() {
                 words.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
             }
         }
-        (!words.is_empty()).then(|| Box::new(BooleanQuery::new(words)) as Box<dyn Query>)
+        Ok((!words.is_empty()).then(|| Box::new(BooleanQuery::new(words)) as Box<dyn Query>))
     }
 
     /// A word as a part number: the whole part number (boosted, so the part typed comes first),
@@ -195,24 +221,44 @@ impl SearchIndex {
     /// facet (see [`crate::faceted`]).
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, SearchError> {
         let catalogue = self.catalogue();
-        let schema = q
+        let scope = Scope::of(&catalogue, q.category);
+        // The chosen category's own attributes when it has them; otherwise those the categories
+        // searched agree on (no category, or one whose attributes are its children's).
+        let own = q
             .category
             .and_then(|c| catalogue.categories.get(&c))
-            .map(|c| &c.schema);
-        if (!q.values.is_empty() || !q.ranges.is_empty()) && schema.is_none() {
-            return Err(SearchError::BadQuery(
-                "choose a category to filter by its attributes".into(),
-            ));
-        }
-        let empty = zhuchao_domain::category::CategorySchema::default();
-        let schema = schema.unwrap_or(&empty);
+            .map(|c| &c.schema)
+            .filter(|s| !s.attributes.is_empty());
+        let merged;
+        let schema = match own {
+            Some(s) => s,
+            None => {
+                merged = scope.merged();
+                &merged
+            }
+        };
+        let parser = {
+            let mut p = QueryParser::for_index(&self.index, vec![self.fields.title]);
+            p.set_conjunction_by_default();
+            p
+        };
+        let text = match q.text.as_deref() {
+            Some(t) => {
+                let vocabulary = Vocabulary::new(scope.schemas(), catalogue.synonyms(q.category));
+                self.text_query(&parser, &vocabulary.read(t))?
+            }
+            None => None,
+        };
+        let not_here = |key: &str| {
+            SearchError::BadQuery(match q.category {
+                Some(_) => format!("{key} is not an attribute of this category"),
+                None => {
+                    format!("{key} is not an attribute the categories agree on: choose a category")
+                }
+            })
+        };
 
         let mut base = vec!["visible:true".to_string()];
-        let synonyms = catalogue.synonyms(q.category);
-        let text = q
-            .text
-            .as_deref()
-            .and_then(|t| self.text_query(t, &synonyms));
         if let Some(c) = q.category {
             base.push(format!("category_path:{}", phrase(&c.to_string())));
         }
@@ -263,9 +309,7 @@ impl SearchIndex {
         let mut clauses: BTreeMap<String, Clause> = BTreeMap::new();
         for (key, values) in &q.values {
             let Some(def) = schema.get(key) else {
-                return Err(SearchError::BadQuery(format!(
-                    "{key} is not an attribute of this category"
-                )));
+                return Err(not_here(key));
             };
             let mut values: Vec<String> = values.clone();
             values.sort();
@@ -283,16 +327,17 @@ impl SearchIndex {
                 ),
                 _ => Clause::Values(values),
             };
-            clauses.insert(key.clone(), clause);
+            clauses.insert(format!("attrs.{key}"), clause);
         }
         for (key, (from, to)) in &q.ranges {
             let unit = match schema.get(key).map(|a| &a.kind) {
                 Some(AttributeKind::Number { unit, .. }) => *unit,
-                _ => {
+                Some(_) => {
                     return Err(SearchError::BadQuery(format!(
-                        "{key} is not a number attribute of this category"
+                        "{key} is not a number attribute"
                     )))
                 }
+                None => return Err(not_here(key)),
             };
             let bound = |b: &Option<String>| -> Result<Option<f64>, SearchError> {
                 match b.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -306,7 +351,10 @@ impl SearchIndex {
                     },
                 }
             };
-            clauses.insert(key.clone(), Clause::Range(bound(from)?, bound(to)?));
+            clauses.insert(
+                format!("attrs.{key}"),
+                Clause::Range(bound(from)?, bound(to)?),
+            );
         }
         if clauses.len() > 64 {
             return Err(SearchError::BadQuery(
@@ -314,11 +362,6 @@ impl SearchIndex {
             ));
         }
 
-        let parser = {
-            let mut p = QueryParser::for_index(&self.index, vec![self.fields.title]);
-            p.set_conjunction_by_default();
-            p
-        };
         let query = with_text(parser.parse_query(&base.join(" "))?, &text);
         let offset = match &q.after {
             Some(c) => URL_SAFE_NO_PAD
@@ -338,25 +381,40 @@ impl SearchIndex {
             (Sort::Rating, _) => Order::Rating,
             (Sort::LeadTime, _) => Order::LeadTime,
         };
-        let pass = Faceted {
+        let facet_of = |d: &AttributeDef| {
+            let kind = match d.kind {
+                AttributeKind::Number { .. } => FacetKind::Number,
+                _ => FacetKind::Terms,
+            };
+            (format!("attrs.{}", d.key), kind)
+        };
+        let clauses: Vec<(String, Clause)> = clauses.into_iter().collect();
+        // With one category's schema, its facets are counted in the same pass as the page;
+        // otherwise the pass counts the results' categories first.
+        let mut pass = Faceted {
             scored: matches!(order, Order::Score) && text.is_some(),
             order,
             keep: offset + first,
-            clauses: clauses.into_iter().collect(),
-            facets: schema
-                .attributes
-                .iter()
-                .map(|d| {
-                    let kind = match d.kind {
-                        AttributeKind::Number { .. } => FacetKind::Number,
-                        _ => FacetKind::Terms,
-                    };
-                    (d.key.clone(), kind)
-                })
-                .collect(),
+            clauses: clauses.clone(),
+            facets: own
+                .map(|s| s.attributes.iter().map(facet_of).collect())
+                .unwrap_or_default(),
         };
+        pass.facets.push(("category".into(), FacetKind::Terms));
         let searcher = self.reader.searcher();
-        let found = searcher.search(&query, &pass)?;
+        let mut found = searcher.search(&query, &pass)?;
+        let by_category = found.facets.pop().unwrap_or_default();
+        let mut categories: Vec<CategoryCount> = by_category
+            .terms
+            .into_iter()
+            .filter_map(|(id, count)| {
+                Some(CategoryCount {
+                    category: CategoryId(id.parse().ok()?),
+                    count,
+                })
+            })
+            .collect();
+        categories.sort_by(|a, b| b.count.cmp(&a.count).then(a.category.cmp(&b.category)));
         let hits = found
             .top
             .iter()
@@ -367,10 +425,31 @@ impl SearchIndex {
         let next = (offset + hits.len() < total)
             .then(|| URL_SAFE_NO_PAD.encode((offset + hits.len()).to_string()));
 
-        let mut facets: Vec<Facet> = schema
-            .attributes
+        // Without one schema: the attributes every category among the results has, counted in a
+        // second pass over the same documents.
+        let (defs, counts) = match own {
+            Some(s) => (s.attributes.clone(), found.facets),
+            None => {
+                let with_hits: Vec<CategoryId> = categories.iter().map(|c| c.category).collect();
+                let common = scope.common(schema, &with_hits);
+                if common.is_empty() {
+                    (Vec::new(), Vec::new())
+                } else {
+                    let facets = Faceted {
+                        scored: false,
+                        order: Order::Score,
+                        keep: 0,
+                        clauses,
+                        facets: common.iter().map(facet_of).collect(),
+                    };
+                    let counted = searcher.search(&query, &facets)?.facets;
+                    (common, counted)
+                }
+            }
+        };
+        let mut facets: Vec<Facet> = defs
             .iter()
-            .zip(found.facets)
+            .zip(counts)
             .map(|(def, counts)| {
                 let (mut values, unit): (Vec<FacetValue>, _) = match &def.kind {
                     AttributeKind::Number { unit, .. } => (
@@ -419,6 +498,7 @@ impl SearchIndex {
             total,
             hits,
             facets,
+            categories,
             next,
         })
     }
@@ -475,10 +555,6 @@ fn order_by_usefulness(facets: &mut [Facet], schema: &zhuchao_domain::category::
             })
             .then_with(|| position(&a.key).cmp(&position(&b.key)))
     });
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 use zhuchao_app::marketplace::{Marketplace, Settings, SupplierApplication};
 use zhuchao_app::{CommandContext, CommandHandler, ManualClock, SimulatedPayments, UuidV7Ids};
-use zhuchao_domain::category::{hex_bolt_schema, Category, CategoryCommand};
+use zhuchao_domain::category::{hex_bolt_schema, AttributeValue, Category, CategoryCommand};
 use zhuchao_domain::credit_code::CreditCode;
 use zhuchao_domain::ids::*;
 use zhuchao_domain::money::Money;
@@ -281,6 +281,30 @@ fn every_hit(index: &SearchIndex, q: &SearchQuery) -> BTreeSet<ProductId> {
     }
 }
 
+/// Whether a typed word finds a product: a thread, a length or a material it names decides by
+/// the product's attribute; other words by the title, with the catalogue-wide synonyms of those
+/// the tests type.
+fn names(p: &Truth, word: &str) -> bool {
+    let word = word.to_lowercase();
+    if let Some(thread) = THREADS.iter().find(|t| t.to_lowercase() == word) {
+        return p.thread == *thread;
+    }
+    if let Ok(length) = zhuchao_domain::units::Measure::parse(&word)
+        .and_then(|m| m.in_unit(zhuchao_domain::units::Unit::Millimetre))
+    {
+        return p.length == length;
+    }
+    if let Some(material) = MATERIALS.iter().find(|m| m.to_lowercase() == word) {
+        return p.material == *material;
+    }
+    let spellings: &[&str] = match word.as_str() {
+        "螺栓" | "bolt" => &["螺栓", "bolt"],
+        "螺丝" => &["螺丝", "螺钉", "螺栓", "screw", "bolt"],
+        other => &[other],
+    };
+    spellings.iter().any(|s| p.title.to_lowercase().contains(s))
+}
+
 fn brute<'a>(truth: &'a [Truth], q: &SearchQuery, except: Option<&str>) -> Vec<&'a Truth> {
     truth
         .iter()
@@ -296,10 +320,9 @@ fn brute<'a>(truth: &'a [Truth], q: &SearchQuery, except: Option<&str>) -> Vec<&
             }
         })
         .filter(|p| {
-            q.text.as_ref().is_none_or(|t| {
-                t.split_whitespace()
-                    .all(|w| p.title.to_lowercase().contains(&w.to_lowercase()))
-            })
+            q.text
+                .as_ref()
+                .is_none_or(|t| t.split_whitespace().all(|w| names(p, w)))
         })
         .filter(|p| {
             except == Some("thread")
@@ -371,8 +394,18 @@ async fn results_and_facet_counts_match_a_brute_force_filter() {
         }
         if dice.next().is_multiple_of(4) {
             q.text = Some(
-                dice.pick(&["六角螺栓", "hex", "Würth", "固力 螺栓"])
-                    .to_string(),
+                dice.pick(&[
+                    "六角螺栓",
+                    "hex",
+                    "Würth",
+                    "固力 螺栓",
+                    "M8",
+                    "m10 30mm",
+                    "螺丝 20mm",
+                    "a4 bolt",
+                    "2cm",
+                ])
+                .to_string(),
             );
         }
         let result = index.search(&q).expect("search");
@@ -495,14 +528,34 @@ async fn ranges_accept_any_unit_the_category_knows() {
         index.search(&nonsense).is_err(),
         "a unit of another dimension is refused"
     );
-    let mut no_category = SearchQuery::default();
+    // Without a category, an attribute the categories agree on filters all of them.
+    let mut no_category = SearchQuery {
+        first: 100,
+        ..Default::default()
+    };
     no_category
         .values
         .insert("thread".into(), vec!["M8".into()]);
+    let m8 = index
+        .search(&no_category)
+        .expect("thread without a category");
+    let in_category = brute(&w.products, &no_category, None).len();
     assert!(
-        index.search(&no_category).is_err(),
-        "attribute filters need a category"
+        m8.total > in_category && in_category > 0,
+        "both categories' M8 products: {} found, {in_category} in one category",
+        m8.total
     );
+    assert!(m8
+        .hits
+        .iter()
+        .all(|p| p.attributes["thread"] == AttributeValue::Enum("M8".into())));
+    no_category
+        .values
+        .insert("colour".into(), vec!["red".into()]);
+    let refused = index
+        .search(&no_category)
+        .expect_err("an unknown attribute");
+    assert!(refused.to_string().contains("colour"), "{refused}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -552,7 +605,14 @@ async fn the_category_tree_text_sort_and_paging_work() {
             ..Default::default()
         })
         .expect("zh");
-    assert!(chinese.total > 0 && chinese.hits.iter().all(|p| p.title.contains("螺栓")));
+    assert!(
+        chinese.total > 0
+            && chinese
+                .hits
+                .iter()
+                .all(|p| p.title.contains("螺栓") || p.title.contains("bolt")),
+        "螺栓 is a bolt"
+    );
     let by_price = index
         .search(&SearchQuery {
             category: Some(w.category),
@@ -849,13 +909,16 @@ async fn synonyms_and_a_typo_still_find_the_part() {
         .map(|p| p.id)
         .collect();
     assert_eq!(find("不锈钢"), stainless, "stainless is A2 or A4");
+    // Titles say either "hex bolt" or "六角螺栓": one word of the two finds both.
     let bolts: BTreeSet<ProductId> = w
         .products
         .iter()
-        .filter(|p| p.published && p.title.contains("bolt"))
+        .filter(|p| p.published && (p.title.contains("bolt") || p.title.contains("螺栓")))
         .map(|p| p.id)
         .collect();
-    assert!(!bolts.is_empty());
+    assert!(w.products.iter().any(|p| p.title.contains("bolt")));
+    assert!(w.products.iter().any(|p| p.title.contains("螺栓")));
+    assert_eq!(find("螺栓"), bolts, "螺栓 is a bolt");
     assert_eq!(
         find("bolts"),
         bolts,
@@ -1072,26 +1135,54 @@ async fn facets_that_split_the_results_come_first() {
 /// A small catalogue loaded straight into an index: one category, one active supplier, products
 /// with these part numbers and titles.
 fn catalogue_of(parts: &[(&str, &str)]) -> (SearchIndex, Vec<ProductId>) {
-    use zhuchao_domain::category::{AttributeValue, CategorySchema};
+    let category = CategoryId(Uuid::from_u128(1));
+    let thread = || [("thread", AttributeValue::Enum("M8".into()))];
+    shelf(
+        &[(category, hex_bolt_schema())],
+        &parts
+            .iter()
+            .map(|(part_number, title)| Part {
+                category,
+                part_number,
+                title,
+                attributes: thread().to_vec(),
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+struct Part<'a> {
+    category: CategoryId,
+    part_number: &'a str,
+    title: &'a str,
+    attributes: Vec<(&'a str, AttributeValue)>,
+}
+
+/// Categories with these attributes, one active supplier and these products, loaded straight
+/// into an index.
+fn shelf(
+    categories: &[(CategoryId, Vec<zhuchao_domain::category::AttributeDef>)],
+    parts: &[Part],
+) -> (SearchIndex, Vec<ProductId>) {
+    use zhuchao_domain::category::CategorySchema;
     use zhuchao_domain::product::ProductStatus;
     use zhuchao_domain::supplier::SupplierStatus;
     use zhuchao_search::{CategoryInfo, IndexedProduct, SupplierState};
     let index = SearchIndex::in_memory().expect("index");
-    let category = CategoryId(Uuid::from_u128(1));
     let supplier = SupplierId(Uuid::from_u128(2));
     let products: Vec<IndexedProduct> = parts
         .iter()
         .enumerate()
-        .map(|(i, (part_number, title))| IndexedProduct {
+        .map(|(i, part)| IndexedProduct {
             id: ProductId(Uuid::from_u128(100 + i as u128)),
             supplier,
-            title: title.to_string(),
+            title: part.title.to_string(),
             sheet: ProductSheet {
-                category,
-                part_number: part_number.to_string(),
+                category: part.category,
+                part_number: part.part_number.to_string(),
                 brand: "固力".into(),
                 keyword: String::new(),
-                name: title.to_string(),
+                name: part.title.to_string(),
                 description: String::new(),
                 images: vec![],
                 moq: 1,
@@ -1104,7 +1195,11 @@ fn catalogue_of(parts: &[(&str, &str)]) -> (SearchIndex, Vec<ProductId>) {
                 lead_time_days: 1,
                 shipping_cost: Money::cny(0),
             },
-            attributes: [("thread".to_string(), AttributeValue::Enum("M8".into()))].into(),
+            attributes: part
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
             status: ProductStatus::Published,
             reservations: Default::default(),
         })
@@ -1112,16 +1207,18 @@ fn catalogue_of(parts: &[(&str, &str)]) -> (SearchIndex, Vec<ProductId>) {
     let ids = products.iter().map(|p| p.id).collect();
     index
         .load(
-            [(
-                category,
-                CategoryInfo {
-                    parent: None,
-                    schema: CategorySchema {
-                        attributes: hex_bolt_schema(),
+            categories.iter().map(|(id, attributes)| {
+                (
+                    *id,
+                    CategoryInfo {
+                        parent: None,
+                        schema: CategorySchema {
+                            attributes: attributes.clone(),
+                        },
+                        synonyms: vec![],
                     },
-                    synonyms: vec![],
-                },
-            )],
+                )
+            }),
             [(
                 supplier,
                 SupplierState {
@@ -1188,4 +1285,215 @@ fn numbers_are_never_typo_corrected() {
     assert_eq!(found(&index, "6204"), vec![ids[2]]);
     // While a word without digits still forgives one typo.
     assert_eq!(found(&index, "bearng").len(), 2);
+}
+
+fn found_in(index: &SearchIndex, text: &str, category: Option<CategoryId>) -> BTreeSet<ProductId> {
+    every_hit(
+        index,
+        &SearchQuery {
+            text: Some(text.into()),
+            category,
+            first: 100,
+            ..Default::default()
+        },
+    )
+}
+
+fn ids(all: &[ProductId], picked: &[usize]) -> BTreeSet<ProductId> {
+    picked.iter().map(|i| all[*i]).collect()
+}
+
+const VALVES: CategoryId = CategoryId(Uuid::from_u128(11));
+const BOLTS: CategoryId = CategoryId(Uuid::from_u128(12));
+const NUTS: CategoryId = CategoryId(Uuid::from_u128(13));
+
+/// Valves rated in bar, hex bolts and hex nuts; the attributes are not in every title.
+fn valves_bolts_and_nuts() -> (SearchIndex, Vec<ProductId>) {
+    use zhuchao_domain::category::{AttributeDef, AttributeKind};
+    use zhuchao_domain::units::Unit;
+    let valve = vec![AttributeDef {
+        key: "max_pressure".into(),
+        label: "Max pressure".into(),
+        kind: AttributeKind::Number {
+            unit: Unit::Bar,
+            min: None,
+            max: None,
+        },
+        required: false,
+    }];
+    let nut: Vec<AttributeDef> = hex_bolt_schema()
+        .into_iter()
+        .filter(|d| d.key == "thread" || d.key == "material")
+        .collect();
+    let bar = |v: f64| vec![("max_pressure", AttributeValue::Number(v))];
+    let bolt = |thread: &str, length: f64, material: &str| {
+        vec![
+            ("thread", AttributeValue::Enum(thread.into())),
+            ("length", AttributeValue::Number(length)),
+            ("material", AttributeValue::Enum(material.into())),
+        ]
+    };
+    let part = |category, title, attributes| Part {
+        category,
+        part_number: "",
+        title,
+        attributes,
+    };
+    shelf(
+        &[(VALVES, valve), (BOLTS, hex_bolt_schema()), (NUTS, nut)],
+        &[
+            part(VALVES, "Ball valve DN15", bar(25.0)),
+            part(VALVES, "Ball valve DN20", bar(5.0)),
+            part(VALVES, "Ball valve 25bar DN25", vec![]),
+            part(VALVES, "Gate valve DN50", bar(16.0)),
+            part(BOLTS, "Hex bolt 六角螺栓", bolt("M8", 20.0, "A2")),
+            part(
+                BOLTS,
+                "Hex bolt 六角螺栓",
+                bolt("M10", 20.0, "Carbon steel"),
+            ),
+            part(BOLTS, "Hex bolt", bolt("M8", 30.0, "Carbon steel")),
+            part(
+                NUTS,
+                "Hex nut 六角螺母",
+                vec![
+                    ("thread", AttributeValue::Enum("M8".into())),
+                    ("material", AttributeValue::Enum("A2".into())),
+                ],
+            ),
+            // Its title says what its attributes do not: the attributes decide.
+            part(BOLTS, "Hex bolt M8 20mm", bolt("M10", 30.0, "A4")),
+        ],
+    )
+}
+
+#[test]
+fn a_number_with_its_unit_finds_the_attribute_it_names() {
+    // Given: valves rated 25, 5 and 16 bar (one saying 25bar only in its title) and bolts whose
+    // thread and length are attributes, not words of their titles.
+    let (index, p) = valves_bolts_and_nuts();
+    // When / then: a pressure finds the valves of that pressure, however it is written.
+    for text in ["25bar", "25 bar", "25 BAR", "valve 25 bar"] {
+        assert_eq!(found_in(&index, text, None), ids(&p, &[0, 2]), "{text}");
+    }
+    assert_eq!(
+        found_in(&index, "2.5 MPa", None),
+        ids(&p, &[0]),
+        "2.5 MPa is 25 bar"
+    );
+    assert_eq!(found_in(&index, "25 bar", Some(VALVES)), ids(&p, &[0, 2]));
+    assert!(
+        found_in(&index, "5 bar", None) == ids(&p, &[1]),
+        "5 bar is not 25 bar"
+    );
+    // A thread and a length find the parts that have them.
+    assert_eq!(found_in(&index, "M8", None), ids(&p, &[4, 6, 7]));
+    assert_eq!(found_in(&index, "M8", Some(BOLTS)), ids(&p, &[4, 6]));
+    assert_eq!(found_in(&index, "bolt M8 20mm", None), ids(&p, &[4]));
+    assert_eq!(found_in(&index, "m8 20 mm", Some(BOLTS)), ids(&p, &[4]));
+    assert_eq!(found_in(&index, "2 cm", Some(BOLTS)), ids(&p, &[4, 5]));
+    // A product with the attribute is judged by its value, whatever its title says; one without
+    // it (the valve rated only in its title) by its title.
+    assert!(!found_in(&index, "M8 20mm", None).contains(&p[8]));
+    assert!(found_in(&index, "M10 30mm", None).contains(&p[8]));
+    // Where nothing has a length, a length finds nothing.
+    assert!(found_in(&index, "20mm", Some(VALVES)).is_empty());
+}
+
+#[test]
+fn the_everyday_word_for_screw_and_a_typo_in_a_synonym_find_the_parts() {
+    // Given: bolts and screws named in either language, a nut, and bolts of three materials.
+    let (index, ids) = catalogue_of(&[
+        ("A-1", "六角螺栓 M8"),
+        ("A-2", "Socket screw M6"),
+        ("A-3", "内六角螺钉 M5"),
+        ("A-4", "Hex nut M8"),
+        ("A-5", "不锈钢 hex bolt"),
+        ("A-6", "A2 hex bolt"),
+        ("A-7", "Carbon steel hex bolt"),
+    ]);
+    let all =
+        |picked: &[usize]| -> BTreeSet<ProductId> { picked.iter().map(|i| ids[*i]).collect() };
+    // When / then: 螺丝 finds every bolt and screw, and no nut.
+    assert_eq!(found_in(&index, "螺丝", None), all(&[0, 1, 2, 4, 5, 6]));
+    // A typo in a synonym still finds the whole group.
+    assert_eq!(found_in(&index, "stainles bolt", None), all(&[4, 5]));
+    assert_eq!(found_in(&index, "stainless bolt", None), all(&[4, 5]));
+    assert_eq!(found_in(&index, "stianless", None), all(&[4, 5]));
+}
+
+#[test]
+fn without_a_category_results_count_by_category_and_facets_are_the_attributes_they_share() {
+    let (index, p) = valves_bolts_and_nuts();
+    let search = |text: Option<&str>, values: &[(&str, &str)]| {
+        let mut q = SearchQuery {
+            text: text.map(Into::into),
+            first: 100,
+            ..Default::default()
+        };
+        for (k, v) in values {
+            q.values
+                .entry(k.to_string())
+                .or_default()
+                .push(v.to_string());
+        }
+        index.search(&q).expect("search")
+    };
+    let counts = |r: &zhuchao_search::SearchResult| -> Vec<(CategoryId, u64)> {
+        r.categories.iter().map(|c| (c.category, c.count)).collect()
+    };
+    let keys = |r: &zhuchao_search::SearchResult| -> BTreeSet<String> {
+        r.facets.iter().map(|f| f.key.clone()).collect()
+    };
+    // Given / when: everything, without a category.
+    let everything = search(None, &[]);
+    // Then: each category with how many results, the largest first; no attribute is shared by
+    // valves, bolts and nuts, so there is no other facet (equal counts in the order of ids).
+    assert_eq!(
+        counts(&everything),
+        vec![(VALVES, 4), (BOLTS, 4), (NUTS, 1)]
+    );
+    assert!(everything.facets.is_empty(), "{:?}", everything.facets);
+    // When: M8, found among bolts and nuts.
+    let m8 = search(Some("M8"), &[]);
+    assert_eq!(counts(&m8), vec![(BOLTS, 2), (NUTS, 1)]);
+    // Then: the attributes bolts and nuts share are the facets, counted over the results.
+    assert_eq!(keys(&m8), ["material", "thread"].map(String::from).into());
+    let material = m8
+        .facets
+        .iter()
+        .find(|f| f.key == "material")
+        .expect("material");
+    let a2 = material
+        .values
+        .iter()
+        .find(|v| v.value == "A2")
+        .expect("A2");
+    assert_eq!(a2.count, 2);
+    // When: the results are all bolts, the facets are all of the bolts' attributes.
+    let bolts = search(Some("bolt"), &[]);
+    assert_eq!(counts(&bolts), vec![(BOLTS, 4)]);
+    assert!(keys(&bolts).contains("length"), "{:?}", keys(&bolts));
+    // When: a shared attribute is chosen without a category.
+    let chosen = search(None, &[("thread", "M8")]);
+    // Then: it filters every category that has it, and its own facet still lists the others.
+    assert_eq!(chosen.total, 3);
+    assert_eq!(
+        chosen.hits.iter().map(|h| h.id).collect::<BTreeSet<_>>(),
+        ids(&p, &[4, 6, 7])
+    );
+    let thread = chosen
+        .facets
+        .iter()
+        .find(|f| f.key == "thread")
+        .expect("thread");
+    assert!(thread
+        .values
+        .iter()
+        .any(|v| v.value == "M10" && v.count == 2));
+    // An attribute only one category has filters without a category too (the others lack it).
+    let mut q = SearchQuery::default();
+    q.ranges
+        .insert("max_pressure".into(), (Some("20 bar".into()), None));
+    assert_eq!(index.search(&q).expect("valves only have it").total, 1);
 }

@@ -13,6 +13,7 @@ const SEARCH = `query($s: ProductSearchInput!, $first: Int, $after: String) {
     totalCount
     pageInfo { hasNextPage endCursor }
     facets { key label unit min max values { value count } }
+    categories { count category { id } }
     edges { node { id title supplierId categoryId moq stock leadTimeDays tiers { minQuantity unitPrice { minor formatted } } attributes { key value } } }
   }
 }`;
@@ -70,7 +71,7 @@ export function SearchPage() {
   const { categories, suppliers } = useCatalogueBasics();
   const [f, setF] = useState<Filters>(initial);
   const [pages, setPages] = useState<(string | null)[]>([null]);
-  const [result, setResult] = useState<{ totalCount: number; facets: Facet[]; nodes: Product[]; next: string | null } | null>(null);
+  const [result, setResult] = useState<{ totalCount: number; facets: Facet[]; counts: Record<string, number>; nodes: Product[]; next: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const update = (patch: Partial<Filters>) => {
@@ -81,12 +82,12 @@ export function SearchPage() {
     () => ({
       text: f.text.trim() || null,
       categoryId: f.category,
-      values: f.category ? Object.entries(f.values).filter(([, v]) => v.length).map(([key, values]) => ({ key, values })) : [],
-      ranges: f.category
-        ? Object.entries(f.ranges)
-            .filter(([, r]) => r.from.trim() || r.to.trim())
-            .map(([key, r]) => ({ key, from: r.from.trim() || null, to: r.to.trim() || null }))
-        : [],
+      values: Object.entries(f.values)
+        .filter(([, v]) => v.length)
+        .map(([key, values]) => ({ key, values })),
+      ranges: Object.entries(f.ranges)
+        .filter(([, r]) => r.from.trim() || r.to.trim())
+        .map(([key, r]) => ({ key, from: r.from.trim() || null, to: r.to.trim() || null })),
       quantity: f.quantity ? Number(f.quantity) : null,
       inStock: f.inStock,
       verified: f.verified,
@@ -102,13 +103,22 @@ export function SearchPage() {
     const timer = window.setTimeout(async () => {
       setBusy(true);
       try {
-        const d = await gql<{ products: { totalCount: number; facets: Facet[]; edges: { node: Product }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } }>(
+        const d = await gql<{
+          products: {
+            totalCount: number;
+            facets: Facet[];
+            categories: { count: number; category: { id: string } }[];
+            edges: { node: Product }[];
+            pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          };
+        }>(
           SEARCH,
           { s: input, first: 20, after },
         );
         setResult({
           totalCount: d.products.totalCount,
           facets: d.products.facets,
+          counts: Object.fromEntries(d.products.categories.map((c) => [c.category.id, c.count])),
           nodes: d.products.edges.map((e) => e.node),
           next: d.products.pageInfo.hasNextPage ? d.products.pageInfo.endCursor : null,
         });
@@ -125,20 +135,27 @@ export function SearchPage() {
   const quantity = f.quantity ? Number(f.quantity) : 0;
   const roots = categories.filter((c) => !c.parentId);
   const children = (id: string) => categories.filter((c) => c.parentId === id);
-  const CategoryItem = ({ c }: { c: Category }) => (
-    <li>
-      <button class={`link ${f.category === c.id ? "chosen" : ""}`} aria-pressed={f.category === c.id} onClick={() => update({ category: c.id, values: {}, ranges: {} })}>
-        {c.name}
-      </button>
-      {children(c.id).length ? (
-        <ul>
-          {children(c.id).map((k) => (
-            <CategoryItem key={k.id} c={k} />
-          ))}
-        </ul>
-      ) : null}
-    </li>
-  );
+  // Results in a category and all below it (the search counts each product's own category).
+  const inTree = (id: string, seen: Set<string> = new Set()): number =>
+    seen.has(id) ? 0 : (seen.add(id), (result?.counts[id] ?? 0) + children(id).reduce((n, k) => n + inTree(k.id, seen), 0));
+  const CategoryItem = ({ c }: { c: Category }) => {
+    const n = result ? inTree(c.id) : 0;
+    return (
+      <li>
+        <button class={`link ${f.category === c.id ? "chosen" : ""}`} aria-pressed={f.category === c.id} onClick={() => update({ category: c.id, values: {}, ranges: {} })}>
+          {c.name}
+        </button>
+        {n > 0 ? <span class="muted small count"> {n.toLocaleString()}</span> : null}
+        {children(c.id).length ? (
+          <ul>
+            {children(c.id).map((k) => (
+              <CategoryItem key={k.id} c={k} />
+            ))}
+          </ul>
+        ) : null}
+      </li>
+    );
+  };
   return (
     <div class="search-layout">
       <aside class="filters" aria-label={t("Categories")}>

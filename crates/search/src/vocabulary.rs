@@ -1,0 +1,345 @@
+//! What typed words can mean where a buyer searches: a number with its unit or a listed value
+//! names an attribute's value (`25 bar`, `2.5 MPa`, `M8`, `6204`), and a word, even with one typo,
+//! names the synonym group it belongs to (`stainles` is stainless, A2, A4…).
+
+use std::collections::{BTreeMap, HashMap};
+
+use zhuchao_domain::category::{AttributeKind, CategorySchema};
+use zhuchao_domain::units::{Measure, Unit};
+
+/// Words a buyer may type for the same thing anywhere in the catalogue; categories add their own
+/// groups (which come first). Each group is searched as one.
+const SYNONYMS: &[&[&str]] = &[
+    // A word belongs to the first group that holds it: grades before the materials they are.
+    &["ss304", "304", "a2"],
+    &["ss316", "316", "a4"],
+    &["不锈钢", "stainless", "inox", "a2", "a4", "ss304", "ss316"],
+    &["镀锌", "zinc", "galvanised", "galvanized"],
+    &["碳钢", "carbon"],
+    &["黄铜", "brass"],
+    // The trade tells a bolt (螺栓) from a screw (螺钉); 螺丝 is what everyone says for either.
+    &["螺栓", "bolt"],
+    &["螺钉", "screw"],
+    &["螺丝", "螺钉", "螺栓", "screw", "bolt"],
+    &["螺母", "螺帽", "nut"],
+    &["垫圈", "垫片", "washer"],
+];
+
+/// Words of at least this many letters forgive one typo.
+pub(crate) const FUZZY_FROM: usize = 5;
+
+/// One thing typed: a word, or a number followed by its unit (`25 bar`).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Meaning {
+    /// As typed, lower-cased (a number and its unit joined by a space).
+    pub typed: String,
+    /// Spellings to look for in titles: the word, or its synonym group.
+    pub spellings: Vec<String>,
+    /// Whether the title spellings forgive one typo (longer words of letters only).
+    pub forgiving: bool,
+    /// Number attributes it names, with the value in the attribute's unit.
+    pub numbers: Vec<(String, f64)>,
+    /// Listed values it names: the attribute and the value as the category spells it.
+    pub values: Vec<(String, String)>,
+}
+
+impl Meaning {
+    /// The attributes it names a value of.
+    pub fn named(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self
+            .numbers
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .chain(self.values.iter().map(|(k, _)| k.as_str()))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+}
+
+/// The attributes and synonyms of the categories searched.
+#[derive(Debug, Default)]
+pub(crate) struct Vocabulary {
+    /// Number attributes by key; `None` where categories disagree on the unit.
+    numbers: BTreeMap<String, Option<Unit>>,
+    /// Listed values, lower-cased: each attribute that lists it and its spelling there.
+    values: HashMap<String, Vec<(String, String)>>,
+    /// The categories' synonym groups, nearest first.
+    synonyms: Vec<Vec<String>>,
+}
+
+impl Vocabulary {
+    pub fn new<'a>(
+        schemas: impl IntoIterator<Item = &'a CategorySchema>,
+        synonyms: Vec<Vec<String>>,
+    ) -> Self {
+        let mut v = Vocabulary {
+            synonyms,
+            ..Vocabulary::default()
+        };
+        for schema in schemas {
+            for def in &schema.attributes {
+                match &def.kind {
+                    AttributeKind::Number { unit, .. } => {
+                        let known = v.numbers.entry(def.key.clone()).or_insert(Some(*unit));
+                        if *known != Some(*unit) {
+                            *known = None;
+                        }
+                    }
+                    AttributeKind::Enum { values } => {
+                        for value in values {
+                            let named = v.values.entry(value.to_lowercase()).or_default();
+                            let pair = (def.key.clone(), value.clone());
+                            if !named.contains(&pair) {
+                                named.push(pair);
+                            }
+                        }
+                    }
+                    AttributeKind::Text => {}
+                }
+            }
+        }
+        v
+    }
+
+    /// The typed text, thing by thing.
+    pub fn read(&self, text: &str) -> Vec<Meaning> {
+        let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            // A number and its unit, or a listed value of two words, are one thing.
+            if let Some(next) = words.get(i + 1) {
+                let pair = format!("{} {next}", words[i]);
+                let number_first = words[i]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | '/' | '-'));
+                let measure = number_first && Measure::parse(&pair).is_ok();
+                if measure || self.values.contains_key(&pair) {
+                    out.push(self.meaning(pair));
+                    i += 2;
+                    continue;
+                }
+            }
+            out.push(self.meaning(words[i].clone()));
+            i += 1;
+        }
+        out
+    }
+
+    fn meaning(&self, typed: String) -> Meaning {
+        let forgiving = typed.chars().count() >= FUZZY_FROM
+            && typed.chars().all(|c| c.is_alphabetic() && !is_cjk(c));
+        let spellings =
+            self.group(&typed, forgiving)
+                .unwrap_or_else(|| match typed.split_once(' ') {
+                    // `25 bar` is also written `25bar`.
+                    Some((number, unit)) if Measure::parse(&typed).is_ok() => {
+                        vec![typed.clone(), format!("{number}{unit}")]
+                    }
+                    _ => vec![typed.clone()],
+                });
+        let numbers = match Measure::parse(&typed) {
+            Ok(measure) => self
+                .numbers
+                .iter()
+                .filter_map(|(key, unit)| {
+                    let value = measure.in_unit((*unit)?).ok()?;
+                    Some((key.clone(), value))
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        // `304` names the material A2 where the category lists A2.
+        let mut values: Vec<(String, String)> = Vec::new();
+        for spelling in std::iter::once(&typed).chain(&spellings) {
+            for named in self.values.get(spelling).into_iter().flatten() {
+                if !values.contains(named) {
+                    values.push(named.clone());
+                }
+            }
+        }
+        Meaning {
+            typed,
+            spellings,
+            forgiving,
+            numbers,
+            values,
+        }
+    }
+
+    /// The synonym group a word belongs to: the categories' groups before the catalogue-wide
+    /// ones, and a group it names exactly before one it names with a typo.
+    fn group(&self, word: &str, forgiving: bool) -> Option<Vec<String>> {
+        let global = || SYNONYMS.iter().map(|g| g.iter().map(|s| s.to_string()));
+        let exact = self
+            .synonyms
+            .iter()
+            .find(|g| g.iter().any(|s| s == word))
+            .cloned()
+            .or_else(|| {
+                global()
+                    .map(Vec::from_iter)
+                    .find(|g| g.iter().any(|s| s == word))
+            });
+        if exact.is_some() || !forgiving {
+            return exact;
+        }
+        // `bolts` is one letter from `bolt`: the member may be a letter shorter than the word.
+        let near = |g: &Vec<String>| {
+            g.iter()
+                .any(|s| s.chars().count() + 1 >= FUZZY_FROM && one_edit_apart(s, word))
+        };
+        self.synonyms
+            .iter()
+            .find(|g| near(g))
+            .cloned()
+            .or_else(|| global().map(Vec::from_iter).find(near))
+    }
+}
+
+/// Whether two words differ by at most one letter inserted, removed, changed, or two neighbours
+/// swapped (the distance the index's typo matching uses).
+pub(crate) fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    match long.len() - short.len() {
+        0 => {
+            let differ: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+            match differ.as_slice() {
+                [] | [_] => true,
+                [i, j] => *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i],
+                _ => false,
+            }
+        }
+        1 => {
+            let start = short
+                .iter()
+                .zip(long.iter())
+                .take_while(|(x, y)| x == y)
+                .count();
+            short[start..] == long[start + 1..]
+        }
+        _ => false,
+    }
+}
+
+pub(crate) fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhuchao_domain::category::AttributeDef;
+
+    fn def(key: &str, kind: AttributeKind) -> AttributeDef {
+        AttributeDef {
+            key: key.into(),
+            label: key.into(),
+            kind,
+            required: false,
+        }
+    }
+
+    fn valves_and_bolts() -> Vec<CategorySchema> {
+        vec![
+            CategorySchema {
+                attributes: vec![def(
+                    "max_pressure",
+                    AttributeKind::Number {
+                        unit: Unit::Bar,
+                        min: None,
+                        max: None,
+                    },
+                )],
+            },
+            CategorySchema {
+                attributes: vec![
+                    def(
+                        "thread",
+                        AttributeKind::Enum {
+                            values: vec!["M8".into(), "M10".into()],
+                        },
+                    ),
+                    def(
+                        "material",
+                        AttributeKind::Enum {
+                            values: vec!["Carbon steel".into(), "A2".into()],
+                        },
+                    ),
+                ],
+            },
+        ]
+    }
+
+    #[test]
+    fn numbers_with_units_and_listed_values_name_attributes() {
+        let schemas = valves_and_bolts();
+        let v = Vocabulary::new(&schemas, vec![]);
+        let read = v.read("valve 2.5 MPa m8 Carbon Steel 25bar");
+        let typed: Vec<&str> = read.iter().map(|m| m.typed.as_str()).collect();
+        assert_eq!(
+            typed,
+            ["valve", "2.5 mpa", "m8", "carbon steel", "25bar"],
+            "a number and its unit, and a listed value of two words, are one thing"
+        );
+        assert_eq!(read[1].numbers, vec![("max_pressure".to_string(), 25.0)]);
+        assert_eq!(read[1].spellings, vec!["2.5 mpa", "2.5mpa"]);
+        assert_eq!(
+            read[2].values,
+            vec![("thread".to_string(), "M8".to_string())]
+        );
+        assert_eq!(
+            read[3].values,
+            vec![("material".to_string(), "Carbon steel".to_string())]
+        );
+        assert_eq!(read[4].numbers, vec![("max_pressure".to_string(), 25.0)]);
+        assert!(read[0].numbers.is_empty() && read[0].values.is_empty());
+        assert!(
+            v.read("20mm")[0].numbers.is_empty(),
+            "no length attribute where the search looks"
+        );
+    }
+
+    #[test]
+    fn a_typo_still_names_the_synonym_group_but_never_in_a_number() {
+        let v = Vocabulary::new(&[], vec![vec!["螺栓".into(), "bolt".into()]]);
+        let stainles = &v.read("stainles")[0];
+        assert!(stainles.spellings.contains(&"不锈钢".to_string()));
+        assert!(stainles.spellings.contains(&"a2".to_string()));
+        assert_eq!(v.read("螺丝")[0].spellings.len(), 5);
+        assert_eq!(
+            v.read("bolt")[0].spellings,
+            vec!["螺栓", "bolt"],
+            "the category's group first"
+        );
+        assert_eq!(v.read("ss3O4")[0].spellings, vec!["ss3o4"]);
+    }
+
+    #[test]
+    fn one_edit_is_one_letter_added_removed_changed_or_two_swapped() {
+        for (a, b) in [
+            ("stainless", "stainles"),
+            ("stainless", "stainlesss"),
+            ("stainless", "stainlass"),
+            ("stainless", "stianless"),
+            ("bolt", "bolt"),
+        ] {
+            assert!(one_edit_apart(a, b), "{a} {b}");
+            assert!(one_edit_apart(b, a), "{b} {a}");
+        }
+        for (a, b) in [
+            ("stainless", "stanles"),
+            ("stainless", "stainlxsx"),
+            ("stainless", "sitanlses"),
+        ] {
+            assert!(!one_edit_apart(a, b), "{a} {b}");
+        }
+    }
+}
