@@ -186,6 +186,22 @@ impl<S: EventStore + Clone> CommandHandler<S> {
         A: Aggregate,
         A::Command: Clone,
     {
+        self.execute_all_on::<A>(id, None, commands, context).await
+    }
+
+    /// [`CommandHandler::execute_all`] deciding first on `loaded`, the aggregate as the caller
+    /// just read it (saving a read); a conflict reads it again.
+    pub async fn execute_all_on<A>(
+        &self,
+        id: impl Display,
+        mut loaded: Option<Loaded<A::State>>,
+        commands: &[A::Command],
+        context: &CommandContext,
+    ) -> Result<Executed<A::Event>, AppError<A::Error>>
+    where
+        A: Aggregate,
+        A::Command: Clone,
+    {
         let id = id.to_string();
         let stream = stream_of::<A>(&id)?;
         for attempt in 0..MAX_ATTEMPTS {
@@ -195,10 +211,13 @@ impl<S: EventStore + Clone> CommandHandler<S> {
                 let wait = (self.ids.new_id().as_u128() as u64) % ceiling;
                 tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
             }
-            let loaded = self.load::<A>(&id).await.map_err(|e| match e {
-                LoadError::Store(s) => AppError::Store(s),
-                LoadError::Codec(c) => AppError::Codec(c),
-            })?;
+            let loaded = match loaded.take() {
+                Some(loaded) => loaded,
+                None => self.load::<A>(&id).await.map_err(|e| match e {
+                    LoadError::Store(s) => AppError::Store(s),
+                    LoadError::Codec(c) => AppError::Codec(c),
+                })?,
+            };
             let events = decide_all::<A>(loaded.state, commands).map_err(AppError::Rejected)?;
             if events.is_empty() {
                 return Ok(Executed {

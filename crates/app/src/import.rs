@@ -170,7 +170,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         may_sell: bool,
     ) -> Result<(RowOutcome, Position), MarketError> {
         let loaded = self.handler.load::<Product>(id).await?;
-        let state = loaded.state;
+        let state = &loaded.state;
         let publishing = ProductCommand::Publish {
             supplier,
             supplier_may_sell: may_sell,
@@ -217,7 +217,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         };
         let done = self
             .handler
-            .execute_all::<Product>(id, &commands, ctx)
+            .execute_all_on::<Product>(id, Some(loaded), &commands, ctx)
             .await?;
         let outcome = if created {
             RowOutcome::Created(id)

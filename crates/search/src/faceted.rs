@@ -56,6 +56,9 @@ pub(crate) struct Faceted {
     pub keep: usize,
     /// Whether the order needs relevance scores.
     pub scored: bool,
+    /// Per category (its id as the `category` field holds it), the facets its products are
+    /// counted in; `None` counts every facet for every document.
+    pub held: Option<HashMap<String, Vec<usize>>>,
 }
 
 /// What one pass found.
@@ -67,6 +70,8 @@ pub(crate) struct Found {
     pub top: Vec<DocAddress>,
     /// Per facet (in the order asked): each value's count, and the smallest and largest number.
     pub facets: Vec<FacetCounts>,
+    /// Documents matching every filter, by category.
+    pub categories: HashMap<String, u64>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -210,6 +215,10 @@ pub(crate) struct FacetedSegment {
     /// Per facet: the index of its own clause, if it has one.
     own: Vec<Option<usize>>,
     facets: Vec<SegmentFacet>,
+    /// Each document's category, counted, and (by its term ordinal) the facets it is counted in.
+    category: Option<StrColumn>,
+    by_category: Vec<u64>,
+    held: Option<Vec<Vec<usize>>>,
     rank: Rank,
     keep: usize,
     heap: BinaryHeap<Kept>,
@@ -270,6 +279,22 @@ impl Collector for Faceted {
                 },
             });
         }
+        let category = fast.str("category")?;
+        let terms = category.as_ref().map_or(0, |c| c.num_terms());
+        let held = match (&self.held, &category) {
+            (Some(held), Some(column)) => {
+                let mut text = String::new();
+                let mut by_ord = Vec::with_capacity(terms);
+                for ord in 0..terms as u64 {
+                    text.clear();
+                    column.ord_to_str(ord, &mut text)?;
+                    by_ord.push(held.get(&text).cloned().unwrap_or_default());
+                }
+                Some(by_ord)
+            }
+            (Some(_), None) => Some(Vec::new()),
+            (None, _) => None,
+        };
         let own = self
             .facets
             .iter()
@@ -292,6 +317,9 @@ impl Collector for Faceted {
             clauses,
             own,
             facets,
+            category,
+            by_category: vec![0; terms],
+            held,
             rank,
             keep: self.keep,
             heap: BinaryHeap::with_capacity(self.keep + 1),
@@ -312,6 +340,9 @@ impl Collector for Faceted {
         for segment in segments {
             found.total += segment.total;
             kept.extend(segment.kept);
+            for (category, n) in segment.categories {
+                *found.categories.entry(category).or_default() += n;
+            }
             for (into, from) in found.facets.iter_mut().zip(segment.facets) {
                 for (term, n) in from.terms {
                     *into.terms.entry(term).or_default() += n;
@@ -344,6 +375,7 @@ pub(crate) struct SegmentFound {
     total: usize,
     kept: Vec<Kept>,
     facets: Vec<FacetCounts>,
+    categories: HashMap<String, u64>,
 }
 
 impl SegmentCollector for FacetedSegment {
@@ -375,37 +407,24 @@ impl SegmentCollector for FacetedSegment {
                 }
             }
         }
-        for (facet, own) in self.facets.iter_mut().zip(&self.own) {
-            let counted = match own {
-                Some(i) => failing & !(1 << i) == 0,
-                None => failing == 0,
-            };
-            if !counted {
-                continue;
+        let ord = self.category.as_ref().and_then(|c| c.term_ords(doc).next());
+        if failing == 0 {
+            if let Some(ord) = ord {
+                self.by_category[ord as usize] += 1;
             }
-            match facet {
-                SegmentFacet::Terms {
-                    column: Some(column),
-                    counts,
-                } => {
-                    for ord in column.term_ords(doc) {
-                        counts[ord as usize] += 1;
-                    }
-                }
-                SegmentFacet::Terms { column: None, .. } => {}
-                SegmentFacet::Number {
-                    column,
-                    counts,
-                    min,
-                    max,
-                } => {
-                    if let Some(v) = column.first(doc) {
-                        *counts.entry(v.to_bits()).or_default() += 1;
-                        *min = min.min(v);
-                        *max = max.max(v);
-                    }
+        }
+        match (&self.held, ord) {
+            (None, _) => {
+                for (facet, own) in self.facets.iter_mut().zip(&self.own) {
+                    count(facet, *own, doc, failing);
                 }
             }
+            (Some(held), Some(ord)) => {
+                for &i in &held[ord as usize] {
+                    count(&mut self.facets[i], self.own[i], doc, failing);
+                }
+            }
+            (Some(_), None) => {}
         }
     }
 
@@ -442,10 +461,54 @@ impl SegmentCollector for FacetedSegment {
                 }
             })
             .collect();
+        let mut categories = HashMap::new();
+        if let Some(column) = &self.category {
+            let mut text = String::new();
+            for (ord, n) in self.by_category.iter().enumerate() {
+                if *n > 0 && column.ord_to_str(ord as u64, &mut text).unwrap_or(false) {
+                    categories.insert(text.clone(), *n);
+                }
+            }
+        }
         SegmentFound {
             total: self.total,
             kept: self.heap.into_vec(),
             facets,
+            categories,
+        }
+    }
+}
+
+/// Counts a document in a facet unless it fails a filter other than the facet's own.
+fn count(facet: &mut SegmentFacet, own: Option<usize>, doc: DocId, failing: u64) {
+    let counted = match own {
+        Some(i) => failing & !(1 << i) == 0,
+        None => failing == 0,
+    };
+    if !counted {
+        return;
+    }
+    match facet {
+        SegmentFacet::Terms {
+            column: Some(column),
+            counts,
+        } => {
+            for ord in column.term_ords(doc) {
+                counts[ord as usize] += 1;
+            }
+        }
+        SegmentFacet::Terms { column: None, .. } => {}
+        SegmentFacet::Number {
+            column,
+            counts,
+            min,
+            max,
+        } => {
+            if let Some(v) = column.first(doc) {
+                *counts.entry(v.to_bits()).or_default() += 1;
+                *min = min.min(v);
+                *max = max.max(v);
+            }
         }
     }
 }

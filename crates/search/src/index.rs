@@ -126,6 +126,8 @@ pub struct SearchIndex {
     pub(crate) fields: Fields,
     /// Swapped whole at each commit: a search holds the one it started with, without copying it.
     pub(crate) catalogue: Mutex<Arc<Catalogue>>,
+    /// What the categories of the current catalogue mean to a search.
+    pub(crate) scopes: crate::scope::Scopes,
 }
 
 impl SearchIndex {
@@ -186,6 +188,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             fields,
             catalogue: Mutex::new(Arc::new(catalogue)),
+            scopes: Default::default(),
         })
     }
 

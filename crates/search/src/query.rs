@@ -19,10 +19,9 @@ use zhuchao_domain::product::MAX_TIERS;
 use zhuchao_domain::units::Measure;
 
 use crate::catalogue::IndexedProduct;
-use crate::faceted::{Clause, FacetKind, Faceted, Order};
+use crate::faceted::{Clause, FacetCounts, FacetKind, Faceted, Order};
 use crate::index::{SearchError, SearchIndex};
-use crate::scope::Scope;
-use crate::vocabulary::{is_cjk, Meaning, Vocabulary, FUZZY_FROM};
+use crate::vocabulary::{is_cjk, Meaning, FUZZY_FROM};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Sort {
@@ -221,7 +220,7 @@ impl SearchIndex {
     /// facet (see [`crate::faceted`]).
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, SearchError> {
         let catalogue = self.catalogue();
-        let scope = Scope::of(&catalogue, q.category);
+        let scope = self.scopes.get(&catalogue, q.category);
         // The chosen category's own attributes when it has them; otherwise those the categories
         // searched agree on (no category, or one whose attributes are its children's).
         let own = q
@@ -229,24 +228,14 @@ impl SearchIndex {
             .and_then(|c| catalogue.categories.get(&c))
             .map(|c| &c.schema)
             .filter(|s| !s.attributes.is_empty());
-        let merged;
-        let schema = match own {
-            Some(s) => s,
-            None => {
-                merged = scope.merged();
-                &merged
-            }
-        };
+        let schema = own.unwrap_or(&scope.merged);
         let parser = {
             let mut p = QueryParser::for_index(&self.index, vec![self.fields.title]);
             p.set_conjunction_by_default();
             p
         };
         let text = match q.text.as_deref() {
-            Some(t) => {
-                let vocabulary = Vocabulary::new(scope.schemas(), catalogue.synonyms(q.category));
-                self.text_query(&parser, &vocabulary.read(t))?
-            }
+            Some(t) => self.text_query(&parser, &scope.vocabulary.read(t))?,
             None => None,
         };
         let not_here = |key: &str| {
@@ -388,29 +377,26 @@ impl SearchIndex {
             };
             (format!("attrs.{}", d.key), kind)
         };
-        let clauses: Vec<(String, Clause)> = clauses.into_iter().collect();
-        // With one category's schema, its facets are counted in the same pass as the page;
-        // otherwise the pass counts the results' categories first.
-        let mut pass = Faceted {
+        // With one category's schema, its facets; otherwise every attribute the categories
+        // searched agree on, each product counted in those its category has, and afterwards
+        // only those every category among the results has are kept.
+        let pass = Faceted {
             scored: matches!(order, Order::Score) && text.is_some(),
             order,
             keep: offset + first,
-            clauses: clauses.clone(),
-            facets: own
-                .map(|s| s.attributes.iter().map(facet_of).collect())
-                .unwrap_or_default(),
+            clauses: clauses.into_iter().collect(),
+            facets: schema.attributes.iter().map(facet_of).collect(),
+            held: own.is_none().then(|| scope.holds.clone()),
         };
-        pass.facets.push(("category".into(), FacetKind::Terms));
         let searcher = self.reader.searcher();
-        let mut found = searcher.search(&query, &pass)?;
-        let by_category = found.facets.pop().unwrap_or_default();
-        let mut categories: Vec<CategoryCount> = by_category
-            .terms
-            .into_iter()
+        let found = searcher.search(&query, &pass)?;
+        let mut categories: Vec<CategoryCount> = found
+            .categories
+            .iter()
             .filter_map(|(id, count)| {
                 Some(CategoryCount {
                     category: CategoryId(id.parse().ok()?),
-                    count,
+                    count: *count,
                 })
             })
             .collect();
@@ -424,31 +410,17 @@ impl SearchIndex {
         let total = found.total;
         let next = (offset + hits.len() < total)
             .then(|| URL_SAFE_NO_PAD.encode((offset + hits.len()).to_string()));
-
-        // Without one schema: the attributes every category among the results has, counted in a
-        // second pass over the same documents.
-        let (defs, counts) = match own {
-            Some(s) => (s.attributes.clone(), found.facets),
-            None => {
-                let with_hits: Vec<CategoryId> = categories.iter().map(|c| c.category).collect();
-                let common = scope.common(schema, &with_hits);
-                if common.is_empty() {
-                    (Vec::new(), Vec::new())
-                } else {
-                    let facets = Faceted {
-                        scored: false,
-                        order: Order::Score,
-                        keep: 0,
-                        clauses,
-                        facets: common.iter().map(facet_of).collect(),
-                    };
-                    let counted = searcher.search(&query, &facets)?.facets;
-                    (common, counted)
-                }
-            }
+        let kept: Vec<usize> = match own {
+            Some(_) => (0..schema.attributes.len()).collect(),
+            None => scope.common(found.categories.keys().map(String::as_str)),
         };
+        let mut counts: Vec<Option<FacetCounts>> = found.facets.into_iter().map(Some).collect();
+        let (defs, counts): (Vec<&AttributeDef>, Vec<FacetCounts>) = kept
+            .into_iter()
+            .filter_map(|i| Some((&schema.attributes[i], counts.get_mut(i)?.take()?)))
+            .unzip();
         let mut facets: Vec<Facet> = defs
-            .iter()
+            .into_iter()
             .zip(counts)
             .map(|(def, counts)| {
                 let (mut values, unit): (Vec<FacetValue>, _) = match &def.kind {
