@@ -58,7 +58,7 @@ pub(crate) struct Faceted {
     pub scored: bool,
     /// Per category (its id as the `category` field holds it), the facets its products are
     /// counted in; `None` counts every facet for every document.
-    pub held: Option<HashMap<String, Vec<usize>>>,
+    pub held: Option<std::sync::Arc<HashMap<String, Vec<usize>>>>,
 }
 
 /// What one pass found.
@@ -138,6 +138,9 @@ impl SegmentClause {
 }
 
 enum SegmentFacet {
+    /// Not opened until a document is counted in it: without one schema most attributes belong
+    /// to categories none of the results are in.
+    Later(String, FacetKind),
     Terms {
         column: Option<StrColumn>,
         counts: Vec<u64>,
@@ -219,6 +222,9 @@ pub(crate) struct FacetedSegment {
     category: Option<StrColumn>,
     by_category: Vec<u64>,
     held: Option<Vec<Vec<usize>>>,
+    /// To open the facets counted later, and the first failure to.
+    reader: SegmentReader,
+    error: Option<tantivy::TantivyError>,
     rank: Rank,
     keep: usize,
     heap: BinaryHeap<Kept>,
@@ -262,21 +268,9 @@ impl Collector for Faceted {
         }
         let mut facets = Vec::with_capacity(self.facets.len());
         for (key, kind) in &self.facets {
-            facets.push(match kind {
-                FacetKind::Terms => {
-                    let column = fast.str(key)?;
-                    let terms = column.as_ref().map_or(0, |c| c.num_terms());
-                    SegmentFacet::Terms {
-                        column,
-                        counts: vec![0; terms],
-                    }
-                }
-                FacetKind::Number => SegmentFacet::Number {
-                    column: Numbers::open(reader, key)?,
-                    counts: HashMap::new(),
-                    min: f64::INFINITY,
-                    max: f64::NEG_INFINITY,
-                },
+            facets.push(match self.held {
+                Some(_) => SegmentFacet::Later(key.clone(), *kind),
+                None => open_facet(reader, key, *kind)?,
             });
         }
         let category = fast.str("category")?;
@@ -320,6 +314,8 @@ impl Collector for Faceted {
             category,
             by_category: vec![0; terms],
             held,
+            reader: reader.clone(),
+            error: None,
             rank,
             keep: self.keep,
             heap: BinaryHeap::with_capacity(self.keep + 1),
@@ -338,6 +334,9 @@ impl Collector for Faceted {
         };
         let mut kept = Vec::new();
         for segment in segments {
+            if let Some(e) = segment.error {
+                return Err(e);
+            }
             found.total += segment.total;
             kept.extend(segment.kept);
             for (category, n) in segment.categories {
@@ -376,6 +375,7 @@ pub(crate) struct SegmentFound {
     kept: Vec<Kept>,
     facets: Vec<FacetCounts>,
     categories: HashMap<String, u64>,
+    error: Option<tantivy::TantivyError>,
 }
 
 impl SegmentCollector for FacetedSegment {
@@ -421,7 +421,20 @@ impl SegmentCollector for FacetedSegment {
             }
             (Some(held), Some(ord)) => {
                 for &i in &held[ord as usize] {
-                    count(&mut self.facets[i], self.own[i], doc, failing);
+                    let facet = &mut self.facets[i];
+                    if let SegmentFacet::Later(key, kind) = facet {
+                        *facet = match open_facet(&self.reader, key, *kind) {
+                            Ok(opened) => opened,
+                            Err(e) => {
+                                self.error.get_or_insert(e);
+                                SegmentFacet::Terms {
+                                    column: None,
+                                    counts: Vec::new(),
+                                }
+                            }
+                        };
+                    }
+                    count(facet, self.own[i], doc, failing);
                 }
             }
             (Some(_), None) => {}
@@ -433,6 +446,7 @@ impl SegmentCollector for FacetedSegment {
             .facets
             .into_iter()
             .map(|facet| match facet {
+                SegmentFacet::Later(..) => FacetCounts::default(),
                 SegmentFacet::Terms { column, counts } => {
                     let mut terms = HashMap::new();
                     if let Some(column) = column {
@@ -475,6 +489,7 @@ impl SegmentCollector for FacetedSegment {
             kept: self.heap.into_vec(),
             facets,
             categories,
+            error: self.error,
         }
     }
 }
@@ -497,7 +512,7 @@ fn count(facet: &mut SegmentFacet, own: Option<usize>, doc: DocId, failing: u64)
                 counts[ord as usize] += 1;
             }
         }
-        SegmentFacet::Terms { column: None, .. } => {}
+        SegmentFacet::Terms { column: None, .. } | SegmentFacet::Later(..) => {}
         SegmentFacet::Number {
             column,
             counts,
@@ -511,4 +526,23 @@ fn count(facet: &mut SegmentFacet, own: Option<usize>, doc: DocId, failing: u64)
             }
         }
     }
+}
+
+fn open_facet(reader: &SegmentReader, key: &str, kind: FacetKind) -> tantivy::Result<SegmentFacet> {
+    Ok(match kind {
+        FacetKind::Terms => {
+            let column = reader.fast_fields().str(key)?;
+            let terms = column.as_ref().map_or(0, |c| c.num_terms());
+            SegmentFacet::Terms {
+                column,
+                counts: vec![0; terms],
+            }
+        }
+        FacetKind::Number => SegmentFacet::Number {
+            column: Numbers::open(reader, key)?,
+            counts: HashMap::new(),
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        },
+    })
 }

@@ -16,7 +16,7 @@ pub(crate) struct Scope {
     /// (and a number's unit); listed values are the union; required where all require it.
     pub merged: CategorySchema,
     /// Per category (its id as the index writes it): the positions in `merged` of its attributes.
-    pub holds: HashMap<String, Vec<usize>>,
+    pub holds: Arc<HashMap<String, Vec<usize>>>,
     /// What typed words mean in these categories.
     pub vocabulary: Vocabulary,
 }
@@ -32,7 +32,7 @@ impl Scope {
             .collect();
         categories.sort_by_key(|(id, _)| *id);
         let merged = merge(categories.iter().map(|(_, s)| *s));
-        let holds = categories
+        let holds: HashMap<String, Vec<usize>> = categories
             .iter()
             .map(|(id, schema)| {
                 let held = merged
@@ -51,7 +51,7 @@ impl Scope {
         );
         Scope {
             merged,
-            holds,
+            holds: Arc::new(holds),
             vocabulary,
         }
     }
