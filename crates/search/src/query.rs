@@ -162,15 +162,27 @@ impl SearchIndex {
                 };
                 titled.push((Occur::Should, query));
             }
-            let named = meaning.named();
             if !titled.is_empty() {
                 let mut title: Vec<(Occur, Box<dyn Query>)> =
                     vec![(Occur::Must, Box::new(BooleanQuery::new(titled)))];
-                for key in &named {
-                    title.push((
-                        Occur::MustNot,
-                        Box::new(ExistsQuery::new(format!("attrs.{key}"), false)),
-                    ));
+                for (key, categories) in &meaning.deciding {
+                    let here: Vec<(Occur, Box<dyn Query>)> = categories
+                        .iter()
+                        .map(|c| {
+                            let term = Term::from_field_text(self.fields.category, &c.to_string());
+                            let q: Box<dyn Query> =
+                                Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                            (Occur::Should, q)
+                        })
+                        .collect();
+                    let decided: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                        (
+                            Occur::Must,
+                            Box::new(ExistsQuery::new(format!("attrs.{key}"), false)),
+                        ),
+                        (Occur::Must, Box::new(BooleanQuery::new(here))),
+                    ]));
+                    title.push((Occur::MustNot, decided));
                 }
                 alternatives.push((Occur::Should, Box::new(BooleanQuery::new(title))));
             }

@@ -45,10 +45,7 @@ impl Scope {
                 (id.to_string(), held)
             })
             .collect();
-        let vocabulary = Vocabulary::new(
-            categories.iter().map(|(_, s)| *s),
-            catalogue.synonyms(chosen),
-        );
+        let vocabulary = Vocabulary::new(categories.iter().copied(), catalogue.synonyms(chosen));
         Scope {
             merged,
             holds: Arc::new(holds),

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use zhuchao_domain::category::{AttributeKind, CategorySchema};
+use zhuchao_domain::ids::CategoryId;
 use zhuchao_domain::units::{Measure, Unit};
 
 /// Words a buyer may type for the same thing anywhere in the catalogue; categories add their own
@@ -41,59 +42,56 @@ pub(crate) struct Meaning {
     pub numbers: Vec<(String, f64)>,
     /// Listed values it names: the attribute and the value as the category spells it.
     pub values: Vec<(String, String)>,
-}
-
-impl Meaning {
-    /// The attributes it names a value of.
-    pub fn named(&self) -> Vec<&str> {
-        let mut keys: Vec<&str> = self
-            .numbers
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .chain(self.values.iter().map(|(k, _)| k.as_str()))
-            .collect();
-        keys.sort();
-        keys.dedup();
-        keys
-    }
+    /// The attributes whose value decides, and the categories where it does (those with that
+    /// number attribute, or listing that value): there a product with the attribute is not
+    /// matched by its title.
+    pub deciding: BTreeMap<String, Vec<CategoryId>>,
 }
 
 /// The attributes and synonyms of the categories searched.
 #[derive(Debug, Default)]
 pub(crate) struct Vocabulary {
-    /// Number attributes by key; `None` where categories disagree on the unit.
-    numbers: BTreeMap<String, Option<Unit>>,
+    /// Number attributes by key and the categories that have them; `None` where categories
+    /// disagree on the unit.
+    numbers: BTreeMap<String, (Option<Unit>, Vec<CategoryId>)>,
     /// Listed values, lower-cased: each attribute that lists it and its spelling there.
     values: HashMap<String, Vec<(String, String)>>,
+    /// The categories listing each attribute's value.
+    listing: HashMap<(String, String), Vec<CategoryId>>,
     /// The categories' synonym groups, nearest first.
     synonyms: Vec<Vec<String>>,
 }
 
 impl Vocabulary {
     pub fn new<'a>(
-        schemas: impl IntoIterator<Item = &'a CategorySchema>,
+        schemas: impl IntoIterator<Item = (CategoryId, &'a CategorySchema)>,
         synonyms: Vec<Vec<String>>,
     ) -> Self {
         let mut v = Vocabulary {
             synonyms,
             ..Vocabulary::default()
         };
-        for schema in schemas {
+        for (category, schema) in schemas {
             for def in &schema.attributes {
                 match &def.kind {
                     AttributeKind::Number { unit, .. } => {
-                        let known = v.numbers.entry(def.key.clone()).or_insert(Some(*unit));
+                        let (known, holders) = v
+                            .numbers
+                            .entry(def.key.clone())
+                            .or_insert((Some(*unit), Vec::new()));
                         if *known != Some(*unit) {
                             *known = None;
                         }
+                        holders.push(category);
                     }
                     AttributeKind::Enum { values } => {
                         for value in values {
                             let named = v.values.entry(value.to_lowercase()).or_default();
                             let pair = (def.key.clone(), value.clone());
                             if !named.contains(&pair) {
-                                named.push(pair);
+                                named.push(pair.clone());
                             }
+                            v.listing.entry(pair).or_default().push(category);
                         }
                     }
                     AttributeKind::Text => {}
@@ -144,7 +142,7 @@ impl Vocabulary {
             Ok(measure) => self
                 .numbers
                 .iter()
-                .filter_map(|(key, unit)| {
+                .filter_map(|(key, (unit, _))| {
                     let value = measure.in_unit((*unit)?).ok()?;
                     Some((key.clone(), value))
                 })
@@ -160,12 +158,30 @@ impl Vocabulary {
                 }
             }
         }
+        let mut deciding: BTreeMap<String, Vec<CategoryId>> = BTreeMap::new();
+        for (key, _) in &numbers {
+            deciding
+                .entry(key.clone())
+                .or_default()
+                .extend(&self.numbers[key].1);
+        }
+        for pair in &values {
+            deciding
+                .entry(pair.0.clone())
+                .or_default()
+                .extend(self.listing.get(pair).into_iter().flatten());
+        }
+        for categories in deciding.values_mut() {
+            categories.sort();
+            categories.dedup();
+        }
         Meaning {
             typed,
             spellings,
             forgiving,
             numbers,
             values,
+            deciding,
         }
     }
 
@@ -281,7 +297,13 @@ mod tests {
     #[test]
     fn numbers_with_units_and_listed_values_name_attributes() {
         let schemas = valves_and_bolts();
-        let v = Vocabulary::new(&schemas, vec![]);
+        let v = Vocabulary::new(
+            schemas
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (CategoryId(uuid::Uuid::from_u128(i as u128)), s)),
+            vec![],
+        );
         let read = v.read("valve 2.5 MPa m8 Carbon Steel 25bar");
         let typed: Vec<&str> = read.iter().map(|m| m.typed.as_str()).collect();
         assert_eq!(
@@ -309,7 +331,7 @@ mod tests {
 
     #[test]
     fn a_typo_still_names_the_synonym_group_but_never_in_a_number() {
-        let v = Vocabulary::new(&[], vec![vec!["螺栓".into(), "bolt".into()]]);
+        let v = Vocabulary::new([], vec![vec!["螺栓".into(), "bolt".into()]]);
         let stainles = &v.read("stainles")[0];
         assert!(stainles.spellings.contains(&"不锈钢".to_string()));
         assert!(stainles.spellings.contains(&"a2".to_string()));

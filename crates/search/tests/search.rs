@@ -1306,8 +1306,9 @@ fn ids(all: &[ProductId], picked: &[usize]) -> BTreeSet<ProductId> {
 const VALVES: CategoryId = CategoryId(Uuid::from_u128(11));
 const BOLTS: CategoryId = CategoryId(Uuid::from_u128(12));
 const NUTS: CategoryId = CategoryId(Uuid::from_u128(13));
+const DRILLS: CategoryId = CategoryId(Uuid::from_u128(14));
 
-/// Valves rated in bar, hex bolts and hex nuts; the attributes are not in every title.
+/// Valves rated in bar, hex bolts, hex nuts and a drill; the attributes are not in every title.
 fn valves_bolts_and_nuts() -> (SearchIndex, Vec<ProductId>) {
     use zhuchao_domain::category::{AttributeDef, AttributeKind};
     use zhuchao_domain::units::Unit;
@@ -1339,8 +1340,22 @@ fn valves_bolts_and_nuts() -> (SearchIndex, Vec<ProductId>) {
         title,
         attributes,
     };
+    // A drill's material is what the drill is made of, and none is stainless.
+    let drill = vec![AttributeDef {
+        key: "material".into(),
+        label: "Material".into(),
+        kind: AttributeKind::Enum {
+            values: vec!["HSS".into(), "Carbide".into()],
+        },
+        required: true,
+    }];
     shelf(
-        &[(VALVES, valve), (BOLTS, hex_bolt_schema()), (NUTS, nut)],
+        &[
+            (VALVES, valve),
+            (BOLTS, hex_bolt_schema()),
+            (NUTS, nut),
+            (DRILLS, drill),
+        ],
         &[
             part(VALVES, "Ball valve DN15", bar(25.0)),
             part(VALVES, "Ball valve DN20", bar(5.0)),
@@ -1363,6 +1378,11 @@ fn valves_bolts_and_nuts() -> (SearchIndex, Vec<ProductId>) {
             ),
             // Its title says what its attributes do not: the attributes decide.
             part(BOLTS, "Hex bolt M8 20mm", bolt("M10", 30.0, "A4")),
+            part(
+                DRILLS,
+                "Twist drill for stainless steel",
+                vec![("material", AttributeValue::Enum("HSS".into()))],
+            ),
         ],
     )
 }
@@ -1396,6 +1416,9 @@ fn a_number_with_its_unit_finds_the_attribute_it_names() {
     // it (the valve rated only in its title) by its title.
     assert!(!found_in(&index, "M8 20mm", None).contains(&p[8]));
     assert!(found_in(&index, "M10 30mm", None).contains(&p[8]));
+    // A value decides only where the category lists it: stainless bolts and nuts by their
+    // material, the drill (whose materials are HSS and carbide) by its title.
+    assert_eq!(found_in(&index, "stainless", None), ids(&p, &[4, 7, 8, 9]));
     // Where nothing has a length, a length finds nothing.
     assert!(found_in(&index, "20mm", Some(VALVES)).is_empty());
 }
@@ -1451,7 +1474,7 @@ fn without_a_category_results_count_by_category_and_facets_are_the_attributes_th
     // valves, bolts and nuts, so there is no other facet (equal counts in the order of ids).
     assert_eq!(
         counts(&everything),
-        vec![(VALVES, 4), (BOLTS, 4), (NUTS, 1)]
+        vec![(VALVES, 4), (BOLTS, 4), (NUTS, 1), (DRILLS, 1)]
     );
     assert!(everything.facets.is_empty(), "{:?}", everything.facets);
     // When: M8, found among bolts and nuts.
