@@ -83,6 +83,9 @@ pub struct Executed<E> {
 }
 
 /// A loaded aggregate: its state, its stream's version and the position of its last event.
+/// Events read at a time when an aggregate is loaded.
+const LOAD_PAGE: usize = 512;
+
 pub struct Loaded<S> {
     pub state: S,
     pub version: Option<u64>,
@@ -127,6 +130,40 @@ impl<S: EventStore + Clone> CommandHandler<S> {
     }
 
     /// Reads and folds an aggregate's whole stream.
+    /// Loads many aggregates of one kind with one read of the store where it can, in the order
+    /// of `ids`.
+    pub async fn load_many<A: Aggregate>(
+        &self,
+        ids: &[impl Display],
+    ) -> Result<Vec<Loaded<A::State>>, LoadError> {
+        let streams = ids
+            .iter()
+            .map(stream_of::<A>)
+            .collect::<Result<Vec<_>, _>>()?;
+        let pages = self.store.read_streams(&streams, LOAD_PAGE).await?;
+        let mut loaded = Vec::with_capacity(ids.len());
+        for (id, page) in ids.iter().zip(pages) {
+            // A stream longer than a page is read the usual way.
+            if page.len() == LOAD_PAGE {
+                loaded.push(self.load::<A>(id).await?);
+                continue;
+            }
+            let mut state = A::State::default();
+            let (mut version, mut position) = (None, Position::START);
+            for recorded in &page {
+                state = A::evolve(state, &decode_recorded::<A>(recorded)?);
+                version = Some(recorded.version);
+                position = recorded.position;
+            }
+            loaded.push(Loaded {
+                state,
+                version,
+                position,
+            });
+        }
+        Ok(loaded)
+    }
+
     pub async fn load<A: Aggregate>(
         &self,
         id: impl Display,
@@ -138,7 +175,7 @@ impl<S: EventStore + Clone> CommandHandler<S> {
         loop {
             let page = self
                 .store
-                .read_stream(&stream, from, Direction::Forwards, 512)
+                .read_stream(&stream, from, Direction::Forwards, LOAD_PAGE)
                 .await?;
             for recorded in &page {
                 let event = decode_recorded::<A>(recorded)?;
@@ -147,7 +184,9 @@ impl<S: EventStore + Clone> CommandHandler<S> {
                 position = recorded.position;
             }
             match page.last() {
-                Some(last) if page.len() == 512 => from = StreamFrom::Version(last.version + 1),
+                Some(last) if page.len() == LOAD_PAGE => {
+                    from = StreamFrom::Version(last.version + 1)
+                }
                 _ => break,
             }
         }

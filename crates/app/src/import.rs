@@ -10,17 +10,19 @@ use uuid::Uuid;
 use zhuchao_domain::category::Category;
 use zhuchao_domain::error_codes::ErrorCode;
 use zhuchao_domain::ids::{CategoryId, ProductId, SupplierId};
-use zhuchao_domain::product::{Product, ProductCommand, ProductSheet, ProductStatus};
+use zhuchao_domain::product::{Product, ProductCommand, ProductSheet, ProductState, ProductStatus};
 use zhuchao_domain::supplier::SupplierState;
 use zhuchao_eventstore::{EventStore, Position};
 
-use crate::handler::CommandContext;
+use crate::handler::{CommandContext, Loaded};
 use crate::marketplace::{rejected, MarketError, Marketplace};
 
 /// Most rows one import request may hold.
 pub const MAX_IMPORT_ROWS: usize = 1_000;
-/// Rows written at once.
+/// Rows read and written together.
 const IN_FLIGHT: usize = 64;
+/// Chunks of rows under way at once: one being read while another is written.
+const CHUNKS_IN_FLIGHT: usize = 2;
 
 /// One product of an import: its sheet (with its part number) and raw attribute values.
 #[derive(Clone, Debug)]
@@ -99,24 +101,52 @@ impl<S: EventStore + Clone> Marketplace<S> {
         }
         let schema = &schema.schema;
         let standing = &standing;
-        let mut done = futures::stream::iter(work)
-            .map(|(i, id, row)| async move {
-                let outcome = self
-                    .import_row(ctx, supplier, standing, schema, id, row, publish, may_sell)
-                    .await;
-                (i, outcome)
+        // Rows go in chunks: one read of the store loads a chunk's products, then its rows are
+        // decided and appended together (the store's group commit gathers them) while the next
+        // chunk is read.
+        let mut chunks: Vec<Vec<(usize, ProductId, ImportRow)>> = Vec::new();
+        for item in work {
+            match chunks.last_mut() {
+                Some(chunk) if chunk.len() < IN_FLIGHT => chunk.push(item),
+                _ => chunks.push(vec![item]),
+            }
+        }
+        let mut done = futures::stream::iter(chunks)
+            .map(|chunk| async move {
+                let ids: Vec<ProductId> = chunk.iter().map(|(_, id, _)| *id).collect();
+                // Should the chunk's read fail, each row reads its own product (and says why
+                // it could not).
+                let loaded: Vec<Option<Loaded<ProductState>>> =
+                    match self.handler.load_many::<Product>(&ids).await {
+                        Ok(loaded) => loaded.into_iter().map(Some).collect(),
+                        Err(_) => ids.iter().map(|_| None).collect(),
+                    };
+                let rows = chunk
+                    .into_iter()
+                    .zip(loaded)
+                    .map(|((i, id, row), loaded)| async move {
+                        let outcome = self
+                            .import_row(
+                                ctx, supplier, standing, schema, id, row, publish, may_sell, loaded,
+                            )
+                            .await;
+                        (i, outcome)
+                    });
+                futures::future::join_all(rows).await
             })
-            .buffer_unordered(IN_FLIGHT);
+            .buffer_unordered(CHUNKS_IN_FLIGHT);
         let mut position = Position::START;
-        while let Some((i, outcome)) = done.next().await {
-            let outcome = match outcome {
-                Ok((outcome, at)) => {
-                    position = position.max(at);
-                    outcome
-                }
-                Err(e) => RowOutcome::Failed(e),
-            };
-            outcomes[i] = Some(outcome);
+        while let Some(chunk) = done.next().await {
+            for (i, outcome) in chunk {
+                let outcome = match outcome {
+                    Ok((outcome, at)) => {
+                        position = position.max(at);
+                        outcome
+                    }
+                    Err(e) => RowOutcome::Failed(e),
+                };
+                outcomes[i] = Some(outcome);
+            }
         }
         drop(done);
         Ok((
@@ -168,8 +198,12 @@ impl<S: EventStore + Clone> Marketplace<S> {
         row: ImportRow,
         publish: bool,
         may_sell: bool,
+        loaded: Option<Loaded<ProductState>>,
     ) -> Result<(RowOutcome, Position), MarketError> {
-        let loaded = self.handler.load::<Product>(id).await?;
+        let loaded = match loaded {
+            Some(loaded) => loaded,
+            None => self.handler.load::<Product>(id).await?,
+        };
         let state = &loaded.state;
         let publishing = ProductCommand::Publish {
             supplier,

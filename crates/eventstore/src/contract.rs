@@ -46,6 +46,7 @@ macro_rules! contract_suite {
             a_reused_event_id_is_refused,
             invalid_appends_are_refused_and_write_nothing,
             a_stream_reads_both_ways_from_any_version,
+            many_streams_read_at_once_as_each_reads_alone,
             read_all_pages_through_the_global_order,
             a_subscription_catches_up_then_goes_live,
             a_subscription_sees_every_event_while_eight_tasks_append,
@@ -477,6 +478,44 @@ pub async fn a_stream_reads_both_ways_from_any_version<F: StoreFactory>(factory:
         .await
         .expect("read a missing stream");
     assert!(missing.is_empty());
+}
+
+/// Given events interleaved over three streams (one of them long), when they and a missing stream
+/// are read at once, then each reads what it reads alone from its start, up to the limit.
+pub async fn many_streams_read_at_once_as_each_reads_alone<F: StoreFactory>(factory: &F) {
+    let store = factory.create().await;
+    let streams = [stream("product"), stream("product"), stream("order")];
+    for n in 0..12u64 {
+        let s = &streams[(n % 3) as usize];
+        store
+            .append(s, ExpectedVersion::Any, events(n..n + 1))
+            .await
+            .expect("append");
+    }
+    store
+        .append(&streams[2], ExpectedVersion::Any, events(20..26))
+        .await
+        .expect("append more");
+    let asked = [
+        streams[0].clone(),
+        stream("nobody"),
+        streams[2].clone(),
+        streams[1].clone(),
+        streams[0].clone(),
+    ];
+    let together = store.read_streams(&asked, 5).await.expect("read at once");
+    assert_eq!(together.len(), asked.len());
+    for (s, read) in asked.iter().zip(&together) {
+        let alone = store
+            .read_stream(s, StreamFrom::Start, Direction::Forwards, 5)
+            .await
+            .expect("read alone");
+        let ids = |e: &[RecordedEvent]| e.iter().map(|e| (e.id, e.version)).collect::<Vec<_>>();
+        assert_eq!(ids(read), ids(&alone), "{s}");
+    }
+    assert!(together[1].is_empty(), "a missing stream reads as empty");
+    assert_eq!(together[2].len(), 5, "at most the limit of a long stream");
+    assert_eq!(together[0].len(), 4);
 }
 
 /// Given events interleaved over three streams, when the global order is read page by page, then

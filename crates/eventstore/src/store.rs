@@ -39,6 +39,22 @@ pub trait EventStore: Send + Sync + 'static {
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
 
+    /// Reads each of `streams` from its start, up to `max` events each, answering in the same
+    /// order: what [`EventStore::read_stream`] reads of each, in one go where the backend can
+    /// (many aggregates loaded at once, as an import does).
+    async fn read_streams(
+        &self,
+        streams: &[StreamName],
+        max: usize,
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        futures::future::try_join_all(
+            streams
+                .iter()
+                .map(|s| self.read_stream(s, StreamFrom::Start, Direction::Forwards, max)),
+        )
+        .await
+    }
+
     /// Reads up to `max` events of the global order whose position is greater than `after`.
     /// Only durable events are ever returned, and never one before all events preceding it.
     async fn read_all(&self, after: Position, max: usize)
@@ -74,6 +90,14 @@ impl EventStore for SharedStore {
         max: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         (**self).read_stream(stream, from, direction, max).await
+    }
+
+    async fn read_streams(
+        &self,
+        streams: &[StreamName],
+        max: usize,
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        (**self).read_streams(streams, max).await
     }
 
     async fn read_all(

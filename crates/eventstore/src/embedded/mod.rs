@@ -522,6 +522,47 @@ impl EventStore for EmbeddedStore {
         .await
     }
 
+    async fn read_streams(
+        &self,
+        streams: &[StreamName],
+        max: usize,
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        if max == 0 {
+            return Ok(vec![Vec::new(); streams.len()]);
+        }
+        // One read task for them all, against one head: each stream's indexed events, then its
+        // events in the tail (which come after every indexed one of it).
+        let head = self.published_head();
+        let (indexed, tail) = self.tail_after(head);
+        let upto = indexed.min(head);
+        let mut recent: std::collections::HashMap<&str, Vec<Arc<RecordedEvent>>> =
+            std::collections::HashMap::new();
+        for e in &tail {
+            recent.entry(e.stream.as_str()).or_default().push(e.clone());
+        }
+        let wanted: Vec<(String, Vec<Arc<RecordedEvent>>)> = streams
+            .iter()
+            .map(|s| {
+                let tail = recent.get(s.as_str()).cloned().unwrap_or_default();
+                (s.as_str().to_string(), tail)
+            })
+            .collect();
+        self.blocking_read(move |conn, segments| {
+            wanted
+                .into_iter()
+                .map(|(stream, tail)| {
+                    let found = index::stream(conn, &stream, 0, Direction::Forwards, upto, max)?;
+                    let at: Vec<(u64, Location)> = found.iter().map(|(p, _, l)| (*p, *l)).collect();
+                    let mut events = segments.read(&at)?;
+                    events.extend(tail.iter().map(|e| RecordedEvent::clone(e)));
+                    events.truncate(max);
+                    Ok(events)
+                })
+                .collect()
+        })
+        .await
+    }
+
     async fn read_all(
         &self,
         after: Position,
