@@ -149,6 +149,9 @@ fn without_a_category_a_buyer_sees_where_the_results_are_and_what_they_share() {
         assert_eq!(of("thread").expect("thread")["value"], "M8", "{edge}");
         assert_eq!(of("length").expect("length")["number"], 20.0, "{edge}");
     }
+    // Pasted from a spreadsheet (a tab between the cells), it is the same search.
+    let pasted = server.ok(None, WHERE, json!({ "s": { "text": "M8\t20mm\n" } }));
+    assert_eq!(pasted["products"]["totalCount"].as_u64(), Some(total));
     // And the results are counted by category, each named, adding up to the total.
     let categories = products["categories"].as_array().expect("categories");
     assert!(!categories.is_empty());

@@ -385,7 +385,7 @@ fn search_id(kind: Kind, id: &Option<ID>) -> async_graphql::Result<Option<uuid::
 
 impl ProductSearchInput {
     pub fn into_query(
-        self,
+        mut self,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<zhuchao_search::SearchQuery> {
@@ -418,7 +418,10 @@ impl ProductSearchInput {
                 format!("{what} is longer than a search needs (at most {MAX_SEARCH_FILTERS})"),
             )
         };
-        if let Some(text) = &self.text {
+        // Text pasted from a spreadsheet or typed on several lines: its tabs and line breaks
+        // separate words like spaces.
+        let text = self.text.take().map(|t| t.replace(['\t', '\n', '\r'], " "));
+        if let Some(text) = &text {
             checked("text", text)?;
         }
         if self.values.len() + self.ranges.len() > MAX_SEARCH_FILTERS {
@@ -445,7 +448,7 @@ impl ProductSearchInput {
         );
         Ok(zhuchao_search::SearchQuery {
             price,
-            text: self.text.filter(|t| !t.trim().is_empty()),
+            text: text.filter(|t| !t.trim().is_empty()),
             category: search_id(Kind::Category, &self.category_id)?.map(CategoryId),
             supplier: search_id(Kind::Supplier, &self.supplier_id)?.map(SupplierId),
             values: self.values.into_iter().map(|v| (v.key, v.values)).collect(),

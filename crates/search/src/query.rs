@@ -247,11 +247,17 @@ impl SearchIndex {
             p
         };
         let text = match q.text.as_deref() {
-            Some(t) => self.text_query(&parser, &scope.vocabulary.read(t))?,
+            Some(t) => {
+                let meanings = scope.vocabulary.read(t, &|w| self.title_words(w));
+                self.text_query(&parser, &meanings)?
+            }
             None => None,
         };
         let not_here = |key: &str| {
             SearchError::BadQuery(match q.category {
+                Some(c) if !catalogue.categories.contains_key(&c) => {
+                    "no category has this id".to_string()
+                }
                 Some(_) => format!("{key} is not an attribute of this category"),
                 None => {
                     format!("{key} is not an attribute the categories agree on: choose a category")
@@ -323,8 +329,19 @@ impl SearchIndex {
                 AttributeKind::Number { .. } => Clause::Numbers(
                     values
                         .iter()
-                        .filter_map(|v| v.trim().parse::<f64>().ok())
-                        .collect(),
+                        .map(|v| {
+                            v.trim()
+                                .parse::<f64>()
+                                .ok()
+                                .filter(|n| n.is_finite())
+                                .ok_or_else(|| {
+                                    SearchError::BadQuery(format!(
+                                        "{key}: {v} is not a number (a number value is in the \
+                                         attribute's base unit, as its facet lists it)"
+                                    ))
+                                })
+                        })
+                        .collect::<Result<_, _>>()?,
                 ),
                 _ => Clause::Values(values),
             };

@@ -14,9 +14,18 @@ const SYNONYMS: &[&[&str]] = &[
     // A word belongs to the first group that holds it: grades before the materials they are.
     &["ss304", "304", "a2"],
     &["ss316", "316", "a4"],
-    &["不锈钢", "stainless", "inox", "a2", "a4", "ss304", "ss316"],
+    &[
+        "不锈钢",
+        "stainless",
+        "stainless steel",
+        "inox",
+        "a2",
+        "a4",
+        "ss304",
+        "ss316",
+    ],
     &["镀锌", "zinc", "galvanised", "galvanized"],
-    &["碳钢", "carbon"],
+    &["碳钢", "carbon", "carbon steel"],
     &["黄铜", "brass"],
     // The trade tells a bolt (螺栓) from a screw (螺钉); 螺丝 is what everyone says for either.
     &["螺栓", "bolt"],
@@ -102,19 +111,55 @@ impl Vocabulary {
     }
 
     /// The typed text, thing by thing.
-    pub fn read(&self, text: &str) -> Vec<Meaning> {
-        let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    pub fn read(&self, text: &str, segment: &dyn Fn(&str) -> Vec<String>) -> Vec<Meaning> {
+        // Chinese run together is segmented, but a synonym or a listed value is kept whole
+        // (the segmenter may cut 不锈钢 in two).
+        let known = |w: &str| self.values.contains_key(w) || self.group(w, false).is_some();
+        let segment = |w: &str| -> Vec<String> {
+            if known(w) {
+                return vec![w.to_string()];
+            }
+            // The segmenter also gives the shorter words inside a longer one (不锈 and 不锈钢):
+            // only the longer counts.
+            let all = segment(w);
+            let inside = |i: usize| {
+                let near = [i.checked_sub(1), Some(i + 1)];
+                near.into_iter()
+                    .flatten()
+                    .filter_map(|j| all.get(j))
+                    .any(|other| {
+                        other.chars().count() > all[i].chars().count() && other.contains(&all[i])
+                    })
+            };
+            let parts: Vec<String> = (0..all.len())
+                .filter(|i| !inside(*i))
+                .map(|i| all[i].clone())
+                .collect();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < parts.len() {
+                let longest = (2..=4.min(parts.len() - i))
+                    .rev()
+                    .find(|n| known(&parts[i..i + n].concat()))
+                    .unwrap_or(1);
+                out.push(parts[i..i + longest].concat());
+                i += longest;
+            }
+            out
+        };
+        let words = words(text, &segment);
         let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            // A number and its unit, or a listed value of two words, are one thing.
+            // A number and its unit, a listed value or a synonym of two words, are one thing.
             if let Some(next) = words.get(i + 1) {
                 let pair = format!("{} {next}", words[i]);
                 let number_first = words[i]
                     .chars()
                     .all(|c| c.is_ascii_digit() || matches!(c, '.' | '/' | '-'));
                 let measure = number_first && Measure::parse(&pair).is_ok();
-                if measure || self.values.contains_key(&pair) {
+                if measure || self.values.contains_key(&pair) || self.group(&pair, false).is_some()
+                {
                     out.push(self.meaning(pair));
                     i += 2;
                     continue;
@@ -215,6 +260,72 @@ impl Vocabulary {
     }
 }
 
+/// The words of a typed text, lower-cased, as a buyer means them: full-width letters and digits
+/// as ASCII (what Chinese input methods type), commas and brackets around or between words
+/// dropped, a thread by its length (`M8x20`) as the thread and the length in millimetres, and
+/// Chinese run together (`不锈钢螺丝`) segmented the way titles are.
+fn words(text: &str, segment: &dyn Fn(&str) -> Vec<String>) -> Vec<String> {
+    let normal: String = text
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .flat_map(|c| -> Vec<char> {
+            match c {
+                '㎜' => vec!['m', 'm'],
+                '㎝' => vec!['c', 'm'],
+                '㎏' => vec!['k', 'g'],
+                ',' | ';' | '、' | '|' => vec![' '],
+                c => vec![c],
+            }
+        })
+        .collect::<String>()
+        .to_lowercase();
+    let mut out = Vec::new();
+    for word in normal.split_whitespace() {
+        let word = word.trim_start_matches(|c: char| OPENING.contains(c));
+        // A closing quote ends a quoted word, but right after a number it is inches (`3/4"`).
+        let inches = word.strip_suffix('"').is_some_and(|w| {
+            w.ends_with(|c: char| c.is_ascii_digit()) && w.starts_with(|c: char| c.is_ascii_digit())
+        });
+        let word = word
+            .trim_end_matches(|c: char| CLOSING.contains(c) || (c == '"' && !inches) || c == '.');
+        if word.is_empty() {
+            continue;
+        }
+        if let Some((thread, length)) = thread_by_length(word) {
+            out.push(thread);
+            out.push(length);
+        } else if word.chars().any(is_cjk) {
+            out.extend(
+                segment(word)
+                    .into_iter()
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| w.chars().any(char::is_alphanumeric)),
+            );
+        } else {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+/// Brackets, quotes and punctuation a word may be typed inside of.
+const OPENING: &str = "\"'([{“‘「【（《<";
+const CLOSING: &str = "')]}”’」】）》>:：!?！？。";
+
+/// `m8x20`, `m8×20`, `m8*20`: the thread `m8` and the length `20mm`.
+fn thread_by_length(word: &str) -> Option<(String, String)> {
+    let rest = word.strip_prefix('m')?;
+    let split = rest.find(['x', '×', '*'])?;
+    let (thread, length) = (&rest[..split], &rest[split..]);
+    let length = length.trim_start_matches(['x', '×', '*']);
+    let number = |t: &str| !t.is_empty() && t.parse::<f64>().is_ok_and(f64::is_finite);
+    (number(thread) && number(length)).then(|| (format!("m{thread}"), format!("{length}mm")))
+}
+
 /// Whether two words differ by at most one letter inserted, removed, changed, or two neighbours
 /// swapped (the distance the index's typo matching uses).
 pub(crate) fn one_edit_apart(a: &str, b: &str) -> bool {
@@ -294,6 +405,45 @@ mod tests {
         ]
     }
 
+    /// A word as one word.
+    fn whole(word: &str) -> Vec<String> {
+        vec![word.to_string()]
+    }
+
+    /// Words as the index would make them, without a dictionary: one per character of Chinese.
+    fn split(word: &str) -> Vec<String> {
+        word.chars().map(String::from).collect()
+    }
+
+    #[test]
+    fn what_a_buyer_types_is_read_as_meant() {
+        let read = |text: &str| words(text, &split);
+        assert_eq!(read("２０ｍｍ　Ｍ８"), ["20mm", "m8"], "full width");
+        assert_eq!(read("20㎜"), ["20mm"]);
+        assert_eq!(read("M8, 20mm."), ["m8", "20mm"], "punctuation");
+        assert_eq!(read("bolt,20mm;nut"), ["bolt", "20mm", "nut"]);
+        assert_eq!(
+            read("\"M8\" 'bolt' [M8] (bolt)"),
+            ["m8", "bolt", "m8", "bolt"]
+        );
+        assert_eq!(
+            read("3/4\" 0.5"),
+            ["3/4\"", "0.5"],
+            "inches keep their mark"
+        );
+        assert_eq!(
+            read("M8x20 m10×30 M6*16"),
+            ["m8", "20mm", "m10", "30mm", "m6", "16mm"]
+        );
+        assert_eq!(read("max mix"), ["max", "mix"], "not a thread");
+        assert_eq!(
+            read("螺丝M8"),
+            ["螺", "丝", "m", "8"],
+            "Chinese run together is segmented"
+        );
+        assert_eq!(read("PF-08-00000 6204-2RS"), ["pf-08-00000", "6204-2rs"]);
+    }
+
     #[test]
     fn numbers_with_units_and_listed_values_name_attributes() {
         let schemas = valves_and_bolts();
@@ -304,7 +454,7 @@ mod tests {
                 .map(|(i, s)| (CategoryId(uuid::Uuid::from_u128(i as u128)), s)),
             vec![],
         );
-        let read = v.read("valve 2.5 MPa m8 Carbon Steel 25bar");
+        let read = v.read("valve 2.5 MPa m8 Carbon Steel 25bar", &whole);
         let typed: Vec<&str> = read.iter().map(|m| m.typed.as_str()).collect();
         assert_eq!(
             typed,
@@ -324,7 +474,7 @@ mod tests {
         assert_eq!(read[4].numbers, vec![("max_pressure".to_string(), 25.0)]);
         assert!(read[0].numbers.is_empty() && read[0].values.is_empty());
         assert!(
-            v.read("20mm")[0].numbers.is_empty(),
+            v.read("20mm", &whole)[0].numbers.is_empty(),
             "no length attribute where the search looks"
         );
     }
@@ -332,16 +482,16 @@ mod tests {
     #[test]
     fn a_typo_still_names_the_synonym_group_but_never_in_a_number() {
         let v = Vocabulary::new([], vec![vec!["螺栓".into(), "bolt".into()]]);
-        let stainles = &v.read("stainles")[0];
+        let stainles = &v.read("stainles", &whole)[0];
         assert!(stainles.spellings.contains(&"不锈钢".to_string()));
         assert!(stainles.spellings.contains(&"a2".to_string()));
-        assert_eq!(v.read("螺丝")[0].spellings.len(), 5);
+        assert_eq!(v.read("螺丝", &whole)[0].spellings.len(), 5);
         assert_eq!(
-            v.read("bolt")[0].spellings,
+            v.read("bolt", &whole)[0].spellings,
             vec!["螺栓", "bolt"],
             "the category's group first"
         );
-        assert_eq!(v.read("ss3O4")[0].spellings, vec!["ss3o4"]);
+        assert_eq!(v.read("ss3O4", &whole)[0].spellings, vec!["ss3o4"]);
     }
 
     #[test]

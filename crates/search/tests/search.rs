@@ -1412,6 +1412,19 @@ fn a_number_with_its_unit_finds_the_attribute_it_names() {
     assert_eq!(found_in(&index, "bolt M8 20mm", None), ids(&p, &[4]));
     assert_eq!(found_in(&index, "m8 20 mm", Some(BOLTS)), ids(&p, &[4]));
     assert_eq!(found_in(&index, "2 cm", Some(BOLTS)), ids(&p, &[4, 5]));
+    // As people type them: punctuated, in full-width characters, a thread by its length.
+    for text in [
+        "M8, 20mm",
+        "bolt,m8;20mm.",
+        "(M8) \"20mm\"",
+        "Ｍ８　２０ｍｍ",
+        "m8 20㎜",
+        "M8x20",
+        "M8×20 bolt",
+        "m8*20",
+    ] {
+        assert_eq!(found_in(&index, text, None), ids(&p, &[4]), "{text}");
+    }
     // A product with the attribute is judged by its value, whatever its title says; one without
     // it (the valve rated only in its title) by its title.
     assert!(!found_in(&index, "M8 20mm", None).contains(&p[8]));
@@ -1443,6 +1456,12 @@ fn the_everyday_word_for_screw_and_a_typo_in_a_synonym_find_the_parts() {
     assert_eq!(found_in(&index, "stainles bolt", None), all(&[4, 5]));
     assert_eq!(found_in(&index, "stainless bolt", None), all(&[4, 5]));
     assert_eq!(found_in(&index, "stianless", None), all(&[4, 5]));
+    // Stainless steel is one thing, not stainless and steel; Chinese is typed run together.
+    assert_eq!(found_in(&index, "stainless steel bolt", None), all(&[4, 5]));
+    assert_eq!(found_in(&index, "不锈钢螺丝", None), all(&[4, 5]));
+    // (Every part here has the thread M8, as its attribute says whatever its title does.)
+    assert_eq!(found_in(&index, "螺丝M8", None), all(&[0, 1, 2, 4, 5, 6]));
+    assert!(found_in(&index, "螺丝M5", None).is_empty());
 }
 
 #[test]
@@ -1514,9 +1533,62 @@ fn without_a_category_results_count_by_category_and_facets_are_the_attributes_th
         .values
         .iter()
         .any(|v| v.value == "M10" && v.count == 2));
+    // A number chosen as a value must be a number; a category must exist to filter in it.
+    let mut q = SearchQuery {
+        category: Some(BOLTS),
+        ..Default::default()
+    };
+    q.values.insert("length".into(), vec!["abc".into()]);
+    let refused = index.search(&q).expect_err("not a number");
+    assert!(refused.to_string().contains("abc is not a number"), "{refused}");
+    q.values = [("thread".to_string(), vec!["M8".to_string()])].into();
+    q.category = Some(CategoryId(Uuid::from_u128(999)));
+    let refused = index.search(&q).expect_err("no such category");
+    assert!(refused.to_string().contains("no category"), "{refused}");
     // An attribute only one category has filters without a category too (the others lack it).
     let mut q = SearchQuery::default();
     q.ranges
         .insert("max_pressure".into(), (Some("20 bar".into()), None));
     assert_eq!(index.search(&q).expect("valves only have it").total, 1);
+}
+
+#[test]
+fn an_exact_part_number_comes_before_an_attribute_value_it_spells() {
+    use zhuchao_domain::category::{AttributeDef, AttributeKind};
+    // Given: twenty bearings of series 6204, and a bolt whose part number is 6204.
+    let bearings = CategoryId(Uuid::from_u128(21));
+    let series = vec![AttributeDef {
+        key: "series".into(),
+        label: "Series".into(),
+        kind: AttributeKind::Enum {
+            values: vec!["6204".into(), "6205".into()],
+        },
+        required: true,
+    }];
+    let mut parts: Vec<Part> = (0..20)
+        .map(|_| Part {
+            category: bearings,
+            part_number: "",
+            title: "Deep groove ball bearing",
+            attributes: vec![("series", AttributeValue::Enum("6204".into()))],
+        })
+        .collect();
+    parts.push(Part {
+        category: BOLTS,
+        part_number: "6204",
+        title: "Hex bolt",
+        attributes: vec![("thread", AttributeValue::Enum("M8".into()))],
+    });
+    let (index, ids) = shelf(&[(bearings, series), (BOLTS, hex_bolt_schema())], &parts);
+    // When: the number is typed.
+    let hits = index
+        .search(&SearchQuery {
+            text: Some("6204".into()),
+            first: 100,
+            ..Default::default()
+        })
+        .expect("search");
+    // Then: all are found, the part with that part number first.
+    assert_eq!(hits.total, 21);
+    assert_eq!(hits.hits[0].id, ids[20]);
 }

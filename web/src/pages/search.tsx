@@ -145,7 +145,7 @@ export function SearchPage() {
         <button class={`link ${f.category === c.id ? "chosen" : ""}`} aria-pressed={f.category === c.id} onClick={() => update({ category: c.id, values: {}, ranges: {} })}>
           {c.name}
         </button>
-        {n > 0 ? <span class="muted small count"> {n.toLocaleString()}</span> : null}
+        {n > 0 ? <span class="muted small tree-count">{n.toLocaleString()}</span> : null}
         {children(c.id).length ? (
           <ul>
             {children(c.id).map((k) => (
