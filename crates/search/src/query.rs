@@ -8,8 +8,8 @@ use base64::Engine;
 use std::ops::Bound;
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ExistsQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser,
-    RangeQuery, TermQuery,
+    BooleanQuery, ConstScoreQuery, ExistsQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    QueryParser, RangeQuery, TermQuery,
 };
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
@@ -102,8 +102,10 @@ fn phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// How much a part number typed outweighs title words.
-const PART_NUMBER_BOOST: f32 = 20.0;
+/// What a part number typed whole adds to a product's score (its beginning, half): a constant
+/// far above what title words or attribute values score, because a relevance score would fade
+/// where few products have part numbers (the field's length normalisation).
+const PART_NUMBER_SCORE: f32 = 1_000.0;
 
 fn with_text(filters: Box<dyn Query>, text: &Option<Box<dyn Query>>) -> Box<dyn Query> {
     match text {
@@ -207,20 +209,20 @@ impl SearchIndex {
     /// or, from three characters on, its beginning.
     fn part_number_query(&self, lower: &str) -> Vec<(Occur, Box<dyn Query>)> {
         let field = self.fields.part_number;
-        let exact: Box<dyn Query> = Box::new(BoostQuery::new(
+        let exact: Box<dyn Query> = Box::new(ConstScoreQuery::new(
             Box::new(TermQuery::new(
                 Term::from_field_text(field, lower),
                 IndexRecordOption::Basic,
             )),
-            PART_NUMBER_BOOST,
+            PART_NUMBER_SCORE,
         ));
         let mut found = vec![(Occur::Should, exact)];
         if lower.chars().count() >= 3 {
             let from = Term::from_field_text(field, lower);
             let to = Term::from_field_text(field, &format!("{lower}\u{10FFFF}"));
-            let prefix: Box<dyn Query> = Box::new(BoostQuery::new(
+            let prefix: Box<dyn Query> = Box::new(ConstScoreQuery::new(
                 Box::new(RangeQuery::new(Bound::Excluded(from), Bound::Excluded(to))),
-                PART_NUMBER_BOOST / 2.0,
+                PART_NUMBER_SCORE / 2.0,
             ));
             found.push((Occur::Should, prefix));
         }

@@ -1540,7 +1540,10 @@ fn without_a_category_results_count_by_category_and_facets_are_the_attributes_th
     };
     q.values.insert("length".into(), vec!["abc".into()]);
     let refused = index.search(&q).expect_err("not a number");
-    assert!(refused.to_string().contains("abc is not a number"), "{refused}");
+    assert!(
+        refused.to_string().contains("abc is not a number"),
+        "{refused}"
+    );
     q.values = [("thread".to_string(), vec!["M8".to_string()])].into();
     q.category = Some(CategoryId(Uuid::from_u128(999)));
     let refused = index.search(&q).expect_err("no such category");
@@ -1555,7 +1558,8 @@ fn without_a_category_results_count_by_category_and_facets_are_the_attributes_th
 #[test]
 fn an_exact_part_number_comes_before_an_attribute_value_it_spells() {
     use zhuchao_domain::category::{AttributeDef, AttributeKind};
-    // Given: twenty bearings of series 6204, and a bolt whose part number is 6204.
+    // Given: 300 bearings of series 6204, 300 bolts without part numbers, and one bolt whose
+    // part number is 6204 (so few products have part numbers that a relevance score would fade).
     let bearings = CategoryId(Uuid::from_u128(21));
     let series = vec![AttributeDef {
         key: "series".into(),
@@ -1565,12 +1569,20 @@ fn an_exact_part_number_comes_before_an_attribute_value_it_spells() {
         },
         required: true,
     }];
-    let mut parts: Vec<Part> = (0..20)
-        .map(|_| Part {
-            category: bearings,
-            part_number: "",
-            title: "Deep groove ball bearing",
-            attributes: vec![("series", AttributeValue::Enum("6204".into()))],
+    let mut parts: Vec<Part> = (0..600)
+        .map(|i| match i % 2 {
+            0 => Part {
+                category: bearings,
+                part_number: "",
+                title: "Deep groove ball bearing",
+                attributes: vec![("series", AttributeValue::Enum("6204".into()))],
+            },
+            _ => Part {
+                category: BOLTS,
+                part_number: "",
+                title: "Hex bolt",
+                attributes: vec![("thread", AttributeValue::Enum("M10".into()))],
+            },
         })
         .collect();
     parts.push(Part {
@@ -1589,6 +1601,6 @@ fn an_exact_part_number_comes_before_an_attribute_value_it_spells() {
         })
         .expect("search");
     // Then: all are found, the part with that part number first.
-    assert_eq!(hits.total, 21);
-    assert_eq!(hits.hits[0].id, ids[20]);
+    assert_eq!(hits.total, 301);
+    assert_eq!(hits.hits[0].id, ids[600]);
 }
