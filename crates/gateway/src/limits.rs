@@ -483,21 +483,29 @@ impl ExecutionStarted {
 /// Refuses a request whose document is too large or expands too far, and parses it once for
 /// the schema: installed on the schema, so it guards HTTP and WebSocket requests alike.
 ///
-/// A request whose introspection answers more than [`LARGE_INTROSPECTION`] entries runs on a
-/// thread of its own (the async workers go on serving others), one such request at a time.
+/// A request whose introspection answers more than [`LARGE_INTROSPECTION`] entries, or whose
+/// document asks for more than [`LARGE_DOCUMENT`] fields, runs on a thread of its own (the async
+/// workers go on serving others), one such request at a time.
 pub struct Bounded;
 
-/// One request's guard: how many introspection entries its document answers.
+/// One request's guard: how many introspection entries its document answers, and how many
+/// fields it asks for with its fragments expanded.
 #[derive(Default)]
 struct Guard {
     introspection: AtomicU64,
+    fields: AtomicU64,
 }
 
 /// Introspection answers above this size (a few milliseconds of work) run off the workers.
 pub const LARGE_INTROSPECTION: u64 = 500;
 
-/// Large introspection answers are built one at a time.
-static INTROSPECTING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+/// Documents asking for more fields than this run off the workers. The UI's largest document
+/// asks for a few hundred (a list's fields count once, however many items it answers); a
+/// document of thousands is resolved without yielding for tens of milliseconds.
+pub const LARGE_DOCUMENT: u64 = 500;
+
+/// Heavy requests (large introspection answers, large documents) run one at a time.
+static HEAVY: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 impl ExtensionFactory for Bounded {
     fn create(&self) -> Arc<dyn Extension> {
@@ -524,6 +532,7 @@ impl Extension for Guard {
         operation_fits(doc, name.as_deref(), &variables, over_http)
             .map_err(Refusal::into_server_error)?;
         expanded_fields(doc)
+            .map(|fields| self.fields.store(fields as u64, Ordering::Relaxed))
             .and_then(|_| one_password_mutation(doc))
             .and_then(|_| {
                 let registry = &ctx.schema_env.registry;
@@ -562,12 +571,14 @@ impl Extension for Guard {
         let multi_thread = runtime
             .as_ref()
             .is_some_and(|r| r.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if self.introspection.load(Ordering::Relaxed) <= LARGE_INTROSPECTION || !multi_thread {
+        let heavy = self.introspection.load(Ordering::Relaxed) > LARGE_INTROSPECTION
+            || self.fields.load(Ordering::Relaxed) > LARGE_DOCUMENT;
+        if !heavy || !multi_thread {
             return next.run(ctx, operation_name).await;
         }
-        // Introspection is answered without yielding; on a thread of its own it holds no
-        // worker that other requests wait for.
-        let _turn = INTROSPECTING.acquire().await;
+        // Introspection and a large document's fields are answered without yielding; on a
+        // thread of its own such a request holds no worker that other requests wait for.
+        let _turn = HEAVY.acquire().await;
         let runtime = runtime.expect("a multi-thread runtime");
         tokio::task::block_in_place(|| runtime.block_on(next.run(ctx, operation_name)))
     }

@@ -104,7 +104,10 @@ impl MarketQuery {
         at_least: Option<String>,
     ) -> async_graphql::Result<ProductSearchConnection> {
         caught_up(ctx, at_least).await?;
-        let query = search.into_query(first, after)?;
+        let mut query = search.into_query(first, after)?;
+        // Facets and category counts cost a walk over every result: only when asked for.
+        let look = ctx.look_ahead();
+        query.without_facets = !look.field("facets").exists() && !look.field("categories").exists();
         let first_page = query.after.is_none();
         let (text, category, filters) = (
             query.text.clone().unwrap_or_default(),

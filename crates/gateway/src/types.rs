@@ -465,6 +465,7 @@ impl ProductSearchInput {
             sort: self.sort.into(),
             first: first.map_or(20, |f| f.clamp(1, 100) as usize),
             after,
+            without_facets: false,
         })
     }
 }

@@ -59,6 +59,8 @@ pub(crate) struct Faceted {
     /// Per category (its id as the `category` field holds it), the facets its products are
     /// counted in; `None` counts every facet for every document.
     pub held: Option<std::sync::Arc<HashMap<String, Vec<usize>>>>,
+    /// Whether to count the documents by category.
+    pub categories: bool,
 }
 
 /// What one pass found.
@@ -273,7 +275,10 @@ impl Collector for Faceted {
                 None => open_facet(reader, key, *kind)?,
             });
         }
-        let category = fast.str("category")?;
+        let category = match self.categories || self.held.is_some() {
+            true => fast.str("category")?,
+            false => None,
+        };
         let terms = category.as_ref().map_or(0, |c| c.num_terms());
         let held = match (&self.held, &category) {
             (Some(held), Some(column)) => {

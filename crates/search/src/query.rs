@@ -59,6 +59,9 @@ pub struct SearchQuery {
     pub sort: Sort,
     pub first: usize,
     pub after: Option<String>,
+    /// Leave out the facets and the counts by category (the caller shows neither): the page and
+    /// the total only, at the cost of the page.
+    pub without_facets: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -416,8 +419,12 @@ impl SearchIndex {
             order,
             keep: offset + first,
             clauses: clauses.into_iter().collect(),
-            facets: schema.attributes.iter().map(facet_of).collect(),
-            held: own.is_none().then(|| scope.holds.clone()),
+            facets: match q.without_facets {
+                true => Vec::new(),
+                false => schema.attributes.iter().map(facet_of).collect(),
+            },
+            held: (own.is_none() && !q.without_facets).then(|| scope.holds.clone()),
+            categories: !q.without_facets,
         };
         let searcher = self.reader.searcher();
         let found = searcher.search(&query, &pass)?;
@@ -442,6 +449,7 @@ impl SearchIndex {
         let next = (offset + hits.len() < total)
             .then(|| URL_SAFE_NO_PAD.encode((offset + hits.len()).to_string()));
         let kept: Vec<usize> = match own {
+            _ if q.without_facets => Vec::new(),
             Some(_) => (0..schema.attributes.len()).collect(),
             None => scope.common(found.categories.keys().map(String::as_str)),
         };

@@ -1496,6 +1496,17 @@ fn without_a_category_results_count_by_category_and_facets_are_the_attributes_th
         vec![(VALVES, 4), (BOLTS, 4), (NUTS, 1), (DRILLS, 1)]
     );
     assert!(everything.facets.is_empty(), "{:?}", everything.facets);
+    // When: the caller shows no facets, none are counted; the page and total are the same.
+    let bare = index
+        .search(&SearchQuery {
+            first: 100,
+            without_facets: true,
+            ..Default::default()
+        })
+        .expect("search");
+    assert_eq!(bare.total, everything.total);
+    assert_eq!(bare.hits.len(), everything.hits.len());
+    assert!(bare.categories.is_empty() && bare.facets.is_empty());
     // When: M8, found among bolts and nuts.
     let m8 = search(Some("M8"), &[]);
     assert_eq!(counts(&m8), vec![(BOLTS, 2), (NUTS, 1)]);
