@@ -92,6 +92,30 @@ pub struct Loaded<S> {
     pub position: Position,
 }
 
+impl<S: Default> Default for Loaded<S> {
+    /// An aggregate before its first event.
+    fn default() -> Self {
+        Loaded {
+            state: S::default(),
+            version: None,
+            position: Position::START,
+        }
+    }
+}
+
+/// The aggregate after `page`, a run of its stream's next events.
+fn fold<A: Aggregate>(
+    mut loaded: Loaded<A::State>,
+    page: &[RecordedEvent],
+) -> Result<Loaded<A::State>, LoadError> {
+    for recorded in page {
+        loaded.state = A::evolve(loaded.state, &decode_recorded::<A>(recorded)?);
+        loaded.version = Some(recorded.version);
+        loaded.position = recorded.position;
+    }
+    Ok(loaded)
+}
+
 pub struct CommandHandler<S> {
     store: S,
     clock: Arc<dyn Clock>,
@@ -148,18 +172,7 @@ impl<S: EventStore + Clone> CommandHandler<S> {
                 loaded.push(self.load::<A>(id).await?);
                 continue;
             }
-            let mut state = A::State::default();
-            let (mut version, mut position) = (None, Position::START);
-            for recorded in &page {
-                state = A::evolve(state, &decode_recorded::<A>(recorded)?);
-                version = Some(recorded.version);
-                position = recorded.position;
-            }
-            loaded.push(Loaded {
-                state,
-                version,
-                position,
-            });
+            loaded.push(fold::<A>(Loaded::default(), &page)?);
         }
         Ok(loaded)
     }
@@ -169,20 +182,14 @@ impl<S: EventStore + Clone> CommandHandler<S> {
         id: impl Display,
     ) -> Result<Loaded<A::State>, LoadError> {
         let stream = stream_of::<A>(id)?;
-        let mut state = A::State::default();
-        let (mut version, mut position) = (None, Position::START);
+        let mut loaded = Loaded::default();
         let mut from = StreamFrom::Start;
         loop {
             let page = self
                 .store
                 .read_stream(&stream, from, Direction::Forwards, LOAD_PAGE)
                 .await?;
-            for recorded in &page {
-                let event = decode_recorded::<A>(recorded)?;
-                state = A::evolve(state, &event);
-                version = Some(recorded.version);
-                position = recorded.position;
-            }
+            loaded = fold::<A>(loaded, &page)?;
             match page.last() {
                 Some(last) if page.len() == LOAD_PAGE => {
                     from = StreamFrom::Version(last.version + 1)
@@ -190,11 +197,7 @@ impl<S: EventStore + Clone> CommandHandler<S> {
                 _ => break,
             }
         }
-        Ok(Loaded {
-            state,
-            version,
-            position,
-        })
+        Ok(loaded)
     }
 
     /// Decides `command` against the aggregate `id` and appends the outcome.

@@ -45,8 +45,6 @@ pub(crate) struct Meaning {
     pub typed: String,
     /// Spellings to look for in titles: the word, or its synonym group.
     pub spellings: Vec<String>,
-    /// Whether the title spellings forgive one typo (longer words of letters only).
-    pub forgiving: bool,
     /// Number attributes it names, with the value in the attribute's unit.
     pub numbers: Vec<(String, f64)>,
     /// Listed values it names: the attribute and the value as the category spells it.
@@ -158,8 +156,7 @@ impl Vocabulary {
                     .chars()
                     .all(|c| c.is_ascii_digit() || matches!(c, '.' | '/' | '-'));
                 let measure = number_first && Measure::parse(&pair).is_ok();
-                if measure || self.values.contains_key(&pair) || self.group(&pair, false).is_some()
-                {
+                if measure || known(&pair) {
                     out.push(self.meaning(pair));
                     i += 2;
                     continue;
@@ -223,7 +220,6 @@ impl Vocabulary {
         Meaning {
             typed,
             spellings,
-            forgiving,
             numbers,
             values,
             deciding,
@@ -233,30 +229,25 @@ impl Vocabulary {
     /// The synonym group a word belongs to: the categories' groups before the catalogue-wide
     /// ones, and a group it names exactly before one it names with a typo.
     fn group(&self, word: &str, forgiving: bool) -> Option<Vec<String>> {
-        let global = || SYNONYMS.iter().map(|g| g.iter().map(|s| s.to_string()));
-        let exact = self
-            .synonyms
-            .iter()
-            .find(|g| g.iter().any(|s| s == word))
-            .cloned()
-            .or_else(|| {
-                global()
-                    .map(Vec::from_iter)
-                    .find(|g| g.iter().any(|s| s == word))
-            });
+        fn holding<'g, G: AsRef<str> + 'g>(
+            groups: impl IntoIterator<Item = &'g [G]>,
+            held: impl Fn(&str) -> bool,
+        ) -> Option<Vec<String>> {
+            groups
+                .into_iter()
+                .find(|g| g.iter().any(|s| held(s.as_ref())))
+                .map(|g| g.iter().map(|s| s.as_ref().to_string()).collect())
+        }
+        let of = |held: &dyn Fn(&str) -> bool| {
+            holding(self.synonyms.iter().map(Vec::as_slice), held)
+                .or_else(|| holding(SYNONYMS.iter().copied(), held))
+        };
+        let exact = of(&|s| s == word);
         if exact.is_some() || !forgiving {
             return exact;
         }
         // `bolts` is one letter from `bolt`: the member may be a letter shorter than the word.
-        let near = |g: &Vec<String>| {
-            g.iter()
-                .any(|s| s.chars().count() + 1 >= FUZZY_FROM && one_edit_apart(s, word))
-        };
-        self.synonyms
-            .iter()
-            .find(|g| near(g))
-            .cloned()
-            .or_else(|| global().map(Vec::from_iter).find(near))
+        of(&|s| s.chars().count() + 1 >= FUZZY_FROM && one_edit_apart(s, word))
     }
 }
 

@@ -256,6 +256,14 @@ async fn world(products: usize) -> World {
     }
 }
 
+/// A world of `products` and an index of all its events.
+async fn indexed_world(products: usize) -> (World, SearchIndex) {
+    let w = world(products).await;
+    let index = SearchIndex::in_memory().expect("index");
+    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    (w, index)
+}
+
 async fn all_events(store: &EmbeddedStore, after: u64) -> Vec<RecordedEvent> {
     let mut out = Vec::new();
     let mut at = Position::from_u64(after);
@@ -353,9 +361,7 @@ fn brute<'a>(truth: &'a [Truth], q: &SearchQuery, except: Option<&str>) -> Vec<&
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_and_facet_counts_match_a_brute_force_filter() {
-    let w = world(240).await;
-    let index = SearchIndex::in_memory().expect("index");
-    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let (w, index) = indexed_world(240).await;
     let mut dice = Dice(7);
     for round in 0..120 {
         let mut q = SearchQuery {
@@ -479,9 +485,7 @@ async fn results_and_facet_counts_match_a_brute_force_filter() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ranges_accept_any_unit_the_category_knows() {
-    let w = world(120).await;
-    let index = SearchIndex::in_memory().expect("index");
-    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let (w, index) = indexed_world(120).await;
     let mut inches = SearchQuery {
         category: Some(w.category),
         first: 100,
@@ -560,9 +564,7 @@ async fn ranges_accept_any_unit_the_category_knows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_category_tree_text_sort_and_paging_work() {
-    let w = world(120).await;
-    let index = SearchIndex::in_memory().expect("index");
-    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let (w, index) = indexed_world(120).await;
     let parent = w
         .market
         .handler
@@ -667,9 +669,7 @@ async fn the_category_tree_text_sort_and_paging_work() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unpublished_products_and_suspended_suppliers_disappear_and_come_back() {
-    let w = world(60).await;
-    let index = SearchIndex::in_memory().expect("index");
-    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let (w, index) = indexed_world(60).await;
     let visible = |index: &SearchIndex| {
         index
             .search(&SearchQuery {
@@ -813,9 +813,7 @@ async fn a_restart_resumes_from_the_checkpoint_and_replays_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_value_chosen_twice_counts_once() {
-    let w = world(60).await;
-    let index = SearchIndex::in_memory().expect("index");
-    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let (w, index) = indexed_world(60).await;
     let mut once = SearchQuery {
         category: Some(w.category),
         first: 100,
@@ -837,9 +835,7 @@ async fn a_value_chosen_twice_counts_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_number_chosen_from_its_facet_selects_that_number() {
-    let w = world(80).await;
-    let index = SearchIndex::in_memory().expect("index");
-    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let (w, index) = indexed_world(80).await;
     // Given: the length facet's most common value, as the facet lists it (`20`, not `20.0`).
     let browse = SearchQuery {
         category: Some(w.category),
@@ -882,9 +878,7 @@ async fn a_number_chosen_from_its_facet_selects_that_number() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn synonyms_and_a_typo_still_find_the_part() {
-    let w = world(90).await;
-    let index = SearchIndex::in_memory().expect("index");
-    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let (w, index) = indexed_world(90).await;
     let find = |text: &str| {
         let q = SearchQuery {
             text: Some(text.into()),
@@ -1103,9 +1097,7 @@ async fn a_category_s_synonyms_work_in_it_and_below_it_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn facets_that_split_the_results_come_first() {
-    let w = world(90).await;
-    let index = SearchIndex::in_memory().expect("index");
-    index.apply(&all_events(&w.store, 0).await).expect("apply");
+    let (w, index) = indexed_world(90).await;
     // Given a search in the category: the required attributes come in the schema's order.
     let q = SearchQuery {
         category: Some(w.category),
