@@ -207,9 +207,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Some(dist) => app.merge(zhuchao_gateway::web::ui(dist)),
         None => app,
     };
-    let app = app.layer(axum::middleware::map_response(
-        zhuchao_gateway::headers::security_headers,
-    ));
+    let app = app
+        .layer(axum::middleware::map_response(
+            zhuchao_gateway::headers::security_headers,
+        ))
+        .layer(zhuchao_gateway::compression::layer());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;

@@ -378,3 +378,92 @@ fn uploaded_files_are_kept_by_content_and_shown_only_to_signed_in_users() {
         404
     );
 }
+
+/// Sends `request` and answers the raw response: its head as text, its body as bytes.
+fn raw_exchange(server: &Server, request: &str) -> (String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(&server.address).expect("connect");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&response[..split]).to_lowercase();
+    (head, response[split + 4..].to_vec())
+}
+
+/// Joins the chunks of a chunked body.
+fn dechunk_bytes(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line = body
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size");
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..line]).unwrap().trim(), 16)
+            .expect("hex size");
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[line + 2..line + 2 + size]);
+        body = &body[line + 2 + size + 2..];
+    }
+}
+
+#[test]
+fn answers_travel_compressed_when_the_client_accepts_it() {
+    use std::io::Read;
+    // Given a marketplace with a catalogue
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let query = json!({ "query": "{ products(first: 50) { edges { node { id title tiers { minQuantity unitPrice { formatted } } attributes { key value } } } } }" })
+        .to_string();
+    let request = |encoding: &str| {
+        format!(
+            "POST /graphql HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n{encoding}Content-Length: {}\r\n\r\n{query}",
+            query.len()
+        )
+    };
+    // When the same query is asked plainly, with gzip and with brotli accepted
+    let (plain_head, plain) = raw_exchange(&server, &request(""));
+    let (gzip_head, gzip) = raw_exchange(&server, &request("Accept-Encoding: gzip\r\n"));
+    let (br_head, br) = raw_exchange(&server, &request("Accept-Encoding: br, gzip\r\n"));
+    // Then each answer says how it is encoded, and all three decode to the same document
+    assert!(!plain_head.contains("content-encoding"), "{plain_head}");
+    let plain = if plain_head.contains("chunked") {
+        dechunk_bytes(&plain)
+    } else {
+        plain
+    };
+    assert!(gzip_head.contains("content-encoding: gzip"), "{gzip_head}");
+    assert!(br_head.contains("content-encoding: br"), "{br_head}");
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&dechunk_bytes(&gzip)[..])
+        .read_to_end(&mut unzipped)
+        .expect("gzip");
+    let mut unbrotlied = Vec::new();
+    brotli_decompressor::Decompressor::new(&dechunk_bytes(&br)[..], 4096)
+        .read_to_end(&mut unbrotlied)
+        .expect("brotli");
+    assert_eq!(unzipped, plain);
+    assert_eq!(unbrotlied, plain);
+    // And the compressed forms are a fraction of the plain one
+    let document: serde_json::Value = serde_json::from_slice(&plain).expect("json");
+    assert!(document["data"]["products"]["edges"]
+        .as_array()
+        .is_some_and(|e| e.len() == 50));
+    assert!(
+        gzip.len() * 3 < plain.len(),
+        "gzip {} of {}",
+        gzip.len(),
+        plain.len()
+    );
+    assert!(
+        br.len() * 3 < plain.len(),
+        "br {} of {}",
+        br.len(),
+        plain.len()
+    );
+}

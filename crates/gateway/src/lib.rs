@@ -6,6 +6,7 @@ pub mod access;
 pub mod analytics_api;
 pub mod api;
 pub mod auth;
+pub mod compression;
 pub mod connections;
 pub mod demo;
 pub mod enums;
