@@ -333,7 +333,7 @@ fn every_role_is_allowed_exactly_what_it_should_be() {
     w.check(
         "acceptQuote",
         "acceptQuote",
-        "mutation($q: ID!) { acceptQuote(quoteId: $q) { userErrors { code } } }",
+        "mutation($q: ID!) { acceptQuote(quoteId: $q, address: \"宁波市北仑区 1 号\") { userErrors { code } } }",
         json!({ "q": w.rival_quote }),
         &[Buyer],
     );

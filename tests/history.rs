@@ -104,7 +104,7 @@ fn deal() -> Deal {
     let between_counter_and_revision = server.now();
     tick();
     server.mutate(Some(&winner), "reviseQuote", &format!("mutation($q: ID!, $v: DateTime!) {{ reviseQuote(quoteId: $q, unitPrice: {{minor: \"72\", currency: CNY}}, leadTimeDays: 10, validUntil: $v) {{ quote {{ id }} {RESULT} }} }}"), json!({ "q": winning_quote, "v": valid }));
-    let accept = format!("mutation($q: ID!) {{ acceptQuote(quoteId: $q) {{ order {{ id number status availableActions }} {RESULT} }} }}");
+    let accept = format!("mutation($q: ID!) {{ acceptQuote(quoteId: $q, address: \"宁波市北仑区 1 号\") {{ order {{ id number status availableActions }} {RESULT} }} }}");
     let accepted = server.mutate(
         Some(&buyer),
         "acceptQuote",

@@ -277,21 +277,40 @@ fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an_order
     assert_eq!(seen["rfq"]["quotes"].as_array().map(Vec::len), Some(2));
     server.mutate(Some(&buyer), "counterOffer", &format!("mutation($q: ID!) {{ counterOffer(quoteId: $q, unitPrice: {{minor: \"66\", currency: CNY}}, note: \"0.66?\") {{ quote {{ id }} {RESULT} }} }}"), json!({ "q": c_quote }));
     server.mutate(Some(&c_token), "reviseQuote", &format!("mutation($q: ID!, $v: DateTime!) {{ reviseQuote(quoteId: $q, unitPrice: {{minor: \"68\", currency: CNY}}, leadTimeDays: 8, validUntil: $v, note: \"0.68\") {{ quote {{ id }} {RESULT} }} }}"), json!({ "q": c_quote, "v": iso(valid) }));
+    // Accepting needs a delivery address: without one nothing is decided.
+    let nowhere = server.gql(
+        Some(&buyer),
+        &format!("mutation($q: ID!) {{ acceptQuote(quoteId: $q, address: \" \") {{ order {{ id }} {RESULT} }} }}"),
+        json!({ "q": c_quote }),
+    );
+    assert_eq!(
+        nowhere["data"]["acceptQuote"]["userErrors"][0]["message"],
+        "a delivery address is required",
+        "{nowhere}"
+    );
     let accepted = server.mutate(
         Some(&buyer),
         "acceptQuote",
-        &format!("mutation($q: ID!) {{ acceptQuote(quoteId: $q) {{ order {{ id }} {RESULT} }} }}"),
+        &format!("mutation($q: ID!) {{ acceptQuote(quoteId: $q, address: \"浙江省宁波市北仑区 1 号\") {{ order {{ id }} {RESULT} }} }}"),
         json!({ "q": c_quote }),
     );
     let order = eventually(
         &server,
         Some(&buyer),
-        "query($o: ID!) { order(id: $o) { supplierId total { minor } status } }",
+        "query($o: ID!) { order(id: $o) { supplierId total { minor } status address lines { title } } }",
         json!({ "o": accepted["order"]["id"] }),
         |_| true,
     );
     assert_eq!(order["order"]["supplierId"], c);
     assert_eq!(order["order"]["total"]["minor"], (68 * 5000).to_string());
+    assert_eq!(order["order"]["address"], "浙江省宁波市北仑区 1 号");
+    assert!(
+        !order["order"]["lines"][0]["title"]
+            .as_str()
+            .unwrap_or("RFQ")
+            .starts_with("RFQ "),
+        "the order is named as the RFQ, not by its id: {order}"
+    );
 }
 
 #[test]

@@ -1560,7 +1560,7 @@ fn every_mutation_on_someone_elses_object_answers_as_if_it_did_not_exist() {
     let probes: Vec<(&str, &str, &str, &str, Value, Value)> = vec![
         ("rateOrder", "buyer", "mutation($x: ID!) { rateOrder(orderId: $x, quality: 1, delivery: 1, service: 1) { userErrors { code field message } } }", "Order", completed.clone(), random("Order")),
         ("cancelRfq", "buyer", "mutation($x: ID!) { cancelRfq(rfqId: $x, reason: \"probe\") { userErrors { code field message } } }", "Rfq", rfq["id"].clone(), random("Rfq")),
-        ("acceptQuote", "buyer", "mutation($x: ID!) { acceptQuote(quoteId: $x) { userErrors { code field message } } }", "Quote", quote.clone(), random("Quote")),
+        ("acceptQuote", "buyer", "mutation($x: ID!) { acceptQuote(quoteId: $x, address: \"宁波市北仑区 1 号\") { userErrors { code field message } } }", "Quote", quote.clone(), random("Quote")),
         ("counterOffer", "buyer", "mutation($x: ID!) { counterOffer(quoteId: $x, unitPrice: {minor: \"1\", currency: CNY}) { userErrors { code field message } } }", "Quote", quote.clone(), random("Quote")),
         ("addEvidence", "buyer", "mutation($x: ID!) { addEvidence(disputeId: $x, text: \"probe\") { userErrors { code field message } } }", "Dispute", dispute.clone(), random("Dispute")),
         ("withdrawDispute", "buyer", "mutation($x: ID!) { withdrawDispute(disputeId: $x) { userErrors { code field message } } }", "Dispute", dispute.clone(), random("Dispute")),

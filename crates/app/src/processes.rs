@@ -312,6 +312,7 @@ impl<S: EventStore + Clone> Processes<S> {
                 title: a.title,
                 quantity: a.quantity,
                 unit_price: a.unit_price,
+                address: a.address,
                 at: a.at,
             };
             self.market.run::<Order>(&ctx, a.order, place).await?;

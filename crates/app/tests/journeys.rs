@@ -407,6 +407,7 @@ async fn an_rfq_opens_to_the_pool_after_its_sla_and_an_accepted_quote_becomes_an
                 quote: quote_pool,
                 buyer: BUYER,
                 order,
+                address: "宁波市北仑区 1 号".into(),
                 at,
             },
         )

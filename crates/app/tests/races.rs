@@ -76,6 +76,7 @@ async fn two_hundred_tasks_racing_to_accept_quotes_award_exactly_one() {
                     quote,
                     buyer: BUYER,
                     order: OrderId(Uuid::now_v7()),
+                    address: "宁波市北仑区 1 号".into(),
                     at: now + HOUR_MS,
                 };
                 market.run::<Rfq>(&ctx("buyer"), rfq, accept).await

@@ -557,6 +557,7 @@ fn advance(
                     quote,
                     buyer: buyer.user,
                     order,
+                    address: "浙江省宁波市北仑区新碶街道 88 号".into(),
                     at,
                 },
             )?;
@@ -579,6 +580,7 @@ fn advance(
                         .map_or_else(String::new, |r| r.title.clone()),
                     quantity: state.request.as_ref().map_or(1, |r| r.quantity),
                     unit_price: q.unit_price,
+                    address: "浙江省宁波市北仑区新碶街道 88 号".into(),
                     at,
                 },
             )?;
@@ -952,6 +954,7 @@ pub async fn live_orders(
                     title: "Hex bolts M8×30, A2-70".into(),
                     quantity: 500,
                     unit_price: Money::cny(35),
+                    address: "宁波市北仑区 1 号".into(),
                     at,
                 },
             )?;

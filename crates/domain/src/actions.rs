@@ -265,6 +265,8 @@ pub fn quote_actions(
                 quote,
                 buyer: user,
                 order: OrderId(uuid::Uuid::nil()),
+                // Whether the quote may be accepted; the address comes with the acceptance.
+                address: "the buyer's address".into(),
                 at: now,
             };
             if accepted::<Rfq>(state, accept) {
@@ -518,6 +520,7 @@ mod tests {
                 title: "Flange bolts M10×45".into(),
                 quantity: 5000,
                 unit_price: Money::cny(80),
+                address: "宁波市北仑区 1 号".into(),
                 at: 0,
             }],
         )

@@ -150,6 +150,7 @@ pub enum OrderCommand {
         title: String,
         quantity: u64,
         unit_price: Money,
+        address: String,
         at: Timestamp,
     },
     /// The escrow was funded. On a cancelled order the money is owed back at once.
@@ -562,6 +563,7 @@ impl Aggregate for Order {
                 title,
                 quantity,
                 unit_price,
+                address,
                 at,
             } => {
                 let source = OrderSource::Quote { rfq, quote };
@@ -595,7 +597,7 @@ impl Aggregate for Order {
                     lines: vec![line],
                     shipping: Money::zero(unit_price.currency),
                     total,
-                    address: String::new(),
+                    address,
                     at,
                 })])
             }
@@ -1094,10 +1096,16 @@ pub(crate) mod tests {
             title: "flange bolts".into(),
             quantity: 5000,
             unit_price: Money::cny(72),
+            address: "宁波市北仑区 1 号".into(),
             at: 0,
         };
         let state = run(OrderState::default(), vec![cmd()]);
         assert_eq!(state.total, Some(Money::cny(360_000)));
+        assert_eq!(
+            state.address.as_deref(),
+            Some("宁波市北仑区 1 号"),
+            "delivered where the buyer said"
+        );
         assert_eq!(
             Order::decide(&state, cmd()),
             Ok(vec![]),

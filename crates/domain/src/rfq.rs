@@ -180,10 +180,12 @@ pub enum RfqCommand {
         note: String,
         at: Timestamp,
     },
+    /// The buyer accepts a quote: the order made from it goes to `address`.
     Accept {
         quote: QuoteId,
         buyer: UserId,
         order: OrderId,
+        address: String,
         at: Timestamp,
     },
     ExpireQuotes {
@@ -206,10 +208,28 @@ crate::event_data! {
     QuoteRevised { quote: QuoteId, supplier: SupplierId, unit_price: Money, lead_time_days: u32, valid_until: Timestamp, note: String, revision: u32, at: Timestamp }
     CounterOffered { quote: QuoteId, supplier: SupplierId, unit_price: Money, note: String, at: Timestamp }
     QuoteExpired { quote: QuoteId, supplier: SupplierId, at: Timestamp }
-    QuoteAccepted { quote: QuoteId, supplier: SupplierId, buyer: UserId, company: CompanyId, order: OrderId, unit_price: Money, quantity: u64, total: Money, lead_time_days: u32, title: String, at: Timestamp }
     QuoteNotSelected { quote: QuoteId, supplier: SupplierId, at: Timestamp }
     RfqCancelled { reason: String, at: Timestamp }
     RfqExpired { at: Timestamp }
+}
+
+/// A quote accepted: the order it becomes. Acceptances recorded before the buyer gave a
+/// delivery address with them read with an empty one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuoteAccepted {
+    pub quote: QuoteId,
+    pub supplier: SupplierId,
+    pub buyer: UserId,
+    pub company: CompanyId,
+    pub order: OrderId,
+    pub unit_price: Money,
+    pub quantity: u64,
+    pub total: Money,
+    pub lead_time_days: u32,
+    pub title: String,
+    #[serde(default)]
+    pub address: String,
+    pub at: Timestamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -548,10 +568,15 @@ impl Aggregate for Rfq {
                 quote,
                 buyer,
                 order,
+                address,
                 at,
             } => {
                 if state.buyer != Some(buyer) {
                     return Err(RfqError::NotYourRfq);
+                }
+                let address = address.trim().to_string();
+                if address.is_empty() {
+                    return Err(RfqError::Missing("a delivery address"));
                 }
                 if !state.deciding() {
                     return Err(RfqError::Closed(state.status));
@@ -564,7 +589,7 @@ impl Aggregate for Rfq {
                     .unit_price
                     .times(state.quantity)
                     .map_err(|_| RfqError::BadPrice)?;
-                let (Some(company), Some(id)) = (state.company, state.id) else {
+                let (Some(company), Some(request)) = (state.company, state.request.as_ref()) else {
                     return Err(RfqError::NotFound);
                 };
                 let mut events = vec![E::QuoteAccepted(QuoteAccepted {
@@ -577,7 +602,8 @@ impl Aggregate for Rfq {
                     quantity: state.quantity,
                     total,
                     lead_time_days: q.lead_time_days,
-                    title: format!("RFQ {id}"),
+                    title: request.title.clone(),
+                    address,
                     at,
                 })];
                 events.extend(
@@ -1183,8 +1209,18 @@ mod tests {
             quote: QuoteId(Uuid::from_u128(q)),
             buyer,
             order,
+            address: "宁波市北仑区 1 号".into(),
             at,
         };
+        let mut nowhere = accept(2, BUYER, DAY);
+        if let C::Accept { address, .. } = &mut nowhere {
+            *address = "  ".into();
+        }
+        assert_eq!(
+            Rfq::decide(&state, nowhere),
+            Err(RfqError::Missing("a delivery address")),
+            "an order needs somewhere to go"
+        );
         assert_eq!(
             Rfq::decide(&state, accept(2, OTHER_BUYER, DAY)),
             Err(RfqError::NotYourRfq)
@@ -1200,6 +1236,12 @@ mod tests {
                 assert_eq!(a.supplier, INVITED_B);
                 assert_eq!(a.total, Money::cny(72 * 5000));
                 assert_eq!(a.order, order);
+                assert_eq!(a.address, "宁波市北仑区 1 号");
+                assert_eq!(
+                    a.title,
+                    state.request.as_ref().unwrap().title,
+                    "the order is named as the RFQ"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -1243,6 +1285,7 @@ mod tests {
             quote: QuoteId(Uuid::from_u128(1)),
             buyer: BUYER,
             order: OrderId(Uuid::nil()),
+            address: "宁波市北仑区 1 号".into(),
             at: 6 * DAY,
         };
         assert_eq!(Rfq::decide(&state, accept), Err(RfqError::QuoteNotLive));
@@ -1306,5 +1349,22 @@ mod tests {
             ),
             Err(RfqError::Closed(RfqStatus::Cancelled))
         );
+    }
+
+    #[test]
+    fn an_acceptance_recorded_without_an_address_reads_with_an_empty_one() {
+        let old = serde_json::json!({
+            "type": "QuoteAccepted",
+            "data": {
+                "quote": Uuid::from_u128(1), "supplier": Uuid::from_u128(2), "buyer": Uuid::from_u128(3),
+                "company": Uuid::from_u128(4), "order": Uuid::from_u128(5),
+                "unit_price": Money::cny(72), "quantity": 10, "total": Money::cny(720),
+                "lead_time_days": 5, "title": "RFQ 1", "at": 0
+            }
+        });
+        match serde_json::from_value::<RfqEvent>(old).expect("an old acceptance reads") {
+            RfqEvent::QuoteAccepted(a) => assert_eq!(a.address, ""),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1677,12 +1677,14 @@ impl MarketMutation {
         .into())
     }
 
-    /// Buyers: accept a quote; an order is made from it (`order` in the answer). Accepting the
-    /// same quote again answers the first acceptance.
+    /// Buyers: accept a quote; an order is made from it (`order` in the answer), delivered to
+    /// `address`. Accepting the same quote again answers the first acceptance.
     async fn accept_quote(
         &self,
         ctx: &Context<'_>,
         quote_id: ID,
+        #[graphql(validator(custom = "crate::text_limits::ADDRESS.of(\"address\")"))]
+        address: String,
     ) -> async_graphql::Result<AcceptQuotePayload> {
         let (user, _) = buyer(ctx)?;
         let (rfq, quote) = try_input!(quote_of(ctx, &quote_id).await?);
@@ -1692,6 +1694,7 @@ impl MarketMutation {
             quote,
             buyer: user,
             order,
+            address,
             at: a.market.handler.now(),
         };
         let accepted = a.market.run::<Rfq>(&command_context(ctx), rfq, c).await;

@@ -84,6 +84,7 @@ impl Writer {
                     title: "Flange bolts M10".into(),
                     quantity: 100,
                     unit_price: Money::cny(150),
+                    address: "宁波市北仑区 1 号".into(),
                     at,
                 },
             )
