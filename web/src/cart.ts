@@ -1,4 +1,6 @@
-// The buyer's cart, kept in the browser until checkout places one order per supplier.
+// The buyer's cart, kept in the browser until checkout places one order per supplier. It keeps
+// what was chosen (the part and how many), never a price: the cart prices each line from the
+// part's current tiers at its current quantity.
 import { signal } from "./state";
 
 export interface CartLine {
@@ -6,8 +8,6 @@ export interface CartLine {
   supplierId: string;
   title: string;
   quantity: number;
-  moq: number;
-  unitPrice: string;
 }
 
 const KEY = "zhuchao.cart";

@@ -52,6 +52,46 @@ const ZH: Record<string, string> = {
   "sessions": "访问", "searched": "搜索", "viewed a product": "浏览商品", "cart or RFQ": "加购或询价", "ordered": "下单",
   "paid": "支付", "product views": "商品浏览", "added to cart": "加入购物车", "Product views": "商品浏览",
   "Total": "合计",
+  // Statuses (the API's enums, humanised)
+  "Placed": "已下单", "Paid": "已支付", "Shipped": "已发货", "Delivered": "已送达", "Received": "已收货", "Completed": "已完成",
+  "Cancelled": "已取消", "Return requested": "退货申请中", "Return approved": "退货已同意", "Returned": "已退回",
+  "Return received": "退货已签收", "Refunded": "已退款", "Disputed": "纠纷中", "Resolved": "已解决", "Abandoned": "已放弃",
+  "Open": "进行中", "Under review": "审核中", "Ruled": "已裁决", "Withdrawn": "已撤回", "Pending": "待审核", "Approved": "已通过",
+  "Rejected": "已驳回", "Expired": "已过期", "Draft": "草稿", "Published": "已上架", "Unpublished": "已下架", "Delisted": "已强制下架",
+  "Live": "有效", "Accepted": "已接受", "Not selected": "未中标", "Quoted": "已报价", "Awarded": "已授标", "Applied": "已申请",
+  "Active": "正常", "Lapsed": "已失效", "Suspended": "已暂停", "Exited": "已清退",
+  // Search, compare, cart and confirmations
+  "Compare": "对比", "Compare side by side": "并排对比", "Clear": "清空", "Verified": "已认证",
+  "Verified supplier: business documents checked by Zhuchao": "认证供应商：营业资质已由筑巢审核",
+  "Guaranteed supplier: a deposit is held against disputes": "保证金供应商：已缴纳保证金，用于纠纷赔付",
+  "Supplier level": "供应商等级", "Compare parts": "零件对比", "Remove": "移除", "View": "查看",
+  "Pick up to 4 parts in the search results to compare them here.": "在搜索结果中勾选最多 4 个零件，在此对比。",
+  "Differences only": "只看不同项", "Price at MOQ": "起订量单价",
+  "Subtotal": "小计", "Shipping": "运费", "Grand total": "总计", "Check out": "去结算",
+  "Confirm and pay": "确认并支付", "Review your orders": "确认订单",
+  "The money is held in escrow by Zhuchao and released to each supplier only when you confirm receipt, or automatically some days after delivery if you open no dispute.":
+    "货款由筑巢托管，您确认收货后才会付给供应商；如未发起纠纷，送达若干天后自动放款。",
+  "Paid into escrow": "已支付到托管", "Orders placed and paid": "订单已下单并支付",
+  "Below the minimum order quantity": "低于起订量", "Not a whole number of packs": "不是整包数量",
+  "More than in stock": "超过库存", "No longer available": "已不可购买", "per pack": "每包",
+  "Fix the lines marked above before checking out.": "请先修正上面标出的商品行再结算。",
+  "pieces": "件", "Release the money to the supplier?": "确认放款给供应商？",
+  "Confirming receipt releases the money held in escrow to the supplier and cannot be undone. Inspect the goods first: a return or a dispute is possible only before you confirm.":
+    "确认收货后，托管的货款将付给供应商，且无法撤销。请先验货：退货或纠纷只能在确认收货前发起。",
+  "Release": "放款", "Accept this quote?": "接受此报价？",
+  "Accepting makes an order at this price, to be paid into escrow; the other quotes are declined.":
+    "接受后将按此价格生成订单并支付到托管；其他报价将被拒绝。",
+  "Accept and order": "接受并下单", "Order total": "订单总额", "Placed on": "下单时间", "Items": "商品", "Filters": "筛选", "Released to the supplier": "已放款给供应商", "Refunded to the buyer": "已退款给买家", "Still held": "托管中",
+  // Timeline entries (the API's kinds, humanised)
+  "Order placed": "已下单", "Order paid": "已支付", "Order shipped": "已发货", "Order delivered": "已送达", "Order received": "已确认收货",
+  "Order completed": "订单完成", "Order cancelled": "订单取消", "Order refunded": "已退款", "Order disputed": "发起纠纷",
+  "Order rated": "已评价", "Order abandoned": "订单放弃", "Return shipped": "退货已寄出", "Return rejected": "退货被拒绝",
+  "Payment captured": "已收款", "Escrow opened": "托管开启", "Escrow funded": "托管已入账", "Escrow released": "托管已放款",
+  "Escrow refunded": "托管已退款", "Escrow held": "托管冻结", "Escrow unheld": "托管解冻", "Dispute opened": "发起纠纷",
+  "Evidence submitted": "提交证据", "Dispute assigned": "纠纷已受理", "Dispute ruled": "纠纷已裁决", "Dispute withdrawn": "纠纷已撤回",
+  "Rfq created": "发起询价", "Rfq opened to pool": "询价进入公开池", "Quote submitted": "提交报价", "Quote revised": "修改报价",
+  "Counter offered": "还价", "Quote expired": "报价过期", "Quote accepted": "接受报价", "Quote not selected": "报价未中标",
+  "Rfq cancelled": "询价取消", "Rfq expired": "询价过期", "against target": "相对目标价", "Choose a category to see its suppliers.": "先选择类目，再选择该类目的供应商。", "Need a variant? Request a quote": "需要其他规格？发起询价",
 };
 
 export function t(text: string): string {

@@ -22,13 +22,18 @@ import { InboxPage } from "./pages/inbox";
 import { ReviewQueuePage, DisputeQueuePage, DisputePage } from "./pages/agent";
 import { AnalyticsPage } from "./pages/analytics";
 import { SupplierPage } from "./pages/supplier";
+import { ComparePage } from "./pages/compare";
 
-function useRoute(): string[] {
+/** The screen the hash names, and how many times the hash has changed (a screen keyed by it
+ * starts again from its URL: Back to a search restores that search). */
+function useRoute(): [string[], number] {
   const read = () => (location.hash.replace(/^#\/?/, "").split("?")[0] || "search").split("/").map(decodeURIComponent);
   const [route, setRoute] = useState(read);
+  const [visit, setVisit] = useState(0);
   useEffect(() => {
     const on = () => {
       setRoute(read());
+      setVisit((n) => n + 1);
       trackPage("/" + read().join("/"));
       window.scrollTo(0, 0);
     };
@@ -37,7 +42,7 @@ function useRoute(): string[] {
     setRoute(read());
     return () => window.removeEventListener("hashchange", on);
   }, []);
-  return route;
+  return [route, visit];
 }
 
 function Nav({ user }: { user: User | null }) {
@@ -101,7 +106,7 @@ function Nav({ user }: { user: User | null }) {
 }
 
 function App() {
-  const route = useRoute();
+  const [route, visit] = useRoute();
   const user = useSignal(me);
   useSignal(lang);
   const [ready, setReady] = useState(!token());
@@ -139,7 +144,8 @@ function App() {
     case "dispute": screen = <DisputePage id={id} />; break;
     case "analytics": screen = <AnalyticsPage />; break;
     case "supplier": screen = <SupplierPage id={id} />; break;
-    default: screen = <SearchPage />;
+    case "compare": screen = <ComparePage />; break;
+    default: screen = <SearchPage key={visit} />;
   }
   return (
     <>

@@ -24,3 +24,13 @@ export function initialPosition(): string | null {
 export function route(screen: string, id: string): string {
   return `/${screen}/${encodeURIComponent(id)}`;
 }
+
+/** Rewrites the current screen's query parameters in place (no new history entry), so that
+ * Back from the next screen returns to this one as it was left. */
+export function keepParams(path: string, params: URLSearchParams) {
+  // Another screen may already be on its way in: its URL is left alone.
+  if (location.hash.split("?")[0] !== `#${path}`) return;
+  const query = params.toString();
+  const hash = `#${path}${query ? `?${query}` : ""}`;
+  if (location.hash !== hash) history.replaceState(history.state, "", hash);
+}

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError, gql, UserErrors } from "./api";
-import type { Money, TimelineEntry } from "./generated/schema";
+import type { Money, Supplier, TimelineEntry } from "./generated/schema";
 import { t } from "./i18n";
 
 /** Loads `query` and keeps it fresh when `deps` change; `reload` fetches again. */
@@ -117,6 +117,65 @@ export function Badge({ children, tone = "plain" }: { children: ComponentChildre
   return <span class={`badge ${tone}`}>{children}</span>;
 }
 
+/** A status from the API's enums, in the reader's language; `data-status` keeps the code. */
+export function StatusBadge({ value, tone }: { value: string; tone?: "ok" | "warn" | "plain" | "info" }) {
+  const good = ["PAID", "COMPLETED", "ACTIVE", "APPROVED", "PUBLISHED", "ACCEPTED", "AWARDED", "RULED", "RESOLVED"];
+  const bad = ["CANCELLED", "REJECTED", "EXPIRED", "SUSPENDED", "EXITED", "DISPUTED", "LAPSED", "DELISTED", "ABANDONED"];
+  const chosen = tone ?? (good.includes(value) ? "ok" : bad.includes(value) ? "warn" : "info");
+  return (
+    <span class={`badge ${chosen}`} data-status={value}>
+      {t(humanise(value))}
+    </span>
+  );
+}
+
+/** A supplier's badges, each saying what it means (on hover and to screen readers). */
+export function SupplierBadges({ supplier: s }: { supplier: Pick<Supplier, "verified" | "guaranteed" | "level"> }) {
+  return (
+    <>
+      {s.verified ? (
+        <span class="badge ok" title={t("Verified supplier: business documents checked by Zhuchao")}>
+          ✓ {t("Verified")}
+        </span>
+      ) : null}{" "}
+      {s.guaranteed ? (
+        <span class="badge info" title={t("Guaranteed supplier: a deposit is held against disputes")}>
+          ¥ {t("Deposit")}
+        </span>
+      ) : null}{" "}
+      <span class="badge" title={`${t("Supplier level")} ${s.level} / 5`}>
+        {t("Level")} {s.level}
+      </span>
+    </>
+  );
+}
+
+/** Asks before money moves or something cannot be undone: what will happen, with the amounts,
+ * and one button that does it. */
+export function Confirm(props: { title: string; children: ComponentChildren; action: string; busy?: boolean; ready?: boolean; onConfirm: () => void; onCancel: () => void }) {
+  useEffect(() => {
+    const escape = (e: KeyboardEvent) => e.key === "Escape" && props.onCancel();
+    window.addEventListener("keydown", escape);
+    return () => window.removeEventListener("keydown", escape);
+  }, [props.onCancel]);
+  return (
+    <div class="overlay" onClick={(e) => e.target === e.currentTarget && props.onCancel()}>
+      <div class="dialog card" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+        <h2 id="confirm-title">{props.title}</h2>
+        {props.children}
+        <div class="actions">
+          <button class="primary" autoFocus disabled={props.busy || props.ready === false} onClick={props.onConfirm}>
+            {props.action}
+          </button>
+          <button disabled={props.busy} onClick={props.onCancel}>
+            {t("Cancel")}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
 export function Stars({ value }: { value: number | null }) {
   if (value == null) return <span class="muted">—</span>;
   return (
@@ -139,12 +198,12 @@ export function Timeline({ entries }: { entries: TimelineEntry[] | null | undefi
         {(entries ?? []).map((e) => (
           <li key={e.position + e.kind}>
             <time>{date(e.at)}</time>
-            <strong>{humanise(e.kind)}</strong>
+            <strong>{t(humanise(e.kind))}</strong>
             <span class="muted"> {e.actor.name}</span>
             <div class="small">{e.summary}</div>
             {e.changes.length ? (
               <div class="muted small">
-                {e.changes.map((c) => `${c.field}: ${c.from ?? "—"} → ${c.to ?? "—"}`).join(" · ")}
+                {e.changes.map((c) => `${t(humanise(c.field))}: ${code(c.from)} → ${code(c.to)}`).join(" · ")}
               </div>
             ) : null}
           </li>
@@ -152,6 +211,12 @@ export function Timeline({ entries }: { entries: TimelineEntry[] | null | undefi
       </ol>
     </section>
   );
+}
+
+/** A change's value: an enum's code (`RETURN_REQUESTED`) in words, anything else as it is. */
+function code(value: string | null | undefined): string {
+  if (value == null) return "—";
+  return /^[A-Z][A-Z_]+$/.test(value) ? t(humanise(value)) : value;
 }
 
 /** `ORDER_PLACED` (or `OrderPlaced`) → `Order placed`. */

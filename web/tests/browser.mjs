@@ -112,12 +112,29 @@ function creditCode(first17) {
 
 /** Waits until the order page shows `status` (process managers act in the background). */
 async function expectStatus(page, status) {
+  const shown = () => page.locator("h1 .badge").first().getAttribute("data-status");
   for (let i = 0; i < 40; i++) {
-    if ((await page.locator("h1 .badge").first().textContent())?.trim() === status) return;
+    if ((await shown()) === status) return;
     await page.waitForTimeout(250);
     if (i % 8 === 7) await page.reload();
   }
-  assert.equal((await page.locator("h1 .badge").first().textContent())?.trim(), status);
+  assert.equal(await shown(), status);
+}
+
+/** Checks out the cart: the summary, then the confirmation that pays. */
+async function checkOut(page, address = "浙江省宁波市北仑区 1 号") {
+  await page.getByLabel("Delivery address").fill(address);
+  await page.getByRole("button", { name: "Check out" }).click();
+  await page.getByTestId("checkout-summary").waitFor();
+  await page.getByRole("button", { name: /^Confirm and pay/ }).click();
+  await page.getByTestId("placed-order").first().waitFor();
+}
+
+/** Nothing on the page is wider than the phone's screen. */
+async function fitsThePhone(page, what) {
+  await page.waitForTimeout(200);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `${what} is ${width} px wide on a 390 px phone`);
 }
 
 /** The Ningbo buyer, signed in, having bought the new supplier's product and paid: on the order's page. */
@@ -127,8 +144,7 @@ async function buyerWithPaidOrder() {
   await buyer.goto(`${base}/#/product/${encodeURIComponent(newProduct.id)}`);
   await buyer.getByRole("button", { name: "Add to cart" }).click();
   await buyer.goto(`${base}/#/cart`);
-  await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
-  await buyer.getByRole("button", { name: "Place orders and pay" }).click();
+  await checkOut(buyer);
   await buyer.getByTestId("placed-order").click();
   await expectStatus(buyer, "PAID");
   return buyer;
@@ -164,6 +180,90 @@ await step("a buyer narrows hex bolts with facets, in any unit", async () => {
   await shot(page, "01-search-facets");
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, "02-search-phone");
+  await page.context().close();
+});
+
+await step("a search lives in its URL: Back from a part restores it; facets keep their order; results say what each value is", async () => {
+  const page = await person();
+  await page.getByRole("button", { name: /Hex bolts/ }).click();
+  await page.waitForFunction(() => document.querySelector("[data-facet=thread]"));
+  const threads = async () => page.locator("[data-facet=thread] label").allTextContents();
+  const order = (await threads()).map((t) => t.trim().split(" ")[0]);
+  const numbers = order.map((t) => Number(t.replace(/^M/, "")));
+  assert.deepEqual(numbers, [...numbers].sort((a, b) => a - b), `threads in size order: ${order}`);
+  const m8 = page.locator("[data-facet=thread] label", { hasText: /^\s*M8\b/ });
+  await m8.locator("input").check();
+  const a2 = page.locator("[data-facet=material] label", { hasText: /^\s*A2\b/ });
+  await a2.locator("input").check();
+  await page.waitForFunction(() => location.hash.includes("v.thread=M8") && location.hash.includes("v.material=A2"));
+  await page.waitForTimeout(400);
+  const narrowed = await page.getByTestId("total").textContent();
+  // Ticking did not reorder the facet.
+  assert.deepEqual((await threads()).map((t) => t.trim().split(" ")[0]), order);
+  // Each value in a result row carries its attribute's label.
+  assert.match(await page.locator(".product-row dl.attrs").first().textContent(), /Thread[^A-Za-z]*M8/);
+  const searchUrl = page.url();
+  await page.locator(".product-row a.title").first().click();
+  await page.getByRole("heading", { name: "Attributes" }).waitFor();
+  // The product page names attributes by their labels, not their keys.
+  assert.ok(await page.getByRole("rowheader", { name: "Thread" }).isVisible());
+  await page.goBack();
+  await page.getByTestId("total").filter({ hasText: narrowed.trim() }).waitFor();
+  assert.equal(page.url(), searchUrl);
+  assert.ok(await m8.locator("input").isChecked(), "M8 still ticked after Back");
+  assert.ok(await a2.locator("input").isChecked(), "A2 still ticked after Back");
+  // The same URL opened afresh (a link sent to a colleague) shows the same search.
+  const colleague = await person();
+  await colleague.goto(searchUrl);
+  await colleague.getByTestId("total").filter({ hasText: narrowed.trim() }).waitFor();
+  await colleague.context().close();
+
+  // Compare: up to four parts side by side; the rows that differ are marked.
+  const picks = page.locator(".product-row .compare-pick input");
+  await picks.nth(0).check();
+  await picks.nth(1).check();
+  await page.getByTestId("compare-tray").filter({ hasText: "2 / 4" }).waitFor();
+  await page.getByRole("link", { name: "Compare side by side" }).click();
+  const table = page.getByTestId("compare");
+  await table.locator("thead th[scope=col]").nth(1).waitFor();
+  assert.equal(await table.locator("thead th[scope=col]").count(), 2);
+  assert.match(await table.locator("tbody").textContent(), /Thread/);
+  assert.equal(await table.locator("tr", { has: page.getByRole("rowheader", { name: "Thread" }) }).locator("td").allTextContents().then((v) => v.join("|")), "M8|M8");
+  await shot(page, "02b-compare");
+  await page.getByLabel("Differences only").check();
+  assert.equal(await table.getByRole("rowheader", { name: "Thread" }).count(), 0, "equal rows hidden");
+  await page.context().close();
+});
+
+await step("on a phone the search, a part, the cart and the lists fit the screen; filters open above the results", async () => {
+  const page = await person("en-US", { width: 390, height: 844 });
+  await signIn(page, "buyer@ningbo-machinery.demo");
+  await page.goto(`${base}/#/search?text=bolt`);
+  await page.getByTestId("total").filter({ hasText: "results" }).waitFor();
+  await fitsThePhone(page, "the search");
+  const toggle = page.getByRole("button", { name: /^Filters/ });
+  await toggle.click();
+  const filters = page.locator("aside.filters");
+  await filters.waitFor();
+  const [filtersTop, resultsTop] = await Promise.all([filters.boundingBox(), page.locator(".product-list").boundingBox()]);
+  assert.ok(filtersTop.y < resultsTop.y, "the filters open above the results");
+  await shot(page, "02c-search-phone-filters");
+  await page.locator(".product-row a.title").first().click();
+  await page.getByRole("heading", { name: "Attributes" }).waitFor();
+  await fitsThePhone(page, "a part");
+  await page.getByRole("button", { name: "Add to cart" }).click();
+  await page.goto(`${base}/#/cart`);
+  await page.getByTestId("grand-total").waitFor();
+  await fitsThePhone(page, "the cart");
+  await shot(page, "02d-cart-phone");
+  await page.goto(`${base}/#/orders`);
+  await page.getByTestId("orders").waitFor();
+  await fitsThePhone(page, "the orders");
+  await page.goto(`${base}/#/rfqs`);
+  await page.getByRole("heading", { name: "RFQs" }).waitFor();
+  await fitsThePhone(page, "the RFQs");
+  await page.goto(`${base}/#/cart`);
+  await page.getByRole("button", { name: /^Remove/ }).first().click();
   await page.context().close();
 });
 
@@ -239,12 +339,41 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
   await buyer.goto(`${base}/#/product/${encodeURIComponent(newProduct.id)}`);
   await buyer.getByLabel("Quantity").fill("1000");
   await buyer.getByTestId("line-total").filter({ hasText: "¥0.95" }).waitFor();
+  // What the order would refuse is said before the cart.
+  await buyer.getByLabel("Quantity").fill("10");
+  await buyer.getByRole("alert").filter({ hasText: "Below the minimum order quantity" }).waitFor();
+  assert.ok(await buyer.getByRole("button", { name: "Add to cart" }).isDisabled());
+  await buyer.getByLabel("Quantity").fill("100");
   await shot(buyer, "08-product");
   await buyer.getByRole("button", { name: "Add to cart" }).click();
   await buyer.goto(`${base}/#/cart`);
+  // The cart prices the line at the quantity it holds now, from the part's tiers.
+  const quantity = buyer.getByLabel(new RegExp(`^Quantity .*XR-${suffix}`));
+  await buyer.getByTestId("unit-price").filter({ hasText: "¥1.20" }).waitFor();
+  await quantity.fill("1000");
+  await buyer.getByTestId("unit-price").filter({ hasText: "¥0.95" }).waitFor();
+  await buyer.getByTestId("grand-total").filter({ hasText: "¥950.00" }).waitFor();
+  assert.match(await buyer.locator("[data-supplier-group] h2").textContent(), new RegExp(`北仑新锐紧固件 ${suffix}`), "the group is named by its supplier");
+  await quantity.fill("10");
+  await buyer.getByTestId("line-problem").filter({ hasText: "Below the minimum order quantity" }).waitFor();
   await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
+  assert.ok(await buyer.getByRole("button", { name: "Check out" }).isDisabled(), "a line the order would refuse blocks checkout");
+  await quantity.fill("1000");
   await shot(buyer, "09-cart");
-  await buyer.getByRole("button", { name: "Place orders and pay" }).click();
+  // Nothing is placed or paid until the summary is confirmed.
+  const buyerToken = await tokenOf("buyer@ningbo-machinery.demo");
+  const newest = async () => (await api("{ myOrders(first: 1) { nodes { id } } }", {}, buyerToken)).myOrders.nodes[0]?.id ?? null;
+  const before = await newest();
+  await buyer.getByRole("button", { name: "Check out" }).click();
+  const summary = buyer.getByTestId("checkout-summary");
+  await summary.waitFor();
+  assert.match(await summary.textContent(), /¥950\.00/);
+  await shot(buyer, "09b-checkout-summary");
+  await buyer.getByRole("button", { name: "Cancel" }).click();
+  await summary.waitFor({ state: "detached" });
+  assert.equal(await newest(), before, "cancelling the summary placed no order");
+  await checkOut(buyer);
+  assert.match(await buyer.getByTestId("placed").textContent(), /¥950\.00.*Paid into escrow/);
   await buyer.getByTestId("placed-order").click();
   await expectStatus(buyer, "PAID");
   paidOrder = buyer.url().split("/").pop();
@@ -261,9 +390,13 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
 
   // The buyer's open order page updates live, then the buyer confirms receipt.
   await expectStatus(buyer, "SHIPPED");
+  // Releasing the money is confirmed, with the amount, before it happens.
   await buyer.getByRole("button", { name: "Confirm receipt" }).click();
+  await buyer.getByRole("dialog").filter({ hasText: "950.00" }).waitFor();
+  await shot(buyer, "10b-confirm-receipt");
+  await buyer.getByRole("button", { name: /^Release/ }).click();
   await expectStatus(buyer, "COMPLETED");
-  await buyer.getByTestId("escrow").filter({ hasText: "released 950.00 CNY" }).waitFor();
+  await buyer.locator("[data-escrow=released]").filter({ hasText: "950.00 CNY" }).waitFor();
   await buyer.locator(".timeline strong", { hasText: "Order completed" }).waitFor();
   await shot(buyer, "11-order-completed-timeline");
   await buyer.context().close();
@@ -297,7 +430,7 @@ await step("a delivered order goes back: return requested, approved, shipped bac
   await expectStatus(supplier, "RETURNED");
   await supplier.getByRole("button", { name: "Confirm receipt ↩" }).click();
   await expectStatus(buyer, "REFUNDED");
-  await buyer.getByTestId("escrow").filter({ hasText: "refunded 120.00 CNY" }).waitFor();
+  await buyer.locator("[data-escrow=refunded]").filter({ hasText: "120.00 CNY" }).waitFor();
   await shot(buyer, "11b-order-refunded");
   await supplier.context().close();
   await buyer.context().close();
@@ -352,7 +485,17 @@ await step("a buyer sends an RFQ; an invited supplier quotes; the buyer counters
   await buyer.locator(".quote dd", { hasText: "0.83 CNY" }).waitFor({ timeout: 10_000 });
   await shot(buyer, "14-quote-comparison");
   await buyer.getByRole("button", { name: "Accept" }).click();
-  await buyer.locator("h1 .badge").filter({ hasText: "AWARDED" }).waitFor();
+  const accept = buyer.getByRole("dialog");
+  assert.match(await accept.textContent(), /¥16,600\.00/, "the order's total is shown before accepting");
+  assert.ok(await accept.getByRole("button", { name: /^Accept and order/ }).isDisabled(), "no order without an address");
+  await accept.getByLabel("Delivery address").fill("浙江省宁波市北仑区 2 号");
+  await shot(buyer, "14b-accept-quote");
+  await accept.getByRole("button", { name: /^Accept and order/ }).click();
+  await buyer.locator("h1 [data-status=AWARDED]").waitFor();
+  // The awarded RFQ links to its order by number; the order goes where the buyer said.
+  await buyer.getByTestId("rfq-order").getByRole("link", { name: /^ZC-/ }).click();
+  await buyer.locator("p", { hasText: "Delivery address: 浙江省宁波市北仑区 2 号" }).waitFor();
+  assert.match(await buyer.locator("table td").first().textContent(), new RegExp(`Non-standard M8 × 35 A4 bolts ${suffix}`));
   await supplier.context().close();
   await buyer.context().close();
 });

@@ -1,98 +1,189 @@
-// The cart and checkout: one order per supplier, each paid into escrow at once (a retried
-// payment pays once: the idempotency key is the order's id).
+// The cart and checkout: lines priced from each part's current tiers at the quantity in the
+// cart, what the order would refuse said on the line, one order per supplier with its
+// shipping, and a summary to confirm before the money goes into escrow (a retried payment pays
+// once: the idempotency key is the order's id).
 import { useState } from "preact/hooks";
 import { mutate, RESULT } from "../api";
-import { cart } from "../cart";
+import { cart, type CartLine } from "../cart";
+import type { Product } from "../generated/schema";
 import { t } from "../i18n";
 import { go, me, route } from "../nav";
 import { useSignal } from "../state";
-import { cny, ErrorBox, Field, useAction } from "../ui";
+import { cny, Confirm, ErrorBox, Field, StatusBadge, useAction, useQuery } from "../ui";
+import { priceAt, useCatalogueBasics } from "./search";
+
+const FIELDS = "id title status supplierId moq packSize stock shippingCost { minor } tiers { minQuantity unitPrice { minor formatted } }";
+
+interface Priced {
+  line: CartLine;
+  product: Product | null;
+  unit: number | null;
+  total: number;
+  problem: string | null;
+}
+
+interface SupplierGroup {
+  supplierId: string;
+  name: string;
+  lines: Priced[];
+  subtotal: number;
+  shipping: number;
+  total: number;
+}
+
+/** A line as the order would take it now: its current tier price, or why it would be refused. */
+function price(line: CartLine, product: Product | null | undefined): Priced {
+  if (!product || product.status !== "PUBLISHED") return { line, product: product ?? null, unit: null, total: 0, problem: t("No longer available") };
+  const unit = priceAt(product.tiers, line.quantity);
+  const q = line.quantity;
+  const problem =
+    !Number.isFinite(q) || q < product.moq
+      ? `${t("Below the minimum order quantity")} (${t("MOQ")} ${product.moq.toLocaleString()})`
+      : product.packSize > 1 && q % product.packSize !== 0
+        ? `${t("Not a whole number of packs")} (${product.packSize.toLocaleString()} ${t("per pack")})`
+        : q > product.stock
+          ? `${t("More than in stock")} (${product.stock.toLocaleString()})`
+          : null;
+  return { line, product, unit: unit ? Number(unit) : null, total: unit ? Number(unit) * q : 0, problem };
+}
 
 export function CartPage() {
   const lines = useSignal(cart);
   const user = useSignal(me);
+  const { suppliers } = useCatalogueBasics();
   const [address, setAddress] = useState("");
+  const [confirming, setConfirming] = useState(false);
   const { busy, error, run } = useAction();
-  const [placed, setPlaced] = useState<{ id: string; number: string; position: string | null }[]>([]);
-  const bySupplier = new Map<string, typeof lines>();
-  for (const l of lines) bySupplier.set(l.supplierId, [...(bySupplier.get(l.supplierId) ?? []), l]);
-  const total = lines.reduce((s, l) => s + Number(l.unitPrice) * l.quantity, 0);
+  const [placed, setPlaced] = useState<{ id: string; number: string; supplier: string; total: number; position: string | null }[]>([]);
+  // The parts as they are now (`node` answers null for one that is gone).
+  const ids = lines.map((l) => l.productId);
+  const query = ids.length
+    ? `query(${ids.map((_, i) => `$a${i}: ID!`).join(", ")}) { ${ids.map((_, i) => `p${i}: node(id: $a${i}) { ... on Product { ${FIELDS} } }`).join(" ")} }`
+    : null;
+  const fresh = useQuery<Record<string, Product | null>>(query, Object.fromEntries(ids.map((id, i) => [`a${i}`, id])));
+  const groups: SupplierGroup[] = [];
+  lines.forEach((line, i) => {
+    const product = fresh.data?.[`p${i}`];
+    const priced = price(line, product && product.id ? product : null);
+    let group = groups.find((g) => g.supplierId === line.supplierId);
+    if (!group) {
+      group = { supplierId: line.supplierId, name: suppliers[line.supplierId]?.companyName ?? "…", lines: [], subtotal: 0, shipping: 0, total: 0 };
+      groups.push(group);
+    }
+    group.lines.push(priced);
+  });
+  for (const g of groups) {
+    g.subtotal = g.lines.reduce((s, l) => s + l.total, 0);
+    // One shipment per supplier: the dearest shipping cost among its parts, as the order charges.
+    g.shipping = Math.max(0, ...g.lines.map((l) => Number(l.product?.shippingCost?.minor ?? 0)));
+    g.total = g.subtotal + g.shipping;
+  }
+  const grand = groups.reduce((s, g) => s + g.total, 0);
+  const blocked = groups.some((g) => g.lines.some((l) => l.problem));
+  const setQuantity = (productId: string, quantity: number) => cart.set(cart.get().map((x) => (x.productId === productId ? { ...x, quantity } : x)));
   const checkout = () =>
     run(async () => {
-      if (!user) {
-        go("/signin?next=cart");
-        return;
+      const done: typeof placed = [];
+      try {
+        for (const g of groups) {
+          const order = await mutate(
+            "placeOrder",
+            `mutation($l: [CartLineInput!]!, $a: String!) { placeOrder(lines: $l, address: $a) { order { id number total { minor } } ${RESULT} } }`,
+            { l: g.lines.map((l) => ({ productId: l.line.productId, quantity: l.line.quantity })), a: address },
+          );
+          const id: string = order.order.id;
+          const paid = await mutate("payOrder", `mutation($o: ID!, $k: String!) { payOrder(orderId: $o, idempotencyKey: $k) { ${RESULT} } }`, {
+            o: id,
+            k: `pay-${id}`,
+          });
+          done.push({ id, number: order.order.number, supplier: g.name, total: Number(order.order.total?.minor ?? g.total), position: paid.position ?? order.position ?? null });
+          cart.set(cart.get().filter((l) => l.supplierId !== g.supplierId));
+        }
+      } finally {
+        setPlaced(done);
+        setConfirming(false);
       }
-      const done: { id: string; number: string; position: string | null }[] = [];
-      for (const [supplier, group] of bySupplier) {
-        const order = await mutate(
-          "placeOrder",
-          `mutation($l: [CartLineInput!]!, $a: String!) { placeOrder(lines: $l, address: $a) { order { id number } ${RESULT} } }`,
-          { l: group.map((g) => ({ productId: g.productId, quantity: g.quantity })), a: address },
-        );
-        const id: string = order.order.id;
-        const paid = await mutate("payOrder", `mutation($o: ID!, $k: String!) { payOrder(orderId: $o, idempotencyKey: $k) { ${RESULT} } }`, {
-          o: id,
-          k: `pay-${id}`,
-        });
-        done.push({ id, number: order.order.number, position: paid.position ?? order.position ?? null });
-        cart.set(cart.get().filter((l) => l.supplierId !== supplier));
-      }
-      setPlaced(done);
     });
   return (
     <section>
       <h1>{t("Cart")}</h1>
       {placed.length ? (
-        <p role="status" class="ok">
-          {placed.map((p) => (
-            <a key={p.id} href={`#${route("order", p.id)}${p.position ? `?at=${p.position}` : ""}`} data-testid="placed-order">
-              {t("Order")} {p.number}{" "}
-            </a>
-          ))}
-        </p>
-      ) : null}
-      {!lines.length ? <p class="muted">{t("Your cart is empty.")}</p> : null}
-      {[...bySupplier.entries()].map(([supplier, group]) => (
-        <div class="card" key={supplier}>
+        <div role="status" class="card ok-card" data-testid="placed">
+          <h2>{t("Orders placed and paid")}</h2>
           <table>
-            <thead>
-              <tr>
-                <th>{t("Title")}</th>
-                <th>{t("Quantity")}</th>
-                <th>{t("Unit price")}</th>
-                <th>{t("Total")}</th>
-                <th />
-              </tr>
-            </thead>
             <tbody>
-              {group.map((l) => (
-                <tr key={l.productId}>
+              {placed.map((p) => (
+                <tr key={p.id}>
                   <td>
-                    <a href={`#${route("product", l.productId)}`}>{l.title}</a>
+                    <a href={`#${route("order", p.id)}${p.position ? `?at=${p.position}` : ""}`} data-testid="placed-order">
+                      {p.number}
+                    </a>
                   </td>
+                  <td>{p.supplier}</td>
+                  <td>{cny(p.total)}</td>
                   <td>
-                    <input
-                      type="number"
-                      min={l.moq}
-                      value={l.quantity}
-                      aria-label={t("Quantity")}
-                      onInput={(e) =>
-                        cart.set(cart.get().map((x) => (x.productId === l.productId ? { ...x, quantity: Number(e.currentTarget.value) } : x)))
-                      }
-                    />
-                  </td>
-                  <td>{cny(l.unitPrice)}</td>
-                  <td>{cny(Number(l.unitPrice) * l.quantity)}</td>
-                  <td>
-                    <button class="link" onClick={() => cart.set(cart.get().filter((x) => x.productId !== l.productId))}>
-                      ✕
-                    </button>
+                    <StatusBadge value="PAID" tone="ok" /> {t("Paid into escrow")}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
+        </div>
+      ) : null}
+      {!lines.length ? <p class="muted">{t("Your cart is empty.")}</p> : null}
+      <ErrorBox error={fresh.error} />
+      {groups.map((g) => (
+        <div class="card" key={g.supplierId} data-supplier-group={g.supplierId}>
+          <h2>
+            <a href={`#${route("supplier", g.supplierId)}`}>{g.name}</a>
+          </h2>
+          <div class="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th>{t("Title")}</th>
+                  <th>{t("Quantity")}</th>
+                  <th>{t("Unit price")}</th>
+                  <th>{t("Total")}</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {g.lines.map(({ line: l, product: p, unit, total, problem }) => (
+                  <tr key={l.productId} class={problem ? "problem" : ""}>
+                    <td>
+                      <a href={`#${route("product", l.productId)}`}>{p?.title ?? l.title}</a>
+                      {problem ? (
+                        <div class="error small" data-testid="line-problem">
+                          {problem}
+                        </div>
+                      ) : null}
+                    </td>
+                    <td>
+                      <input
+                        type="number"
+                        min={p?.moq ?? 1}
+                        step={p?.packSize ?? 1}
+                        value={l.quantity}
+                        aria-label={`${t("Quantity")} ${p?.title ?? l.title}`}
+                        onInput={(e) => setQuantity(l.productId, Number(e.currentTarget.value))}
+                      />
+                    </td>
+                    <td data-testid="unit-price">{unit != null ? cny(unit) : "—"}</td>
+                    <td>{unit != null ? cny(total) : "—"}</td>
+                    <td>
+                      <button class="link" aria-label={`${t("Remove")} ${p?.title ?? l.title}`} onClick={() => cart.set(cart.get().filter((x) => x.productId !== l.productId))}>
+                        ✕
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p class="sums">
+            {t("Subtotal")} {cny(g.subtotal)} · {t("Shipping")} {cny(g.shipping)} · {t("Total")} <strong>{cny(g.total)}</strong>
+          </p>
         </div>
       ))}
       {lines.length ? (
@@ -100,20 +191,59 @@ export function CartPage() {
           class="card"
           onSubmit={(e) => {
             e.preventDefault();
-            checkout();
+            if (!user) go("/signin?next=cart");
+            else setConfirming(true);
           }}
         >
           <p>
-            {t("Total")}: <strong>{cny(total)}</strong> <span class="muted small">(+ shipping)</span>
+            {t("Grand total")}: <strong data-testid="grand-total">{cny(grand)}</strong>
           </p>
           <Field label={t("Delivery address")}>
             <input required value={address} onInput={(e) => setAddress(e.currentTarget.value)} placeholder="浙江省宁波市北仑区…" />
           </Field>
+          {blocked ? <p class="error">{t("Fix the lines marked above before checking out.")}</p> : null}
           <ErrorBox error={error} />
-          <button class="primary" disabled={busy || !address.trim()}>
-            {t("Place orders and pay")}
+          <button class="primary" disabled={busy || !address.trim() || blocked || !fresh.data}>
+            {t("Check out")}
           </button>
         </form>
+      ) : null}
+      {confirming ? (
+        <Confirm title={t("Review your orders")} action={`${t("Confirm and pay")} ${cny(grand)}`} busy={busy} onCancel={() => setConfirming(false)} onConfirm={checkout}>
+          <table class="summary" data-testid="checkout-summary">
+            <thead>
+              <tr>
+                <th>{t("Supplier")}</th>
+                <th>{t("Items")}</th>
+                <th>{t("Subtotal")}</th>
+                <th>{t("Shipping")}</th>
+                <th>{t("Total")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {groups.map((g) => (
+                <tr key={g.supplierId}>
+                  <td>{g.name}</td>
+                  <td>{g.lines.map((l) => `${l.product?.title ?? l.line.title} × ${l.line.quantity.toLocaleString()}`).join("; ")}</td>
+                  <td>{cny(g.subtotal)}</td>
+                  <td>{cny(g.shipping)}</td>
+                  <td>{cny(g.total)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th colSpan={4}>{t("Grand total")}</th>
+                <th>{cny(grand)}</th>
+              </tr>
+            </tfoot>
+          </table>
+          <p>
+            {t("Delivery address")}: {address}
+          </p>
+          <p class="small">{t("The money is held in escrow by Zhuchao and released to each supplier only when you confirm receipt, or automatically some days after delivery if you open no dispute.")}</p>
+          <ErrorBox error={error} />
+        </Confirm>
       ) : null}
     </section>
   );

@@ -5,40 +5,50 @@ import { useEffect, useState } from "preact/hooks";
 import { mutate, RESULT, subscribe, upload } from "../api";
 import type { Order, OrderAction } from "../generated/schema";
 import { t } from "../i18n";
-import { go, initialPosition, route } from "../nav";
-import { Badge, date, ErrorBox, Field, ListPage, money, Timeline, TIMELINE, useAction, useQuery } from "../ui";
+import { go, initialPosition, me, route } from "../nav";
+import { Confirm, date, ErrorBox, Field, ListPage, money, StatusBadge, Timeline, TIMELINE, useAction, useQuery } from "../ui";
+import { useSignal } from "../state";
+import { useCatalogueBasics } from "./search";
 
 const ORDER_FIELDS =
-  "id number companyId supplierId status placedAt deliveredAt disputeId availableActions lines { productId title quantity unitPrice { formatted } total { formatted } } shipping { formatted } total { minor formatted } escrow { funded { formatted } released { formatted } refunded { formatted } remaining { minor formatted } heldByDisputeId }";
+  "id number companyId supplierId address status placedAt deliveredAt disputeId availableActions lines { productId title quantity unitPrice { formatted } total { formatted } } shipping { formatted } total { minor formatted } escrow { funded { formatted } released { formatted } refunded { formatted } remaining { minor formatted } heldByDisputeId }";
 
 export function OrdersPage() {
   const { data, error, loading } = useQuery<{ myOrders: { nodes: Order[] } }>(`{ myOrders(first: 100) { nodes { ${ORDER_FIELDS} } } }`);
+  const { suppliers } = useCatalogueBasics();
+  const user = useSignal(me);
   return (
-    <ListPage title={t("Orders")} error={error} loading={loading} items={data?.myOrders.nodes}>
-      <table class="list">
-        <thead>
-          <tr>
-            <th>{t("Order")}</th>
-            <th>{t("Title")}</th>
-            <th>{t("Total")}</th>
-            <th>{t("Status")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data?.myOrders.nodes.map((o) => (
-            <tr key={o.id}>
-              <td>
-                <a href={`#${route("order", o.id)}`}>{o.number}</a>
-              </td>
-              <td>{o.lines.map((l) => l.title).join(", ")}</td>
-              <td>{money(o.total)}</td>
-              <td>
-                <Badge>{o.status}</Badge>
-              </td>
+    <ListPage title={user?.role === "SUPPLIER" ? t("Orders") : t("My orders")} error={error} loading={loading} items={data?.myOrders.nodes}>
+      <div class="table-scroll">
+        <table class="list" data-testid="orders">
+          <thead>
+            <tr>
+              <th>{t("Order")}</th>
+              <th>{t("Placed on")}</th>
+              {user?.role === "SUPPLIER" ? null : <th>{t("Supplier")}</th>}
+              <th>{t("Items")}</th>
+              <th class="number">{t("Total")}</th>
+              <th>{t("Status")}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data?.myOrders.nodes.map((o) => (
+              <tr key={o.id}>
+                <td>
+                  <a href={`#${route("order", o.id)}`}>{o.number}</a>
+                </td>
+                <td>{date(o.placedAt)}</td>
+                {user?.role === "SUPPLIER" ? null : <td>{o.supplierId ? (suppliers[o.supplierId]?.companyName ?? "…") : "—"}</td>}
+                <td>{o.lines.map((l) => `${l.title} × ${l.quantity.toLocaleString()}`).join("; ")}</td>
+                <td class="number">{money(o.total)}</td>
+                <td>
+                  <StatusBadge value={o.status} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </ListPage>
   );
 }
@@ -67,7 +77,7 @@ export function OrderPage({ id }: { id: string }) {
   return (
     <article>
       <h1>
-        {t("Order")} {o.number} <Badge tone="info">{o.status}</Badge>
+        {t("Order")} {o.number} <StatusBadge value={o.status} />
       </h1>
       <div class="columns">
         <section class="card">
@@ -86,6 +96,9 @@ export function OrderPage({ id }: { id: string }) {
           <p>
             {t("Shipping cost")} {money(o.shipping)} · {t("Total")} <strong>{money(o.total)}</strong>
           </p>
+          <p class="small">
+            {t("Placed on")} {date(o.placedAt)} · {t("Delivery address")}: {o.address || "—"}
+          </p>
           {o.supplierId ? <SupplierLink id={o.supplierId} /> : null}
           {o.disputeId ? (
             <p>
@@ -95,11 +108,21 @@ export function OrderPage({ id }: { id: string }) {
         </section>
         <section class="card">
           <h3>{t("Escrow")}</h3>
-          <p class="small" data-testid="escrow">
-            funded {money(o.escrow?.funded)} · released {money(o.escrow?.released)} · refunded {money(o.escrow?.refunded)} · remaining{" "}
-            {money(o.escrow?.remaining)}
-          </p>
-          {o.deliveredAt ? <p class="small">delivered {date(o.deliveredAt)}</p> : null}
+          <dl class="summary small" data-testid="escrow">
+            <dt>{t("Paid into escrow")}</dt>
+            <dd data-escrow="funded">{money(o.escrow?.funded)}</dd>
+            <dt>{t("Released to the supplier")}</dt>
+            <dd data-escrow="released">{money(o.escrow?.released)}</dd>
+            <dt>{t("Refunded to the buyer")}</dt>
+            <dd data-escrow="refunded">{money(o.escrow?.refunded)}</dd>
+            <dt>{t("Still held")}</dt>
+            <dd data-escrow="remaining">{money(o.escrow?.remaining)}</dd>
+          </dl>
+          {o.deliveredAt ? (
+            <p class="small">
+              {t("Delivered")} {date(o.deliveredAt)}
+            </p>
+          ) : null}
           <Actions key={refresh} order={o} done={done} />
         </section>
       </div>
@@ -151,8 +174,8 @@ function Actions(props: { order: Order; done: (p: string | null | undefined) => 
     buttons.push(<button disabled={busy} onClick={() => act("markDelivered", "$orderId: ID!", { orderId: o.id })}>{t("Mark delivered")}</button>);
   if (may("CONFIRM_RECEIPT"))
     buttons.push(
-      <button class="primary" disabled={busy} onClick={() => act("confirmReceipt", "$orderId: ID!", { orderId: o.id })}>
-        {t("Confirm receipt")}
+      <button class="primary" disabled={busy} onClick={() => setForm("receipt")}>
+        {t("Confirm receipt")}…
       </button>,
     );
   if (may("REQUEST_RETURN")) buttons.push(<button onClick={() => setForm("return")}>{t("Request a return")}</button>);
@@ -169,6 +192,21 @@ function Actions(props: { order: Order; done: (p: string | null | undefined) => 
     <div>
       <div class="actions">{buttons}</div>
       <ErrorBox error={error} />
+      {form === "receipt" ? (
+        <Confirm
+          title={t("Release the money to the supplier?")}
+          action={`${t("Release")} ${money(o.escrow?.remaining)}`}
+          busy={busy}
+          onCancel={() => setForm(null)}
+          onConfirm={() => act("confirmReceipt", "$orderId: ID!", { orderId: o.id })}
+        >
+          <p>
+            {t("Order")} {o.number} · <strong>{money(o.escrow?.remaining)}</strong>
+          </p>
+          <p class="small">{t("Confirming receipt releases the money held in escrow to the supplier and cannot be undone. Inspect the goods first: a return or a dispute is possible only before you confirm.")}</p>
+          <ErrorBox error={error} />
+        </Confirm>
+      ) : null}
       {form === "ship" || form === "ship-return" ? (
         <form
           onSubmit={(e) => {

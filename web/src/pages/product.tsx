@@ -6,8 +6,8 @@ import { addToCart } from "../cart";
 import type { Product, Supplier } from "../generated/schema";
 import { t } from "../i18n";
 import { route } from "../nav";
-import { Badge, cny, ErrorBox, Loading, money, Stars, useQuery } from "../ui";
-import { priceAt } from "./search";
+import { cny, ErrorBox, Loading, money, Stars, StatusBadge, SupplierBadges, useQuery } from "../ui";
+import { attributeLabel, priceAt, useCatalogueBasics } from "./search";
 
 export function ProductPage({ id }: { id: string }) {
   const { data, error, loading } = useQuery<{ product: Product }>(
@@ -19,18 +19,35 @@ export function ProductPage({ id }: { id: string }) {
     p?.supplierId ? "query($id: ID!) { supplier(id: $id) { id companyName verified guaranteed level averageRating completedOrders } }" : null,
     { id: p?.supplierId },
   );
+  const { categories } = useCatalogueBasics();
   const [quantity, setQuantity] = useState<number | null>(null);
   const [added, setAdded] = useState(false);
   if (!p) return <Loading when={loading}><ErrorBox error={error} /></Loading>;
   const qty = quantity ?? p.moq;
   const unit = priceAt(p.tiers, qty);
   const s = supplier.data?.supplier;
-  const belowMoq = qty < p.moq;
+  // What the order would refuse, said before the cart: the MOQ, whole packs, the stock.
+  const problem =
+    !Number.isFinite(qty) || qty < p.moq
+      ? `${t("Below the minimum order quantity")} (${t("MOQ")} ${p.moq.toLocaleString()})`
+      : p.packSize > 1 && qty % p.packSize !== 0
+        ? `${t("Not a whole number of packs")} (${p.packSize.toLocaleString()} ${t("per pack")})`
+        : qty > p.stock
+          ? `${t("More than in stock")} (${p.stock.toLocaleString()})`
+          : null;
+  const variant = new URLSearchParams({ category: p.categoryId ?? "", title: p.title, quantity: String(qty) });
+  for (const a of p.attributes) variant.append(`v.${a.key}`, a.value);
   return (
     <article class="product-page">
       <h1>{p.title}</h1>
       <p class="muted">
-        {p.brand} · {p.name} · <Badge>{p.status}</Badge>
+        {p.brand} · {p.name}
+        {p.status !== "PUBLISHED" ? (
+          <>
+            {" "}
+            · <StatusBadge value={p.status} />
+          </>
+        ) : null}
       </p>
       <div class="columns">
         <section class="card">
@@ -39,7 +56,7 @@ export function ProductPage({ id }: { id: string }) {
             <tbody>
               {p.attributes.map((a) => (
                 <tr key={a.key}>
-                  <th scope="row">{a.key}</th>
+                  <th scope="row">{attributeLabel(categories, p.categoryId, a.key)}</th>
                   <td>{a.value}</td>
                 </tr>
               ))}
@@ -77,21 +94,28 @@ export function ProductPage({ id }: { id: string }) {
             <strong data-testid="line-total">{unit ? `${cny(unit)} × ${qty.toLocaleString()} = ${cny(Number(unit) * qty)}` : "—"}</strong>
             <button
               class="primary"
-              disabled={belowMoq || !unit || !p.supplierId}
+              disabled={!!problem || !unit || !p.supplierId}
               onClick={() => {
-                addToCart({ productId: p.id, supplierId: p.supplierId!, title: p.title, quantity: qty, moq: p.moq, unitPrice: unit! });
+                addToCart({ productId: p.id, supplierId: p.supplierId!, title: p.title, quantity: qty });
                 gql("mutation($p: ID!, $q: Int!) { trackAddToCart(productId: $p, quantity: $q) }", { p: p.id, q: qty }).catch(() => {});
                 setAdded(true);
               }}
             >
               {t("Add to cart")}
             </button>
-            {belowMoq ? <p class="error">{`${t("MOQ")}: ${p.moq}`}</p> : null}
+            {problem ? (
+              <p class="error" role="alert">
+                {problem}
+              </p>
+            ) : null}
             {added ? (
               <p role="status">
                 {t("Added to cart")} · <a href="#/cart">{t("Cart")}</a>
               </p>
             ) : null}
+            <p class="small">
+              <a href={`#/rfq/new?${variant}`}>{t("Need a variant? Request a quote")}</a>
+            </p>
           </div>
         </section>
         {s ? (
@@ -101,8 +125,7 @@ export function ProductPage({ id }: { id: string }) {
               <a href={`#${route("supplier", s.id)}`}>{s.companyName}</a>
             </p>
             <p>
-              {s.verified ? <Badge tone="ok">{t("Verified supplier")}</Badge> : null} {s.guaranteed ? <Badge tone="info">{t("Guaranteed supplier")}</Badge> : null}{" "}
-              <Badge>Lv{s.level}</Badge>
+              <SupplierBadges supplier={s} />
             </p>
             <p>
               {t("Rating")}: <Stars value={s.averageRating} /> · {t("Completed orders")}: {s.completedOrders}

@@ -3,11 +3,11 @@
 // accept for the buyer, quote and revise for a supplier — updated live as quotes arrive.
 import { useEffect, useState } from "preact/hooks";
 import { mutate, RESULT, subscribe, upload } from "../api";
-import type { Category, Quote, Rfq } from "../generated/schema";
+import type { Category, Quote, Rfq, Supplier } from "../generated/schema";
 import { t } from "../i18n";
-import { go, me, route } from "../nav";
+import { go, hashParams, me, route } from "../nav";
 import { useSignal } from "../state";
-import { Badge, cny, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Timeline, TIMELINE, toggled, useAction, useQuery } from "../ui";
+import { Badge, cny, Confirm, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Stars, StatusBadge, SupplierBadges, Timeline, TIMELINE, toggled, useAction, useQuery } from "../ui";
 import { useCatalogueBasics } from "./search";
 
 export const RFQ_FIELDS =
@@ -17,18 +17,24 @@ const DAY = 86_400_000;
 
 export function RfqComposer() {
   const { categories, suppliers } = useCatalogueBasics();
-  const [title, setTitle] = useState("");
+  // A product page's "request a quote for a variant" arrives with the part's category, title,
+  // quantity and attributes, to edit into the variant wanted.
+  const [given] = useState(hashParams);
+  const [title, setTitle] = useState(given.get("title") ?? "");
   const [description, setDescription] = useState("");
-  const [category, setCategory] = useState<string>("");
-  const [spec, setSpec] = useState<Record<string, string>>({});
-  const [quantity, setQuantity] = useState("1000");
+  const [category, setCategory] = useState<string>(given.get("category") ?? "");
+  const [spec, setSpec] = useState<Record<string, string>>(() =>
+    Object.fromEntries([...given].filter(([k]) => k.startsWith("v.")).map(([k, v]) => [k.slice(2), v])),
+  );
+  const [quantity, setQuantity] = useState(given.get("quantity") ?? "1000");
   const [target, setTarget] = useState("");
   const [deadline, setDeadline] = useState(new Date(Date.now() + 14 * DAY).toISOString().slice(0, 10));
   const [drawings, setDrawings] = useState<string[]>([]);
   const [invited, setInvited] = useState<string[]>([]);
   const { busy, error, run } = useAction();
   const chosen: Category | undefined = categories.find((c) => c.id === category);
-  const candidates = Object.values(suppliers).filter((s) => !category || s.categoryIds.includes(category));
+  // Suppliers of the chosen category only, each once.
+  const candidates = category ? Object.values(suppliers).filter((s) => s.categoryIds.includes(category)) : [];
   return (
     <form
       class="card narrow"
@@ -113,6 +119,7 @@ export function RfqComposer() {
       </div>
       <fieldset>
         <legend>{t("Invite suppliers")}</legend>
+        {!category ? <p class="muted small">{t("Choose a category to see its suppliers.")}</p> : null}
         {candidates.map((s) => (
           <label class="check" key={s.id}>
             <input
@@ -120,7 +127,7 @@ export function RfqComposer() {
               checked={invited.includes(s.id)}
               onChange={(e) => setInvited(toggled(invited, s.id, e.currentTarget.checked))}
             />{" "}
-            {s.companyName} <Badge>Lv{s.level}</Badge>
+            {s.companyName} <SupplierBadges supplier={s} />
           </label>
         ))}
       </fieldset>
@@ -150,7 +157,7 @@ export function RfqList() {
                 </td>
                 <td>× {r.quantity.toLocaleString()}</td>
                 <td>
-                  <Badge>{r.status}</Badge> {r.poolOpen ? <Badge tone="info">{t("Pool")}</Badge> : null}
+                  <StatusBadge value={r.status} /> {r.poolOpen ? <Badge tone="info">{t("Pool")}</Badge> : null}
                 </td>
                 <td>
                   {r.quotes.length} {t("Quotes")}
@@ -184,17 +191,18 @@ export function RfqPage({ id }: { id: string }) {
   return (
     <article>
       <h1>
-        {r.title} <Badge tone="info">{r.status}</Badge> {r.poolOpen ? <Badge>{t("Pool")}</Badge> : null}
+        {r.title} <StatusBadge value={r.status} /> {r.poolOpen ? <Badge>{t("Pool")}</Badge> : null}
       </h1>
       <p class="muted">
-        × {r.quantity.toLocaleString()} · {t("Target price")} {money(r.targetPrice)} · {t("Deadline")} {date(r.deadline)} · {t("Respond within")}{" "}
-        <Countdown deadline={r.respondBy} />
+        × {r.quantity.toLocaleString()} · {t("Target price")} {money(r.targetPrice)} · {t("Deadline")} {date(r.deadline)}
+        {r.status === "OPEN" || r.status === "QUOTED" ? (
+          <>
+            {" "}
+            · {t("Respond within")} <Countdown deadline={r.respondBy} />
+          </>
+        ) : null}
       </p>
-      {r.orderId ? (
-        <p>
-          <a href={`#${route("order", r.orderId)}`}>{t("Order")}</a>
-        </p>
-      ) : null}
+      {r.orderId ? <OrderLink id={r.orderId} /> : null}
       {r.description ? <p>{r.description}</p> : null}
       {r.attributes.length || r.drawings.length ? (
         <section class="card">
@@ -220,7 +228,7 @@ export function RfqPage({ id }: { id: string }) {
         {!r.quotes.length ? <p class="muted">{t("Nothing here yet.")}</p> : null}
         <div class="compare" data-testid="quotes">
           {r.quotes.map((q) => (
-            <QuoteCard key={q.id} rfq={r} quote={q} supplierName={suppliers[q.supplierId]?.companyName ?? q.supplierId.slice(-8)} done={done} />
+            <QuoteCard key={q.id} rfq={r} quote={q} supplier={suppliers[q.supplierId]} done={done} />
           ))}
         </div>
       </section>
@@ -230,19 +238,47 @@ export function RfqPage({ id }: { id: string }) {
   );
 }
 
-function QuoteCard(props: { rfq: Rfq; quote: Quote; supplierName: string; done: (p: string | null | undefined) => void }) {
-  const { rfq, quote: q } = props;
+/** The order an awarded RFQ became, by its number. */
+function OrderLink({ id }: { id: string }) {
+  const { data } = useQuery<{ order: { number: string; total: { formatted: string } | null } }>("query($id: ID!) { order(id: $id) { number total { formatted } } }", { id });
+  return (
+    <p class="ok" data-testid="rfq-order">
+      {t("Order")}: <a href={`#${route("order", id)}`}>{data?.order.number ?? "…"}</a> {data?.order.total ? `· ${data.order.total.formatted}` : ""}
+    </p>
+  );
+}
+
+function QuoteCard(props: { rfq: Rfq; quote: Quote; supplier: Supplier | undefined; done: (p: string | null | undefined) => void }) {
+  const { rfq, quote: q, supplier: s } = props;
   const { busy, error, run } = useAction();
   const [counter, setCounter] = useState("");
+  const [accepting, setAccepting] = useState(false);
+  const [address, setAddress] = useState("");
   const total = Number(q.unitPrice.minor) * rfq.quantity;
+  const target = rfq.targetPrice ? Number(rfq.targetPrice.minor) : null;
+  const againstTarget = target ? Math.round(((Number(q.unitPrice.minor) - target) / target) * 100) : null;
   return (
     <div class="quote card" data-supplier={q.supplierId}>
       <h3>
-        <a href={`#${route("supplier", q.supplierId)}`}>{props.supplierName}</a>
+        <a href={`#${route("supplier", q.supplierId)}`}>{s?.companyName ?? q.supplierId.slice(-8)}</a>
       </h3>
+      {s ? (
+        <p class="small">
+          <SupplierBadges supplier={s} /> <Stars value={s.averageRating} />
+        </p>
+      ) : null}
       <dl>
         <dt>{t("Unit price")}</dt>
-        <dd>{money(q.unitPrice)}</dd>
+        <dd>
+          {money(q.unitPrice)}
+          {againstTarget != null ? (
+            <small class={againstTarget > 0 ? "muted warn-text" : "muted ok-text"}>
+              {" "}
+              ({againstTarget > 0 ? "+" : ""}
+              {againstTarget}% {t("against target")})
+            </small>
+          ) : null}
+        </dd>
         <dt>{t("Total")}</dt>
         <dd>{cny(total)}</dd>
         <dt>{t("Lead time")}</dt>
@@ -253,7 +289,7 @@ function QuoteCard(props: { rfq: Rfq; quote: Quote; supplierName: string; done: 
         <dd>{date(q.validUntil)}</dd>
         <dt>{t("Status")}</dt>
         <dd>
-          <Badge>{q.status}</Badge> {q.revision ? `r${q.revision}` : ""}
+          <StatusBadge value={q.status} /> {q.revision ? `r${q.revision}` : ""}
         </dd>
         {q.counterOffer ? (
           <>
@@ -262,20 +298,52 @@ function QuoteCard(props: { rfq: Rfq; quote: Quote; supplierName: string; done: 
           </>
         ) : null}
       </dl>
+      {accepting ? (
+        <Confirm
+          title={t("Accept this quote?")}
+          action={`${t("Accept and order")} · ${cny(total)}`}
+          busy={busy}
+          ready={!!address.trim()}
+          onCancel={() => setAccepting(false)}
+          onConfirm={() =>
+            run(async () => {
+              const r = await mutate("acceptQuote", `mutation($q: ID!, $a: String) { acceptQuote(quoteId: $q, address: $a) { order { id } ${RESULT} } }`, {
+                q: q.id,
+                a: address,
+              });
+              setAccepting(false);
+              props.done(r.position);
+            })
+          }
+        >
+          <dl class="summary">
+            <dt>{t("Supplier")}</dt>
+            <dd>{s?.companyName ?? "—"}</dd>
+            <dt>{t("Quantity")}</dt>
+            <dd>{rfq.quantity.toLocaleString()}</dd>
+            <dt>{t("Unit price")}</dt>
+            <dd>{money(q.unitPrice)}</dd>
+            <dt>{t("Order total")}</dt>
+            <dd>
+              <strong>{cny(total)}</strong>
+            </dd>
+            <dt>{t("Lead time")}</dt>
+            <dd>
+              {q.leadTimeDays} {t("days")}
+            </dd>
+          </dl>
+          <Field label={t("Delivery address")}>
+            <input required value={address} onInput={(e) => setAddress(e.currentTarget.value)} placeholder="浙江省宁波市北仑区…" />
+          </Field>
+          <p class="small">{t("Accepting makes an order at this price, to be paid into escrow; the other quotes are declined.")}</p>
+          <ErrorBox error={error} />
+        </Confirm>
+      ) : null}
       {q.note ? <p class="small">{q.note}</p> : null}
       {q.availableActions.includes("ACCEPT") ? (
         <div class="actions">
-          <button
-            class="primary"
-            disabled={busy}
-            onClick={() =>
-              run(async () => {
-                const r = await mutate("acceptQuote", `mutation($q: ID!) { acceptQuote(quoteId: $q) { order { id } ${RESULT} } }`, { q: q.id });
-                props.done(r.position);
-              })
-            }
-          >
-            {t("Accept")}
+          <button class="primary" disabled={busy} onClick={() => setAccepting(true)}>
+            {t("Accept")}…
           </button>
           <form
             class="inline"

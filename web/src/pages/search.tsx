@@ -1,12 +1,14 @@
 // Parametric search: text, the category tree, a facet panel with counts (disjunctive: a
 // facet's own choice does not shrink it), unit-aware ranges, quantity, badges, sort and paging.
 // Results narrow as filters change.
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { gql } from "../api";
 import type { Category, Facet, Product, ProductSearchInput, Supplier, PriceTier, ProductSort } from "../generated/schema";
 import { t } from "../i18n";
-import { hashParams, route } from "../nav";
-import { Badge, cny, describe, ErrorBox, toggled } from "../ui";
+import { hashParams, keepParams, route } from "../nav";
+import { compared, COMPARE_MAX, toggleCompared } from "../compare";
+import { useSignal } from "../state";
+import { cny, describe, ErrorBox, SupplierBadges, toggled } from "../ui";
 
 const SEARCH = `query($s: ProductSearchInput!, $first: Int, $after: String) {
   products(search: $s, first: $first, after: $after) {
@@ -51,26 +53,93 @@ interface Filters {
   sort: ProductSort;
 }
 
-function initial(): Filters {
+const SORTS: ProductSort[] = ["RELEVANCE", "PRICE", "RATING", "LEAD_TIME"];
+
+/** The search as the URL keeps it (`#/search?text=bolt&category=…&v.thread=M8&from.length=20`):
+ * a link or Back brings the same results, filters and page. */
+function initial(): { filters: Filters; pages: (string | null)[] } {
   const p = hashParams();
+  const values: Record<string, string[]> = {};
+  const ranges: Record<string, { from: string; to: string }> = {};
+  for (const [name, value] of p) {
+    const [kind, key] = [name.slice(0, name.indexOf(".")), name.slice(name.indexOf(".") + 1)];
+    if (kind === "v") values[key] = [...(values[key] ?? []), value];
+    if (kind === "from" || kind === "to") ranges[key] = { ...(ranges[key] ?? { from: "", to: "" }), [kind]: value };
+  }
+  const sort = p.get("sort") as ProductSort | null;
   return {
-    text: p.get("text") ?? "",
-    category: p.get("category"),
-    values: {},
-    ranges: {},
-    quantity: "",
-    inStock: false,
-    verified: false,
-    guaranteed: false,
-    minLevel: "",
-    sort: "RELEVANCE",
+    filters: {
+      text: p.get("text") ?? "",
+      category: p.get("category"),
+      values,
+      ranges,
+      quantity: p.get("quantity") ?? "",
+      inStock: p.get("stock") === "1",
+      verified: p.get("verified") === "1",
+      guaranteed: p.get("guaranteed") === "1",
+      minLevel: p.get("level") ?? "",
+      sort: sort && SORTS.includes(sort) ? sort : "RELEVANCE",
+    },
+    pages: [null, ...p.getAll("after")],
   };
+}
+
+function toParams(f: Filters, pages: (string | null)[]): URLSearchParams {
+  const p = new URLSearchParams();
+  if (f.text) p.set("text", f.text);
+  if (f.category) p.set("category", f.category);
+  for (const [key, values] of Object.entries(f.values)) for (const v of values) p.append(`v.${key}`, v);
+  for (const [key, r] of Object.entries(f.ranges)) {
+    if (r.from) p.set(`from.${key}`, r.from);
+    if (r.to) p.set(`to.${key}`, r.to);
+  }
+  if (f.quantity) p.set("quantity", f.quantity);
+  if (f.inStock) p.set("stock", "1");
+  if (f.verified) p.set("verified", "1");
+  if (f.guaranteed) p.set("guaranteed", "1");
+  if (f.minLevel) p.set("level", f.minLevel);
+  if (f.sort !== "RELEVANCE") p.set("sort", f.sort);
+  for (const after of pages) if (after) p.append("after", after);
+  return p;
+}
+
+/** An attribute's label in a category (or the categories above it), by key. */
+export function attributeLabel(categories: Category[], categoryId: string | null, key: string): string {
+  const seen = new Set<string>();
+  for (let id = categoryId; id && !seen.has(id); ) {
+    seen.add(id);
+    const c = categories.find((x) => x.id === id);
+    const a = c?.attributes.find((x) => x.key === key);
+    if (a) return a.label;
+    id = c?.parentId ?? null;
+  }
+  return key.replace(/_/g, " ");
+}
+
+/** The order a facet lists its values in: the schema's (M6, M8, M10…), else natural order —
+ * never by count, so a ticked value does not jump as the counts change. */
+function listed(categories: Category[], key: string, values: string[]): string[] {
+  const known = categories.flatMap((c) => c.attributes.filter((a) => a.key === key).flatMap((a) => a.values ?? []));
+  const place = (v: string) => {
+    const i = known.indexOf(v);
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  return [...values].sort((a, b) => place(a) - place(b) || a.localeCompare(b, undefined, { numeric: true }));
 }
 
 export function SearchPage() {
   const { categories, suppliers } = useCatalogueBasics();
-  const [f, setF] = useState<Filters>(initial);
-  const [pages, setPages] = useState<(string | null)[]>([null]);
+  const [start] = useState(initial);
+  const [f, setF] = useState<Filters>(start.filters);
+  const [pages, setPages] = useState<(string | null)[]>(start.pages);
+  // The URL follows what the buyer changes (it already holds what the screen started from).
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current) keepParams("/search", toParams(f, pages));
+    started.current = true;
+  }, [f, pages]);
+  const ids = useSignal(compared);
+  const [showFilters, setShowFilters] = useState(false);
   const [result, setResult] = useState<{ totalCount: number; facets: Facet[]; counts: Record<string, number>; nodes: Product[]; next: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -158,7 +227,10 @@ export function SearchPage() {
   };
   return (
     <div class="search-layout">
-      <aside class="filters" aria-label={t("Categories")}>
+      <button class="filters-toggle" aria-expanded={showFilters} onClick={() => setShowFilters(!showFilters)}>
+        {t("Filters")} {Object.values(f.values).flat().length + Object.values(f.ranges).filter((r) => r.from || r.to).length || ""}
+      </button>
+      <aside class={`filters ${showFilters ? "open" : ""}`} aria-label={t("Filters")}>
         <h2>{t("Categories")}</h2>
         <ul class="tree">
           <li>
@@ -196,6 +268,7 @@ export function SearchPage() {
           <Facet
             key={facet.key}
             facet={facet}
+            order={(values) => listed(categories, facet.key, values)}
             chosen={f.values[facet.key] ?? []}
             range={f.ranges[facet.key] ?? { from: "", to: "" }}
             onValues={(values) => update({ values: { ...f.values, [facet.key]: values } })}
@@ -240,26 +313,49 @@ export function SearchPage() {
                 <a href={`#${route("product", p.id)}`} class="title">
                   {p.title}
                 </a>
-                <div class="attrs small">
-                  {p.attributes.slice(0, 5).map((a) => (
-                    <span key={a.key}>{a.value}</span>
+                <dl class="attrs small">
+                  {p.attributes.slice(0, 6).map((a) => (
+                    <div key={a.key}>
+                      <dt>{attributeLabel(categories, p.categoryId, a.key)}</dt>
+                      <dd>{a.value}</dd>
+                    </div>
                   ))}
-                </div>
+                </dl>
                 <div class="meta">
                   <strong>{price ? cny(price) : "—"}</strong>
                   <span class="muted small">
                     {t("MOQ")} {p.moq} · {t("Stock")} {p.stock.toLocaleString()} · {t("Lead time")} {p.leadTimeDays} {t("days")}
                   </span>
                   {s ? (
-                    <a class="small" href={`#${route("supplier", s.id)}`}>
-                      {s.companyName} {s.verified ? <Badge tone="ok">✓</Badge> : null} {s.guaranteed ? <Badge tone="info">¥</Badge> : null} <Badge>Lv{s.level}</Badge>
-                    </a>
+                    <span class="small">
+                      <a href={`#${route("supplier", s.id)}`}>{s.companyName}</a> <SupplierBadges supplier={s} />
+                    </span>
                   ) : null}
+                  <label class="check small compare-pick">
+                    <input
+                      type="checkbox"
+                      checked={ids.includes(p.id)}
+                      disabled={!ids.includes(p.id) && ids.length >= COMPARE_MAX}
+                      onChange={(e) => toggleCompared(p.id, e.currentTarget.checked)}
+                    />{" "}
+                    {t("Compare")}
+                  </label>
                 </div>
               </li>
             );
           })}
         </ul>
+        {ids.length ? (
+          <p class="compare-tray card" data-testid="compare-tray">
+            {t("Compare")}: {ids.length} / {COMPARE_MAX} ·{" "}
+            <a class="button" href={`#/compare`}>
+              {t("Compare side by side")}
+            </a>{" "}
+            <button class="link" onClick={() => compared.set([])}>
+              {t("Clear")}
+            </button>
+          </p>
+        ) : null}
         <nav class="pager" aria-label="pages">
           <button disabled={pages.length < 2} onClick={() => setPages(pages.slice(0, -1))}>
             {t("Previous")}
@@ -276,6 +372,7 @@ export function SearchPage() {
 
 function Facet(props: {
   facet: Facet;
+  order: (values: string[]) => string[];
   chosen: string[];
   range: { from: string; to: string };
   onValues: (v: string[]) => void;
@@ -310,18 +407,21 @@ function Facet(props: {
         </div>
       ) : null}
       {open && !numeric
-        ? facet.values.map((v) => (
-            <label class="check" key={v.value}>
-              <input
-                type="checkbox"
-                checked={props.chosen.includes(v.value)}
-                onChange={(e) =>
-                  props.onValues(toggled(props.chosen, v.value, e.currentTarget.checked))
-                }
-              />{" "}
-              {v.value} <span class="muted">({v.count})</span>
-            </label>
-          ))
+        ? (() => {
+            // Ticked values stay listed (with no count) even when the other filters leave none.
+            const counts = new Map(facet.values.map((v) => [v.value, v.count]));
+            const shown = props.order([...new Set([...facet.values.map((v) => v.value), ...props.chosen])]);
+            return shown.map((value) => (
+              <label class="check" key={value}>
+                <input
+                  type="checkbox"
+                  checked={props.chosen.includes(value)}
+                  onChange={(e) => props.onValues(toggled(props.chosen, value, e.currentTarget.checked))}
+                />{" "}
+                {value} <span class="muted">({counts.get(value) ?? 0})</span>
+              </label>
+            ));
+          })()
         : null}
       {open && numeric && facet.values.length ? (
         <div class="chips">
