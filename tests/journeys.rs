@@ -464,4 +464,41 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
         .expect("record")
         .iter()
         .any(|e| e["kind"] == "WARNING"));
+
+    // The ruled dispute leaves the queue for the agents' record, where its ruling reads back.
+    let lists = server.ok(
+        Some(&agent),
+        "{ waiting: disputeQueue { nodes { id } } decided: disputeQueue(decided: true) { nodes { id orderNumber reason openedAt ruling { refund { minor } release { minor } penalty { minor } warned note byDefault } } } }",
+        json!({}),
+    );
+    assert!(!lists["waiting"]["nodes"]
+        .as_array()
+        .expect("queue")
+        .iter()
+        .any(|d| d["id"] == dispute));
+    let ruled = lists["decided"]["nodes"]
+        .as_array()
+        .expect("decided")
+        .iter()
+        .find(|d| d["id"] == dispute)
+        .unwrap_or_else(|| panic!("the ruled dispute is on the record: {lists}"));
+    assert_eq!(ruled["ruling"]["refund"]["minor"], "1000");
+    assert_eq!(
+        ruled["ruling"]["release"]["minor"],
+        (held - 1000).to_string()
+    );
+    assert_eq!(ruled["ruling"]["penalty"], Value::Null);
+    assert_eq!(ruled["ruling"]["warned"], true);
+    assert_eq!(ruled["ruling"]["note"], "marking shows 8.8");
+    assert_eq!(ruled["ruling"]["byDefault"], false);
+    assert!(
+        ruled["orderNumber"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("ZC-")),
+        "{ruled}"
+    );
+    assert!(
+        ruled["reason"].is_string() && ruled["openedAt"].is_string(),
+        "{ruled}"
+    );
 }

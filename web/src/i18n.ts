@@ -81,7 +81,13 @@ const ZH: Record<string, string> = {
   "Release": "放款", "Accept this quote?": "接受此报价？",
   "Accepting makes an order at this price, to be paid into escrow; the other quotes are declined.":
     "接受后将按此价格生成订单并支付到托管；其他报价将被拒绝。",
-  "Accept and order": "接受并下单", "Order total": "订单总额", "Placed on": "下单时间", "Items": "商品", "Filters": "筛选", "Released to the supplier": "已放款给供应商", "Refunded to the buyer": "已退款给买家", "Still held": "托管中",
+  "Accept and order": "接受并下单", "Order total": "订单总额", "Placed on": "下单时间", "Items": "商品", "Waiting for a ruling": "待裁决", "Decided": "已结案", "Opened": "发起时间", "Opened by": "发起方",
+  "Answer by": "答复截止", "Refund": "退款", "Rule": "裁决", "Rule this dispute?": "确认裁决？",
+  "A ruling moves the money at once and cannot be undone.": "裁决会立即划转资金，且无法撤销。",
+  "From the supplier's deposit; blank or 0 for none": "从供应商保证金扣除；留空或 0 表示不罚",
+  "Ruled by default: the other side did not answer in time.": "缺席裁决：对方未在期限内答复。",
+  "Buyer": "买家", "Not shipped": "未发货", "Not as described": "与描述不符", "Damaged": "货物损坏",
+  "Wrong quantity": "数量不符", "Not paid": "未付款", "Other": "其他", "Agent": "客服", "Admin": "管理员", "Platform": "平台", "Filters": "筛选", "Released to the supplier": "已放款给供应商", "Refunded to the buyer": "已退款给买家", "Still held": "托管中",
   // Timeline entries (the API's kinds, humanised)
   "Order placed": "已下单", "Order paid": "已支付", "Order shipped": "已发货", "Order delivered": "已送达", "Order received": "已确认收货",
   "Order completed": "订单完成", "Order cancelled": "订单取消", "Order refunded": "已退款", "Order disputed": "发起纠纷",

@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { gql, ME, RESULT, setToken, startVisit, syncFileCookie, token, trackPage } from "./api";
 import type { User } from "./generated/schema";
 import { lang, setLang, t } from "./i18n";
+import { humanise } from "./ui";
 import { useSignal } from "./state";
 import { cart } from "./cart";
 import { go, me } from "./nav";
@@ -82,7 +83,7 @@ function Nav({ user }: { user: User | null }) {
         {user ? (
           <>
             <span class="muted small" data-testid="who">
-              {user.name} · {user.companyName ?? user.role}
+              {user.name} · {user.companyName ?? t(humanise(user.role))}
             </span>
             <button
               class="link"

@@ -238,7 +238,7 @@ await step("a search lives in its URL: Back from a part restores it; facets keep
 await step("on a phone the search, a part, the cart and the lists fit the screen; filters open above the results", async () => {
   const page = await person("en-US", { width: 390, height: 844 });
   await signIn(page, "buyer@ningbo-machinery.demo");
-  await page.goto(`${base}/#/search?text=bolt`);
+  await page.goto(`${base}/#/search?text=bolt&stock=1`);
   await page.getByTestId("total").filter({ hasText: "results" }).waitFor();
   await fitsThePhone(page, "the search");
   const toggle = page.getByRole("button", { name: /^Filters/ });
@@ -529,10 +529,22 @@ await step("a buyer disputes a paid order with evidence; the supplier answers; a
   await agent.locator("[data-side=BUYER] li").first().waitFor();
   await agent.getByLabel("Refund to buyer (¥)").fill("40");
   await agent.getByLabel("Note").fill("Photos show damage on part of the lot; split in the buyer's favour.");
+  // A zero penalty is no penalty (it was refused before).
+  await agent.getByLabel("Penalty (¥)").fill("0");
   await shot(agent, "16-dispute-ruling");
   await agent.getByRole("button", { name: "Ruling" }).click();
-  await agent.locator("h1 .badge", { hasText: "RULED" }).waitFor();
+  const ruling = agent.getByRole("dialog");
+  assert.match(await ruling.textContent(), /¥40\.00.*¥80\.00/, "the split is shown before it is made");
+  await ruling.getByRole("button", { name: "Rule", exact: true }).click();
+  await agent.locator("h1 [data-status=RULED]").waitFor();
+  assert.match(await agent.getByTestId("ruling").textContent(), /40\.00 CNY.*80\.00 CNY.*Photos show damage/);
   await shot(agent, "17-dispute-ruled");
+  // The ruled dispute is on the agents' record, with its order, reason and ruling.
+  await agent.goto(`${base}/#/disputes?decided=1`);
+  const row = agent.getByTestId("dispute-queue").locator("tr", { hasText: "Refund 40.00 CNY" }).first();
+  await row.waitFor();
+  assert.match(await row.textContent(), /ZC-\d{8}-\d+.*Buyer.*Not as described/);
+  await shot(agent, "17b-disputes-decided");
   await agent.context().close();
 });
 

@@ -57,6 +57,24 @@ pub struct DisputeState {
     pub evidence: Vec<Evidence>,
     pub agent: Option<UserId>,
     pub status: DisputeStatus,
+    /// Why it was opened.
+    pub reason: Option<DisputeReason>,
+    pub opened_at: Timestamp,
+    /// How it ended, once ruled.
+    pub ruling: Option<Ruling>,
+}
+
+/// What a ruling decided: the split of what escrow held, the supplier's penalty and warning,
+/// and the agent's note (or that it was ruled by default, the other side not answering).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ruling {
+    pub refund: Money,
+    pub release: Money,
+    pub penalty: Option<Money>,
+    pub warned: bool,
+    pub note: String,
+    pub by_default: bool,
+    pub at: Timestamp,
 }
 
 impl DisputeState {
@@ -428,6 +446,8 @@ impl Aggregate for Dispute {
                 state.claimed = Some(e.claimed);
                 state.held = Some(e.held);
                 state.answer_by = e.answer_by;
+                state.reason = Some(e.reason);
+                state.opened_at = e.at;
                 state.evidence.push(Evidence {
                     party: e.opened_by,
                     by: e.by,
@@ -446,6 +466,15 @@ impl Aggregate for Dispute {
                 // A ruling without an assignment names its agent all the same.
                 state.agent = e.agent.or(state.agent);
                 state.status = DisputeStatus::Ruled;
+                state.ruling = Some(Ruling {
+                    refund: e.refund,
+                    release: e.release,
+                    penalty: e.penalty,
+                    warned: e.warn,
+                    note: e.note.clone(),
+                    by_default: e.by_default,
+                    at: e.at,
+                });
             }
             E::DisputeWithdrawn(_) => state.status = DisputeStatus::Withdrawn,
             E::DisputeAbandoned(_) => state.status = DisputeStatus::Abandoned,
@@ -639,6 +668,16 @@ mod tests {
         .unwrap();
         let state = events.iter().fold(opened(), Dispute::evolve);
         assert_eq!(state.agent, Some(AGENT));
+        // The ruling stays readable on the dispute, with why it was opened.
+        let ruling = state.ruling.expect("a ruling");
+        assert_eq!(
+            (ruling.refund, ruling.release),
+            (Money::cny(10_000), Money::cny(0))
+        );
+        assert_eq!(ruling.note, "goods never shipped");
+        assert!(!ruling.by_default && !ruling.warned);
+        assert!(state.reason.is_some());
+        assert!(opened().ruling.is_none());
     }
 
     #[test]

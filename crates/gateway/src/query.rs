@@ -431,24 +431,32 @@ impl MarketQuery {
         paginate(items, false, first, after)
     }
 
-    /// Agents: disputes waiting for a ruling, oldest first.
+    /// Agents: disputes waiting for a ruling, oldest first (or those decided, newest first).
     #[graphql(complexity = "crate::api::page_cost(first, child_complexity)")]
     async fn dispute_queue(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        #[graphql(
+            default = false,
+            desc = "The decided disputes instead (ruled, withdrawn or abandoned), newest first."
+        )]
+        decided: bool,
         at_least: Option<String>,
     ) -> async_graphql::Result<Connection<String, DisputeOut>> {
         caught_up(ctx, at_least).await?;
         staff(ctx)?;
         look(ctx, |lens| {
-            keyset(first, after, false, |page| {
-                lens.views
-                    .dispute_queue(page)
-                    .into_iter()
-                    .map(|(born, id, d)| ((born, id.0), lens.dispute_from(id, &d)))
-                    .collect()
+            keyset(first, after, decided, |page| {
+                if decided {
+                    lens.views.decided_disputes(page)
+                } else {
+                    lens.views.dispute_queue(page)
+                }
+                .into_iter()
+                .map(|(born, id, d)| ((born, id.0), lens.dispute_from(id, &d)))
+                .collect()
             })
         })?
     }

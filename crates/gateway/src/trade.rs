@@ -323,12 +323,36 @@ pub struct Evidence {
     pub at: DateTime,
 }
 
+/// How a dispute was ruled.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(name = "Ruling")]
+pub struct RulingOut {
+    /// Given back to the buyer from escrow.
+    pub refund: MoneyOut,
+    /// Paid out to the supplier from escrow.
+    pub release: MoneyOut,
+    /// Taken from the supplier's deposit.
+    pub penalty: Option<MoneyOut>,
+    /// Whether the supplier was warned (on its credit record).
+    pub warned: bool,
+    /// The agent's reasons.
+    pub note: String,
+    /// Ruled for the opener because the other side did not answer in time.
+    pub by_default: bool,
+    pub at: DateTime,
+}
+
 /// A claim on an order's escrow, ruled by an agent.
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(name = "Dispute", complex)]
 pub struct DisputeOut {
     pub id: ID,
     pub order_id: Option<ID>,
+    /// The disputed order's number, for people (`ZC-20261202-00042`).
+    pub order_number: Option<String>,
+    /// Why it was opened.
+    pub reason: Option<enums::DisputeReason>,
+    pub opened_at: Option<DateTime>,
     pub supplier_id: Option<ID>,
     pub opened_by: Option<enums::Party>,
     /// What the opener claims of what escrow holds.
@@ -341,6 +365,8 @@ pub struct DisputeOut {
     pub agent_id: Option<ID>,
     pub status: enums::DisputeStatus,
     pub evidence: Vec<Evidence>,
+    /// How it was decided, once ruled.
+    pub ruling: Option<RulingOut>,
     pub available_actions: Vec<enums::DisputeAction>,
     #[graphql(skip)]
     pub key: DisputeId,
@@ -359,6 +385,9 @@ impl DisputeOut {
         Self {
             id: encode(Kind::Dispute, id.0),
             order_id: d.order.map(|o| encode(Kind::Order, o.0)),
+            order_number: d.order.and_then(|o| lens.views.order_number(o)),
+            reason: d.reason.map(Into::into),
+            opened_at: d.order.map(|_| d.opened_at.into()),
             supplier_id: d.supplier.map(|s| encode(Kind::Supplier, s.0)),
             opened_by: d.opened_by.map(Into::into),
             claimed: d.claimed.map(Into::into),
@@ -379,6 +408,15 @@ impl DisputeOut {
                     at: e.at.into(),
                 })
                 .collect(),
+            ruling: d.ruling.as_ref().map(|r| RulingOut {
+                refund: r.refund.into(),
+                release: r.release.into(),
+                penalty: r.penalty.map(Into::into),
+                warned: r.warned,
+                note: r.note.clone(),
+                by_default: r.by_default,
+                at: r.at.into(),
+            }),
             available_actions,
             key: id,
         }

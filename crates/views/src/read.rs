@@ -424,6 +424,11 @@ impl<'a> Reader<'a> {
         self.page("disputes", "queue = 1", vec![], page, DisputeId)
     }
 
+    /// A page of the disputes that are over (ruled, withdrawn or abandoned).
+    pub fn decided_disputes(&self, page: Page) -> Vec<Listed<DisputeId, DisputeState>> {
+        self.page("disputes", "queue = 0", vec![], page, DisputeId)
+    }
+
     /// A page of a supplier's products, in every status.
     pub fn products_of(
         &self,

@@ -10,7 +10,7 @@ use crate::ViewError;
 
 /// The layout of the tables and of the states in them. A file of another layout is dropped
 /// and rebuilt from the event store: read models are derived, never the only copy.
-pub const LAYOUT: i64 = 4;
+pub const LAYOUT: i64 = 5;
 
 /// The file inside a node's data directory.
 pub const FILE: &str = "views.sqlite3";
@@ -86,6 +86,8 @@ CREATE TABLE IF NOT EXISTS disputes (
     state    BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS disputes_in_queue ON disputes (born) WHERE queue = 1;
+-- Ruled, withdrawn or abandoned: the agents' record of decided disputes.
+CREATE INDEX IF NOT EXISTS disputes_decided ON disputes (born) WHERE queue = 0;
 
 CREATE TABLE IF NOT EXISTS products (
     born     INTEGER PRIMARY KEY,

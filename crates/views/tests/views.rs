@@ -430,6 +430,20 @@ async fn the_inbox_and_the_dispute_queue_hold_only_what_is_waiting() {
     // the queue the dispute still open
     assert_eq!(inbox, BTreeSet::from([invited, pooled]));
     assert_eq!(queue, vec![disputes[1]]);
+    let decided: Vec<DisputeId> = reader
+        .decided_disputes(Page {
+            after: None,
+            newest_first: true,
+            limit: 50,
+        })
+        .into_iter()
+        .map(|(_, id, _)| id)
+        .collect();
+    assert_eq!(
+        decided,
+        vec![disputes[0]],
+        "the withdrawn one is on the agents' record"
+    );
     assert!(reader.failure().is_none());
 
     // And pages of one walk the invited and the pooled RFQs together, newest first

@@ -5,8 +5,9 @@ import { useState } from "preact/hooks";
 import { mutate, RESULT, upload } from "../api";
 import type { Dispute, Supplier } from "../generated/schema";
 import { t } from "../i18n";
-import { initialPosition, route } from "../nav";
-import { Badge, Countdown, date, ErrorBox, Field, FileLink, ListPage, money, Timeline, TIMELINE, useAction, useQuery } from "../ui";
+import { hashParams, initialPosition, route } from "../nav";
+import { Badge, Confirm, Countdown, date, ErrorBox, Field, FileLink, humanise, ListPage, money, StatusBadge, Timeline, TIMELINE, useAction, useQuery } from "../ui";
+import { useCatalogueBasics } from "./search";
 import { SUPPLIER_FIELDS } from "./onboarding";
 
 export function ReviewQueuePage() {
@@ -69,31 +70,75 @@ function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: strin
   );
 }
 
-const DISPUTE_FIELDS = "id orderId supplierId openedBy claimed { minor formatted } held { minor formatted } answerBy status availableActions evidence { party text files at }";
+const DISPUTE_FIELDS =
+  "id orderId orderNumber supplierId openedBy reason openedAt claimed { minor formatted } held { minor formatted } answerBy status availableActions evidence { party text files at } ruling { refund { formatted } release { formatted } penalty { formatted } warned note byDefault at }";
 
 export function DisputeQueuePage() {
-  const { data, error, loading } = useQuery<{ disputeQueue: { nodes: Dispute[] } }>(`{ disputeQueue(first: 100) { nodes { ${DISPUTE_FIELDS} } } }`);
+  // Waiting (open or under review, oldest first) or decided (newest first): `#/disputes?decided=1`.
+  const decided = hashParams().get("decided") === "1";
+  const { data, error, loading } = useQuery<{ disputeQueue: { nodes: Dispute[] } }>(
+    `query($d: Boolean!) { disputeQueue(first: 100, decided: $d) { nodes { ${DISPUTE_FIELDS} } } }`,
+    { d: decided },
+  );
+  const { suppliers } = useCatalogueBasics();
   return (
     <ListPage title={t("Disputes")} error={error} loading={loading} items={data?.disputeQueue.nodes}>
-      <table class="list">
-        <tbody>
-          {data?.disputeQueue.nodes.map((d) => (
-            <tr key={d.id}>
-              <td>
-                <a href={`#${route("dispute", d.id)}`}>{d.id.slice(-8)}</a>
-              </td>
-              <td>{money(d.claimed)}</td>
-              <td>
-                <Badge>{d.status}</Badge>
-              </td>
-              <td>{d.openedBy}</td>
-              <td>
-                <Countdown deadline={d.answerBy} />
-              </td>
+      <nav class="tabs" aria-label={t("Disputes")}>
+        <a href="#/disputes" aria-current={!decided ? "page" : undefined}>
+          {t("Waiting for a ruling")}
+        </a>
+        <a href="#/disputes?decided=1" aria-current={decided ? "page" : undefined}>
+          {t("Decided")}
+        </a>
+      </nav>
+      <div class="table-scroll">
+        <table class="list" data-testid="dispute-queue">
+          <thead>
+            <tr>
+              <th>{t("Order")}</th>
+              <th>{t("Opened")}</th>
+              <th>{t("Opened by")}</th>
+              <th>{t("Reason")}</th>
+              <th>{t("Supplier")}</th>
+              <th class="number">{t("Claimed")}</th>
+              <th class="number">{t("Escrow")}</th>
+              <th>{t("Status")}</th>
+              <th>{decided ? t("Ruling") : t("Answer by")}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {data?.disputeQueue.nodes.map((d) => (
+              <tr key={d.id}>
+                <td>
+                  <a href={`#${route("dispute", d.id)}`}>{d.orderNumber ?? d.id.slice(-8)}</a>
+                </td>
+                <td>{date(d.openedAt)}</td>
+                <td>{d.openedBy ? t(humanise(d.openedBy)) : "—"}</td>
+                <td>{d.reason ? t(humanise(d.reason)) : "—"}</td>
+                <td>{d.supplierId ? (suppliers[d.supplierId]?.companyName ?? "…") : "—"}</td>
+                <td class="number">{money(d.claimed)}</td>
+                <td class="number">{money(d.held)}</td>
+                <td>
+                  <StatusBadge value={d.status} />
+                </td>
+                <td>
+                  {decided ? (
+                    d.ruling ? (
+                      <span class="small">
+                        {t("Refund")} {money(d.ruling.refund)} · {t("Release")} {money(d.ruling.release)}
+                      </span>
+                    ) : (
+                      "—"
+                    )
+                  ) : (
+                    <Countdown deadline={d.answerBy} />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </ListPage>
   );
 }
@@ -110,10 +155,12 @@ export function DisputePage({ id }: { id: string }) {
   return (
     <article>
       <h1>
-        {t("Dispute")} {d.id.slice(-8)} <Badge tone="info">{d.status}</Badge>
+        {t("Dispute")} {d.orderNumber ?? d.id.slice(-8)} <StatusBadge value={d.status} />
       </h1>
       <p>
-        {t("Order")} {d.orderId ? <a href={`#${route("order", d.orderId)}`}>{d.orderId.slice(-8)}</a> : null} · {t("Claimed")} {money(d.claimed)} · {t("Escrow")} {money(d.held)}
+        {t("Order")} {d.orderId ? <a href={`#${route("order", d.orderId)}`}>{d.orderNumber ?? d.orderId.slice(-8)}</a> : null} · {t("Reason")}{" "}
+        <strong>{d.reason ? t(humanise(d.reason)) : "—"}</strong> · {t("Opened by")} {d.openedBy ? t(humanise(d.openedBy)) : "—"} · {t("Claimed")}{" "}
+        {money(d.claimed)} · {t("Escrow")} {money(d.held)}
         {open ? (
           <>
             {" "}
@@ -124,7 +171,7 @@ export function DisputePage({ id }: { id: string }) {
       <div class="columns">
         {sides.map((side) => (
           <section class="card" key={side} data-side={side}>
-            <h2>{side}</h2>
+            <h2>{t(humanise(side))}</h2>
             <ol class="timeline">
               {d.evidence
                 .filter((e) => e.party.toUpperCase() === side)
@@ -143,6 +190,25 @@ export function DisputePage({ id }: { id: string }) {
           </section>
         ))}
       </div>
+      {d.ruling ? (
+        <section class="card ok-card" data-testid="ruling">
+          <h2>{t("Ruling")}</h2>
+          <dl class="summary">
+            <dt>{t("Refund to buyer")}</dt>
+            <dd>{money(d.ruling.refund)}</dd>
+            <dt>{t("Release to supplier")}</dt>
+            <dd>{money(d.ruling.release)}</dd>
+            <dt>{t("Penalty")}</dt>
+            <dd>{money(d.ruling.penalty)}</dd>
+            <dt>{t("Warn the supplier")}</dt>
+            <dd>{d.ruling.warned ? "✓" : "—"}</dd>
+            <dt>{t("Note")}</dt>
+            <dd>{d.ruling.byDefault ? t("Ruled by default: the other side did not answer in time.") : d.ruling.note}</dd>
+            <dt>{t("Decided")}</dt>
+            <dd>{date(d.ruling.at)}</dd>
+          </dl>
+        </section>
+      ) : null}
       {may("ADD_EVIDENCE") ? <EvidenceForm dispute={d} done={done} /> : null}
       {may("RULE") ? <RulingForm dispute={d} done={done} /> : null}
       <Timeline entries={d.timeline} />
@@ -200,22 +266,28 @@ function RulingForm({ dispute: d, done }: { dispute: Dispute; done: (p: string |
   const [warn, setWarn] = useState(false);
   const [note, setNote] = useState("");
   const { busy, error, run } = useAction();
+  const [confirming, setConfirming] = useState(false);
   const release = Math.max(0, Math.round((held - Number(refund || 0)) * 100) / 100);
+  // No penalty is a blank or a zero alike.
+  const penalised = Number(penalty) > 0;
   const yuan = (v: number | string) => ({ minor: String(Math.round(Number(v) * 100)), currency: "CNY" as const });
+  const rule = () =>
+    run(async () => {
+      if (d.availableActions.includes("ASSIGN")) await mutate("assignDispute", `mutation($d: ID!) { assignDispute(disputeId: $d) { ${RESULT} } }`, { d: d.id });
+      const r = await mutate(
+        "ruleDispute",
+        `mutation($d: ID!, $r: MoneyInput!, $l: MoneyInput!, $p: MoneyInput, $w: Boolean!, $n: String!) { ruleDispute(disputeId: $d, refund: $r, release: $l, penalty: $p, warn: $w, note: $n) { ${RESULT} } }`,
+        { d: d.id, r: yuan(refund || 0), l: yuan(release), p: penalised ? yuan(penalty) : null, w: warn, n: note },
+      );
+      setConfirming(false);
+      done(r.position);
+    });
   return (
     <form
       class="card"
       onSubmit={(e) => {
         e.preventDefault();
-        run(async () => {
-          if (d.availableActions.includes("ASSIGN")) await mutate("assignDispute", `mutation($d: ID!) { assignDispute(disputeId: $d) { ${RESULT} } }`, { d: d.id });
-          const r = await mutate(
-            "ruleDispute",
-            `mutation($d: ID!, $r: MoneyInput!, $l: MoneyInput!, $p: MoneyInput, $w: Boolean!, $n: String!) { ruleDispute(disputeId: $d, refund: $r, release: $l, penalty: $p, warn: $w, note: $n) { ${RESULT} } }`,
-            { d: d.id, r: yuan(refund || 0), l: yuan(release), p: penalty ? yuan(penalty) : null, w: warn, n: note },
-          );
-          done(r.position);
-        });
+        setConfirming(true);
       }}
     >
       <h2>{t("Ruling")}</h2>
@@ -229,7 +301,7 @@ function RulingForm({ dispute: d, done }: { dispute: Dispute; done: (p: string |
         <Field label={`${t("Release to supplier")} (¥)`}>
           <input type="number" value={release} readOnly />
         </Field>
-        <Field label={`${t("Penalty")} (¥)`}>
+        <Field label={`${t("Penalty")} (¥)`} hint={t("From the supplier's deposit; blank or 0 for none")}>
           <input type="number" min="0" step="0.01" value={penalty} onInput={(e) => setPenalty(e.currentTarget.value)} />
         </Field>
       </div>
@@ -241,8 +313,24 @@ function RulingForm({ dispute: d, done }: { dispute: Dispute; done: (p: string |
       </Field>
       <ErrorBox error={error} />
       <button class="primary" disabled={busy}>
-        {t("Ruling")}
+        {t("Ruling")}…
       </button>
+      {confirming ? (
+        <Confirm title={t("Rule this dispute?")} action={t("Rule")} busy={busy} onCancel={() => setConfirming(false)} onConfirm={rule}>
+          <dl class="summary">
+            <dt>{t("Refund to buyer")}</dt>
+            <dd>¥{Number(refund || 0).toFixed(2)}</dd>
+            <dt>{t("Release to supplier")}</dt>
+            <dd>¥{release.toFixed(2)}</dd>
+            <dt>{t("Penalty")}</dt>
+            <dd>{penalised ? `¥${Number(penalty).toFixed(2)}` : "—"}</dd>
+            <dt>{t("Warn the supplier")}</dt>
+            <dd>{warn ? "✓" : "—"}</dd>
+          </dl>
+          <p class="small">{t("A ruling moves the money at once and cannot be undone.")}</p>
+          <ErrorBox error={error} />
+        </Confirm>
+      ) : null}
     </form>
   );
 }

@@ -6,7 +6,7 @@ import { mutate, RESULT, subscribe, upload } from "../api";
 import type { Order, OrderAction } from "../generated/schema";
 import { t } from "../i18n";
 import { go, initialPosition, me, route } from "../nav";
-import { Confirm, date, ErrorBox, Field, ListPage, money, StatusBadge, Timeline, TIMELINE, useAction, useQuery } from "../ui";
+import { Confirm, date, humanise, ErrorBox, Field, ListPage, money, StatusBadge, Timeline, TIMELINE, useAction, useQuery } from "../ui";
 import { useSignal } from "../state";
 import { useCatalogueBasics } from "./search";
 
@@ -258,7 +258,7 @@ function Actions(props: { order: Order; done: (p: string | null | undefined) => 
             <select value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
               {["NOT_SHIPPED", "NOT_AS_DESCRIBED", "DAMAGED", "WRONG_QUANTITY", "NOT_PAID", "OTHER"].map((r) => (
                 <option key={r} value={r}>
-                  {r}
+                  {t(humanise(r))}
                 </option>
               ))}
             </select>
