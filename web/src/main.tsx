@@ -56,7 +56,7 @@ function Nav({ user }: { user: User | null }) {
   );
   return (
     <header class="top">
-      <a href="#/search" class="brand" aria-label="Zhuchao">
+      <a href="#/search" class="brand">
         筑巢 <small>Zhuchao</small>
       </a>
       <nav aria-label="main">
@@ -77,8 +77,9 @@ function Nav({ user }: { user: User | null }) {
         {role === "AGENT" || role === "ADMIN" || role === "SUPPLIER" ? link("#/analytics", "Analytics") : null}
       </nav>
       <div class="who">
-        <button class="link" onClick={() => setLang(lang.get() === "zh" ? "en" : "zh")} aria-label={t("Language")}>
-          {lang.get() === "zh" ? "EN" : "中文"}
+        {/* Named by what it switches to, in that language (its visible text is its name). */}
+        <button class="link" onClick={() => setLang(lang.get() === "zh" ? "en" : "zh")} title={t("Language")} lang={lang.get() === "zh" ? "en" : "zh-CN"}>
+          {lang.get() === "zh" ? "English" : "中文"}
         </button>
         {user ? (
           <>

@@ -4,6 +4,7 @@
 // screen goes to test-results/screenshots/.
 import { chromium } from "playwright-core";
 import { mkdirSync, writeFileSync } from "node:fs";
+import axe from "axe-core";
 import assert from "node:assert/strict";
 
 const base = process.argv[2] ?? "http://127.0.0.1:8080";
@@ -130,6 +131,18 @@ async function checkOut(page, address = "浙江省宁波市北仑区 1 号") {
   await page.getByTestId("placed-order").first().waitFor();
 }
 
+/** axe-core finds no serious or critical accessibility violation on what `page` shows. */
+async function accessible(page, what) {
+  await page.waitForTimeout(300);
+  // Evaluated through the debugging protocol, which the page's script policy does not govern.
+  await page.evaluate(axe.source);
+  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}) on ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}: ${v.nodes[0].failureSummary}`);
+  assert.deepEqual(bad, [], `${what}: accessibility violations`);
+}
+
 /** Nothing on the page is wider than the phone's screen. */
 async function fitsThePhone(page, what) {
   await page.waitForTimeout(200);
@@ -230,6 +243,7 @@ await step("a search lives in its URL: Back from a part restores it; facets keep
   assert.match(await table.locator("tbody").textContent(), /Thread/);
   assert.equal(await table.locator("tr", { has: page.getByRole("rowheader", { name: "Thread" }) }).locator("td").allTextContents().then((v) => v.join("|")), "M8|M8");
   await shot(page, "02b-compare");
+  await accessible(page, "the comparison");
   await page.getByLabel("Differences only").check();
   assert.equal(await table.getByRole("rowheader", { name: "Thread" }).count(), 0, "equal rows hidden");
   await page.context().close();
@@ -265,6 +279,43 @@ await step("on a phone the search, a part, the cart and the lists fit the screen
   await page.goto(`${base}/#/cart`);
   await page.getByRole("button", { name: /^Remove/ }).first().click();
   await page.context().close();
+});
+
+await step("the UI's script and the API's answers arrive compressed", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  open.add(page);
+  const encodings = new Map();
+  page.on("response", async (r) => {
+    if (/\/assets\/.*\.js$/.test(r.url()) || (r.url().endsWith("/graphql") && r.request().method() === "POST"))
+      encodings.set(r.url().endsWith("/graphql") ? "graphql" : "script", (await r.allHeaders())["content-encoding"]);
+  });
+  await page.goto(`${base}/#/search`);
+  await page.getByTestId("total").filter({ hasText: "results" }).waitFor();
+  assert.match(encodings.get("script") ?? "none", /^(br|gzip)$/, "the script");
+  assert.match(encodings.get("graphql") ?? "none", /^(br|gzip)$/, "a search's answer");
+  await context.close();
+});
+
+await step("axe-core finds no serious or critical violation on the main screens of each role, in both languages", async () => {
+  for (const [who, paths] of [
+    [null, ["#/search", "#/search?text=bolt", "#/signin", "#/register", "#/apply", "#/compare"]],
+    ["buyer@ningbo-machinery.demo", ["#/orders", "#/rfqs", "#/rfq/new", "#/cart"]],
+    ["supplier1@zhuchao.demo", ["#/catalogue", "#/catalogue/new", "#/inbox", "#/onboarding", "#/orders", "#/analytics"]],
+    ["agent@zhuchao.demo", ["#/review", "#/disputes", "#/disputes?decided=1", "#/analytics"]],
+  ]) {
+    for (const locale of ["en-US", "zh-CN"]) {
+      const page = await person(locale);
+      if (who) await signIn(page, who);
+      for (const path of paths) {
+        await page.goto(`${base}/${path}`);
+        await page.locator("main h1, main h2").first().waitFor();
+        await page.waitForLoadState("networkidle");
+        await accessible(page, `${locale} ${who ?? "visitor"} ${path}`);
+      }
+      await page.context().close();
+    }
+  }
 });
 
 // ── Journey 1: a new supplier is verified, sells a part, and is paid from escrow ─────────────
@@ -345,6 +396,7 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
   assert.ok(await buyer.getByRole("button", { name: "Add to cart" }).isDisabled());
   await buyer.getByLabel("Quantity").fill("100");
   await shot(buyer, "08-product");
+  await accessible(buyer, "a part");
   await buyer.getByRole("button", { name: "Add to cart" }).click();
   await buyer.goto(`${base}/#/cart`);
   // The cart prices the line at the quantity it holds now, from the part's tiers.
@@ -369,6 +421,7 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
   await summary.waitFor();
   assert.match(await summary.textContent(), /¥950\.00/);
   await shot(buyer, "09b-checkout-summary");
+  await accessible(buyer, "the checkout summary");
   await buyer.getByRole("button", { name: "Cancel" }).click();
   await summary.waitFor({ state: "detached" });
   assert.equal(await newest(), before, "cancelling the summary placed no order");
@@ -394,6 +447,7 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
   await buyer.getByRole("button", { name: "Confirm receipt" }).click();
   await buyer.getByRole("dialog").filter({ hasText: "950.00" }).waitFor();
   await shot(buyer, "10b-confirm-receipt");
+  await accessible(buyer, "an order, confirming receipt");
   await buyer.getByRole("button", { name: /^Release/ }).click();
   await expectStatus(buyer, "COMPLETED");
   await buyer.locator("[data-escrow=released]").filter({ hasText: "950.00 CNY" }).waitFor();
@@ -484,6 +538,7 @@ await step("a buyer sends an RFQ; an invited supplier quotes; the buyer counters
   await supplier.getByRole("button", { name: "Revise" }).click();
   await buyer.locator(".quote dd", { hasText: "0.83 CNY" }).waitFor({ timeout: 10_000 });
   await shot(buyer, "14-quote-comparison");
+  await accessible(buyer, "an RFQ with its quotes");
   await buyer.getByRole("button", { name: "Accept" }).click();
   const accept = buyer.getByRole("dialog");
   assert.match(await accept.textContent(), /¥16,600\.00/, "the order's total is shown before accepting");
@@ -532,6 +587,7 @@ await step("a buyer disputes a paid order with evidence; the supplier answers; a
   // A zero penalty is no penalty (it was refused before).
   await agent.getByLabel("Penalty (¥)").fill("0");
   await shot(agent, "16-dispute-ruling");
+  await accessible(agent, "a dispute, ruling");
   await agent.getByRole("button", { name: "Ruling" }).click();
   const ruling = agent.getByRole("dialog");
   assert.match(await ruling.textContent(), /¥40\.00.*¥80\.00/, "the split is shown before it is made");
