@@ -143,7 +143,11 @@ export function SearchPage() {
   const [result, setResult] = useState<{ totalCount: number; facets: Facet[]; counts: Record<string, number>; nodes: Product[]; next: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const update = (patch: Partial<Filters>) => {
+  // Typing waits for a pause (a word, a number being typed); a tick, a choice or a click
+  // searches at once.
+  const typing = useRef(false);
+  const update = (patch: Partial<Filters>, typed = false) => {
+    typing.current = typed;
     setF((old) => ({ ...old, ...patch }));
     setPages([null]);
   };
@@ -167,9 +171,11 @@ export function SearchPage() {
     [f],
   );
   const after = pages[pages.length - 1];
+  // Answers can come back out of order: only the latest request's is shown.
+  const latest = useRef(0);
   useEffect(() => {
-    // Narrow instantly, but let a fast typist finish a word first.
     const timer = window.setTimeout(async () => {
+      const mine = ++latest.current;
       setBusy(true);
       try {
         const d = await gql<{
@@ -184,6 +190,7 @@ export function SearchPage() {
           SEARCH,
           { s: input, first: 20, after },
         );
+        if (mine !== latest.current) return;
         setResult({
           totalCount: d.products.totalCount,
           facets: d.products.facets,
@@ -193,11 +200,11 @@ export function SearchPage() {
         });
         setError(null);
       } catch (e) {
-        setError(describe(e));
+        if (mine === latest.current) setError(describe(e));
       } finally {
-        setBusy(false);
+        if (mine === latest.current) setBusy(false);
       }
-    }, 180);
+    }, typing.current ? 180 : 0);
     return () => window.clearTimeout(timer);
   }, [input, after]);
 
@@ -207,19 +214,18 @@ export function SearchPage() {
   // Results in a category and all below it (the search counts each product's own category).
   const inTree = (id: string, seen: Set<string> = new Set()): number =>
     seen.has(id) ? 0 : (seen.add(id), (result?.counts[id] ?? 0) + children(id).reduce((n, k) => n + inTree(k.id, seen), 0));
-  const CategoryItem = ({ c }: { c: Category }) => {
+  // A function, not a component: a component type made anew on each render would remount.
+  const categoryItem = (c: Category): preact.JSX.Element => {
     const n = result ? inTree(c.id) : 0;
     return (
-      <li>
+      <li key={c.id}>
         <button class={`link ${f.category === c.id ? "chosen" : ""}`} aria-pressed={f.category === c.id} onClick={() => update({ category: c.id, values: {}, ranges: {} })}>
           {c.name}
         </button>
         {n > 0 ? <span class="muted small tree-count">{n.toLocaleString()}</span> : null}
         {children(c.id).length ? (
           <ul>
-            {children(c.id).map((k) => (
-              <CategoryItem key={k.id} c={k} />
-            ))}
+            {children(c.id).map((k) => categoryItem(k))}
           </ul>
         ) : null}
       </li>
@@ -238,9 +244,7 @@ export function SearchPage() {
               {t("All categories")}
             </button>
           </li>
-          {roots.map((c) => (
-            <CategoryItem key={c.id} c={c} />
-          ))}
+          {roots.map((c) => categoryItem(c))}
         </ul>
         <fieldset>
           <label class="check">
@@ -272,7 +276,7 @@ export function SearchPage() {
             chosen={f.values[facet.key] ?? []}
             range={f.ranges[facet.key] ?? { from: "", to: "" }}
             onValues={(values) => update({ values: { ...f.values, [facet.key]: values } })}
-            onRange={(range) => update({ ranges: { ...f.ranges, [facet.key]: range } })}
+            onRange={(range) => update({ ranges: { ...f.ranges, [facet.key]: range } }, true)}
           />
         ))}
       </aside>
@@ -283,7 +287,7 @@ export function SearchPage() {
             aria-label={t("Search parts")}
             placeholder={`${t("Search parts")}: M8 hex bolt / 六角螺栓 / 6204`}
             value={f.text}
-            onInput={(e) => update({ text: e.currentTarget.value })}
+            onInput={(e) => update({ text: e.currentTarget.value }, true)}
           />
           <input
             type="number"
@@ -291,7 +295,7 @@ export function SearchPage() {
             aria-label={t("Quantity")}
             placeholder={t("Quantity")}
             value={f.quantity}
-            onInput={(e) => update({ quantity: e.currentTarget.value })}
+            onInput={(e) => update({ quantity: e.currentTarget.value }, true)}
           />
           <select aria-label={t("Sort")} value={f.sort} onChange={(e) => update({ sort: e.currentTarget.value as ProductSort })}>
             <option value="RELEVANCE">{t("Relevance")}</option>
