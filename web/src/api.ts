@@ -1,5 +1,6 @@
 // The one way the UI talks to Zhuchao: GraphQL over POST (with the sign-in token and the visit's
 // session), graphql-transport-ws for live updates, and /files for uploads.
+import { t } from "./i18n";
 import type { User, UserError } from "./generated/schema";
 
 const TOKEN = "zhuchao.token";
@@ -75,9 +76,31 @@ export async function mutate(field: string, query: string, variables: Record<str
   return result;
 }
 
+/** The label people know an input by, for the API's field names. */
+const FIELD_LABELS: Record<string, string> = {
+  creditCode: "Unified social credit code", companyName: "Company name", contactName: "Contact name", phone: "Phone",
+  email: "Email", password: "Password", address: "Delivery address", title: "Title", description: "Description",
+  quantity: "Quantity", moq: "MOQ", packSize: "Pack size", tiers: "Price tiers", stock: "Stock", leadTimeDays: "Lead time",
+  unitPrice: "Unit price", deadline: "Deadline", targetPrice: "Target price", categoryId: "Category", categoryIds: "Category",
+  attributes: "Attributes", reason: "Reason", note: "Note", statement: "Statement", claimed: "Claimed", refund: "Refund to buyer",
+  release: "Release to supplier", penalty: "Penalty", name: "Name", brand: "Brand", keyword: "Keyword", partNumber: "Part number",
+  shippingCost: "Shipping cost", validUntil: "Valid until", tracking: "Tracking number", carrier: "Carrier", amount: "Deposit",
+  files: "Files", drawings: "Drawings", invitedSupplierIds: "Invite suppliers", csv: "Rows",
+};
+
+/** `input.creditCode` → "Unified social credit code" (in the UI's language); an attribute's key
+ * (`attributes.length`) stays as the API names it after its label. */
+export function fieldLabel(path: string[]): string {
+  const known = [...path].reverse().find((p) => FIELD_LABELS[p]);
+  if (!known) return path[path.length - 1] ?? "";
+  const label = t(FIELD_LABELS[known]);
+  const after = path.slice(path.indexOf(known) + 1).filter((p) => !/^\d+$/.test(p));
+  return after.length ? `${label} › ${after.join(".")}` : label;
+}
+
 export class UserErrors extends Error {
   constructor(public errors: UserError[]) {
-    super(errors.map((e) => (e.field?.length ? `${e.field.join(".")}: ${e.message}` : e.message)).join("; "));
+    super(errors.map((e) => (e.field?.length ? `${fieldLabel(e.field)}: ${e.message}` : e.message)).join("; "));
   }
 }
 

@@ -81,7 +81,16 @@ const ZH: Record<string, string> = {
   "Release": "放款", "Accept this quote?": "接受此报价？",
   "Accepting makes an order at this price, to be paid into escrow; the other quotes are declined.":
     "接受后将按此价格生成订单并支付到托管；其他报价将被拒绝。",
-  "Accept and order": "接受并下单", "Order total": "订单总额", "Placed on": "下单时间", "Items": "商品", "Waiting for a ruling": "待裁决", "Decided": "已结案", "Opened": "发起时间", "Opened by": "发起方",
+  "Accept and order": "接受并下单", "Order total": "订单总额", "Placed on": "下单时间", "Items": "商品", "Notifications": "通知", "e.g.": "例如", "From quantity": "起始数量", "Download a template for this category": "下载此类目的模板",
+  "Each row: from this quantity on, this unit price. The first row's quantity is usually the MOQ.": "每行：从该数量起按此单价。第一行的数量通常等于起订量。", "Application": "申请", "Document": "文件类型", "Required deposit": "应缴保证金", "Still due": "待缴",
+  "Amount": "金额",
+  "Business licence, unified (三证合一)": "营业执照（三证合一）", "Business licence (old style)": "营业执照（旧版）",
+  "Tax registration certificate": "税务登记证", "Organisation code certificate": "组织机构代码证", "Trademark registration": "商标注册证",
+  "Brand authorisation": "品牌授权书",
+  "Required: the unified business licence, or the old-style business licence with a tax registration certificate. Trademark and brand documents are optional; they show buyers what you may sell.":
+    "必需：三证合一营业执照，或旧版营业执照加税务登记证。商标和品牌授权文件可选，用于向买家说明您可销售的品牌。",
+  "The deposit is held against disputes your buyers win; with it paid in full and your documents verified, your parts show the guaranteed badge.":
+    "保证金用于赔付买家胜诉的纠纷；缴足保证金并通过资质审核后，您的商品将显示保证金标识。", "Waiting for a ruling": "待裁决", "Decided": "已结案", "Opened": "发起时间", "Opened by": "发起方",
   "Answer by": "答复截止", "Refund": "退款", "Rule": "裁决", "Rule this dispute?": "确认裁决？",
   "A ruling moves the money at once and cannot be undone.": "裁决会立即划转资金，且无法撤销。",
   "From the supplier's deposit; blank or 0 for none": "从供应商保证金扣除；留空或 0 表示不罚",

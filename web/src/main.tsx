@@ -5,7 +5,8 @@ import { useEffect, useState } from "preact/hooks";
 import { gql, ME, RESULT, setToken, startVisit, syncFileCookie, token, trackPage } from "./api";
 import type { User } from "./generated/schema";
 import { lang, setLang, t } from "./i18n";
-import { humanise } from "./ui";
+import { date, humanise } from "./ui";
+import { listen, markAllRead, notices } from "./notifications";
 import { useSignal } from "./state";
 import { cart } from "./cart";
 import { go, me } from "./nav";
@@ -83,6 +84,7 @@ function Nav({ user }: { user: User | null }) {
         </button>
         {user ? (
           <>
+            <Notifications />
             <span class="muted small" data-testid="who">
               {user.name} · {user.companyName ?? t(humanise(user.role))}
             </span>
@@ -107,6 +109,41 @@ function Nav({ user }: { user: User | null }) {
   );
 }
 
+/** The bell: how many notices are unread, and the latest ones with links. */
+function Notifications() {
+  const list = useSignal(notices);
+  const [open, setOpen] = useState(false);
+  const unread = list.filter((n) => !n.read).length;
+  return (
+    <div class="notifications">
+      <button
+        class="link"
+        aria-expanded={open}
+        data-testid="notifications"
+        onClick={() => {
+          setOpen(!open);
+          if (!open) window.setTimeout(markAllRead, 1500);
+        }}
+      >
+        🔔 {t("Notifications")} {unread ? <span class="count">{unread}</span> : null}
+      </button>
+      {open ? (
+        <ul class="card notice-list" role="list">
+          {!list.length ? <li class="muted">{t("Nothing here yet.")}</li> : null}
+          {list.map((n, i) => (
+            <li key={i} class={n.read ? "" : "unread"}>
+              <a href={`#${n.href}`} onClick={() => setOpen(false)}>
+                {n.kind === "rfq" ? `${t("New RFQ")}: ${n.title}` : `${t("Order")} ${n.title}: ${t(humanise(n.status ?? ""))}`}
+              </a>
+              <div class="muted small">{date(n.at)}</div>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
 function App() {
   const [route, visit] = useRoute();
   const user = useSignal(me);
@@ -125,6 +162,7 @@ function App() {
     }
     return () => window.removeEventListener("zhuchao:signed-out", out);
   }, []);
+  useEffect(() => listen(user), [user?.id]);
   if (!ready) return <p class="muted">{t("Loading…")}</p>;
   const [page, id] = route;
   let screen;

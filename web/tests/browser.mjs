@@ -338,7 +338,10 @@ await step("a new supplier applies, is verified by an agent, pays its deposit an
   await supplier.getByTestId("onboarding-steps").waitFor();
   await supplier.locator("input[type=file]").setInputFiles(pngFile("licence.png"));
   await supplier.getByRole("button", { name: "Submit" }).click();
-  await supplier.getByText("PENDING").waitFor();
+  await supplier.locator("[data-status=PENDING]").waitFor();
+  // The supplier is told which documents are required and what deposit is due.
+  assert.match(await supplier.getByTestId("documents-required").textContent(), /unified business licence/);
+  assert.match(await supplier.getByTestId("deposit").textContent(), /Still due\s*¥[1-9]/);
   await shot(supplier, "04-supplier-onboarding");
 
   const agent = await person();
@@ -506,12 +509,22 @@ await step("a buyer sends an RFQ; an invited supplier quotes; the buyer counters
   await buyer.locator("input[type=file]").setInputFiles(pngFile("drawing.png"));
   await buyer.getByLabel(supplierName).check();
   await shot(buyer, "12-rfq-composer");
+  // The invited supplier is at work elsewhere when the RFQ is sent.
+  const supplier = await person();
+  await signIn(supplier, "supplier1@zhuchao.demo");
+  await supplier.goto(`${base}/#/catalogue`);
   await buyer.getByRole("button", { name: "Send RFQ" }).click();
   await buyer.getByRole("heading", { name: "Compare quotes" }).waitFor();
   const rfqUrl = buyer.url();
 
-  const supplier = await person();
-  await signIn(supplier, "supplier1@zhuchao.demo");
+  // Its notification centre says so at once, and leads to the RFQ.
+  await supplier.getByTestId("notifications").locator(".count").waitFor({ timeout: 10_000 });
+  await supplier.getByTestId("notifications").click();
+  const notice = supplier.locator(".notice-list a", { hasText: `New RFQ: Non-standard M8 × 35 A4 bolts ${suffix}` });
+  await notice.waitFor();
+  await shot(supplier, "12b-notifications");
+  await notice.click();
+  await supplier.getByTestId("drawings").waitFor();
   await supplier.goto(`${base}/#/inbox`);
   await supplier.getByRole("link", { name: `Non-standard M8 × 35 A4 bolts ${suffix}` }).waitFor();
   // Invited (not pool), with the response SLA counting down.
@@ -611,6 +624,10 @@ await step("a supplier imports a CSV catalogue: good rows land, a bad row is rep
   await supplier.goto(`${base}/#/catalogue`);
   await supplier.getByText("Import CSV").click();
   await supplier.locator("details select").selectOption({ label: "Fasteners › Bolts › Hex bolts / 六角螺栓" });
+  // A template of the category's columns, with an example row, to fill in.
+  const template = decodeURIComponent((await supplier.getByTestId("csv-template").getAttribute("href")).split(",").slice(1).join(","));
+  assert.match(template.split("\n")[0], /^\ufeff?part_number,brand,keyword,name,.*tiers,.*thread/);
+  assert.equal(template.trim().split("\n").length, 2, "a header and one example row");
   const csv = [
     "part_number,brand,keyword,name,moq,pack_size,stock,lead_time_days,shipping,tiers,thread,length,material",
     `PN-A-${suffix},固力,六角螺栓,CSV-A-${suffix},100,100,5000,5,0,100:1.10;1000:0.90,M10,40 mm,A2`,

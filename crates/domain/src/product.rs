@@ -332,14 +332,6 @@ fn check_sheet(sheet: &ProductSheet) -> Result<(), ProductError> {
     Ok(())
 }
 
-fn format_number(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v}")
-    }
-}
-
 /// brand + keyword + attribute words (in schema order) + name — the title scheme buyers search by.
 pub fn build_title(
     sheet: &ProductSheet,
@@ -358,7 +350,7 @@ pub fn build_title(
             (
                 Some(AttributeValue::Number(n)),
                 crate::category::AttributeKind::Number { unit, .. },
-            ) => words.push(format!("{}{}", format_number(*n), unit.symbol())),
+            ) => words.push(format!("{}{}", crate::units::for_people(*n), unit.symbol())),
             _ => {}
         }
     }

@@ -163,6 +163,18 @@ impl Measure {
     }
 }
 
+/// A number as people read it: at most six decimals, without trailing zeros, so that a
+/// conversion's rounding error (1-1/2 in = 38.099999999999994 mm) reads `38.1`.
+pub fn for_people(v: f64) -> String {
+    let text = format!("{v:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.into()
+    }
+}
+
 /// `8`, `0.75`, `5/16`, `1-1/4` (a whole number and a fraction).
 fn parse_number(text: &str) -> Option<f64> {
     let fraction = |t: &str| -> Option<f64> {
@@ -203,6 +215,20 @@ mod tests {
         assert!(close(m.in_unit(Unit::Millimetre).unwrap(), 8.0));
         let m = Measure::parse("10 MPa").unwrap();
         assert!(close(m.in_unit(Unit::Bar).unwrap(), 100.0));
+    }
+
+    #[test]
+    fn numbers_read_without_conversion_noise() {
+        let m = Measure::parse("1-1/2 in")
+            .unwrap()
+            .in_unit(Unit::Millimetre)
+            .unwrap();
+        assert_eq!(for_people(m), "38.1");
+        assert_eq!(for_people(7.9375), "7.9375");
+        assert_eq!(for_people(20.0), "20");
+        assert_eq!(for_people(0.0005), "0.0005");
+        assert_eq!(for_people(-0.0000001), "0");
+        assert_eq!(for_people(1_250_000.0), "1250000");
     }
 
     #[test]

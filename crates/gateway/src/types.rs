@@ -181,9 +181,13 @@ pub fn attributes_of(
             let (value, number) = match v {
                 AttributeValue::Enum(s) | AttributeValue::Text(s) => (s.clone(), None),
                 AttributeValue::Number(n) => (
-                    format!("{n} {}", names.unit(k).unwrap_or_default())
-                        .trim()
-                        .to_string(),
+                    format!(
+                        "{} {}",
+                        zhuchao_domain::units::for_people(*n),
+                        names.unit(k).unwrap_or_default()
+                    )
+                    .trim()
+                    .to_string(),
                     Some(*n),
                 ),
             };

@@ -6,8 +6,9 @@ import { mutate, RESULT, upload } from "../api";
 import type { Dispute, Supplier } from "../generated/schema";
 import { t } from "../i18n";
 import { hashParams, initialPosition, route } from "../nav";
-import { Badge, Confirm, Countdown, date, ErrorBox, Field, FileLink, humanise, ListPage, money, StatusBadge, Timeline, TIMELINE, useAction, useQuery } from "../ui";
+import { Confirm, Countdown, date, ErrorBox, Field, FileLink, humanise, ListPage, money, StatusBadge, Timeline, TIMELINE, useAction, useQuery } from "../ui";
 import { useCatalogueBasics } from "./search";
+import { DOCUMENT_KINDS } from "./onboarding";
 import { SUPPLIER_FIELDS } from "./onboarding";
 
 export function ReviewQueuePage() {
@@ -37,7 +38,7 @@ function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: strin
   return (
     <article class="card" data-supplier={s.companyName}>
       <h2>
-        <a href={`#${route("supplier", s.id)}`}>{s.companyName}</a> <Badge>{s.status}</Badge>
+        <a href={`#${route("supplier", s.id)}`}>{s.companyName}</a> <StatusBadge value={s.status} />
       </h2>
       <p class="small">
         {t("Unified social credit code")}: <code>{s.creditCode}</code>
@@ -47,7 +48,7 @@ function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: strin
           <figure key={d.kind} class="document">
             <FileLink file={d.file} />
             <figcaption>
-              {d.kind} <Badge tone={d.review.toUpperCase() === "PENDING" ? "info" : "plain"}>{d.review}</Badge>
+              {t(DOCUMENT_KINDS[d.kind])} <StatusBadge value={d.review} />
               {d.review.toUpperCase() === "PENDING" ? (
                 <span class="actions">
                   <button class="primary" disabled={busy} onClick={() => review(d.kind, true)}>

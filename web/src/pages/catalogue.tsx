@@ -6,7 +6,7 @@ import { gql, mutate, RESULT } from "../api";
 import type { Category, MoneyInput, ProductInput, Product } from "../generated/schema";
 import { t } from "../i18n";
 import { go, initialPosition, route } from "../nav";
-import { Badge, describe, ErrorBox, Field, Loading, money, useAction, useQuery } from "../ui";
+import { describe, ErrorBox, Field, Loading, money, StatusBadge, useAction, useQuery } from "../ui";
 import { useCatalogueBasics } from "./search";
 
 const PRODUCT_FIELDS =
@@ -51,7 +51,7 @@ export function CataloguePage() {
                   {p.reserved ? <span class="small"> ({t("reserved")} {p.reserved.toLocaleString()})</span> : null}
                 </td>
                 <td>
-                  <Badge tone={p.status === "PUBLISHED" ? "ok" : "plain"}>{p.status}</Badge>
+                  <StatusBadge value={p.status} />
                 </td>
                 <td>
                   {p.status === "PUBLISHED" ? (
@@ -177,7 +177,7 @@ export function ProductEditor({ id }: { id: string }) {
           <input required value={d.brand} onInput={(e) => set({ brand: e.currentTarget.value })} />
         </Field>
         <Field label={t("Keyword")}>
-          <input required={fresh} value={d.keyword} placeholder="六角螺栓 hex bolt" onInput={(e) => set({ keyword: e.currentTarget.value })} />
+          <input required={fresh} value={d.keyword} placeholder={`${t("e.g.")} 六角螺栓 hex bolt`} onInput={(e) => set({ keyword: e.currentTarget.value })} />
         </Field>
         <Field label={t("Name")}>
           <input required value={d.name} onInput={(e) => set({ name: e.currentTarget.value })} />
@@ -224,11 +224,16 @@ export function ProductEditor({ id }: { id: string }) {
       </div>
       <fieldset>
         <legend>{t("Price tiers")}</legend>
+        <p class="small muted">{t("Each row: from this quantity on, this unit price. The first row's quantity is usually the MOQ.")}</p>
         {d.tiers.map((tier, i) => (
-          <div class="row" key={i}>
-            <input type="number" min="1" aria-label={`${t("Quantity")} ${i + 1}`} placeholder={t("Quantity")} value={tier.minQuantity} onInput={(e) => set({ tiers: d.tiers.map((x, k) => (k === i ? { ...x, minQuantity: e.currentTarget.value } : x)) })} />
-            <input type="number" min="0.01" step="0.01" aria-label={`${t("Unit price")} ${i + 1}`} placeholder="¥" value={tier.price} onInput={(e) => set({ tiers: d.tiers.map((x, k) => (k === i ? { ...x, price: e.currentTarget.value } : x)) })} />
-            <button type="button" class="link" onClick={() => set({ tiers: d.tiers.filter((_, k) => k !== i) })}>
+          <div class="row tier-row" key={i}>
+            <Field label={`${t("From quantity")} (${i + 1})`}>
+              <input type="number" min="1" aria-label={`${t("Quantity")} ${i + 1}`} value={tier.minQuantity} onInput={(e) => set({ tiers: d.tiers.map((x, k) => (k === i ? { ...x, minQuantity: e.currentTarget.value } : x)) })} />
+            </Field>
+            <Field label={`${t("Unit price")} (¥)`}>
+              <input type="number" min="0.01" step="0.01" aria-label={`${t("Unit price")} ${i + 1}`} value={tier.price} onInput={(e) => set({ tiers: d.tiers.map((x, k) => (k === i ? { ...x, price: e.currentTarget.value } : x)) })} />
+            </Field>
+            <button type="button" class="link" aria-label={`${t("Remove")} ${i + 1}`} onClick={() => set({ tiers: d.tiers.filter((_, k) => k !== i) })}>
               ✕
             </button>
           </div>
@@ -285,6 +290,15 @@ export function parseCsv(text: string): string[][] {
 
 const CSV_HELP = "part_number,brand,keyword,name,description,moq,pack_size,stock,lead_time_days,shipping,tiers,<attribute keys…>   tiers: 100:1.20;1000:0.95 — a part number already imported updates that product, so a file can be sent again";
 
+/** A CSV with the columns a category takes and one example row (a value its schema lists, or
+ * a number with its unit), for a supplier to fill in. */
+function template(category: Category): string {
+  const example = (a: Category["attributes"][number]) => (a.values?.length ? a.values[0] : a.unit ? `20 ${a.unit}` : "");
+  const header = ["part_number", "brand", "keyword", "name", "description", "moq", "pack_size", "stock", "lead_time_days", "shipping", "tiers", ...category.attributes.map((a) => a.key)];
+  const row = ["ABC-001", "品牌", "关键词 keyword", "ABC-001", "", "100", "100", "5000", "5", "0", "100:1.20;1000:0.95", ...category.attributes.map(example)];
+  return "\ufeff" + [header, row].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
+}
+
 /** Rows sent per request (the server takes up to 1,000). */
 const IMPORT_CHUNK = 500;
 
@@ -307,6 +321,7 @@ type ImportPayload = {
 function CsvImport({ onDone }: { onDone: (position: string | null) => void }) {
   const { categories } = useCatalogueBasics();
   const [category, setCategory] = useState("");
+  const chosen = categories.find((c) => c.id === category);
   const [publish, setPublish] = useState(true);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [report, setReport] = useState<{ row: number; ok: boolean; message: string }[]>([]);
@@ -373,6 +388,13 @@ function CsvImport({ onDone }: { onDone: (position: string | null) => void }) {
           <input type="file" accept=".csv,text/csv" disabled={!category} data-testid="csv-file" onChange={(e) => e.currentTarget.files?.[0] && importFile(e.currentTarget.files[0])} />
         </Field>
       </div>
+      {chosen ? (
+        <p class="small">
+          <a href={`data:text/csv;charset=utf-8,${encodeURIComponent(template(chosen))}`} download={`zhuchao-${chosen.attributes.map((a) => a.key).join("-") || "products"}.csv`} data-testid="csv-template">
+            {t("Download a template for this category")}
+          </a>
+        </p>
+      ) : null}
       <ErrorBox error={error} />
       {progress ? (
         <div>

@@ -2,15 +2,24 @@
 // and follow the review status until the account may sell.
 import { useState } from "preact/hooks";
 import { mutate, RESULT, upload } from "../api";
-import type { Supplier } from "../generated/schema";
+import type { DocumentKind, Supplier } from "../generated/schema";
 import { t } from "../i18n";
 import { initialPosition, me, route } from "../nav";
 import { useSignal } from "../state";
-import { Badge, ErrorBox, Field, FileLink, Loading, money, useAction, useQuery } from "../ui";
+import { Badge, cny, ErrorBox, Field, FileLink, Loading, money, StatusBadge, useAction, useQuery } from "../ui";
 
-const KINDS = ["MERGED_LICENCE", "BUSINESS_LICENCE", "TAX_REGISTRATION", "ORGANISATION_CODE", "TRADEMARK_REGISTRATION", "BRAND_AUTHORISATION"];
+/** The business documents a supplier may submit, by what people call them. */
+export const DOCUMENT_KINDS: Record<DocumentKind, string> = {
+  MERGED_LICENCE: "Business licence, unified (三证合一)",
+  BUSINESS_LICENCE: "Business licence (old style)",
+  TAX_REGISTRATION: "Tax registration certificate",
+  ORGANISATION_CODE: "Organisation code certificate",
+  TRADEMARK_REGISTRATION: "Trademark registration",
+  BRAND_AUTHORISATION: "Brand authorisation",
+};
+const KINDS = Object.keys(DOCUMENT_KINDS) as DocumentKind[];
 export const SUPPLIER_FIELDS =
-  "id companyName creditCode status verified guaranteed level warnings completedOrders averageRating categoryIds availableActions depositHeld { minor formatted } documents { kind file expiresOn review rejectionReason } creditRecord { kind detail at }";
+  "id companyName creditCode status verified guaranteed level warnings completedOrders averageRating categoryIds availableActions depositHeld { minor formatted } depositRequired { minor formatted } documents { kind file expiresOn review rejectionReason } creditRecord { kind detail at }";
 
 export function OnboardingPage() {
   const user = useSignal(me);
@@ -19,23 +28,25 @@ export function OnboardingPage() {
     user?.supplierId ? `query($id: ID!, $at: String) { supplier(id: $id, atLeast: $at) { ${SUPPLIER_FIELDS} } }` : null,
     { id: user?.supplierId, at },
   );
-  const [kind, setKind] = useState(KINDS[0]);
+  const [kind, setKind] = useState<DocumentKind>(KINDS[0]);
   const [file, setFile] = useState<string | null>(null);
-  const [deposit, setDeposit] = useState("20000");
+  const [deposit, setDeposit] = useState<string | null>(null);
   const { busy, error: actionError, run } = useAction();
   const s = data?.supplier;
   if (!s) return <Loading when={loading}><ErrorBox error={error} /></Loading>;
+  const required = Number(s.depositRequired?.minor ?? 0);
+  const due = Math.max(0, required - Number(s.depositHeld?.minor ?? 0));
   const docsOk = s.documents?.some((d) => d.review.toUpperCase() === "APPROVED");
   const steps = [
-    { label: t("Company name"), done: true },
+    { label: t("Application"), done: true },
     { label: t("Documents"), done: !!s.documents?.length },
-    { label: t("Review status"), done: !!docsOk },
-    { label: t("Deposit"), done: s.guaranteed },
+    { label: t("Verified"), done: s.verified || !!docsOk },
+    { label: t("Deposit"), done: due === 0 && required > 0 },
   ];
   return (
     <section>
       <h1>
-        {s.companyName} <Badge tone={s.status.toUpperCase() === "ACTIVE" ? "ok" : "warn"}>{s.status}</Badge>
+        {s.companyName} <StatusBadge value={s.status} />
       </h1>
       <ol class="steps" data-testid="onboarding-steps">
         {steps.map((step) => (
@@ -48,16 +59,19 @@ export function OnboardingPage() {
       <div class="columns">
         <section class="card">
           <h2>{t("Documents")}</h2>
+          <p class="small" data-testid="documents-required">
+            {t("Required: the unified business licence, or the old-style business licence with a tax registration certificate. Trademark and brand documents are optional; they show buyers what you may sell.")}
+          </p>
           <table>
             <tbody>
               {s.documents?.map((d) => (
                 <tr key={d.kind}>
-                  <td>{d.kind}</td>
+                  <td>{t(DOCUMENT_KINDS[d.kind])}</td>
                   <td>
                     <FileLink file={d.file} />
                   </td>
                   <td>
-                    <Badge tone={d.review.toUpperCase() === "APPROVED" ? "ok" : d.review.toUpperCase() === "REJECTED" ? "warn" : "info"}>{d.review}</Badge>
+                    <StatusBadge value={d.review} />
                     {d.rejectionReason ? <span class="small"> {d.rejectionReason}</span> : null}
                   </td>
                 </tr>
@@ -74,10 +88,12 @@ export function OnboardingPage() {
               });
             }}
           >
-            <Field label={t("Documents")}>
-              <select value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+            <Field label={t("Document")}>
+              <select value={kind} onChange={(e) => setKind(e.currentTarget.value as DocumentKind)}>
                 {KINDS.map((k) => (
-                  <option key={k}>{k}</option>
+                  <option key={k} value={k}>
+                    {t(DOCUMENT_KINDS[k])}
+                  </option>
                 ))}
               </select>
             </Field>
@@ -98,31 +114,40 @@ export function OnboardingPage() {
         </section>
         <section class="card">
           <h2>{t("Deposit")}</h2>
-          <p>
-            {t("Deposit")}: <strong>{money(s.depositHeld)}</strong> {s.guaranteed ? <Badge tone="ok">{t("Guaranteed supplier")}</Badge> : null}
-          </p>
+          <dl class="summary" data-testid="deposit">
+            <dt>{t("Required deposit")}</dt>
+            <dd>{money(s.depositRequired)}</dd>
+            <dt>{t("Paid")}</dt>
+            <dd>{money(s.depositHeld)}</dd>
+            <dt>{t("Still due")}</dt>
+            <dd>
+              <strong>{cny(due)}</strong>
+            </dd>
+          </dl>
+          <p class="small">{t("The deposit is held against disputes your buyers win; with it paid in full and your documents verified, your parts show the guaranteed badge.")}</p>
+          {s.guaranteed ? <Badge tone="ok">{t("Guaranteed supplier")}</Badge> : null}
           <form
             onSubmit={(e) => {
               e.preventDefault();
               run(async () => {
                 const r = await mutate("payDeposit", `mutation($a: MoneyInput!, $p: String!) { payDeposit(amount: $a, paymentRef: $p) { ${RESULT} } }`, {
-                  a: { minor: String(Math.round(Number(deposit) * 100)), currency: "CNY" },
+                  a: { minor: String(Math.round(Number(deposit ?? due / 100) * 100)), currency: "CNY" },
                   p: `deposit-${Date.now()}`,
                 });
                 setAt(r.position ?? null);
               });
             }}
           >
-            <Field label="¥">
-              <input type="number" min="1" value={deposit} onInput={(e) => setDeposit(e.currentTarget.value)} />
+            <Field label={`${t("Amount")} (¥)`}>
+              <input type="number" min="0.01" step="0.01" value={deposit ?? String(due / 100)} onInput={(e) => setDeposit(e.currentTarget.value)} />
             </Field>
-            <button class="primary" disabled={busy}>
+            <button class="primary" disabled={busy || due === 0}>
               {t("Pay deposit")}
             </button>
           </form>
           <ErrorBox error={actionError} />
           <p class="small">
-            {t("Level")} Lv{s.level} · {t("Warnings")} {s.warnings} · <a href={`#${route("supplier", s.id)}`}>{t("Profile")}</a>
+            {t("Level")} {s.level} · {t("Warnings")} {s.warnings} · <a href={`#${route("supplier", s.id)}`}>{t("Profile")}</a>
           </p>
         </section>
       </div>

@@ -6,7 +6,7 @@ import type { Supplier, SupplierAction } from "../generated/schema";
 import { t } from "../i18n";
 import { me } from "../nav";
 import { useSignal } from "../state";
-import { Badge, date, ErrorBox, Field, FileLink, Loading, money, Stars, useAction, useQuery } from "../ui";
+import { date, ErrorBox, StatusBadge, SupplierBadges, Field, FileLink, Loading, money, Stars, useAction, useQuery } from "../ui";
 import { SUPPLIER_FIELDS } from "./onboarding";
 
 export function SupplierPage({ id }: { id: string }) {
@@ -32,8 +32,7 @@ export function SupplierPage({ id }: { id: string }) {
     <article>
       <h1>{s.companyName}</h1>
       <p>
-        <Badge tone={s.status.toUpperCase() === "ACTIVE" ? "ok" : "warn"}>{s.status}</Badge> {s.verified ? <Badge tone="ok">{t("Verified supplier")}</Badge> : null}{" "}
-        {s.guaranteed ? <Badge tone="info">{t("Guaranteed supplier")}</Badge> : null} <Badge>Lv{s.level}</Badge>
+        <StatusBadge value={s.status} /> <SupplierBadges supplier={s} />
       </p>
       <div class="columns">
         <section class="card">
