@@ -81,7 +81,10 @@ const ZH: Record<string, string> = {
   "Release": "放款", "Accept this quote?": "接受此报价？",
   "Accepting makes an order at this price, to be paid into escrow; the other quotes are declined.":
     "接受后将按此价格生成订单并支付到托管；其他报价将被拒绝。",
-  "Accept and order": "接受并下单", "Order total": "订单总额", "Placed on": "下单时间", "Items": "商品", "Notifications": "通知", "e.g.": "例如", "From quantity": "起始数量", "Download a template for this category": "下载此类目的模板",
+  "Accept and order": "接受并下单", "Order total": "订单总额", "Placed on": "下单时间", "Items": "商品", "Remaining": "剩余", "Funded": "已入账", "Released": "已放款", "Delivered at": "送达时间",
+  "Received at": "收货时间", "Address": "地址", "result": "个结果", "day": "天", "quote": "个报价", "quotes": "个报价",
+  "Thank you: your rating is recorded.": "谢谢，您的评价已记录。", "Rated": "已评价",
+  "Progress": "进度", "Notifications": "通知", "e.g.": "例如", "From quantity": "起始数量", "Download a template for this category": "下载此类目的模板",
   "Each row: from this quantity on, this unit price. The first row's quantity is usually the MOQ.": "每行：从该数量起按此单价。第一行的数量通常等于起订量。", "Application": "申请", "Document": "文件类型", "Required deposit": "应缴保证金", "Still due": "待缴",
   "Amount": "金额",
   "Business licence, unified (三证合一)": "营业执照（三证合一）", "Business licence (old style)": "营业执照（旧版）",
@@ -108,6 +111,16 @@ const ZH: Record<string, string> = {
   "Counter offered": "还价", "Quote expired": "报价过期", "Quote accepted": "接受报价", "Quote not selected": "报价未中标",
   "Rfq cancelled": "询价取消", "Rfq expired": "询价过期", "against target": "相对目标价", "Choose a category to see its suppliers.": "先选择类目，再选择该类目的供应商。", "Need a variant? Request a quote": "需要其他规格？发起询价",
 };
+
+/** The UI's language as a locale for dates and numbers. */
+export function locale(): string {
+  return lang.get() === "zh" ? "zh-CN" : "en-GB";
+}
+
+/** `1 result`, `2 results`, `2 个结果`: a count with the word for it. */
+export function count(n: number, one: string, other: string): string {
+  return `${n.toLocaleString(locale())} ${t(n === 1 ? one : other)}`;
+}
 
 export function t(text: string): string {
   return lang.get() === "zh" ? (ZH[text] ?? text) : text;

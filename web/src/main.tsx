@@ -125,7 +125,10 @@ function Notifications() {
           if (!open) window.setTimeout(markAllRead, 1500);
         }}
       >
-        🔔 {t("Notifications")} {unread ? <span class="count">{unread}</span> : null}
+        <svg class="bell" viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+          <path d="M8 1.5a4 4 0 0 0-4 4v3L2.5 11v1h11v-1L12 8.5v-3a4 4 0 0 0-4-4zM6.5 13a1.5 1.5 0 0 0 3 0z" fill="currentColor" />
+        </svg>{" "}
+        {t("Notifications")} {unread ? <span class="count">{unread}</span> : null}
       </button>
       {open ? (
         <ul class="card notice-list" role="list">

@@ -3,7 +3,7 @@ import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError, gql, UserErrors } from "./api";
 import type { Money, Supplier, TimelineEntry } from "./generated/schema";
-import { t } from "./i18n";
+import { lang, locale, t } from "./i18n";
 
 /** Loads `query` and keeps it fresh when `deps` change; `reload` fetches again. */
 export function useQuery<T>(query: string | null, variables: Record<string, unknown> = {}, deps: unknown[] = []) {
@@ -100,7 +100,7 @@ export function cny(minor: number | string): string {
 /** An API `DateTime` (or milliseconds) for people, in their time zone. */
 export function date(at: string | number | null | undefined): string {
   if (at == null) return "—";
-  return new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return new Date(at).toLocaleString(locale(), { dateStyle: "medium", timeStyle: "short" });
 }
 
 export function Field(props: { label: string; children: ComponentChildren; hint?: string }) {
@@ -203,7 +203,7 @@ export function Timeline({ entries }: { entries: TimelineEntry[] | null | undefi
             <div class="small">{e.summary}</div>
             {e.changes.length ? (
               <div class="muted small">
-                {e.changes.map((c) => `${t(humanise(c.field))}: ${code(c.from)} → ${code(c.to)}`).join(" · ")}
+                {e.changes.map((c) => `${c.field.split(".").map((f) => t(humanise(f))).join(" › ")}: ${code(c.from)} → ${code(c.to)}`).join(" · ")}
               </div>
             ) : null}
           </li>
@@ -216,6 +216,7 @@ export function Timeline({ entries }: { entries: TimelineEntry[] | null | undefi
 /** A change's value: an enum's code (`RETURN_REQUESTED`) in words, anything else as it is. */
 function code(value: string | null | undefined): string {
   if (value == null) return "—";
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return date(value);
   return /^[A-Z][A-Z_]+$/.test(value) ? t(humanise(value)) : value;
 }
 
@@ -237,7 +238,9 @@ export function Countdown({ deadline }: { deadline: number | string }) {
   const h = Math.floor(left / 3_600_000);
   const m = Math.floor((left % 3_600_000) / 60_000);
   const s = Math.floor((left % 60_000) / 1000);
-  return <Badge tone={left < 3_600_000 ? "warn" : "info"}>{`${h}h ${String(m).padStart(2, "0")}m ${String(s).padStart(2, "0")}s`}</Badge>;
+  const text =
+    lang.get() === "zh" ? `${h}小时${String(m).padStart(2, "0")}分${String(s).padStart(2, "0")}秒` : `${h}h ${String(m).padStart(2, "0")}m ${String(s).padStart(2, "0")}s`;
+  return <Badge tone={left < 3_600_000 ? "warn" : "info"}>{text}</Badge>;
 }
 
 const COLOURS = ["#b4451f", "#2f6f8f", "#6b8e23", "#8e44ad", "#d4a017", "#555", "#c0392b", "#16a085"];

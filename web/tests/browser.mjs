@@ -456,6 +456,12 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
   await buyer.locator("[data-escrow=released]").filter({ hasText: "950.00 CNY" }).waitFor();
   await buyer.locator(".timeline strong", { hasText: "Order completed" }).waitFor();
   await shot(buyer, "11-order-completed-timeline");
+  // Rating: a word of thanks, and no second rating offered.
+  await buyer.getByRole("button", { name: "Rate the order" }).click();
+  await buyer.getByRole("button", { name: "Submit" }).click();
+  await buyer.getByTestId("rated").waitFor();
+  await buyer.getByRole("button", { name: "Rate the order" }).waitFor({ state: "detached" });
+  assert.match(await buyer.getByTestId("order-progress").textContent(), /Placed.*Paid.*Shipped.*Delivered.*Completed/);
   await buyer.context().close();
 });
 

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import { compared, toggleCompared } from "../compare";
 import type { Product, Supplier } from "../generated/schema";
-import { t } from "../i18n";
+import { count, t } from "../i18n";
 import { route } from "../nav";
 import { useSignal } from "../state";
 import { cny, ErrorBox, Loading, money, SupplierBadges, useQuery } from "../ui";
@@ -77,7 +77,7 @@ export function ComparePage() {
   row(t("MOQ"), (p) => p.moq.toLocaleString(), (p) => String(p.moq));
   row(t("Pack size"), (p) => p.packSize.toLocaleString(), (p) => String(p.packSize));
   row(t("Stock"), (p) => p.stock.toLocaleString(), (p) => String(p.stock));
-  row(t("Lead time"), (p) => `${p.leadTimeDays} ${t("days")}`, (p) => String(p.leadTimeDays));
+  row(t("Lead time"), (p) => count(p.leadTimeDays, "day", "days"), (p) => String(p.leadTimeDays));
   row(t("Shipping cost"), (p) => money(p.shippingCost), (p) => p.shippingCost?.formatted ?? "");
   for (const key of keys) {
     const value = (p: Product) => p.attributes.find((a) => a.key === key)?.value ?? "—";

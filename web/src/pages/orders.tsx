@@ -68,17 +68,25 @@ export function OrderPage({ id }: { id: string }) {
       }),
     [id],
   );
+  const [thanks, setThanks] = useState(false);
   const o = data?.order;
   if (!o) return <ErrorBox error={error} />;
-  const done = (position: string | null | undefined) => {
+  const done = (position: string | null | undefined, field?: string) => {
     setAt(position ?? null);
     setRefresh((n) => n + 1);
+    if (field === "rateOrder") setThanks(true);
   };
   return (
     <article>
       <h1>
         {t("Order")} {o.number} <StatusBadge value={o.status} />
       </h1>
+      <OrderProgress order={o} />
+      {thanks ? (
+        <p role="status" class="ok" data-testid="rated">
+          {t("Thank you: your rating is recorded.")}
+        </p>
+      ) : null}
       <div class="columns">
         <section class="card">
           <table>
@@ -141,7 +149,30 @@ function SupplierLink({ id }: { id: string }) {
 }
 
 /** The buttons of what the order's rules let this viewer do now (`availableActions`). */
-function Actions(props: { order: Order; done: (p: string | null | undefined) => void }) {
+/** Where an order is on its way: placed, paid, shipped, delivered, completed — or the turn it
+ * took (cancelled, returned, disputed). */
+const PATH = ["PLACED", "PAID", "SHIPPED", "DELIVERED", "COMPLETED"];
+const REACHED: Record<string, number> = { PLACED: 0, PAID: 1, SHIPPED: 2, DELIVERED: 3, RECEIVED: 4, COMPLETED: 4 };
+function OrderProgress({ order: o }: { order: Order }) {
+  const reached = REACHED[o.status];
+  return (
+    <ol class="steps" aria-label={t("Progress")} data-testid="order-progress">
+      {PATH.map((step, i) => (
+        <li key={step} class={reached != null && i <= reached ? (i === reached ? "current" : "done") : ""} aria-current={i === reached ? "step" : undefined}>
+          {reached != null && i < reached ? "✓ " : ""}
+          {t(humanise(step))}
+        </li>
+      ))}
+      {reached == null ? (
+        <li class="turn">
+          <StatusBadge value={o.status} />
+        </li>
+      ) : null}
+    </ol>
+  );
+}
+
+function Actions(props: { order: Order; done: (p: string | null | undefined, field?: string) => void }) {
   const { order: o, done } = props;
   const may = (action: OrderAction) => o.availableActions.includes(action);
   const { busy, error, run } = useAction();
@@ -159,7 +190,7 @@ function Actions(props: { order: Order; done: (p: string | null | undefined) => 
       const object = field === "openDispute" ? "dispute" : "order";
       const r = await mutate(field, `mutation(${args}) { ${field}(${Object.keys(vars).map((k) => `${k}: $${k}`).join(", ")}) { ${object} { id } ${RESULT} } }`, vars);
       setForm(null);
-      done(r.position);
+      done(r.position, field);
       if (field === "openDispute" && r.dispute) go(route("dispute", r.dispute.id), r.position);
     });
   const buttons: preact.JSX.Element[] = [];

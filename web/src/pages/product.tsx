@@ -4,7 +4,7 @@ import { useState } from "preact/hooks";
 import { gql } from "../api";
 import { addToCart } from "../cart";
 import type { Product, Supplier } from "../generated/schema";
-import { t } from "../i18n";
+import { count, t } from "../i18n";
 import { route } from "../nav";
 import { cny, ErrorBox, Loading, money, Stars, StatusBadge, SupplierBadges, useQuery } from "../ui";
 import { attributeLabel, priceAt, useCatalogueBasics } from "./search";
@@ -83,7 +83,7 @@ export function ProductPage({ id }: { id: string }) {
             </tbody>
           </table>
           <p class="small">
-            {t("MOQ")} {p.moq.toLocaleString()} · {t("Pack size")} {p.packSize} · {t("Stock")} {p.stock.toLocaleString()} · {t("Lead time")} {p.leadTimeDays} {t("days")} ·{" "}
+            {t("MOQ")} {p.moq.toLocaleString()} · {t("Pack size")} {p.packSize} · {t("Stock")} {p.stock.toLocaleString()} · {t("Lead time")} {count(p.leadTimeDays, "day", "days")} ·{" "}
             {t("Shipping cost")} {p.shippingCost?.formatted ?? "—"}
           </p>
           <div class="buy">

@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { mutate, RESULT, subscribe, upload } from "../api";
 import type { Category, Quote, Rfq, Supplier } from "../generated/schema";
-import { t } from "../i18n";
+import { count, t } from "../i18n";
 import { go, hashParams, me, route } from "../nav";
 import { useSignal } from "../state";
 import { Badge, cny, Confirm, Countdown, date, ErrorBox, Field, FileLink, Loading, money, Stars, StatusBadge, SupplierBadges, Timeline, TIMELINE, toggled, useAction, useQuery } from "../ui";
@@ -160,7 +160,7 @@ export function RfqList() {
                   <StatusBadge value={r.status} /> {r.poolOpen ? <Badge tone="info">{t("Pool")}</Badge> : null}
                 </td>
                 <td>
-                  {r.quotes.length} {t("Quotes")}
+                  {count(r.quotes.length, "quote", "quotes")}
                 </td>
               </tr>
             ))}
@@ -283,7 +283,7 @@ function QuoteCard(props: { rfq: Rfq; quote: Quote; supplier: Supplier | undefin
         <dd>{cny(total)}</dd>
         <dt>{t("Lead time")}</dt>
         <dd>
-          {q.leadTimeDays} {t("days")}
+          {count(q.leadTimeDays, "day", "days")}
         </dd>
         <dt>{t("Valid until")}</dt>
         <dd>{date(q.validUntil)}</dd>
@@ -329,7 +329,7 @@ function QuoteCard(props: { rfq: Rfq; quote: Quote; supplier: Supplier | undefin
             </dd>
             <dt>{t("Lead time")}</dt>
             <dd>
-              {q.leadTimeDays} {t("days")}
+              {count(q.leadTimeDays, "day", "days")}
             </dd>
           </dl>
           <Field label={t("Delivery address")}>

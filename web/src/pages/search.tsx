@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { gql } from "../api";
 import type { Category, Facet, Product, ProductSearchInput, Supplier, PriceTier, ProductSort } from "../generated/schema";
-import { t } from "../i18n";
+import { count, t } from "../i18n";
 import { hashParams, keepParams, route } from "../nav";
 import { compared, COMPARE_MAX, toggleCompared } from "../compare";
 import { useSignal } from "../state";
@@ -306,7 +306,7 @@ export function SearchPage() {
         </form>
         <ErrorBox error={error} />
         <p class="muted" aria-live="polite" data-testid="total">
-          {result ? `${result.totalCount.toLocaleString()} ${t("results")}` : t("Loading…")} {busy ? "…" : ""}
+          {result ? count(result.totalCount, "result", "results") : t("Loading…")} {busy ? "…" : ""}
         </p>
         <ul class="product-list">
           {result?.nodes.map((p) => {
@@ -328,7 +328,7 @@ export function SearchPage() {
                 <div class="meta">
                   <strong>{price ? cny(price) : "—"}</strong>
                   <span class="muted small">
-                    {t("MOQ")} {p.moq} · {t("Stock")} {p.stock.toLocaleString()} · {t("Lead time")} {p.leadTimeDays} {t("days")}
+                    {t("MOQ")} {p.moq} · {t("Stock")} {p.stock.toLocaleString()} · {t("Lead time")} {count(p.leadTimeDays, "day", "days")}
                   </span>
                   {s ? (
                     <span class="small">
