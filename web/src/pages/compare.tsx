@@ -7,14 +7,14 @@ import { count, t } from "../i18n";
 import { route } from "../nav";
 import { useSignal } from "../state";
 import { cny, ErrorBox, Loading, money, SupplierBadges, useQuery } from "../ui";
-import { attributeLabel, priceAt, useCatalogueBasics } from "./search";
+import { priceAt, useCatalogueBasics } from "./search";
 
 const FIELDS =
-  "id title brand partNumber supplierId categoryId moq packSize stock leadTimeDays shippingCost { formatted } tiers { minQuantity unitPrice { minor formatted } } attributes { key value }";
+  "id title brand partNumber supplierId categoryId moq packSize stock leadTimeDays shippingCost { formatted } tiers { minQuantity unitPrice { minor formatted } } attributes { key label value }";
 
 export function ComparePage() {
   const ids = useSignal(compared);
-  const { categories, suppliers } = useCatalogueBasics();
+  const { suppliers, ready } = useCatalogueBasics();
   const [differences, setDifferences] = useState(false);
   // `node` answers null for a part that is gone, so one missing part does not hide the others.
   const query = ids.length
@@ -81,7 +81,8 @@ export function ComparePage() {
   row(t("Shipping cost"), (p) => money(p.shippingCost), (p) => p.shippingCost?.formatted ?? "");
   for (const key of keys) {
     const value = (p: Product) => p.attributes.find((a) => a.key === key)?.value ?? "—";
-    row(attributeLabel(categories, parts.find((p) => p.attributes.some((a) => a.key === key))?.categoryId ?? null, key), value, value);
+    const label = parts.flatMap((p) => p.attributes).find((a) => a.key === key)?.label ?? key;
+    row(label, value, value);
   }
   return (
     <section>
@@ -90,7 +91,7 @@ export function ComparePage() {
       <label class="check">
         <input type="checkbox" checked={differences} onChange={(e) => setDifferences(e.currentTarget.checked)} /> {t("Differences only")}
       </label>
-      <Loading when={loading && !data}>
+      <Loading when={(loading && !data) || !ready}>
         <div class="table-scroll">
           <table class="compare-table" data-testid="compare">
             <thead>

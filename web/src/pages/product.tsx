@@ -7,11 +7,11 @@ import type { Product, Supplier } from "../generated/schema";
 import { count, t } from "../i18n";
 import { route } from "../nav";
 import { cny, ErrorBox, Loading, money, Stars, StatusBadge, SupplierBadges, useQuery } from "../ui";
-import { attributeLabel, priceAt, useCatalogueBasics } from "./search";
+import { priceAt } from "./search";
 
 export function ProductPage({ id }: { id: string }) {
   const { data, error, loading } = useQuery<{ product: Product }>(
-    "query($id: ID!) { product(id: $id) { id title brand name description status supplierId categoryId moq packSize stock leadTimeDays shippingCost { formatted } tiers { minQuantity unitPrice { minor formatted } } attributes { key value number } } }",
+    "query($id: ID!) { product(id: $id) { id title brand name description status supplierId categoryId moq packSize stock leadTimeDays shippingCost { formatted } tiers { minQuantity unitPrice { minor formatted } } attributes { key label value number } } }",
     { id },
   );
   const p = data?.product;
@@ -19,7 +19,6 @@ export function ProductPage({ id }: { id: string }) {
     p?.supplierId ? "query($id: ID!) { supplier(id: $id) { id companyName verified guaranteed level averageRating completedOrders } }" : null,
     { id: p?.supplierId },
   );
-  const { categories } = useCatalogueBasics();
   const [quantity, setQuantity] = useState<number | null>(null);
   const [added, setAdded] = useState(false);
   if (!p) return <Loading when={loading}><ErrorBox error={error} /></Loading>;
@@ -56,7 +55,7 @@ export function ProductPage({ id }: { id: string }) {
             <tbody>
               {p.attributes.map((a) => (
                 <tr key={a.key}>
-                  <th scope="row">{attributeLabel(categories, p.categoryId, a.key)}</th>
+                  <th scope="row">{a.label}</th>
                   <td>{a.value}</td>
                 </tr>
               ))}

@@ -16,7 +16,7 @@ const SEARCH = `query($s: ProductSearchInput!, $first: Int, $after: String) {
     pageInfo { hasNextPage endCursor }
     facets { key label unit min max values { value count } }
     categories { count category { id } }
-    edges { node { id title supplierId categoryId moq stock leadTimeDays tiers { minQuantity unitPrice { minor formatted } } attributes { key value } } }
+    edges { node { id title supplierId categoryId moq stock leadTimeDays tiers { minQuantity unitPrice { minor formatted } } attributes { key label value } } }
   }
 }`;
 
@@ -27,8 +27,8 @@ export function priceAt(tiers: PriceTier[], quantity: number): string | null {
 }
 
 export function useCatalogueBasics() {
-  const [categories, setCategories] = useState<Category[]>([]);
-  const [suppliers, setSuppliers] = useState<Record<string, Supplier>>({});
+  const [categories, setCategories] = useState<Category[] | null>(null);
+  const [suppliers, setSuppliers] = useState<Record<string, Supplier> | null>(null);
   useEffect(() => {
     gql<{ categories: { nodes: Category[] } }>(
       "{ categories(first: 100) { nodes { id name parentId synonyms attributes { key label kind values unit min max required } } } }",
@@ -37,7 +37,8 @@ export function useCatalogueBasics() {
       "{ suppliers(first: 100) { nodes { id companyName verified guaranteed level averageRating status categoryIds } } }",
     ).then((d) => setSuppliers(Object.fromEntries(d.suppliers.nodes.map((s) => [s.id, s]))));
   }, []);
-  return { categories, suppliers };
+  // `ready` once both are in: a screen that names things by them waits for it.
+  return { categories: categories ?? [], suppliers: suppliers ?? {}, ready: categories != null && suppliers != null };
 }
 
 interface Filters {
@@ -101,19 +102,6 @@ function toParams(f: Filters, pages: (string | null)[]): URLSearchParams {
   if (f.sort !== "RELEVANCE") p.set("sort", f.sort);
   for (const after of pages) if (after) p.append("after", after);
   return p;
-}
-
-/** An attribute's label in a category (or the categories above it), by key. */
-export function attributeLabel(categories: Category[], categoryId: string | null, key: string): string {
-  const seen = new Set<string>();
-  for (let id = categoryId; id && !seen.has(id); ) {
-    seen.add(id);
-    const c = categories.find((x) => x.id === id);
-    const a = c?.attributes.find((x) => x.key === key);
-    if (a) return a.label;
-    id = c?.parentId ?? null;
-  }
-  return key.replace(/_/g, " ");
 }
 
 /** The order a facet lists its values in: the schema's (M6, M8, M10…), else natural order —
@@ -320,7 +308,7 @@ export function SearchPage() {
                 <dl class="attrs small">
                   {p.attributes.slice(0, 6).map((a) => (
                     <div key={a.key}>
-                      <dt>{attributeLabel(categories, p.categoryId, a.key)}</dt>
+                      <dt>{a.label}</dt>
                       <dd>{a.value}</dd>
                     </div>
                   ))}

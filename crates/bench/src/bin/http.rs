@@ -26,7 +26,7 @@ use zhuchao_gateway::types::ProductSearchInput;
 use zhuchao_search::{SearchIndex, SearchQuery};
 
 /// The selection the web UI asks for a search page.
-const SEARCH: &str = "query($s: ProductSearchInput!, $first: Int, $after: String) { products(search: $s, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } facets { key label unit min max values { value count } } edges { node { id title supplierId categoryId moq stock leadTimeDays tiers { minQuantity unitPrice { minor formatted } } attributes { key value } } } } }";
+const SEARCH: &str = "query($s: ProductSearchInput!, $first: Int, $after: String) { products(search: $s, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } facets { key label unit min max values { value count } } categories { count category { id } } edges { node { id title supplierId categoryId moq stock leadTimeDays tiers { minQuantity unitPrice { minor formatted } } attributes { key label value } } } } }";
 
 const IMPORT: &str = "mutation($i: ImportProductsInput!) { importProducts(input: $i) { created failed position rows { outcome error { message } } userErrors { message } } }";
 /// Rows per import request, and import requests in flight (two clients, as a supplier's tool
