@@ -502,3 +502,76 @@ fn a_dispute_is_argued_by_both_sides_and_ruled_by_an_agent_onto_the_credit_recor
         "{ruled}"
     );
 }
+
+#[test]
+fn a_category_speaks_chinese_as_an_admin_translated_it_and_nobody_else_may() {
+    // Given the demo catalogue, whose categories come with their Chinese words
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(data.path(), true, &[]);
+    let categories = server.ok(
+        None,
+        "{ categories { nodes { id name translations { language name labels { key text } values { key value text } } } } }",
+        json!({}),
+    );
+    let bolts = categories["categories"]["nodes"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .find(|c| c["name"].as_str().is_some_and(|n| n.contains("Hex bolts")))
+        .expect("hex bolts")
+        .clone();
+    let zh = &bolts["translations"][0];
+    assert_eq!(zh["language"], "ZH");
+    assert_eq!(zh["name"], "紧固件 › 螺栓 › 六角螺栓");
+    assert!(zh["labels"]
+        .as_array()
+        .expect("labels")
+        .contains(&json!({ "key": "thread", "text": "螺纹" })));
+    assert!(zh["values"]
+        .as_array()
+        .expect("values")
+        .contains(&json!({ "key": "material", "value": "Carbon steel", "text": "碳钢" })));
+
+    let translate = format!("mutation($id: ID!, $v: [TranslatedValueInput!]!) {{ translateCategory(id: $id, language: ZH, name: \"六角头螺栓\", values: $v) {{ category {{ translations {{ name values {{ value text }} }} }} {RESULT} }} }}");
+    let values = json!([{ "key": "material", "value": "Brass", "text": "黄铜" }]);
+    // When a buyer tries to translate it, it is refused
+    let buyer = server.sign_in("buyer@ningbo-machinery.demo", PASSWORD);
+    let refused = server.gql(
+        Some(&buyer),
+        &translate,
+        json!({ "id": bolts["id"], "v": values }),
+    );
+    assert!(
+        refused["data"]["translateCategory"].is_null()
+            || refused["data"]["translateCategory"]["userErrors"][0]["code"].is_string(),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("FORBIDDEN"), "{refused}");
+    // And a value the category does not list is refused with why
+    let admin = server.sign_in("admin@zhuchao.demo", PASSWORD);
+    let wrong = server.ok(
+        Some(&admin),
+        &translate,
+        json!({ "id": bolts["id"], "v": [{ "key": "material", "value": "Gold", "text": "金" }] }),
+    );
+    assert_eq!(
+        wrong["translateCategory"]["userErrors"][0]["code"],
+        "BAD_TRANSLATION"
+    );
+    assert!(wrong["translateCategory"]["userErrors"][0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("Gold"));
+    // Then the admin's translation replaces the earlier one whole
+    let done = server.mutate(
+        Some(&admin),
+        "translateCategory",
+        &translate,
+        json!({ "id": bolts["id"], "v": values }),
+    );
+    assert_eq!(done["category"]["translations"][0]["name"], "六角头螺栓");
+    assert_eq!(
+        done["category"]["translations"][0]["values"],
+        json!([{ "value": "Brass", "text": "黄铜" }])
+    );
+}

@@ -281,6 +281,23 @@ await step("on a phone the search, a part, the cart and the lists fit the screen
   await page.context().close();
 });
 
+await step("in Chinese the catalogue speaks Chinese: category names, attribute labels and listed values from the category's translation", async () => {
+  const page = await person("zh-CN");
+  await page.getByRole("button", { name: "紧固件 › 螺栓 › 六角螺栓" }).click();
+  await page.waitForFunction(() => document.querySelector("[data-facet=material]"));
+  const material = page.locator("[data-facet=material]");
+  assert.match(await material.locator("legend").textContent(), /^\s*材质/);
+  assert.match(await material.textContent(), /碳钢.*黄铜|黄铜.*碳钢/);
+  // Ticking a translated value filters by the value itself.
+  await material.locator("label", { hasText: "碳钢" }).locator("input").check();
+  await page.waitForFunction(() => location.hash.includes("v.material=Carbon+steel"));
+  await page.getByTestId("total").filter({ hasText: "个结果" }).waitFor();
+  await page.waitForTimeout(300);
+  assert.match(await page.locator(".product-row dl.attrs").first().textContent(), /材质\s*碳钢/);
+  await shot(page, "02e-search-zh");
+  await page.context().close();
+});
+
 await step("the UI's script and the API's answers arrive compressed", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();

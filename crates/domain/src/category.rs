@@ -174,7 +174,28 @@ pub struct CategoryState {
     pub parent: Option<CategoryId>,
     pub schema: CategorySchema,
     pub synonyms: Vec<Vec<String>>,
+    /// The category's name, attribute labels and listed values in other languages, by language.
+    pub translations: BTreeMap<Language, CategoryTranslation>,
 }
+
+/// A language the catalogue's words are given in besides the one they were written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Language {
+    /// Simplified Chinese.
+    Zh,
+}
+
+/// A category's words in one language: its name, attribute labels by key, and listed values
+/// by key and value. What is not given reads in the words it was written in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CategoryTranslation {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// At most this many characters in a translated name, label or value.
+pub const MAX_TRANSLATED_CHARS: usize = 200;
 
 /// Groups of words buyers use for the same thing in a category, at most this many groups.
 pub const MAX_SYNONYM_GROUPS: usize = 200;
@@ -196,6 +217,11 @@ pub enum CategoryCommand {
     SetSynonyms {
         groups: Vec<Vec<String>>,
     },
+    /// Gives (or replaces) the category's words in `language`.
+    Translate {
+        language: Language,
+        translation: CategoryTranslation,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -211,6 +237,12 @@ pub struct CategoryAttributesRevised {
     pub attributes: Vec<AttributeDef>,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CategoryTranslated {
+    pub language: Language,
+    pub translation: CategoryTranslation,
+}
+
 /// Each group's words are lowercase, trimmed, distinct; groups hold at least two words.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CategorySynonymsSet {
@@ -223,11 +255,13 @@ pub enum CategoryEvent {
     CategoryCreated(CategoryCreated),
     CategoryAttributesRevised(CategoryAttributesRevised),
     CategorySynonymsSet(CategorySynonymsSet),
+    CategoryTranslated(CategoryTranslated),
 }
 crate::event_names!(CategoryEvent {
     CategoryCreated,
     CategoryAttributesRevised,
-    CategorySynonymsSet
+    CategorySynonymsSet,
+    CategoryTranslated
 });
 
 impl DomainEvent for CategoryEvent {
@@ -254,6 +288,61 @@ pub enum CategoryError {
     BadRange(String),
     #[error("synonyms: {0}")]
     BadSynonyms(String),
+    #[error("translation: {0}")]
+    BadTranslation(String),
+}
+
+/// Trims every word; refuses labels of attributes the category does not have, values it does
+/// not list, empty words and overlong ones.
+fn check_translation(
+    schema: &CategorySchema,
+    t: CategoryTranslation,
+) -> Result<CategoryTranslation, CategoryError> {
+    let bad = |m: String| Err(CategoryError::BadTranslation(m));
+    let word = |w: &str, what: &str| -> Result<String, CategoryError> {
+        let w = w.trim();
+        if w.is_empty() {
+            return Err(CategoryError::BadTranslation(format!("{what} is empty")));
+        }
+        if w.chars().count() > MAX_TRANSLATED_CHARS || w.chars().any(char::is_control) {
+            return Err(CategoryError::BadTranslation(format!(
+                "{what} must be one line of at most {MAX_TRANSLATED_CHARS} characters"
+            )));
+        }
+        Ok(w.to_string())
+    };
+    let attribute = |key: &str| schema.attributes.iter().find(|a| a.key == key);
+    let name = word(&t.name, "the name")?;
+    let mut labels = BTreeMap::new();
+    for (key, label) in t.labels {
+        if attribute(&key).is_none() {
+            return bad(format!("the category has no attribute {key}"));
+        }
+        labels.insert(key.clone(), word(&label, &format!("the label of {key}"))?);
+    }
+    let mut values = BTreeMap::new();
+    for (key, given) in t.values {
+        let Some(AttributeDef {
+            kind: AttributeKind::Enum { values: listed },
+            ..
+        }) = attribute(&key)
+        else {
+            return bad(format!("{key} lists no values"));
+        };
+        let mut words = BTreeMap::new();
+        for (value, translated) in given {
+            if !listed.contains(&value) {
+                return bad(format!("{key} does not list {value}"));
+            }
+            words.insert(value.clone(), word(&translated, &format!("{key} {value}"))?);
+        }
+        values.insert(key, words);
+    }
+    Ok(CategoryTranslation {
+        name,
+        labels,
+        values,
+    })
 }
 
 /// Trims and lowercases the words; every group must name at least two distinct single words.
@@ -377,6 +466,24 @@ impl Aggregate for Category {
                     CategorySynonymsSet { groups },
                 )])
             }
+            CategoryCommand::Translate {
+                language,
+                translation,
+            } => {
+                if !state.created {
+                    return Err(CategoryError::NotFound);
+                }
+                let translation = check_translation(&state.schema, translation)?;
+                if state.translations.get(&language) == Some(&translation) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![CategoryEvent::CategoryTranslated(
+                    CategoryTranslated {
+                        language,
+                        translation,
+                    },
+                )])
+            }
         }
     }
 
@@ -396,6 +503,9 @@ impl Aggregate for Category {
                 };
             }
             CategoryEvent::CategorySynonymsSet(e) => state.synonyms = e.groups.clone(),
+            CategoryEvent::CategoryTranslated(e) => {
+                state.translations.insert(e.language, e.translation.clone());
+            }
         }
         state
     }
@@ -649,5 +759,73 @@ mod tests {
             Category::decide(&CategoryState::default(), set(vec![vec!["a", "b"]])),
             Err(CategoryError::NotFound)
         );
+    }
+
+    #[test]
+    fn a_translation_names_only_what_the_category_has_and_replaces_the_last() {
+        // Given a hex bolt category
+        let created = Category::evolve(
+            CategoryState::default(),
+            &CategoryEvent::CategoryCreated(CategoryCreated {
+                id: CategoryId(uuid::Uuid::from_u128(1)),
+                name: "Hex bolts".into(),
+                parent: None,
+                attributes: hex_bolt_schema(),
+            }),
+        );
+        let zh = |labels: &[(&str, &str)], values: &[(&str, &str, &str)]| CategoryTranslation {
+            name: " 六角螺栓 ".into(),
+            labels: input(labels),
+            values: values.iter().fold(BTreeMap::new(), |mut m, (k, v, w)| {
+                m.entry(k.to_string())
+                    .or_insert_with(BTreeMap::new)
+                    .insert(v.to_string(), w.to_string());
+                m
+            }),
+        };
+        let translate = |t| CategoryCommand::Translate {
+            language: Language::Zh,
+            translation: t,
+        };
+        // When it is given its Chinese words, trimmed
+        let events = Category::decide(
+            &created,
+            translate(zh(
+                &[("thread", "螺纹")],
+                &[("material", "A2", "A2 不锈钢")],
+            )),
+        )
+        .expect("translated");
+        let state = events.iter().fold(created.clone(), Category::evolve);
+        let t = &state.translations[&Language::Zh];
+        assert_eq!(t.name, "六角螺栓");
+        assert_eq!(t.labels["thread"], "螺纹");
+        assert_eq!(t.values["material"]["A2"], "A2 不锈钢");
+        // Then the same words again change nothing
+        assert_eq!(
+            Category::decide(
+                &state,
+                translate(zh(
+                    &[("thread", "螺纹")],
+                    &[("material", "A2", "A2 不锈钢")]
+                ))
+            ),
+            Ok(vec![])
+        );
+        // And words for what the category does not have, or empty ones, are refused
+        for (wrong, why) in [
+            (zh(&[("colour", "颜色")], &[]), "no attribute colour"),
+            (zh(&[], &[("material", "Gold", "金")]), "does not list Gold"),
+            (
+                zh(&[], &[("length", "20", "二十")]),
+                "length lists no values",
+            ),
+            (zh(&[("thread", "  ")], &[]), "is empty"),
+        ] {
+            match Category::decide(&state, translate(wrong)) {
+                Err(CategoryError::BadTranslation(m)) => assert!(m.contains(why), "{m}"),
+                other => panic!("{why}: {other:?}"),
+            }
+        }
     }
 }

@@ -129,6 +129,9 @@ error_codes! {
     BadRange = "BAD_RANGE",
     /// A synonym group is malformed (the message says how).
     BadSynonyms = "BAD_SYNONYMS",
+    /// A category's translation names what the category does not have, or a word is empty or
+    /// too long (the message says which).
+    BadTranslation = "BAD_TRANSLATION",
     /// A required attribute has no value.
     AttributeMissing = "ATTRIBUTE_MISSING",
     /// The category has no such attribute.
@@ -358,6 +361,7 @@ impl Coded for crate::category::CategoryError {
             CategoryError::BadEnum(..) => C::BadEnum,
             CategoryError::BadRange(..) => C::BadRange,
             CategoryError::BadSynonyms(..) => C::BadSynonyms,
+            CategoryError::BadTranslation(..) => C::BadTranslation,
         }
     }
 }

@@ -152,6 +152,10 @@ fn num(unit: Unit, min: f64, max: f64) -> AttributeKind {
 
 struct CategoryPlan {
     name: &'static str,
+    /// The name in Chinese (labels are written `English / 中文`; their Chinese half is used).
+    name_zh: &'static str,
+    /// Listed values in Chinese: (attribute, value, Chinese).
+    values_zh: &'static [(&'static str, &'static str, &'static str)],
     keyword: &'static str,
     brands: &'static [&'static str],
     attributes: Vec<AttributeDef>,
@@ -163,6 +167,17 @@ fn plans() -> Vec<CategoryPlan> {
     vec![
         CategoryPlan {
             name: "Fasteners › Bolts › Hex bolts / 六角螺栓",
+            name_zh: "紧固件 › 螺栓 › 六角螺栓",
+            values_zh: &[
+                ("material", "A2", "A2 不锈钢"),
+                ("material", "A4", "A4 不锈钢"),
+                ("material", "Carbon steel", "碳钢"),
+                ("material", "Brass", "黄铜"),
+                ("finish", "Plain", "本色"),
+                ("finish", "Zinc plated", "镀锌"),
+                ("finish", "Hot-dip galvanised", "热镀锌"),
+                ("finish", "Black oxide", "发黑"),
+            ],
             keyword: "六角螺栓 hex bolt",
             brands: &["固力", "东明", "晋亿", "GEM", "Würth"],
             attributes: hex_bolt_schema(),
@@ -170,6 +185,12 @@ fn plans() -> Vec<CategoryPlan> {
         },
         CategoryPlan {
             name: "Bearings › Deep groove ball bearings / 深沟球轴承",
+            name_zh: "轴承 › 深沟球轴承",
+            values_zh: &[
+                ("seal", "Open", "开式"),
+                ("seal", "ZZ", "ZZ 铁盖密封"),
+                ("seal", "2RS", "2RS 橡胶密封"),
+            ],
             keyword: "深沟球轴承 ball bearing",
             brands: &["人本 C&U", "哈轴 HRB", "瓦轴 ZWZ", "SKF", "NSK"],
             synonyms: &[&["zz", "2z"], &["2rs", "2rsh", "ddu"], &["轴承", "bearing"]],
@@ -201,6 +222,11 @@ fn plans() -> Vec<CategoryPlan> {
         },
         CategoryPlan {
             name: "Pneumatics › Cylinders / 气缸",
+            name_zh: "气动元件 › 气缸",
+            values_zh: &[
+                ("action", "Double acting", "双作用"),
+                ("action", "Single acting", "单作用"),
+            ],
             keyword: "标准气缸 pneumatic cylinder",
             brands: &["亚德客 AirTAC", "SMC", "Festo", "宁波佳尔灵"],
             synonyms: &[&["气缸", "cylinder", "actuator"]],
@@ -239,6 +265,17 @@ fn plans() -> Vec<CategoryPlan> {
         },
         CategoryPlan {
             name: "Tools › Drill bits / 钻头",
+            name_zh: "工具 › 钻头",
+            values_zh: &[
+                ("material", "HSS", "高速钢"),
+                ("material", "HSS-Co", "含钴高速钢"),
+                ("material", "Carbide", "硬质合金"),
+                ("coating", "Uncoated", "无涂层"),
+                ("coating", "TiN", "氮化钛涂层"),
+                ("coating", "TiAlN", "氮铝化钛涂层"),
+                ("shank", "Straight", "直柄"),
+                ("shank", "Taper", "锥柄"),
+            ],
             keyword: "麻花钻 twist drill",
             brands: &["上工", "阿诺 ARNO", "Bosch", "OSG"],
             synonyms: &[&["hss", "高速钢"], &["钻头", "drill", "bit"]],
@@ -265,6 +302,31 @@ fn plans() -> Vec<CategoryPlan> {
             ],
         },
     ]
+}
+
+/// The category in Chinese: its name, the Chinese half of each `English / 中文` label, and the
+/// listed values the plan gives.
+fn translated(plan: &CategoryPlan) -> CategoryCommand {
+    let mut translation = zhuchao_domain::category::CategoryTranslation {
+        name: plan.name_zh.into(),
+        ..Default::default()
+    };
+    for a in &plan.attributes {
+        if let Some((_, zh)) = a.label.split_once(" / ") {
+            translation.labels.insert(a.key.clone(), zh.into());
+        }
+    }
+    for (key, value, zh) in plan.values_zh {
+        translation
+            .values
+            .entry(key.to_string())
+            .or_default()
+            .insert(value.to_string(), zh.to_string());
+    }
+    CategoryCommand::Translate {
+        language: zhuchao_domain::category::Language::Zh,
+        translation,
+    }
 }
 
 fn attributes_for(plan: &CategoryPlan, dice: &mut Dice) -> BTreeMap<String, String> {
@@ -424,6 +486,10 @@ pub async fn seed<S: EventStore + Clone>(
             )
             .await
             .at("category synonyms")?;
+        market
+            .run::<Category>(&admin_ctx, id, translated(plan))
+            .await
+            .at("category translation")?;
         categories.push(id);
     }
     progress("categories: fasteners, bearings, pneumatics, tools");
@@ -442,6 +508,8 @@ pub async fn seed<S: EventStore + Clone>(
             tasks.push(tokio::spawn(async move {
                 let plan = CategoryPlan {
                     name: "",
+                    name_zh: "",
+                    values_zh: &[],
                     keyword,
                     brands,
                     attributes: plan_attributes,

@@ -62,6 +62,29 @@ impl From<CurrencyCode> for domain::Currency {
     }
 }
 
+/// A language the catalogue's words are translated into.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    /// Simplified Chinese (简体中文).
+    Zh,
+}
+
+impl From<Language> for domain::category::Language {
+    fn from(l: Language) -> Self {
+        match l {
+            Language::Zh => Self::Zh,
+        }
+    }
+}
+
+impl From<domain::category::Language> for Language {
+    fn from(l: domain::category::Language) -> Self {
+        match l {
+            domain::category::Language::Zh => Self::Zh,
+        }
+    }
+}
+
 /// How a category attribute's values are given.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttributeKind {

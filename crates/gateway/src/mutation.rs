@@ -975,6 +975,47 @@ impl MarketMutation {
         Ok(written(done, |w| w.category = Some(id))?.into())
     }
 
+    /// Admins: a category's words in another language — its name, attribute labels and listed
+    /// values (what is left out reads as written). Replaces the language's earlier words.
+    async fn translate_category(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        language: crate::enums::Language,
+        #[graphql(validator(custom = "crate::text_limits::TITLE.of(\"name\")"))] name: String,
+        #[graphql(default, validator(max_items = 500))] labels: Vec<crate::types::TranslatedLabel>,
+        #[graphql(default, validator(max_items = 5000))] values: Vec<crate::types::TranslatedValue>,
+    ) -> async_graphql::Result<TranslateCategoryPayload> {
+        admin(ctx)?;
+        let id = CategoryId(try_input!(id_of(Kind::Category, "id", &id)));
+        let mut translation = zhuchao_domain::category::CategoryTranslation {
+            name,
+            ..Default::default()
+        };
+        for l in labels {
+            translation.labels.insert(l.key, l.text);
+        }
+        for v in values {
+            translation
+                .values
+                .entry(v.key)
+                .or_default()
+                .insert(v.value, v.text);
+        }
+        let done = api(ctx)
+            .market
+            .run::<Category>(
+                &command_context(ctx),
+                id,
+                CategoryCommand::Translate {
+                    language: language.into(),
+                    translation,
+                },
+            )
+            .await;
+        Ok(written(done, |w| w.category = Some(id))?.into())
+    }
+
     /// Admins: the words buyers use for the same thing in a category (`["ss304", "a2"]`), each
     /// group searched as one there and in the categories below it. Replaces the earlier groups.
     async fn set_category_synonyms(

@@ -182,6 +182,8 @@ payloads! {
     ReviseCategoryPayload { category: CategoryOut }
     /// `setCategorySynonyms`.
     SetCategorySynonymsPayload { category: CategoryOut }
+    /// `translateCategory`.
+    TranslateCategoryPayload { category: CategoryOut }
     /// `draftProduct`.
     DraftProductPayload { product: ProductOut }
     /// `reviseProduct`.

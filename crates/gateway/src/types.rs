@@ -96,6 +96,35 @@ pub struct CategoryOut {
     pub attributes: Vec<AttributeDefinition>,
     /// Groups of words searched as one in this category.
     pub synonyms: Vec<Vec<String>>,
+    /// The category's words in other languages (what a translation leaves out reads as
+    /// written).
+    pub translations: Vec<CategoryTranslation>,
+}
+
+/// A category's name, attribute labels and listed values in one language.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct CategoryTranslation {
+    pub language: enums::Language,
+    pub name: String,
+    pub labels: Vec<TranslatedLabel>,
+    pub values: Vec<TranslatedValue>,
+}
+
+/// An attribute's label in a translation.
+#[derive(SimpleObject, InputObject, Clone, Debug)]
+#[graphql(input_name = "TranslatedLabelInput")]
+pub struct TranslatedLabel {
+    pub key: String,
+    pub text: String,
+}
+
+/// A listed value of an attribute in a translation (`material` `Carbon steel` → 碳钢).
+#[derive(SimpleObject, InputObject, Clone, Debug)]
+#[graphql(input_name = "TranslatedValueInput")]
+pub struct TranslatedValue {
+    pub key: String,
+    pub value: String,
+    pub text: String,
 }
 
 impl CategoryOut {
@@ -136,6 +165,33 @@ impl CategoryOut {
             parent_id: c.parent.map(|p| encode(Kind::Category, p.0)),
             attributes,
             synonyms: c.synonyms.clone(),
+            translations: c
+                .translations
+                .iter()
+                .map(|(language, t)| CategoryTranslation {
+                    language: (*language).into(),
+                    name: t.name.clone(),
+                    labels: t
+                        .labels
+                        .iter()
+                        .map(|(key, text)| TranslatedLabel {
+                            key: key.clone(),
+                            text: text.clone(),
+                        })
+                        .collect(),
+                    values: t
+                        .values
+                        .iter()
+                        .flat_map(|(key, words)| {
+                            words.iter().map(move |(value, text)| TranslatedValue {
+                                key: key.clone(),
+                                value: value.clone(),
+                                text: text.clone(),
+                            })
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }

@@ -166,6 +166,8 @@ impl Catalogue {
                     c.synonyms = e.groups.clone();
                 }
             }
+            // Translations are for people reading the catalogue; search reads the written words.
+            CategoryEvent::CategoryTranslated(_) => {}
         }
     }
 

@@ -10,7 +10,7 @@ use crate::ViewError;
 
 /// The layout of the tables and of the states in them. A file of another layout is dropped
 /// and rebuilt from the event store: read models are derived, never the only copy.
-pub const LAYOUT: i64 = 5;
+pub const LAYOUT: i64 = 6;
 
 /// The file inside a node's data directory.
 pub const FILE: &str = "views.sqlite3";

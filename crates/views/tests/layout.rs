@@ -9,7 +9,7 @@
 use serde_json::json;
 use serde_reflection::{Samples, Tracer, TracerConfig};
 use zhuchao_domain::account::{AccountState, Role};
-use zhuchao_domain::category::{AttributeKind, AttributeValue, CategoryState};
+use zhuchao_domain::category::{AttributeKind, AttributeValue, CategoryState, Language};
 use zhuchao_domain::credit_code::CreditCode;
 use zhuchao_domain::credit_record::{CreditEntry, CreditRecordState};
 use zhuchao_domain::dispute::{DisputeReason, DisputeState, DisputeStatus};
@@ -45,6 +45,7 @@ fn traced() -> serde_json::Value {
     // Every enum inside a stored state, then the stored states themselves.
     trace!(
         Role,
+        Language,
         AttributeKind,
         AttributeValue,
         Unit,

@@ -115,7 +115,7 @@ function toInput(d: Draft): ProductInput {
 
 export function ProductEditor({ id }: { id: string }) {
   const fresh = id === "new";
-  const { categories } = useCatalogueBasics();
+  const { categories, words } = useCatalogueBasics();
   const existing = useQuery<{ product: Product }>(fresh ? null : `query($id: ID!) { product(id: $id) { ${PRODUCT_FIELDS} } }`, { id });
   const [draft, setDraft] = useState<Draft | null>(null);
   const { busy, error, run } = useAction();
@@ -164,7 +164,7 @@ export function ProductEditor({ id }: { id: string }) {
           <option value="">—</option>
           {categories.map((c) => (
             <option key={c.id} value={c.id}>
-              {c.name}
+              {words.category(c.id, c.name)}
             </option>
           ))}
         </select>
@@ -184,12 +184,14 @@ export function ProductEditor({ id }: { id: string }) {
         </Field>
       </div>
       {category?.attributes.map((a) => (
-        <Field key={a.key} label={`${a.label}${a.unit ? ` (${a.unit})` : ""}${a.required ? " *" : ""}`}>
+        <Field key={a.key} label={`${words.label(d.categoryId, a.key, a.label)}${a.unit ? ` (${a.unit})` : ""}${a.required ? " *" : ""}`}>
           {a.kind === "ENUM" ? (
             <select required={a.required} value={d.attributes[a.key] ?? ""} onChange={(e) => set({ attributes: { ...d.attributes, [a.key]: e.currentTarget.value } })}>
               <option value="">—</option>
               {a.values.map((v) => (
-                <option key={v}>{v}</option>
+                <option key={v} value={v}>
+                  {words.value(d.categoryId, a.key, v)}
+                </option>
               ))}
             </select>
           ) : (
@@ -319,7 +321,7 @@ type ImportPayload = {
 };
 
 function CsvImport({ onDone }: { onDone: (position: string | null) => void }) {
-  const { categories } = useCatalogueBasics();
+  const { categories, words } = useCatalogueBasics();
   const [category, setCategory] = useState("");
   const chosen = categories.find((c) => c.id === category);
   const [publish, setPublish] = useState(true);
@@ -376,7 +378,7 @@ function CsvImport({ onDone }: { onDone: (position: string | null) => void }) {
             <option value="">—</option>
             {categories.map((c) => (
               <option key={c.id} value={c.id}>
-                {c.name}
+                {words.category(c.id, c.name)}
               </option>
             ))}
           </select>

@@ -14,7 +14,7 @@ const FIELDS =
 
 export function ComparePage() {
   const ids = useSignal(compared);
-  const { suppliers, ready } = useCatalogueBasics();
+  const { suppliers, ready, words } = useCatalogueBasics();
   const [differences, setDifferences] = useState(false);
   // `node` answers null for a part that is gone, so one missing part does not hide the others.
   const query = ids.length
@@ -80,9 +80,14 @@ export function ComparePage() {
   row(t("Lead time"), (p) => count(p.leadTimeDays, "day", "days"), (p) => String(p.leadTimeDays));
   row(t("Shipping cost"), (p) => money(p.shippingCost), (p) => p.shippingCost?.formatted ?? "");
   for (const key of keys) {
-    const value = (p: Product) => p.attributes.find((a) => a.key === key)?.value ?? "—";
-    const label = parts.flatMap((p) => p.attributes).find((a) => a.key === key)?.label ?? key;
-    row(label, value, value);
+    const raw = (p: Product) => p.attributes.find((a) => a.key === key)?.value ?? "—";
+    const shown = (p: Product) => {
+      const v = raw(p);
+      return v === "—" ? v : words.value(p.categoryId, key, v);
+    };
+    const first = parts.find((p) => p.attributes.some((a) => a.key === key));
+    const label = words.label(first?.categoryId, key, first?.attributes.find((a) => a.key === key)?.label ?? key);
+    row(label, shown, raw);
   }
   return (
     <section>

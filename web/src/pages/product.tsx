@@ -7,7 +7,7 @@ import type { Product, Supplier } from "../generated/schema";
 import { count, t } from "../i18n";
 import { route } from "../nav";
 import { cny, ErrorBox, Loading, money, Stars, StatusBadge, SupplierBadges, useQuery } from "../ui";
-import { priceAt } from "./search";
+import { priceAt, useCatalogueBasics } from "./search";
 
 export function ProductPage({ id }: { id: string }) {
   const { data, error, loading } = useQuery<{ product: Product }>(
@@ -19,6 +19,7 @@ export function ProductPage({ id }: { id: string }) {
     p?.supplierId ? "query($id: ID!) { supplier(id: $id) { id companyName verified guaranteed level averageRating completedOrders } }" : null,
     { id: p?.supplierId },
   );
+  const { words } = useCatalogueBasics();
   const [quantity, setQuantity] = useState<number | null>(null);
   const [added, setAdded] = useState(false);
   if (!p) return <Loading when={loading}><ErrorBox error={error} /></Loading>;
@@ -55,8 +56,8 @@ export function ProductPage({ id }: { id: string }) {
             <tbody>
               {p.attributes.map((a) => (
                 <tr key={a.key}>
-                  <th scope="row">{a.label}</th>
-                  <td>{a.value}</td>
+                  <th scope="row">{words.label(p.categoryId, a.key, a.label)}</th>
+                  <td>{words.value(p.categoryId, a.key, a.value)}</td>
                 </tr>
               ))}
             </tbody>

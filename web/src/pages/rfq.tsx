@@ -16,7 +16,7 @@ export const RFQ_FIELDS =
 const DAY = 86_400_000;
 
 export function RfqComposer() {
-  const { categories, suppliers } = useCatalogueBasics();
+  const { categories, suppliers, words } = useCatalogueBasics();
   // A product page's "request a quote for a variant" arrives with the part's category, title,
   // quantity and attributes, to edit into the variant wanted.
   const [given] = useState(hashParams);
@@ -69,18 +69,20 @@ export function RfqComposer() {
           <option value="">—</option>
           {categories.map((c) => (
             <option key={c.id} value={c.id}>
-              {c.name}
+              {words.category(c.id, c.name)}
             </option>
           ))}
         </select>
       </Field>
       {chosen?.attributes.map((a) => (
-        <Field key={a.key} label={`${a.label}${a.unit ? ` (${a.unit})` : ""}`}>
+        <Field key={a.key} label={`${words.label(category, a.key, a.label)}${a.unit ? ` (${a.unit})` : ""}`}>
           {a.kind === "ENUM" ? (
             <select value={spec[a.key] ?? ""} onChange={(e) => setSpec({ ...spec, [a.key]: e.currentTarget.value })}>
               <option value="">—</option>
               {a.values.map((v) => (
-                <option key={v}>{v}</option>
+                <option key={v} value={v}>
+                  {words.value(category, a.key, v)}
+                </option>
               ))}
             </select>
           ) : (

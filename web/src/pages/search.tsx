@@ -8,6 +8,7 @@ import { count, t } from "../i18n";
 import { hashParams, keepParams, route } from "../nav";
 import { compared, COMPARE_MAX, toggleCompared } from "../compare";
 import { useSignal } from "../state";
+import { wordsOf, type Words } from "../words";
 import { cny, describe, ErrorBox, SupplierBadges, toggled } from "../ui";
 
 const SEARCH = `query($s: ProductSearchInput!, $first: Int, $after: String) {
@@ -31,14 +32,15 @@ export function useCatalogueBasics() {
   const [suppliers, setSuppliers] = useState<Record<string, Supplier> | null>(null);
   useEffect(() => {
     gql<{ categories: { nodes: Category[] } }>(
-      "{ categories(first: 100) { nodes { id name parentId synonyms attributes { key label kind values unit min max required } } } }",
+      "{ categories(first: 100) { nodes { id name parentId synonyms attributes { key label kind values unit min max required } translations { language name labels { key text } values { key value text } } } } }",
     ).then((d) => setCategories(d.categories.nodes));
     gql<{ suppliers: { nodes: Supplier[] } }>(
       "{ suppliers(first: 100) { nodes { id companyName verified guaranteed level averageRating status categoryIds } } }",
     ).then((d) => setSuppliers(Object.fromEntries(d.suppliers.nodes.map((s) => [s.id, s]))));
   }, []);
   // `ready` once both are in: a screen that names things by them waits for it.
-  return { categories: categories ?? [], suppliers: suppliers ?? {}, ready: categories != null && suppliers != null };
+  const list = categories ?? [];
+  return { categories: list, suppliers: suppliers ?? {}, ready: categories != null && suppliers != null, words: wordsOf(list) };
 }
 
 interface Filters {
@@ -116,7 +118,7 @@ function listed(categories: Category[], key: string, values: string[]): string[]
 }
 
 export function SearchPage() {
-  const { categories, suppliers } = useCatalogueBasics();
+  const { categories, suppliers, words } = useCatalogueBasics();
   const [start] = useState(initial);
   const [f, setF] = useState<Filters>(start.filters);
   const [pages, setPages] = useState<(string | null)[]>(start.pages);
@@ -208,7 +210,7 @@ export function SearchPage() {
     return (
       <li key={c.id}>
         <button class={`link ${f.category === c.id ? "chosen" : ""}`} aria-pressed={f.category === c.id} onClick={() => update({ category: c.id, values: {}, ranges: {} })}>
-          {c.name}
+          {words.category(c.id, c.name)}
         </button>
         {n > 0 ? <span class="muted small tree-count">{n.toLocaleString()}</span> : null}
         {children(c.id).length ? (
@@ -261,6 +263,8 @@ export function SearchPage() {
             key={facet.key}
             facet={facet}
             order={(values) => listed(categories, facet.key, values)}
+            words={words}
+            category={f.category}
             chosen={f.values[facet.key] ?? []}
             range={f.ranges[facet.key] ?? { from: "", to: "" }}
             onValues={(values) => update({ values: { ...f.values, [facet.key]: values } })}
@@ -308,8 +312,8 @@ export function SearchPage() {
                 <dl class="attrs small">
                   {p.attributes.slice(0, 6).map((a) => (
                     <div key={a.key}>
-                      <dt>{a.label}</dt>
-                      <dd>{a.value}</dd>
+                      <dt>{words.label(p.categoryId, a.key, a.label)}</dt>
+                      <dd>{words.value(p.categoryId, a.key, a.value)}</dd>
                     </div>
                   ))}
                 </dl>
@@ -365,32 +369,35 @@ export function SearchPage() {
 function Facet(props: {
   facet: Facet;
   order: (values: string[]) => string[];
+  words: Words;
+  category: string | null;
   chosen: string[];
   range: { from: string; to: string };
   onValues: (v: string[]) => void;
   onRange: (r: { from: string; to: string }) => void;
 }) {
-  const { facet } = props;
+  const { facet, words, category } = props;
+  const label = words.label(category, facet.key, facet.label);
   const [open, setOpen] = useState(true);
   const numeric = facet.unit != null;
   return (
     <fieldset class="facet" data-facet={facet.key}>
       <legend>
         <button class="link" aria-expanded={open} onClick={() => setOpen(!open)}>
-          {facet.label} {numeric ? <small class="muted">({facet.unit})</small> : null}
+          {label} {numeric ? <small class="muted">({facet.unit})</small> : null}
         </button>
       </legend>
       {open && numeric ? (
         <div class="range">
           <input
-            aria-label={`${facet.label} ${t("From")}`}
+            aria-label={`${label} ${t("From")}`}
             placeholder={facet.min != null ? `${facet.min}` : t("From")}
             value={props.range.from}
             onInput={(e) => props.onRange({ ...props.range, from: e.currentTarget.value })}
           />
           <span>–</span>
           <input
-            aria-label={`${facet.label} ${t("To")}`}
+            aria-label={`${label} ${t("To")}`}
             placeholder={facet.max != null ? `${facet.max}` : t("To")}
             value={props.range.to}
             onInput={(e) => props.onRange({ ...props.range, to: e.currentTarget.value })}
@@ -410,7 +417,7 @@ function Facet(props: {
                   checked={props.chosen.includes(value)}
                   onChange={(e) => props.onValues(toggled(props.chosen, value, e.currentTarget.checked))}
                 />{" "}
-                {value} <span class="muted">({counts.get(value) ?? 0})</span>
+                {words.value(category, facet.key, value)} <span class="muted">({counts.get(value) ?? 0})</span>
               </label>
             ));
           })()
