@@ -267,17 +267,31 @@ export function StackedBars({ labels, series, height = 180 }: { labels: string[]
           );
         })}
       </svg>
+      <Axes max={max} labels={labels} />
       <figcaption>
         {series.map((s, k) => (
           <span key={s.name} class="legend">
             <i style={{ background: COLOURS[k % COLOURS.length] }} /> {s.name}
           </span>
         ))}
-        <span class="muted small">
-          {labels[0]} – {labels[labels.length - 1]}
-        </span>
       </figcaption>
     </figure>
+  );
+}
+
+/** A chart's scale: its top and half values on the left, the first, middle and last periods below. */
+function Axes({ max, labels, format = (v: number) => v.toLocaleString() }: { max: number; labels: string[]; format?: (v: number) => string }) {
+  const ticks = labels.length > 2 ? [labels[0], labels[Math.floor(labels.length / 2)], labels[labels.length - 1]] : labels;
+  return (
+    <div class="axes small muted" aria-hidden="true">
+      <span class="y-top">{format(max)}</span>
+      <span class="y-mid">{format(max / 2)}</span>
+      <div class="x">
+        {ticks.map((l, i) => (
+          <span key={i}>{l}</span>
+        ))}
+      </div>
+    </div>
   );
 }
 
@@ -309,9 +323,7 @@ export function Line({ labels, values, format = (v: number) => v.toFixed(0) }: {
       <svg viewBox="0 0 600 165" preserveAspectRatio="none" role="img" aria-label="line chart">
         <polyline points={points} fill="none" stroke="#2f6f8f" stroke-width="2" />
       </svg>
-      <figcaption class="muted small">
-        {labels[0]} – {labels[labels.length - 1]} · max {format(max)}
-      </figcaption>
+      <Axes max={max} labels={labels} format={format} />
     </figure>
   );
 }

@@ -92,7 +92,7 @@ export function DisputeQueuePage() {
           {t("Decided")}
         </a>
       </nav>
-      <div class="table-scroll">
+      <div class="table-scroll" tabIndex={0}>
         <table class="list" data-testid="dispute-queue">
           <thead>
             <tr>

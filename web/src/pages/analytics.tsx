@@ -6,7 +6,8 @@ import type { AnalyticsRow, DisputeRate, RfqResponseRow, SearchTerm } from "../g
 import { t } from "../i18n";
 import { me, route } from "../nav";
 import { useSignal } from "../state";
-import { Bars, cny, ErrorBox, Field, Line, Loading, StackedBars, useQuery } from "../ui";
+import { Bars, cny, ErrorBox, Field, humanise, Line, Loading, StackedBars, useQuery } from "../ui";
+import { useCatalogueBasics } from "./search";
 
 const ROWS = `query($from: DateTime!, $to: DateTime!, $g: Granularity!, $d: AnalyticsDimension!) {
   analytics(from: $from, to: $to, granularity: $g, dimension: $d) {
@@ -41,12 +42,23 @@ export function AnalyticsPage() {
     "query($from: DateTime!, $to: DateTime!) { rfqResponse(from: $from, to: $to, granularity: WEEK) { bucket rfqs answered withinSla withinSlaRate medianMinutesToFirstQuote } disputeRates(from: $from, to: $to) { supplierId supplierName orders disputes rate forBuyer forSupplier split withdrawn } }",
     { from, to },
   );
+  const { suppliers, categories, words } = useCatalogueBasics();
+  // A row's key is a supplier's or a category's id when cut by them: named here.
+  const named = (key: string) => {
+    if (!key) return t("Total");
+    const supplierName = suppliers[key]?.companyName;
+    if (supplierName) return supplierName;
+    const category = categories.find((c) => c.id === key);
+    if (category) return words.category(category.id, category.name);
+    // Sources, devices, regions and campaigns are words, not ids.
+    return key.startsWith("gid://") ? key : t(humanise(key));
+  };
   const data = rows.data?.analytics ?? [];
   const buckets = [...new Set(data.map((r) => r.bucket))].sort();
   const keys = [...new Set(data.map((r) => r.key))].sort();
   const measure = (r: AnalyticsRow) => r.sessions ?? r.productViews;
   const series = keys.map((k) => ({
-    name: k || "total",
+    name: named(k),
     values: buckets.map((b) => {
       const r = data.find((x) => x.bucket === b && x.key === k);
       return r ? measure(r) : 0;
@@ -93,7 +105,8 @@ export function AnalyticsPage() {
         <div class="columns">
           <section class="card wide">
             <h2>{supplier ? t("Product views") : t("Traffic by source")}</h2>
-            {buckets.length ? <StackedBars labels={buckets.map((b) => b.slice(0, 13))} series={series} /> : <p class="muted">{t("Nothing here yet.")}</p>}
+            <p class="small muted">{supplier ? t("Product views per period, by the cut chosen above.") : t("Sessions per period, by the cut chosen above.")}</p>
+            {buckets.length ? <StackedBars labels={buckets.map((b) => (g === "HOUR" ? b.slice(5, 13).replace("T", " ") + ":00" : b.slice(5, 10)))} series={series} /> : <p class="muted">{t("Nothing here yet.")}</p>}
           </section>
           <section class="card">
             <h2>{t("Funnel")}</h2>
@@ -130,53 +143,76 @@ export function AnalyticsPage() {
                   <td>{paid.toLocaleString()}</td>
                 </tr>
                 <tr>
-                  <th scope="row">{t("Items per order")}</th>
-                  <td>{paid ? (sum((r) => r.items) / paid).toFixed(0) : "—"}</td>
+                  <th scope="row" title={t("Pieces ordered (all lines) divided by paid orders")}>{t("Pieces per order")}</th>
+                  <td>{paid ? Math.round(sum((r) => r.items) / paid).toLocaleString() : "—"}</td>
                 </tr>
               </tbody>
             </table>
           </section>
           <section class="card">
             <h2>{t("Basket value")}</h2>
-            {aovLine.length ? <Line labels={all.map((r) => r.bucket.slice(0, 10))} values={aovLine} format={(v) => `¥${v.toFixed(0)}`} /> : null}
+            <p class="small muted">{t("Average paid order value per period.")}</p>
+            {aovLine.length ? <Line labels={all.map((r) => r.bucket.slice(5, 10))} values={aovLine} format={(v) => `¥${v.toFixed(0)}`} /> : null}
           </section>
           <section class="card">
             <h2>{t("RFQ response")}</h2>
+            <div class="table-scroll" tabIndex={0}>
             <table class="small">
+              <thead>
+                <tr>
+                  <th>{t("Week of")}</th>
+                  <th class="number">RFQs</th>
+                  <th class="number">{t("Answered within SLA")}</th>
+                  <th class="number">{t("Median time to first quote")}</th>
+                </tr>
+              </thead>
               <tbody>
                 {rfq.data?.rfqResponse.map((r) => (
                   <tr key={r.bucket}>
                     <td>{r.bucket.slice(0, 10)}</td>
-                    <td>{r.rfqs} RFQ</td>
-                    <td>
-                      {t("Answered within SLA")} {pct(r.withinSlaRate)}
-                    </td>
-                    <td>{r.medianMinutesToFirstQuote != null ? `${r.medianMinutesToFirstQuote.toFixed(0)} min` : "—"}</td>
+                    <td class="number">{r.rfqs}</td>
+                    <td class="number">{pct(r.withinSlaRate)}</td>
+                    <td class="number">{r.medianMinutesToFirstQuote != null ? `${r.medianMinutesToFirstQuote.toFixed(0)} min` : "—"}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
+            </div>
           </section>
-          <section class="card">
+          <section class="card wide">
             <h2>{t("Dispute rates")}</h2>
+            <div class="table-scroll" tabIndex={0}>
             <table class="small">
+              <thead>
+                <tr>
+                  <th>{t("Supplier")}</th>
+                  <th class="number">{t("Disputes / orders")}</th>
+                  <th class="number">{t("Rate")}</th>
+                  <th class="number" title={t("For the buyer")}>{t("Buyer won")}</th>
+                  <th class="number" title={t("For the supplier")}>{t("Supplier won")}</th>
+                  <th class="number">{t("Split")}</th>
+                  <th class="number">{t("Withdrawn")}</th>
+                </tr>
+              </thead>
               <tbody>
                 {rfq.data?.disputeRates.slice(0, 10).map((r) => (
                   <tr key={r.supplierId}>
                     <td>
                       <a href={`#${route("supplier", r.supplierId)}`}>{r.supplierName ?? r.supplierId.slice(-8)}</a>
                     </td>
-                    <td>
-                      {r.disputes}/{r.orders}
+                    <td class="number">
+                      {r.disputes} / {r.orders}
                     </td>
-                    <td>{pct(r.rate)}</td>
-                    <td class="muted">
-                      B{r.forBuyer} S{r.forSupplier} ½{r.split} ↩{r.withdrawn}
-                    </td>
+                    <td class="number">{pct(r.rate)}</td>
+                    <td class="number">{r.forBuyer}</td>
+                    <td class="number">{r.forSupplier}</td>
+                    <td class="number">{r.split}</td>
+                    <td class="number">{r.withdrawn}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
+            </div>
           </section>
           {!supplier ? (
             <section class="card">

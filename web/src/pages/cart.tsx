@@ -137,7 +137,7 @@ export function CartPage() {
           <h2>
             <a href={`#${route("supplier", g.supplierId)}`}>{g.name}</a>
           </h2>
-          <div class="table-scroll">
+          <div class="table-scroll" tabIndex={0}>
             <table>
               <thead>
                 <tr>

@@ -97,7 +97,7 @@ export function ComparePage() {
         <input type="checkbox" checked={differences} onChange={(e) => setDifferences(e.currentTarget.checked)} /> {t("Differences only")}
       </label>
       <Loading when={(loading && !data) || !ready}>
-        <div class="table-scroll">
+        <div class="table-scroll" tabIndex={0}>
           <table class="compare-table" data-testid="compare">
             <thead>
               <tr>

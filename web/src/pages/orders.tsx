@@ -19,7 +19,7 @@ export function OrdersPage() {
   const user = useSignal(me);
   return (
     <ListPage title={user?.role === "SUPPLIER" ? t("Orders") : t("My orders")} error={error} loading={loading} items={data?.myOrders.nodes}>
-      <div class="table-scroll">
+      <div class="table-scroll" tabIndex={0}>
         <table class="list" data-testid="orders">
           <thead>
             <tr>
