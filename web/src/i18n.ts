@@ -112,9 +112,9 @@ const ZH: Record<string, string> = {
   "Payment captured": "已收款", "Escrow opened": "托管开启", "Escrow funded": "托管已入账", "Escrow released": "托管已放款",
   "Escrow refunded": "托管已退款", "Escrow held": "托管冻结", "Escrow unheld": "托管解冻", "Dispute opened": "发起纠纷",
   "Evidence submitted": "提交证据", "Dispute assigned": "纠纷已受理", "Dispute ruled": "纠纷已裁决", "Dispute withdrawn": "纠纷已撤回",
-  "Rfq created": "发起询价", "Rfq opened to pool": "询价进入公开池", "Quote submitted": "提交报价", "Quote revised": "修改报价",
+  "RFQ created": "发起询价", "RFQ opened to pool": "询价进入公开池", "Quote submitted": "提交报价", "Quote revised": "修改报价",
   "Counter offered": "还价", "Quote expired": "报价过期", "Quote accepted": "接受报价", "Quote not selected": "报价未中标",
-  "Rfq cancelled": "询价取消", "Rfq expired": "询价过期", "against target": "相对目标价", "Choose a category to see its suppliers.": "先选择类目，再选择该类目的供应商。", "Need a variant? Request a quote": "需要其他规格？发起询价",
+  "RFQ cancelled": "询价取消", "RFQ expired": "询价过期", "against target": "相对目标价", "Choose a category to see its suppliers.": "先选择类目，再选择该类目的供应商。", "Need a variant? Request a quote": "需要其他规格？发起询价",
 };
 
 /** The UI's language as a locale for dates and numbers. */

@@ -87,9 +87,10 @@ export function toggled<T>(list: T[], value: T, on: boolean): T[] {
   return on ? [...list, value] : list.filter((v) => v !== value);
 }
 
+/** An amount as people in China read it (`¥11,450.00`); other currencies as the API writes them. */
 export function money(m: Money | null | undefined): string {
   if (!m) return "—";
-  return m.formatted;
+  return m.currency === "CNY" ? cny(m.minor) : m.formatted;
 }
 
 export function cny(minor: number | string): string {
@@ -223,7 +224,7 @@ function code(value: string | null | undefined): string {
 /** `ORDER_PLACED` (or `OrderPlaced`) → `Order placed`. */
 export function humanise(name: string): string {
   const words = name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return (words.charAt(0).toUpperCase() + words.slice(1)).replace(/\brfq\b/gi, "RFQ");
 }
 
 /** Time left until `deadline`, ticking every second. */

@@ -470,7 +470,7 @@ await step("a buyer orders the new part at its tier price and pays into escrow; 
   await accessible(buyer, "an order, confirming receipt");
   await buyer.getByRole("button", { name: /^Release/ }).click();
   await expectStatus(buyer, "COMPLETED");
-  await buyer.locator("[data-escrow=released]").filter({ hasText: "950.00 CNY" }).waitFor();
+  await buyer.locator("[data-escrow=released]").filter({ hasText: "¥950.00" }).waitFor();
   await buyer.locator(".timeline strong", { hasText: "Order completed" }).waitFor();
   await shot(buyer, "11-order-completed-timeline");
   // Rating: a word of thanks, and no second rating offered.
@@ -510,7 +510,7 @@ await step("a delivered order goes back: return requested, approved, shipped bac
   await expectStatus(supplier, "RETURNED");
   await supplier.getByRole("button", { name: "Confirm receipt ↩" }).click();
   await expectStatus(buyer, "REFUNDED");
-  await buyer.locator("[data-escrow=refunded]").filter({ hasText: "120.00 CNY" }).waitFor();
+  await buyer.locator("[data-escrow=refunded]").filter({ hasText: "¥120.00" }).waitFor();
   await shot(buyer, "11b-order-refunded");
   await supplier.context().close();
   await buyer.context().close();
@@ -568,11 +568,11 @@ await step("a buyer sends an RFQ; an invited supplier quotes; the buyer counters
   assert.equal(buyer.url(), rfqUrl);
   await buyer.getByLabel("Counter-offer").fill("0.80");
   await buyer.getByRole("button", { name: "Counter-offer" }).click();
-  await buyer.locator(".quote dd", { hasText: "0.80 CNY" }).waitFor();
+  await buyer.locator(".quote dd", { hasText: "¥0.80" }).waitFor();
   await supplier.reload();
   await supplier.getByLabel("Unit price (¥)").fill("0.83");
   await supplier.getByRole("button", { name: "Revise" }).click();
-  await buyer.locator(".quote dd", { hasText: "0.83 CNY" }).waitFor({ timeout: 10_000 });
+  await buyer.locator(".quote dd", { hasText: "¥0.83" }).waitFor({ timeout: 10_000 });
   await shot(buyer, "14-quote-comparison");
   await accessible(buyer, "an RFQ with its quotes");
   await buyer.getByRole("button", { name: "Accept" }).click();
@@ -629,11 +629,11 @@ await step("a buyer disputes a paid order with evidence; the supplier answers; a
   assert.match(await ruling.textContent(), /¥40\.00.*¥80\.00/, "the split is shown before it is made");
   await ruling.getByRole("button", { name: "Rule", exact: true }).click();
   await agent.locator("h1 [data-status=RULED]").waitFor();
-  assert.match(await agent.getByTestId("ruling").textContent(), /40\.00 CNY.*80\.00 CNY.*Photos show damage/);
+  assert.match(await agent.getByTestId("ruling").textContent(), /¥40\.00.*¥80\.00.*Photos show damage/);
   await shot(agent, "17-dispute-ruled");
   // The ruled dispute is on the agents' record, with its order, reason and ruling.
   await agent.goto(`${base}/#/disputes?decided=1`);
-  const row = agent.getByTestId("dispute-queue").locator("tr", { hasText: "Refund 40.00 CNY" }).first();
+  const row = agent.getByTestId("dispute-queue").locator("tr", { hasText: "Refund ¥40.00" }).first();
   await row.waitFor();
   assert.match(await row.textContent(), /ZC-\d{8}-\d+.*Buyer.*Not as described/);
   await shot(agent, "17b-disputes-decided");

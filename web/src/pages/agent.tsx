@@ -72,7 +72,7 @@ function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: strin
 }
 
 const DISPUTE_FIELDS =
-  "id orderId orderNumber supplierId openedBy reason openedAt claimed { minor formatted } held { minor formatted } answerBy status availableActions evidence { party text files at } ruling { refund { formatted } release { formatted } penalty { formatted } warned note byDefault at }";
+  "id orderId orderNumber supplierId openedBy reason openedAt claimed { minor currency formatted } held { minor currency formatted } answerBy status availableActions evidence { party text files at } ruling { refund { minor currency formatted } release { minor currency formatted } penalty { minor currency formatted } warned note byDefault at }";
 
 export function DisputeQueuePage() {
   // Waiting (open or under review, oldest first) or decided (newest first): `#/disputes?decided=1`.

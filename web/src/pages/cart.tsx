@@ -12,7 +12,7 @@ import { useSignal } from "../state";
 import { cny, Confirm, ErrorBox, Field, StatusBadge, useAction, useQuery } from "../ui";
 import { priceAt, useCatalogueBasics } from "./search";
 
-const FIELDS = "id title status supplierId moq packSize stock shippingCost { minor } tiers { minQuantity unitPrice { minor formatted } }";
+const FIELDS = "id title status supplierId moq packSize stock shippingCost { minor } tiers { minQuantity unitPrice { minor currency formatted } }";
 
 interface Priced {
   line: CartLine;

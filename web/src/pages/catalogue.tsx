@@ -10,7 +10,7 @@ import { describe, ErrorBox, Field, Loading, money, StatusBadge, useAction, useQ
 import { useCatalogueBasics } from "./search";
 
 const PRODUCT_FIELDS =
-  "id title partNumber brand name description status categoryId moq packSize stock onHand reserved leadTimeDays shippingCost { minor } tiers { minQuantity unitPrice { minor formatted } } attributes { key value }";
+  "id title partNumber brand name description status categoryId moq packSize stock onHand reserved leadTimeDays shippingCost { minor } tiers { minQuantity unitPrice { minor currency formatted } } attributes { key value }";
 
 export function CataloguePage() {
   const [at, setAt] = useState<string | null>(initialPosition);

@@ -10,7 +10,7 @@ import { cny, ErrorBox, Loading, money, SupplierBadges, useQuery } from "../ui";
 import { priceAt, useCatalogueBasics } from "./search";
 
 const FIELDS =
-  "id title brand partNumber supplierId categoryId moq packSize stock leadTimeDays shippingCost { formatted } tiers { minQuantity unitPrice { minor formatted } } attributes { key label value }";
+  "id title brand partNumber supplierId categoryId moq packSize stock leadTimeDays shippingCost { minor currency formatted } tiers { minQuantity unitPrice { minor currency formatted } } attributes { key label value }";
 
 export function ComparePage() {
   const ids = useSignal(compared);

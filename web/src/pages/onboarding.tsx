@@ -19,7 +19,7 @@ export const DOCUMENT_KINDS: Record<DocumentKind, string> = {
 };
 const KINDS = Object.keys(DOCUMENT_KINDS) as DocumentKind[];
 export const SUPPLIER_FIELDS =
-  "id companyName creditCode status verified guaranteed level warnings completedOrders averageRating categoryIds availableActions depositHeld { minor formatted } depositRequired { minor formatted } documents { kind file expiresOn review rejectionReason } creditRecord { kind detail at }";
+  "id companyName creditCode status verified guaranteed level warnings completedOrders averageRating categoryIds availableActions depositHeld { minor currency formatted } depositRequired { minor currency formatted } documents { kind file expiresOn review rejectionReason } creditRecord { kind detail at }";
 
 export function OnboardingPage() {
   const user = useSignal(me);

@@ -11,7 +11,7 @@ import { useSignal } from "../state";
 import { useCatalogueBasics } from "./search";
 
 const ORDER_FIELDS =
-  "id number companyId supplierId address status placedAt deliveredAt disputeId availableActions lines { productId title quantity unitPrice { formatted } total { formatted } } shipping { formatted } total { minor formatted } escrow { funded { formatted } released { formatted } refunded { formatted } remaining { minor formatted } heldByDisputeId }";
+  "id number companyId supplierId address status placedAt deliveredAt disputeId availableActions lines { productId title quantity unitPrice { minor currency formatted } total { minor currency formatted } } shipping { minor currency formatted } total { minor currency formatted } escrow { funded { minor currency formatted } released { minor currency formatted } refunded { minor currency formatted } remaining { minor currency formatted } heldByDisputeId }";
 
 export function OrdersPage() {
   const { data, error, loading } = useQuery<{ myOrders: { nodes: Order[] } }>(`{ myOrders(first: 100) { nodes { ${ORDER_FIELDS} } } }`);

@@ -11,7 +11,7 @@ import { priceAt, useCatalogueBasics } from "./search";
 
 export function ProductPage({ id }: { id: string }) {
   const { data, error, loading } = useQuery<{ product: Product }>(
-    "query($id: ID!) { product(id: $id) { id title brand name description status supplierId categoryId moq packSize stock leadTimeDays shippingCost { formatted } tiers { minQuantity unitPrice { minor formatted } } attributes { key label value number } } }",
+    "query($id: ID!) { product(id: $id) { id title brand name description status supplierId categoryId moq packSize stock leadTimeDays shippingCost { minor currency formatted } tiers { minQuantity unitPrice { minor currency formatted } } attributes { key label value number } } }",
     { id },
   );
   const p = data?.product;
@@ -84,7 +84,7 @@ export function ProductPage({ id }: { id: string }) {
           </table>
           <p class="small">
             {t("MOQ")} {p.moq.toLocaleString()} · {t("Pack size")} {p.packSize} · {t("Stock")} {p.stock.toLocaleString()} · {t("Lead time")} {count(p.leadTimeDays, "day", "days")} ·{" "}
-            {t("Shipping cost")} {p.shippingCost?.formatted ?? "—"}
+            {t("Shipping cost")} {money(p.shippingCost)}
           </p>
           <div class="buy">
             <label class="field">

@@ -3,7 +3,7 @@
 // accept for the buyer, quote and revise for a supplier — updated live as quotes arrive.
 import { useEffect, useState } from "preact/hooks";
 import { mutate, RESULT, subscribe, upload } from "../api";
-import type { Category, Quote, Rfq, Supplier } from "../generated/schema";
+import type { Category, Money, Quote, Rfq, Supplier } from "../generated/schema";
 import { count, t } from "../i18n";
 import { go, hashParams, me, route } from "../nav";
 import { useSignal } from "../state";
@@ -11,7 +11,7 @@ import { Badge, cny, Confirm, Countdown, date, ErrorBox, Field, FileLink, Loadin
 import { useCatalogueBasics } from "./search";
 
 export const RFQ_FIELDS =
-  "id title description categoryId attributes { key label value } drawings quantity targetPrice { formatted } deadline respondBy slaMsLeft invitedSupplierIds poolOpen status orderId availableActions quotes { id supplierId unitPrice { minor formatted } leadTimeDays validUntil note revision counterOffer { formatted } status availableActions }";
+  "id title description categoryId attributes { key label value } drawings quantity targetPrice { minor currency formatted } deadline respondBy slaMsLeft invitedSupplierIds poolOpen status orderId availableActions quotes { id supplierId unitPrice { minor currency formatted } leadTimeDays validUntil note revision counterOffer { minor currency formatted } status availableActions }";
 
 const DAY = 86_400_000;
 
@@ -242,10 +242,10 @@ export function RfqPage({ id }: { id: string }) {
 
 /** The order an awarded RFQ became, by its number. */
 function OrderLink({ id }: { id: string }) {
-  const { data } = useQuery<{ order: { number: string; total: { formatted: string } | null } }>("query($id: ID!) { order(id: $id) { number total { formatted } } }", { id });
+  const { data } = useQuery<{ order: { number: string; total: Money | null } }>("query($id: ID!) { order(id: $id) { number total { minor currency formatted } } }", { id });
   return (
     <p class="ok" data-testid="rfq-order">
-      {t("Order")}: <a href={`#${route("order", id)}`}>{data?.order.number ?? "…"}</a> {data?.order.total ? `· ${data.order.total.formatted}` : ""}
+      {t("Order")}: <a href={`#${route("order", id)}`}>{data?.order.number ?? "…"}</a> {data?.order.total ? `· ${money(data.order.total)}` : ""}
     </p>
   );
 }

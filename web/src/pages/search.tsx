@@ -17,7 +17,7 @@ const SEARCH = `query($s: ProductSearchInput!, $first: Int, $after: String) {
     pageInfo { hasNextPage endCursor }
     facets { key label unit min max values { value count } }
     categories { count category { id } }
-    edges { node { id title supplierId categoryId moq stock leadTimeDays tiers { minQuantity unitPrice { minor formatted } } attributes { key label value } } }
+    edges { node { id title supplierId categoryId moq stock leadTimeDays tiers { minQuantity unitPrice { minor currency formatted } } attributes { key label value } } }
   }
 }`;
 
