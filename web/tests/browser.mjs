@@ -618,6 +618,8 @@ await step("a buyer disputes a paid order with evidence; the supplier answers; a
   await shot(agent, "15-dispute-queue");
   await agent.goto(disputeUrl);
   await agent.locator("[data-side=BUYER] li").first().waitFor();
+  // The agent sees what was ordered beside the two sides' evidence.
+  await agent.getByTestId("disputed-order").filter({ hasText: `XR-${suffix}` }).waitFor();
   await agent.getByLabel("Refund to buyer (¥)").fill("40");
   await agent.getByLabel("Note").fill("Photos show damage on part of the lot; split in the buyer's favour.");
   // A zero penalty is no penalty (it was refused before).

@@ -3,7 +3,7 @@
 // ruling form that splits the escrow (leaning to the buyer when the evidence is even).
 import { useState } from "preact/hooks";
 import { mutate, RESULT, upload } from "../api";
-import type { Dispute, Supplier } from "../generated/schema";
+import type { Dispute, Order, Rfq, Supplier } from "../generated/schema";
 import { t } from "../i18n";
 import { hashParams, initialPosition, route } from "../nav";
 import { Confirm, Countdown, date, ErrorBox, Field, FileLink, humanise, ListPage, money, StatusBadge, Timeline, TIMELINE, useAction, useQuery } from "../ui";
@@ -191,6 +191,7 @@ export function DisputePage({ id }: { id: string }) {
           </section>
         ))}
       </div>
+      {d.orderId ? <DisputedOrder id={d.orderId} /> : null}
       {d.ruling ? (
         <section class="card ok-card" data-testid="ruling">
           <h2>{t("Ruling")}</h2>
@@ -214,6 +215,64 @@ export function DisputePage({ id }: { id: string }) {
       {may("RULE") ? <RulingForm dispute={d} done={done} /> : null}
       <Timeline entries={d.timeline} />
     </article>
+  );
+}
+
+/** What the disputed order was for: its lines and, for an order made from a quote, the RFQ's
+ * spec and drawings — what the goods are judged against. */
+function DisputedOrder({ id }: { id: string }) {
+  const order = useQuery<{ order: Order }>(
+    "query($id: ID!) { order(id: $id) { number rfqId address lines { productId title quantity unitPrice { minor currency formatted } total { minor currency formatted } } total { minor currency formatted } } }",
+    { id },
+  );
+  const o = order.data?.order;
+  const rfq = useQuery<{ rfq: Rfq }>(o?.rfqId ? "query($id: ID!) { rfq(id: $id) { id title description attributes { key label value } drawings quantity targetPrice { minor currency formatted } } }" : null, {
+    id: o?.rfqId,
+  });
+  if (!o) return <ErrorBox error={order.error} />;
+  const r = rfq.data?.rfq;
+  return (
+    <section class="card" data-testid="disputed-order">
+      <h2>{t("What was ordered")}</h2>
+      <table class="small">
+        <tbody>
+          {o.lines.map((l, i) => (
+            <tr key={i}>
+              <td>{l.productId ? <a href={`#${route("product", l.productId)}`}>{l.title}</a> : l.title}</td>
+              <td class="number">× {l.quantity.toLocaleString()}</td>
+              <td class="number">{money(l.unitPrice)}</td>
+              <td class="number">{money(l.total)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="small">
+        {t("Total")} {money(o.total)} · {t("Delivery address")}: {o.address || "—"}
+      </p>
+      {r ? (
+        <>
+          <h3>
+            {t("The RFQ's specification")}: <a href={`#${route("rfq", r.id)}`}>{r.title}</a>
+          </h3>
+          <table class="small">
+            <tbody>
+              {r.attributes.map((a) => (
+                <tr key={a.key}>
+                  <th scope="row">{a.label}</th>
+                  <td>{a.value}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {r.description ? <p class="small">{r.description}</p> : null}
+          <div class="files">
+            {r.drawings.map((f) => (
+              <FileLink key={f} file={f} />
+            ))}
+          </div>
+        </>
+      ) : null}
+    </section>
   );
 }
 
