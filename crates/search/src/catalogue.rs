@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
-use zhuchao_domain::category::{AttributeValue, CategoryEvent, CategorySchema};
+use zhuchao_domain::category::{
+    AttributeValue, CategoryEvent, CategorySchema, CategoryTranslation, Language,
+};
 use zhuchao_domain::ids::{CategoryId, OrderId, ProductId, SupplierId};
 use zhuchao_domain::order::OrderEvent;
 use zhuchao_domain::product::{tier_price, ProductEvent, ProductSheet, ProductStatus};
@@ -58,6 +60,10 @@ pub struct CategoryInfo {
     /// Words buyers use for the same thing in this category (and the ones below it).
     #[serde(default)]
     pub synonyms: Vec<Vec<String>>,
+    /// The category's words in other languages: a translated listed value (碳钢) is typed
+    /// for the value itself (Carbon steel).
+    #[serde(default)]
+    pub translations: BTreeMap<Language, CategoryTranslation>,
 }
 
 /// Everything besides the documents, saved in each commit's payload with the checkpoint.
@@ -151,6 +157,7 @@ impl Catalogue {
                             attributes: e.attributes.clone(),
                         },
                         synonyms: Vec::new(),
+                        translations: BTreeMap::new(),
                     },
                 );
             }
@@ -166,8 +173,11 @@ impl Catalogue {
                     c.synonyms = e.groups.clone();
                 }
             }
-            // Translations are for people reading the catalogue; search reads the written words.
-            CategoryEvent::CategoryTranslated(_) => {}
+            CategoryEvent::CategoryTranslated(e) => {
+                if let Some(c) = self.categories.get_mut(&id) {
+                    c.translations.insert(e.language, e.translation.clone());
+                }
+            }
         }
     }
 

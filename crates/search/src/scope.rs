@@ -45,7 +45,18 @@ impl Scope {
                 (id.to_string(), held)
             })
             .collect();
-        let vocabulary = Vocabulary::new(categories.iter().copied(), catalogue.synonyms(chosen));
+        let mut vocabulary =
+            Vocabulary::new(categories.iter().copied(), catalogue.synonyms(chosen));
+        for (id, _) in &categories {
+            for translation in catalogue
+                .categories
+                .get(id)
+                .into_iter()
+                .flat_map(|c| c.translations.values())
+            {
+                vocabulary.translated(translation);
+            }
+        }
         Scope {
             merged,
             holds: Arc::new(holds),

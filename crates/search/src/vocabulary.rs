@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use zhuchao_domain::category::{AttributeKind, CategorySchema};
+use zhuchao_domain::category::{AttributeKind, CategorySchema, CategoryTranslation};
 use zhuchao_domain::ids::CategoryId;
 use zhuchao_domain::units::{Measure, Unit};
 
@@ -106,6 +106,20 @@ impl Vocabulary {
             }
         }
         v
+    }
+
+    /// Takes a category's translated values as spellings of the values themselves (碳钢 is
+    /// typed for Carbon steel where the category translates it so).
+    pub fn translated(&mut self, translation: &CategoryTranslation) {
+        for (key, words) in &translation.values {
+            for (value, text) in words {
+                let named = self.values.entry(text.to_lowercase()).or_default();
+                let pair = (key.clone(), value.clone());
+                if !named.contains(&pair) {
+                    named.push(pair);
+                }
+            }
+        }
     }
 
     /// The typed text, thing by thing.
@@ -467,6 +481,30 @@ mod tests {
         assert!(
             v.read("20mm", &whole)[0].numbers.is_empty(),
             "no length attribute where the search looks"
+        );
+    }
+
+    #[test]
+    fn a_translated_value_is_typed_for_the_value_itself() {
+        let schemas = valves_and_bolts();
+        let mut v = Vocabulary::new(
+            schemas
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (CategoryId(uuid::Uuid::from_u128(i as u128)), s)),
+            vec![],
+        );
+        let mut translation = CategoryTranslation::default();
+        translation
+            .values
+            .entry("material".into())
+            .or_default()
+            .insert("Carbon steel".into(), "碳钢".into());
+        v.translated(&translation);
+        let read = v.read("碳钢 bolt", &whole);
+        assert_eq!(
+            read[0].values,
+            vec![("material".to_string(), "Carbon steel".to_string())]
         );
     }
 

@@ -9,6 +9,7 @@ import { hashParams, initialPosition, route } from "../nav";
 import { Confirm, Countdown, date, ErrorBox, Field, FileLink, humanise, ListPage, money, StatusBadge, Timeline, TIMELINE, useAction, useQuery } from "../ui";
 import { useCatalogueBasics } from "./search";
 import { DOCUMENT_KINDS } from "./onboarding";
+import { RfqSpec } from "./rfq";
 import { SUPPLIER_FIELDS } from "./onboarding";
 
 export function ReviewQueuePage() {
@@ -254,22 +255,8 @@ function DisputedOrder({ id }: { id: string }) {
           <h3>
             {t("The RFQ's specification")}: <a href={`#${route("rfq", r.id)}`}>{r.title}</a>
           </h3>
-          <table class="small">
-            <tbody>
-              {r.attributes.map((a) => (
-                <tr key={a.key}>
-                  <th scope="row">{a.label}</th>
-                  <td>{a.value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
           {r.description ? <p class="small">{r.description}</p> : null}
-          <div class="files">
-            {r.drawings.map((f) => (
-              <FileLink key={f} file={f} />
-            ))}
-          </div>
+          <RfqSpec rfq={r} />
         </>
       ) : null}
     </section>

@@ -4,7 +4,7 @@
 // once: the idempotency key is the order's id).
 import { useState } from "preact/hooks";
 import { mutate, RESULT } from "../api";
-import { cart, type CartLine } from "../cart";
+import { cart, orderProblem, type CartLine } from "../cart";
 import type { Product } from "../generated/schema";
 import { t } from "../i18n";
 import { go, me, route } from "../nav";
@@ -35,16 +35,8 @@ interface SupplierGroup {
 function price(line: CartLine, product: Product | null | undefined): Priced {
   if (!product || product.status !== "PUBLISHED") return { line, product: product ?? null, unit: null, total: 0, problem: t("No longer available") };
   const unit = priceAt(product.tiers, line.quantity);
-  const q = line.quantity;
-  const problem =
-    !Number.isFinite(q) || q < product.moq
-      ? `${t("Below the minimum order quantity")} (${t("MOQ")} ${product.moq.toLocaleString()})`
-      : product.packSize > 1 && q % product.packSize !== 0
-        ? `${t("Not a whole number of packs")} (${product.packSize.toLocaleString()} ${t("per pack")})`
-        : q > product.stock
-          ? `${t("More than in stock")} (${product.stock.toLocaleString()})`
-          : null;
-  return { line, product, unit: unit ? Number(unit) : null, total: unit ? Number(unit) * q : 0, problem };
+  const problem = orderProblem(product, line.quantity);
+  return { line, product, unit: unit ? Number(unit) : null, total: unit ? Number(unit) * line.quantity : 0, problem };
 }
 
 export function CartPage() {

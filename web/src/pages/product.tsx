@@ -2,7 +2,7 @@
 // priced from the tiers.
 import { useState } from "preact/hooks";
 import { gql } from "../api";
-import { addToCart } from "../cart";
+import { addToCart, orderProblem } from "../cart";
 import type { Product, Supplier } from "../generated/schema";
 import { count, t } from "../i18n";
 import { route } from "../nav";
@@ -27,14 +27,7 @@ export function ProductPage({ id }: { id: string }) {
   const unit = priceAt(p.tiers, qty);
   const s = supplier.data?.supplier;
   // What the order would refuse, said before the cart: the MOQ, whole packs, the stock.
-  const problem =
-    !Number.isFinite(qty) || qty < p.moq
-      ? `${t("Below the minimum order quantity")} (${t("MOQ")} ${p.moq.toLocaleString()})`
-      : p.packSize > 1 && qty % p.packSize !== 0
-        ? `${t("Not a whole number of packs")} (${p.packSize.toLocaleString()} ${t("per pack")})`
-        : qty > p.stock
-          ? `${t("More than in stock")} (${p.stock.toLocaleString()})`
-          : null;
+  const problem = orderProblem(p, qty);
   const variant = new URLSearchParams({ category: p.categoryId ?? "", title: p.title, quantity: String(qty) });
   for (const a of p.attributes) variant.append(`v.${a.key}`, a.value);
   return (

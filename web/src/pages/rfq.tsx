@@ -208,21 +208,7 @@ export function RfqPage({ id }: { id: string }) {
       {r.description ? <p>{r.description}</p> : null}
       {r.attributes.length || r.drawings.length ? (
         <section class="card">
-          <table class="small">
-            <tbody>
-              {r.attributes.map((a) => (
-                <tr key={a.key}>
-                  <th scope="row">{a.label}</th>
-                  <td>{a.value}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <div class="files" data-testid="drawings">
-            {r.drawings.map((d) => (
-              <FileLink key={d} file={d} />
-            ))}
-          </div>
+          <RfqSpec rfq={r} />
         </section>
       ) : null}
       <section class="card">
@@ -237,6 +223,29 @@ export function RfqPage({ id }: { id: string }) {
       {r.availableActions.includes("SUBMIT_QUOTE") || mine?.availableActions.includes("REVISE") ? <QuoteForm rfq={r} existing={mine} done={done} /> : null}
       <Timeline entries={r.timeline} />
     </article>
+  );
+}
+
+/** What an RFQ asks for: its attributes as the buyer gave them, and the drawings. */
+export function RfqSpec({ rfq: r }: { rfq: Pick<Rfq, "attributes" | "drawings"> }) {
+  return (
+    <>
+      <table class="small">
+        <tbody>
+          {r.attributes.map((a) => (
+            <tr key={a.key}>
+              <th scope="row">{a.label}</th>
+              <td>{a.value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="files" data-testid="drawings">
+        {r.drawings.map((d) => (
+          <FileLink key={d} file={d} />
+        ))}
+      </div>
+    </>
   );
 }
 
