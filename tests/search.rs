@@ -140,11 +140,18 @@ fn without_a_category_a_buyer_sees_where_the_results_are_and_what_they_share() {
     // Given / when: a listed value typed in the words of the category's Chinese translation.
     let chinese = server.ok(None, WHERE, json!({ "s": { "text": "碳钢 M8" } }));
     // Then: it selects the value itself (titles say "Carbon steel", not 碳钢).
-    assert!(chinese["products"]["totalCount"].as_u64() > Some(0), "{chinese}");
+    assert!(
+        chinese["products"]["totalCount"].as_u64() > Some(0),
+        "{chinese}"
+    );
     for edge in chinese["products"]["edges"].as_array().expect("edges") {
         let attributes = edge["node"]["attributes"].as_array().expect("attributes");
         let material = attributes.iter().find(|a| a["key"] == "material");
-        assert_eq!(material.expect("material")["value"], "Carbon steel", "{edge}");
+        assert_eq!(
+            material.expect("material")["value"],
+            "Carbon steel",
+            "{edge}"
+        );
     }
 
     // Given / when: a thread and a length typed, without a category.

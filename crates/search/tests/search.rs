@@ -1208,6 +1208,7 @@ fn shelf(
                             attributes: attributes.clone(),
                         },
                         synonyms: vec![],
+                        translations: Default::default(),
                     },
                 )
             }),

@@ -300,6 +300,7 @@ async fn main() -> Result<()> {
                     parent: None,
                     schema: c.schema.clone(),
                     synonyms: Vec::new(),
+                    translations: Default::default(),
                 },
             )
         }),
