@@ -117,11 +117,24 @@ fn a_new_supplier_is_verified_sells_a_part_and_is_paid_from_escrow() {
         json!({ "p": product_id, "q": 50 }),
     );
     assert_eq!(too_few["placeOrder"]["userErrors"][0]["code"], "BELOW_MOQ");
+    // A total confirmed at other prices (as if a tier changed since the buyer saw it) places
+    // nothing; the total the order comes to now places it.
+    let confirmed = format!("mutation($p: ID!, $q: Int!, $t: String!) {{ placeOrder(lines: [{{productId: $p, quantity: $q}}], address: \"宁波市北仑区 1 号\", expectedTotal: {{minor: $t, currency: CNY}}) {{ order {{ id }} {RESULT} }} }}");
+    let stale = server.ok(
+        Some(&buyer),
+        &confirmed,
+        json!({ "p": product_id, "q": 1000, "t": "38000" }),
+    );
+    assert_eq!(
+        stale["placeOrder"]["userErrors"][0]["code"], "TOTAL_CHANGED",
+        "{stale}"
+    );
+    assert!(stale["placeOrder"]["order"].is_null());
     let placed = server.mutate(
         Some(&buyer),
         "placeOrder",
-        &order_mutation,
-        json!({ "p": product_id, "q": 1000 }),
+        &confirmed,
+        json!({ "p": product_id, "q": 1000, "t": "39500" }),
     );
     let order_id = placed["order"]["id"].clone();
     let order_query = "query($o: ID!) { order(id: $o) { status total { minor } escrow { expected { minor } funded { minor } released { minor } } } }";

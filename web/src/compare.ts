@@ -3,7 +3,15 @@ import { signal } from "./state";
 
 export const COMPARE_MAX = 4;
 const KEY = "zhuchao.compare";
-export const compared = signal<string[]>(JSON.parse(localStorage.getItem(KEY) ?? "[]"));
+function kept(): string[] {
+  try {
+    const raw: unknown = JSON.parse(localStorage.getItem(KEY) ?? "[]");
+    return Array.isArray(raw) ? raw.filter((id): id is string => typeof id === "string").slice(0, COMPARE_MAX) : [];
+  } catch {
+    return [];
+  }
+}
+export const compared = signal<string[]>(kept());
 compared.subscribe((ids) => localStorage.setItem(KEY, JSON.stringify(ids)));
 
 /** Adds or removes a part; answers false when adding would pass the limit. */

@@ -81,7 +81,9 @@ const ZH: Record<string, string> = {
   "Release": "放款", "Accept this quote?": "接受此报价？",
   "Accepting makes an order at this price, to be paid into escrow; the other quotes are declined.":
     "接受后将按此价格生成订单并支付到托管；其他报价将被拒绝。",
-  "Accept and order": "接受并下单", "Order total": "订单总额", "Placed on": "下单时间", "Items": "商品", "What was ordered": "订单内容", "The RFQ's specification": "询价规格", "Direct": "直接访问", "Organic": "自然搜索", "Referral": "外部引荐", "Mobile": "手机", "Desktop": "电脑", "Tablet": "平板", "Product views per period, by the cut chosen above.": "各时段商品浏览量，按上方所选维度。",
+  "Accept and order": "接受并下单", "Order total": "订单总额", "Placed on": "下单时间", "Items": "商品", "Yes": "是", "No": "否", "Lead time days": "交期天数", "Pool open": "公开池开放",
+  "Counter offer": "还价", "Revision": "修订次数",
+  "Some parts you picked are no longer on sale and are left out.": "您选择的部分零件已不在售，未列出。", "Enter a whole number of pieces": "请输入整数件数", "A price changed since you looked: the cart shows the new totals; check them and confirm again.": "价格在您确认后发生了变化：购物车已显示新的金额，请核对后再次确认。", "Needed to reject": "驳回时必填", "What was ordered": "订单内容", "The RFQ's specification": "询价规格", "Direct": "直接访问", "Organic": "自然搜索", "Referral": "外部引荐", "Mobile": "手机", "Desktop": "电脑", "Tablet": "平板", "Product views per period, by the cut chosen above.": "各时段商品浏览量，按上方所选维度。",
   "Sessions per period, by the cut chosen above.": "各时段访问量，按上方所选维度。", "Average paid order value per period.": "各时段已付订单平均金额。",
   "Pieces per order": "每单件数", "Pieces ordered (all lines) divided by paid orders": "订购件数（所有行）除以已付订单数",
   "Week of": "周起始", "Median time to first quote": "首次报价用时中位数", "Disputes / orders": "纠纷 / 订单",

@@ -218,6 +218,9 @@ export function Timeline({ entries }: { entries: TimelineEntry[] | null | undefi
 function code(value: string | null | undefined): string {
   if (value == null) return "—";
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return date(value);
+  const yuan = /^(-?\d+)\.(\d{2}) CNY$/.exec(value);
+  if (yuan) return cny(Number(yuan[1]) * 100 + (value.startsWith("-") ? -1 : 1) * Number(yuan[2]));
+  if (value === "true" || value === "false") return t(value === "true" ? "Yes" : "No");
   return /^[A-Z][A-Z_]+$/.test(value) ? t(humanise(value)) : value;
 }
 

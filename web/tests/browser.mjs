@@ -298,6 +298,34 @@ await step("in Chinese the catalogue speaks Chinese: category names, attribute l
   await page.context().close();
 });
 
+await step("links and kept state from elsewhere cannot break a screen: odd search parameters, an edited cart or comparison", async () => {
+  const page = await person();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  // An attribute no category has is refused with a clear error; the others are ignored.
+  await page.goto(`${base}/#/search?v.__proto__=x&v.constructor=y`);
+  await page.getByRole("alert").filter({ hasText: "constructor is not an attribute" }).waitFor();
+  for (const link of ["#/search?quantity=-5&level=9&after=%%%", "#/search?quantity=1.5&sort=NOPE"]) {
+    await page.goto(`${base}/${link}`);
+    await page.getByTestId("total").filter({ hasText: "results" }).waitFor();
+  }
+  await page.evaluate(() => {
+    localStorage.setItem("zhuchao.cart", JSON.stringify({ a: 1 }));
+    localStorage.setItem("zhuchao.compare", JSON.stringify(["x", "y", "z", "w", "v", "u", 3]));
+  });
+  await page.goto(`${base}/#/cart`);
+  await page.reload();
+  await page.getByText("Your cart is empty.").waitFor();
+  await page.evaluate(() => localStorage.setItem("zhuchao.cart", JSON.stringify([{ productId: "p", quantity: -1000 }, { productId: "q", quantity: 10.5 }])));
+  await page.reload();
+  await page.getByText("Your cart is empty.").waitFor();
+  await page.goto(`${base}/#/compare`);
+  await page.getByRole("heading", { name: "Compare parts" }).waitFor();
+  assert.ok((await page.getByTestId("compare").locator("thead th[scope=col]").count()) <= 4);
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
 await step("the UI's script and the API's answers arrive compressed", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -694,6 +722,44 @@ await step("the agent's analytics dashboard shows traffic, funnel and GMV; Chine
   );
   await shot(agent, "21-supplier-profile");
   await agent.context().close();
+});
+
+await step("a price that changes under the checkout summary is never charged: nothing is placed, the cart shows the new price", async () => {
+  const buyer = await person();
+  await signIn(buyer, "buyer@ningbo-machinery.demo");
+  const buyerToken = await tokenOf("buyer@ningbo-machinery.demo");
+  const newest = async () => (await api("{ myOrders(first: 1) { nodes { id } } }", {}, buyerToken)).myOrders.nodes[0]?.id ?? null;
+  await buyer.goto(`${base}/#/product/${encodeURIComponent(newProduct.id)}`);
+  await buyer.getByLabel("Quantity").fill("100");
+  await buyer.getByRole("button", { name: "Add to cart" }).click();
+  await buyer.goto(`${base}/#/cart`);
+  await buyer.getByTestId("grand-total").filter({ hasText: "¥120.00" }).waitFor();
+  await buyer.getByLabel("Delivery address").fill("浙江省宁波市北仑区 1 号");
+  await buyer.getByRole("button", { name: "Check out" }).click();
+  await buyer.getByRole("button", { name: "Confirm and pay ¥120.00" }).waitFor();
+  const before = await newest();
+  // The supplier raises the price while the summary is open.
+  const supplierToken = await tokenOf(supplierEmail, "xinrui-2026!");
+  const p = (await api(
+    "query($id: ID!) { product(id: $id) { categoryId partNumber brand name description moq packSize stock leadTimeDays shippingCost { minor currency } tiers { minQuantity unitPrice { minor currency } } attributes { key value } } }",
+    { id: newProduct.id },
+    supplierToken,
+  )).product;
+  const input = {
+    categoryId: p.categoryId, partNumber: p.partNumber, brand: p.brand, keyword: "六角螺栓 hex bolt", name: p.name, description: p.description,
+    moq: p.moq, packSize: p.packSize, stock: p.stock, leadTimeDays: p.leadTimeDays, shippingCost: p.shippingCost,
+    tiers: p.tiers.map((t) => ({ minQuantity: t.minQuantity, unitPrice: t.minQuantity === 100 ? { minor: "125", currency: "CNY" } : t.unitPrice })),
+    attributes: p.attributes.map((a) => ({ key: a.key, value: a.value })),
+  };
+  const revised = await api("mutation($id: ID!, $i: ProductInput!) { reviseProduct(id: $id, input: $i) { userErrors { message } } }", { id: newProduct.id, i: input }, supplierToken);
+  assert.deepEqual(revised.reviseProduct.userErrors, []);
+  await buyer.getByRole("button", { name: "Confirm and pay ¥120.00" }).click();
+  await buyer.getByRole("alert").filter({ hasText: "A price changed since you looked" }).waitFor();
+  assert.equal(await newest(), before, "nothing was placed at the new price");
+  await buyer.getByTestId("grand-total").filter({ hasText: "¥125.00" }).waitFor();
+  await shot(buyer, "23-price-changed-under-summary");
+  await buyer.getByRole("button", { name: /^Remove/ }).first().click();
+  await buyer.context().close();
 });
 
 await step("GraphiQL runs from the binary's own files under the page policy", async () => {

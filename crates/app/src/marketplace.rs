@@ -470,6 +470,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
         company: CompanyId,
         items: Vec<(ProductId, u64)>,
         address: String,
+        expected_total: Option<Money>,
     ) -> Result<Executed<OrderEvent>, MarketError> {
         let ours = |o: &OrderState| o.buyer == Some(buyer);
         if let Some(earlier) = self.earlier::<Order>(id, "order", ours).await? {
@@ -512,6 +513,7 @@ impl<S: EventStore + Clone> Marketplace<S> {
             supplier_may_sell: may_sell,
             items: cart,
             address,
+            expected_total,
             at,
         };
         // Every rule but the stock's first, so a refused cart reserves nothing.

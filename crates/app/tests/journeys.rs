@@ -73,6 +73,7 @@ async fn shipped_order(world: &mut World) -> (OrderId, SupplierId, Money) {
             COMPANY,
             vec![(product, 1000)],
             "宁波市北仑区 1 号".into(),
+            None,
         )
         .await
         .expect("place");
@@ -495,6 +496,7 @@ async fn three_low_ratings_warn_the_supplier() {
                 COMPANY,
                 vec![(product, 100)],
                 "宁波".into(),
+                None,
             )
             .await
             .expect("place");
@@ -622,6 +624,7 @@ async fn rulings_decided_together_record_the_penalty_they_ruled_and_what_the_dep
                 COMPANY,
                 vec![(product, 100)],
                 "宁波".into(),
+                None,
             )
             .await
             .expect("place");

@@ -145,7 +145,7 @@ async fn step(world: &mut World, model: &mut Model, action: &Action) {
                 .collect();
             if world
                 .market
-                .place_cart_order(&c, id, user, company, items, "宁波".into())
+                .place_cart_order(&c, id, user, company, items, "宁波".into(), None)
                 .await
                 .is_ok()
             {

@@ -280,6 +280,7 @@ async fn twenty_payments_of_one_order_with_twenty_keys_charge_it_once() {
             COMPANY,
             vec![(product, 1000)],
             "宁波".into(),
+            None,
         )
         .await
         .expect("placed");
@@ -339,6 +340,7 @@ async fn an_identified_placing_sent_five_times_at_once_places_and_reserves_once(
                         COMPANY,
                         vec![(product, 1000)],
                         "宁波".into(),
+                        None,
                     )
                     .await
             })

@@ -643,6 +643,7 @@ fn advance(
                     supplier_may_sell: true,
                     items,
                     address: "浙江省宁波市北仑区新碶街道 88 号".into(),
+                    expected_total: None,
                     at,
                 },
             )?;

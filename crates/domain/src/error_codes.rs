@@ -208,6 +208,9 @@ error_codes! {
     EmptyCart = "EMPTY_CART",
     /// One order holds the products of one supplier.
     MixedSuppliers = "MIXED_SUPPLIERS",
+    /// The order no longer comes to the total the buyer confirmed (a price changed since):
+    /// nothing was placed.
+    TotalChanged = "TOTAL_CHANGED",
     /// The product is not on sale.
     NotPublished = "NOT_PUBLISHED",
     /// Below the product's minimum order quantity.
@@ -449,6 +452,7 @@ impl Coded for crate::order::OrderError {
             OrderError::NotFound => C::NotFound,
             OrderError::EmptyCart => C::EmptyCart,
             OrderError::MixedSuppliers => C::MixedSuppliers,
+            OrderError::TotalChanged { .. } => C::TotalChanged,
             OrderError::NotPublished(..) => C::NotPublished,
             OrderError::SupplierMayNotSell => C::SupplierMayNotSell,
             OrderError::BelowMoq { .. } => C::BelowMoq,

@@ -138,6 +138,9 @@ pub enum OrderCommand {
         supplier_may_sell: bool,
         items: Vec<CartItem>,
         address: String,
+        /// The total the buyer confirmed: when given, an order that now comes to another total
+        /// (a price changed since) is refused.
+        expected_total: Option<Money>,
         at: Timestamp,
     },
     PlaceFromQuote {
@@ -341,6 +344,8 @@ pub enum OrderError {
     EmptyCart,
     #[error("one order holds the products of one supplier")]
     MixedSuppliers,
+    #[error("the order now comes to {total}, not the {confirmed} confirmed: a price changed")]
+    TotalChanged { confirmed: Money, total: Money },
     #[error("{0} is not on sale")]
     NotPublished(String),
     #[error("the supplier may not sell now")]
@@ -530,6 +535,7 @@ impl Aggregate for Order {
                 supplier_may_sell,
                 items,
                 address,
+                expected_total,
                 at,
             } => {
                 if state.status != S::None {
@@ -540,6 +546,11 @@ impl Aggregate for Order {
                     return Err(OrderError::SupplierMayNotSell);
                 }
                 let (lines, shipping, total) = price_cart(supplier, items)?;
+                if let Some(confirmed) = expected_total {
+                    if confirmed != total {
+                        return Err(OrderError::TotalChanged { confirmed, total });
+                    }
+                }
                 Ok(vec![E::OrderPlaced(OrderPlaced {
                     id,
                     buyer,
@@ -934,6 +945,7 @@ pub(crate) mod tests {
             supplier_may_sell: true,
             items,
             address: "宁波市北仑区 1 号".into(),
+            expected_total: None,
             at: 0,
         }
     }
@@ -1081,6 +1093,35 @@ pub(crate) mod tests {
         assert_eq!(
             Order::decide(&placed(), place(vec![])),
             Err(OrderError::AlreadyExists)
+        );
+    }
+
+    #[test]
+    fn an_order_is_refused_when_it_no_longer_comes_to_the_total_the_buyer_confirmed() {
+        let item = || CartItem {
+            facts: facts("M8 bolt"),
+            quantity: 1000,
+        };
+        let placed = Order::decide(&OrderState::default(), place(vec![item()])).expect("placed");
+        let OrderEvent::OrderPlaced(p) = &placed[0] else {
+            panic!("{placed:?}")
+        };
+        let confirmed = |total: Money| {
+            let mut c = place(vec![item()]);
+            if let C::PlaceFromCart { expected_total, .. } = &mut c {
+                *expected_total = Some(total);
+            }
+            c
+        };
+        assert!(Order::decide(&OrderState::default(), confirmed(p.total)).is_ok());
+        let cheaper = Money::cny(p.total.minor - 1);
+        assert_eq!(
+            Order::decide(&OrderState::default(), confirmed(cheaper)),
+            Err(OrderError::TotalChanged {
+                confirmed: cheaper,
+                total: p.total
+            }),
+            "a price changed since the buyer confirmed: nothing is placed"
         );
     }
 

@@ -547,6 +547,7 @@ pub async fn seed<S: EventStore + Clone>(
                 company,
                 vec![(products[1], 400), (products[2], 200)],
                 "浙江省宁波市北仑区新碶街道 88 号".into(),
+                None,
             )
             .await
             .at("orders")?;

@@ -1166,7 +1166,9 @@ impl MarketMutation {
 
     /// Buyers: order products of one supplier (tier prices and MOQ apply); the stock is
     /// reserved at once. With an `idempotencyKey`, a retried request answers the order the
-    /// first one placed instead of placing another.
+    /// first one placed instead of placing another. With `expectedTotal` (what the buyer
+    /// confirmed, shipping included), an order that now comes to another total — a price
+    /// changed since — is refused with `TOTAL_CHANGED` and nothing is placed.
     async fn place_order(
         &self,
         ctx: &Context<'_>,
@@ -1175,8 +1177,13 @@ impl MarketMutation {
         address: String,
         #[graphql(validator(custom = "crate::text_limits::REFERENCE.of(\"idempotencyKey\")"))]
         idempotency_key: Option<String>,
+        expected_total: Option<MoneyInput>,
     ) -> async_graphql::Result<PlaceOrderPayload> {
         let (user, company) = buyer(ctx)?;
+        let expected_total = match &expected_total {
+            Some(m) => Some(try_input!(money("expectedTotal", m))),
+            None => None,
+        };
         let id = OrderId(try_input!(creation_id(
             "order",
             user.0,
@@ -1205,6 +1212,7 @@ impl MarketMutation {
                 company,
                 items,
                 address,
+                expected_total,
             )
             .await;
         if placed.as_ref().is_ok_and(|p| !p.events.is_empty()) {

@@ -25,6 +25,7 @@ export function ReviewQueuePage() {
 }
 
 function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: string | null) => void }) {
+  const { categories, words } = useCatalogueBasics();
   const [reason, setReason] = useState("");
   const { busy, error, run } = useAction();
   const review = (kind: string, approve: boolean) =>
@@ -42,8 +43,10 @@ function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: strin
         <a href={`#${route("supplier", s.id)}`}>{s.companyName}</a> <StatusBadge value={s.status} />
       </h2>
       <p class="small">
-        {t("Unified social credit code")}: <code>{s.creditCode}</code>
+        {t("Unified social credit code")}: <code>{s.creditCode}</code> · {t("Categories")}:{" "}
+        {s.categoryIds.map((id) => words.category(id, categories.find((c) => c.id === id)?.name ?? "…")).join("; ")}
       </p>
+      <p class="small muted">{t("Required: the unified business licence, or the old-style business licence with a tax registration certificate. Trademark and brand documents are optional; they show buyers what you may sell.")}</p>
       <div class="documents">
         {s.documents?.map((d) => (
           <figure key={d.kind} class="document">
@@ -64,7 +67,7 @@ function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: strin
           </figure>
         ))}
       </div>
-      <Field label={t("Reason")} hint="needed to reject">
+      <Field label={t("Reason")} hint={t("Needed to reject")}>
         <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
       </Field>
       <ErrorBox error={error} />

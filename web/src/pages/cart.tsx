@@ -3,7 +3,7 @@
 // shipping, and a summary to confirm before the money goes into escrow (a retried payment pays
 // once: the idempotency key is the order's id).
 import { useState } from "preact/hooks";
-import { mutate, RESULT } from "../api";
+import { mutate, RESULT, UserErrors } from "../api";
 import { cart, orderProblem, type CartLine } from "../cart";
 import type { Product } from "../generated/schema";
 import { t } from "../i18n";
@@ -57,9 +57,11 @@ export function CartPage() {
   lines.forEach((line, i) => {
     const product = fresh.data?.[`p${i}`];
     const priced = price(line, product && product.id ? product : null);
-    let group = groups.find((g) => g.supplierId === line.supplierId);
+    // Grouped by the part's supplier as the marketplace knows it, not as the browser kept it.
+    const supplierId = priced.product?.supplierId ?? line.supplierId;
+    let group = groups.find((g) => g.supplierId === supplierId);
     if (!group) {
-      group = { supplierId: line.supplierId, name: suppliers[line.supplierId]?.companyName ?? "…", lines: [], subtotal: 0, shipping: 0, total: 0 };
+      group = { supplierId, name: suppliers[supplierId]?.companyName ?? "…", lines: [], subtotal: 0, shipping: 0, total: 0 };
       groups.push(group);
     }
     group.lines.push(priced);
@@ -78,10 +80,11 @@ export function CartPage() {
       const done: typeof placed = [];
       try {
         for (const g of groups) {
+          // The total the buyer confirmed: if a price changed since, nothing is placed.
           const order = await mutate(
             "placeOrder",
-            `mutation($l: [CartLineInput!]!, $a: String!) { placeOrder(lines: $l, address: $a) { order { id number total { minor } } ${RESULT} } }`,
-            { l: g.lines.map((l) => ({ productId: l.line.productId, quantity: l.line.quantity })), a: address },
+            `mutation($l: [CartLineInput!]!, $a: String!, $t: MoneyInput) { placeOrder(lines: $l, address: $a, expectedTotal: $t) { order { id number total { minor } } ${RESULT} } }`,
+            { l: g.lines.map((l) => ({ productId: l.line.productId, quantity: l.line.quantity })), a: address, t: { minor: String(g.total), currency: "CNY" } },
           );
           const id: string = order.order.id;
           const paid = await mutate("payOrder", `mutation($o: ID!, $k: String!) { payOrder(orderId: $o, idempotencyKey: $k) { ${RESULT} } }`, {
@@ -89,8 +92,16 @@ export function CartPage() {
             k: `pay-${id}`,
           });
           done.push({ id, number: order.order.number, supplier: g.name, total: Number(order.order.total?.minor ?? g.total), position: paid.position ?? order.position ?? null });
-          cart.set(cart.get().filter((l) => l.supplierId !== g.supplierId));
+          const ordered = new Set(g.lines.map((l) => l.line.productId));
+          cart.set(cart.get().filter((l) => !ordered.has(l.productId)));
         }
+      } catch (e) {
+        // Prices moved under the summary: show the new ones to confirm again.
+        if (e instanceof UserErrors && e.errors.some((x) => x.code === "TOTAL_CHANGED")) {
+          fresh.reload();
+          throw new Error(t("A price changed since you looked: the cart shows the new totals; check them and confirm again."));
+        }
+        throw e;
       } finally {
         setPlaced(done);
         setConfirming(false);

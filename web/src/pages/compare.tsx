@@ -93,6 +93,14 @@ export function ComparePage() {
     <section>
       <h1>{t("Compare parts")}</h1>
       <ErrorBox error={error} />
+      {data && parts.length < ids.length ? (
+        <p class="muted small" role="status">
+          {t("Some parts you picked are no longer on sale and are left out.")}{" "}
+          <button class="link" onClick={() => compared.set(parts.map((p) => p.id))}>
+            {t("Clear")}
+          </button>
+        </p>
+      ) : null}
       <label class="check">
         <input type="checkbox" checked={differences} onChange={(e) => setDifferences(e.currentTarget.checked)} /> {t("Differences only")}
       </label>

@@ -64,26 +64,30 @@ function initial(): { filters: Filters; pages: (string | null)[] } {
   const p = hashParams();
   const values: Record<string, string[]> = {};
   const ranges: Record<string, { from: string; to: string }> = {};
+  // A link may come from anywhere: only attribute keys as the API writes them, bounded values.
+  const plain = (text: string | null) => (text != null && text.length <= 200 ? text : null);
   for (const [name, value] of p) {
     const [kind, key] = [name.slice(0, name.indexOf(".")), name.slice(name.indexOf(".") + 1)];
-    if (kind === "v") values[key] = [...(values[key] ?? []), value];
-    if (kind === "from" || kind === "to") ranges[key] = { ...(ranges[key] ?? { from: "", to: "" }), [kind]: value };
+    if (!/^[a-z][a-z0-9_]{0,63}$/.test(key) || plain(value) == null) continue;
+    if (kind === "v") values[key] = [...(Object.hasOwn(values, key) ? values[key] : []), value];
+    if (kind === "from" || kind === "to") ranges[key] = { ...(Object.hasOwn(ranges, key) ? ranges[key] : { from: "", to: "" }), [kind]: value };
   }
+  const whole = (text: string | null, max: number) => (text && /^\d{1,9}$/.test(text) && Number(text) >= 1 && Number(text) <= max ? text : "");
   const sort = p.get("sort") as ProductSort | null;
   return {
     filters: {
-      text: p.get("text") ?? "",
-      category: p.get("category"),
+      text: plain(p.get("text")) ?? "",
+      category: plain(p.get("category")),
       values,
       ranges,
-      quantity: p.get("quantity") ?? "",
+      quantity: whole(p.get("quantity"), 1_000_000_000),
       inStock: p.get("stock") === "1",
       verified: p.get("verified") === "1",
       guaranteed: p.get("guaranteed") === "1",
-      minLevel: p.get("level") ?? "",
+      minLevel: whole(p.get("level"), 5),
       sort: sort && SORTS.includes(sort) ? sort : "RELEVANCE",
     },
-    pages: [null, ...p.getAll("after")],
+    pages: [null, ...p.getAll("after").filter((a) => /^[A-Za-z0-9_=-]{1,200}$/.test(a))],
   };
 }
 
@@ -151,7 +155,8 @@ export function SearchPage() {
       ranges: Object.entries(f.ranges)
         .filter(([, r]) => r.from.trim() || r.to.trim())
         .map(([key, r]) => ({ key, from: r.from.trim() || null, to: r.to.trim() || null })),
-      quantity: f.quantity ? Number(f.quantity) : null,
+      // A quantity counts once it is a whole number (typing 1.5 searches as if none were given).
+      quantity: /^\d{1,9}$/.test(f.quantity) && Number(f.quantity) > 0 ? Number(f.quantity) : null,
       inStock: f.inStock,
       verified: f.verified,
       guaranteed: f.guaranteed,
@@ -198,7 +203,7 @@ export function SearchPage() {
     return () => window.clearTimeout(timer);
   }, [input, after]);
 
-  const quantity = f.quantity ? Number(f.quantity) : 0;
+  const quantity = /^\d{1,9}$/.test(f.quantity) ? Number(f.quantity) : 0;
   const roots = categories.filter((c) => !c.parentId);
   const children = (id: string) => categories.filter((c) => c.parentId === id);
   // Results in a category and all below it (the search counts each product's own category).
@@ -298,7 +303,7 @@ export function SearchPage() {
         </form>
         <ErrorBox error={error} />
         <p class="muted" aria-live="polite" data-testid="total">
-          {result ? count(result.totalCount, "result", "results") : t("Loading…")} {busy ? "…" : ""}
+          {result ? count(result.totalCount, "result", "results") : error ? "" : t("Loading…")} {busy ? "…" : ""}
         </p>
         <ul class="product-list">
           {result?.nodes.map((p) => {
