@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError, gql, UserErrors } from "./api";
-import type { Money, Supplier, TimelineEntry } from "./generated/schema";
+import type { Money, Product, Supplier, TimelineEntry } from "./generated/schema";
 import { lang, locale, t } from "./i18n";
 
 /** Loads `query` and keeps it fresh when `deps` change; `reload` fetches again. */
@@ -28,6 +28,21 @@ export function useQuery<T>(query: string | null, variables: Record<string, unkn
     load();
   }, [load]);
   return { data, error, loading, reload: load };
+}
+
+/** The products `ids` name, as they are now, in one request: `products[i]` is the product of
+ * `ids[i]`, or null when it is gone or not visible (`node` answers null for it, so one missing
+ * product does not hide the others). `fields` is the selection on each product. */
+export function useProducts(ids: string[], fields: string) {
+  const query = ids.length
+    ? `query(${ids.map((_, i) => `$a${i}: ID!`).join(", ")}) { ${ids.map((_, i) => `p${i}: node(id: $a${i}) { ... on Product { ${fields} } }`).join(" ")} }`
+    : null;
+  const result = useQuery<Record<string, Product | null>>(query, Object.fromEntries(ids.map((id, i) => [`a${i}`, id])));
+  const products = ids.map((_, i) => {
+    const p = result.data?.[`p${i}`];
+    return p && p.id ? p : null;
+  });
+  return { ...result, products };
 }
 
 export function describe(e: unknown): string {

@@ -93,12 +93,11 @@ impl Vocabulary {
                     }
                     AttributeKind::Enum { values } => {
                         for value in values {
-                            let named = v.values.entry(value.to_lowercase()).or_default();
-                            let pair = (def.key.clone(), value.clone());
-                            if !named.contains(&pair) {
-                                named.push(pair.clone());
-                            }
-                            v.listing.entry(pair).or_default().push(category);
+                            v.spelled(value, &def.key, value);
+                            v.listing
+                                .entry((def.key.clone(), value.clone()))
+                                .or_default()
+                                .push(category);
                         }
                     }
                     AttributeKind::Text => {}
@@ -113,12 +112,17 @@ impl Vocabulary {
     pub fn translated(&mut self, translation: &CategoryTranslation) {
         for (key, words) in &translation.values {
             for (value, text) in words {
-                let named = self.values.entry(text.to_lowercase()).or_default();
-                let pair = (key.clone(), value.clone());
-                if !named.contains(&pair) {
-                    named.push(pair);
-                }
+                self.spelled(text, key, value);
             }
+        }
+    }
+
+    /// `word` (in any case) names `key`'s listed `value`.
+    fn spelled(&mut self, word: &str, key: &str, value: &str) {
+        let named = self.values.entry(word.to_lowercase()).or_default();
+        let pair = (key.to_string(), value.to_string());
+        if !named.contains(&pair) {
+            named.push(pair);
         }
     }
 

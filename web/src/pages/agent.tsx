@@ -15,17 +15,19 @@ import { SUPPLIER_FIELDS } from "./onboarding";
 export function ReviewQueuePage() {
   const [at, setAt] = useState<string | null>(null);
   const { data, error, loading } = useQuery<{ reviewQueue: { nodes: Supplier[] } }>(`query($at: String) { reviewQueue(first: 100, atLeast: $at) { nodes { ${SUPPLIER_FIELDS} } } }`, { at });
+  // Loaded once for the page, not once per card.
+  const { categories, words } = useCatalogueBasics();
+  const categoryName = (id: string) => words.category(id, categories.find((c) => c.id === id)?.name ?? "…");
   return (
     <ListPage title={t("Review queue")} error={error} loading={loading} items={data?.reviewQueue.nodes}>
       {data?.reviewQueue.nodes.map((s) => (
-        <ReviewCard key={s.id} supplier={s} done={setAt} />
+        <ReviewCard key={s.id} supplier={s} categoryName={categoryName} done={setAt} />
       ))}
     </ListPage>
   );
 }
 
-function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: string | null) => void }) {
-  const { categories, words } = useCatalogueBasics();
+function ReviewCard({ supplier: s, categoryName, done }: { supplier: Supplier; categoryName: (id: string) => string; done: (p: string | null) => void }) {
   const [reason, setReason] = useState("");
   const { busy, error, run } = useAction();
   const review = (kind: string, approve: boolean) =>
@@ -44,7 +46,7 @@ function ReviewCard({ supplier: s, done }: { supplier: Supplier; done: (p: strin
       </h2>
       <p class="small">
         {t("Unified social credit code")}: <code>{s.creditCode}</code> · {t("Categories")}:{" "}
-        {s.categoryIds.map((id) => words.category(id, categories.find((c) => c.id === id)?.name ?? "…")).join("; ")}
+        {s.categoryIds.map(categoryName).join("; ")}
       </p>
       <p class="small muted">{t("Required: the unified business licence, or the old-style business licence with a tax registration certificate. Trademark and brand documents are optional; they show buyers what you may sell.")}</p>
       <div class="documents">

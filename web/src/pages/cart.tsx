@@ -9,7 +9,7 @@ import type { Product } from "../generated/schema";
 import { t } from "../i18n";
 import { go, me, route } from "../nav";
 import { useSignal } from "../state";
-import { cny, Confirm, ErrorBox, Field, StatusBadge, useAction, useQuery } from "../ui";
+import { cny, Confirm, ErrorBox, Field, StatusBadge, useAction, useProducts } from "../ui";
 import { priceAt, useCatalogueBasics } from "./search";
 
 const FIELDS = "id title status supplierId moq packSize stock shippingCost { minor } tiers { minQuantity unitPrice { minor currency formatted } }";
@@ -47,16 +47,14 @@ export function CartPage() {
   const [confirming, setConfirming] = useState(false);
   const { busy, error, run } = useAction();
   const [placed, setPlaced] = useState<{ id: string; number: string; supplier: string; total: number; position: string | null }[]>([]);
-  // The parts as they are now (`node` answers null for one that is gone).
-  const ids = lines.map((l) => l.productId);
-  const query = ids.length
-    ? `query(${ids.map((_, i) => `$a${i}: ID!`).join(", ")}) { ${ids.map((_, i) => `p${i}: node(id: $a${i}) { ... on Product { ${FIELDS} } }`).join(" ")} }`
-    : null;
-  const fresh = useQuery<Record<string, Product | null>>(query, Object.fromEntries(ids.map((id, i) => [`a${i}`, id])));
+  // The parts as they are now.
+  const fresh = useProducts(
+    lines.map((l) => l.productId),
+    FIELDS,
+  );
   const groups: SupplierGroup[] = [];
   lines.forEach((line, i) => {
-    const product = fresh.data?.[`p${i}`];
-    const priced = price(line, product && product.id ? product : null);
+    const priced = price(line, fresh.products[i]);
     // Grouped by the part's supplier as the marketplace knows it, not as the browser kept it.
     const supplierId = priced.product?.supplierId ?? line.supplierId;
     let group = groups.find((g) => g.supplierId === supplierId);

@@ -6,7 +6,7 @@ import type { Product, Supplier } from "../generated/schema";
 import { count, t } from "../i18n";
 import { route } from "../nav";
 import { useSignal } from "../state";
-import { cny, ErrorBox, Loading, money, SupplierBadges, useQuery } from "../ui";
+import { cny, ErrorBox, Loading, money, SupplierBadges, useProducts } from "../ui";
 import { priceAt, useCatalogueBasics } from "./search";
 
 const FIELDS =
@@ -16,12 +16,8 @@ export function ComparePage() {
   const ids = useSignal(compared);
   const { suppliers, ready, words } = useCatalogueBasics();
   const [differences, setDifferences] = useState(false);
-  // `node` answers null for a part that is gone, so one missing part does not hide the others.
-  const query = ids.length
-    ? `query(${ids.map((_, i) => `$a${i}: ID!`).join(", ")}) { ${ids.map((_, i) => `p${i}: node(id: $a${i}) { ... on Product { ${FIELDS} } }`).join(" ")} }`
-    : null;
-  const { data, error, loading } = useQuery<Record<string, Product | null>>(query, Object.fromEntries(ids.map((id, i) => [`a${i}`, id])));
-  const parts = ids.map((_, i) => data?.[`p${i}`]).filter((p): p is Product => !!p && !!p.id);
+  const { data, error, loading, products } = useProducts(ids, FIELDS);
+  const parts = products.filter((p): p is Product => p != null);
   if (!ids.length)
     return (
       <section>
